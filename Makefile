@@ -1,0 +1,38 @@
+# frontdesk: the two commands a fresh machine needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+# Debian packages the test suite uses: a real MQTT broker, a real browser,
+# a real PostgreSQL server, and OpenCV's sample chessboard photographs.
+DEB_PACKAGES := mosquitto chromium postgresql opencv-doc
+
+.PHONY: demo test venv system-deps bench lint clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+system-deps:
+	@bash deploy/ensure-debian-packages.sh $(DEB_PACKAGES)
+
+demo: $(STAMP)
+	$(VENV)/bin/frontdesk demo
+
+test: $(STAMP) system-deps
+	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(VENV)/bin/frontdesk bench perception --json
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check frontdesk tests
+	$(VENV)/bin/mypy frontdesk
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

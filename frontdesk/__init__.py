@@ -1,0 +1,3 @@
+"""frontdesk: tells counter staff when a customer is waiting unacknowledged."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,434 @@
+"""Configuration: one YAML file, validated at start-up.
+
+Every model forbids unknown keys, every field has a description and bounds, and
+errors come back as :class:`ConfigError` with the key path and the YAML line, e.g.::
+
+    config/frontdesk.yaml:42: counters[0].zones.service: a polygon needs at least 3 points, got 2
+
+Zones are polygons in normalised image coordinates (0 to 1), so a change of
+camera resolution breaks nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "ConfigError",
+    "Config",
+    "CameraConfig",
+    "PerceptionConfig",
+    "TrackingConfig",
+    "ZonesConfig",
+    "CounterConfig",
+    "EngineConfig",
+    "MqttConfig",
+    "StoreConfig",
+    "WebConfig",
+    "load_config",
+    "parse_config",
+    "polygon_problem",
+]
+
+Point = tuple[float, float]
+Polygon = list[Point]
+
+
+class ConfigError(Exception):
+    """A configuration problem a person can fix: the message names key and line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# --------------------------------------------------------------------------- geometry helpers
+
+
+def _segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
+    """True when segment ab properly crosses segment cd (touching ends excluded)."""
+
+    def orient(p: Point, q: Point, r: Point) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    o1, o2 = orient(a, b, c), orient(a, b, d)
+    o3, o4 = orient(c, d, a), orient(c, d, b)
+    return o1 * o2 < 0 and o3 * o4 < 0
+
+
+def polygon_problem(points: list[Point]) -> str | None:
+    """Why ``points`` is not a usable zone polygon, or None when it is.
+
+    Checks: at least 3 points, every coordinate inside the frame (0 to 1), not
+    self-intersecting, and a non-zero area.
+    """
+    if len(points) < 3:
+        return f"a polygon needs at least 3 points, got {len(points)}"
+    for i, (x, y) in enumerate(points):
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return f"point {i} is not a finite number"
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+            return f"point {i} ({x}, {y}) is outside the frame: coordinates run from 0 to 1"
+    n = len(points)
+    edges = [(points[i], points[(i + 1) % n]) for i in range(n)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            if j == i + 1 or (i == 0 and j == n - 1):
+                continue  # neighbours share a vertex
+            if _segments_cross(*edges[i], *edges[j]):
+                return f"the polygon crosses itself (edge {i} crosses edge {j})"
+    area = 0.5 * abs(
+        sum(points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
+            for i in range(n))
+    )
+    if area < 1e-6:
+        return "the polygon has no area"
+    return None
+
+
+def _check_polygon(v: Polygon | None) -> Polygon | None:
+    if v is None:
+        return v
+    problem = polygon_problem(v)
+    if problem:
+        raise ValueError(problem)
+    return v
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class ReconnectConfig(_Model):
+    initial_s: float = Field(1.0, gt=0, le=60, description="First wait before reopening a live source.")
+    max_s: float = Field(30.0, gt=0, le=3600, description="Longest wait between reopen attempts.")
+
+
+class CameraConfig(_Model):
+    source: str = Field(
+        "demo://counter",
+        description="Video file, folder of images, camera index or /dev/videoN, rtsp:// or "
+        "http(s):// URL, or demo://counter for the bundled demo footage.",
+    )
+    horizontal_fov_deg: float = Field(
+        90.0, gt=10, lt=180, description="Horizontal field of view; used when no matrix is given."
+    )
+    matrix: list[list[float]] | None = Field(
+        None, description="Calibrated 3x3 camera matrix [[fx,0,cx],[0,fy,cy],[0,0,1]] in pixels."
+    )
+    distortion: list[float] | None = Field(
+        None, description="OpenCV distortion coefficients (k1, k2, p1, p2[, k3...])."
+    )
+    calibrated_size: tuple[int, int] | None = Field(
+        None, description="(width, height) the matrix was calibrated at; scaled to other sizes."
+    )
+    width: int | None = Field(None, ge=64, le=7680, description="Requested capture width (live).")
+    height: int | None = Field(None, ge=48, le=4320, description="Requested capture height (live).")
+    max_fps: float | None = Field(
+        None, gt=0, le=240, description="Process at most this many frames a second (live sources)."
+    )
+    reconnect: ReconnectConfig = Field(default_factory=ReconnectConfig)
+
+    @field_validator("matrix")
+    @classmethod
+    def _matrix_shape(cls, v: list[list[float]] | None) -> list[list[float]] | None:
+        if v is None:
+            return v
+        if len(v) != 3 or any(len(row) != 3 for row in v):
+            raise ValueError("the camera matrix must be 3 rows of 3 numbers")
+        if v[0][0] <= 0 or v[1][1] <= 0:
+            raise ValueError("focal lengths fx and fy must be positive")
+        return v
+
+    @field_validator("distortion")
+    @classmethod
+    def _distortion_len(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and len(v) not in (4, 5, 8, 12, 14):
+            raise ValueError(f"distortion needs 4, 5, 8, 12 or 14 coefficients, got {len(v)}")
+        return v
+
+
+class PerceptionConfig(_Model):
+    min_detection_confidence: float = Field(0.5, ge=0.05, le=0.99, description="Face detector threshold.")
+    max_faces: int = Field(6, ge=1, le=32, description="Most faces meshed per frame (largest first).")
+    mesh_min_face_px: float = Field(
+        24.0, ge=8, le=1000, description="Faces narrower than this get no mesh (pose from keypoints)."
+    )
+    iris_diameter_mm: float = Field(11.7, ge=9, le=14, description="Adult iris diameter for depth.")
+    interocular_mm: float = Field(
+        63.0, ge=50, le=80, description="Adult distance between pupils, for depth from eye spacing."
+    )
+
+
+class TrackingConfig(_Model):
+    grace_s: float = Field(
+        1.0, ge=0, le=10, description="Keep a track this long through missed detections or occlusion."
+    )
+    max_distance_norm: float = Field(
+        0.15, gt=0, le=1, description="Largest jump (fraction of frame width) matched to the same person."
+    )
+    min_hits: int = Field(2, ge=1, le=30, description="Detections before a track is confirmed.")
+
+
+class ZonesConfig(_Model):
+    approach: Polygon | None = Field(None, description="Where customers walk toward the counter.")
+    service: Polygon = Field(..., description="Where a customer stands at the counter.")
+    staff: Polygon = Field(..., description="Behind the counter, where staff stand.")
+    ignore: list[Polygon] = Field(
+        default_factory=list, description="Masks: faces here are ignored (posters, screens)."
+    )
+
+    _v_approach = field_validator("approach")(classmethod(lambda cls, v: _check_polygon(v)))
+    _v_service = field_validator("service")(classmethod(lambda cls, v: _check_polygon(v)))
+    _v_staff = field_validator("staff")(classmethod(lambda cls, v: _check_polygon(v)))
+
+    @field_validator("ignore")
+    @classmethod
+    def _v_ignore(cls, v: list[Polygon]) -> list[Polygon]:
+        for i, poly in enumerate(v):
+            problem = polygon_problem(poly)
+            if problem:
+                raise ValueError(f"ignore[{i}]: {problem}")
+        return v
+
+
+class CounterConfig(_Model):
+    id: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
+                    description="Counter id used in topics, the store and reports.")
+    name: str | None = Field(None, max_length=120, description="Human name for dashboards.")
+    zones: ZonesConfig
+    enabled: bool = Field(True, description="A disabled counter raises no alerts.")
+
+
+class EngineConfig(_Model):
+    gaze_cone_deg: float = Field(
+        12.0, gt=0, le=45,
+        description="Half-angle of the cone around a staff gaze ray that counts as looking at a head.",
+    )
+    dwell_s: float = Field(0.5, ge=0, le=5, description="Eye contact must hold this long to count.")
+    role_hysteresis_s: float = Field(
+        1.0, ge=0, le=10, description="Time a new track must spend in a zone to take its role."
+    )
+    arrival_still_s: float = Field(
+        3.0, ge=0, le=60, description="Standing this long in the approach zone also counts as arrival."
+    )
+    alert_after_s: float = Field(10.0, gt=0, le=600, description="Raise an alert after this wait.")
+    escalate_after_s: float = Field(30.0, gt=0, le=3600, description="Escalate after this wait.")
+    unattended_after_s: float = Field(
+        2.0, ge=0, le=600, description="A waiting customer with no staff visible this long: unattended."
+    )
+    ack_target_s: float = Field(10.0, gt=0, le=600, description="Target latency used in reports.")
+
+    @model_validator(mode="after")
+    def _escalate_after_alert(self) -> EngineConfig:
+        if self.escalate_after_s <= self.alert_after_s:
+            raise ValueError(
+                f"escalate_after_s ({self.escalate_after_s}) must be greater than "
+                f"alert_after_s ({self.alert_after_s})"
+            )
+        return self
+
+
+class MqttConfig(_Model):
+    url: str | None = Field(
+        None, description="mqtt://HOST:PORT or mqtts://HOST:PORT; empty keeps events in the outbox."
+    )
+    topic_prefix: str = Field("frontdesk", min_length=1, description="Topics: PREFIX/SITE/COUNTER/...")
+    client_id: str | None = Field(None, description="Stable client id; default frontdesk-SITE.")
+    username: str | None = Field(None, description="Broker user name.")
+    password_env: str | None = Field(
+        None, description="Name of the environment variable holding the password (never the password)."
+    )
+    ca_file: str | None = Field(None, description="CA certificate for TLS.")
+    cert_file: str | None = Field(None, description="Client certificate for TLS.")
+    key_file: str | None = Field(None, description="Client key for TLS.")
+    keepalive_s: int = Field(30, ge=5, le=3600, description="MQTT keepalive.")
+    outbox_path: str = Field("data/outbox.db", description="SQLite outbox of events not yet acknowledged.")
+    outbox_max_events: int = Field(
+        100_000, ge=100, le=10_000_000, description="Outbox bound; when full the oldest are dropped."
+    )
+    home_assistant: bool = Field(True, description="Announce Home Assistant MQTT discovery.")
+    discovery_prefix: str = Field("homeassistant", description="Home Assistant discovery prefix.")
+
+    @field_validator("url")
+    @classmethod
+    def _url_scheme(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("mqtt://", "mqtts://")):
+            raise ValueError("the broker URL must start with mqtt:// or mqtts://")
+        return v
+
+
+class StoreConfig(_Model):
+    path: str = Field("data/frontdesk.db", description="SQLite file, or a postgresql:// URL.")
+    retention_days: int = Field(90, ge=1, le=3650, description="Visits older than this are deleted.")
+
+
+class WebConfig(_Model):
+    enabled: bool = Field(False, description="Serve the installer and dashboard web UI.")
+    bind: str = Field("127.0.0.1:8080", description="HOST:PORT to listen on.")
+    password_env: str | None = Field(
+        None, description="Environment variable holding the UI password; required off loopback."
+    )
+
+    @field_validator("bind")
+    @classmethod
+    def _bind_form(cls, v: str) -> str:
+        host, sep, port = v.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"bind must be HOST:PORT, got {v!r}")
+        return v
+
+
+class Config(_Model):
+    site_id: str = Field("site-1", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
+                         description="Site (shop) id used in topics and reports.")
+    timezone: str | None = Field(None, description="IANA time zone for reports; default the system's.")
+    camera: CameraConfig = Field(default_factory=CameraConfig)
+    perception: PerceptionConfig = Field(default_factory=PerceptionConfig)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    counters: list[CounterConfig] = Field(..., min_length=1, description="Counters this camera sees.")
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    mqtt: MqttConfig = Field(default_factory=MqttConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+
+    @field_validator("counters")
+    @classmethod
+    def _unique_counter_ids(cls, v: list[CounterConfig]) -> list[CounterConfig]:
+        seen: set[str] = set()
+        for c in v:
+            if c.id in seen:
+                raise ValueError(f"counter id {c.id!r} is used twice")
+            seen.add(c.id)
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Europe/London)")
+        return v
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+    """Map every key path in a composed YAML document to its 1-based line."""
+    out = {} if out is None else out
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[path + (key,)] = key_node.start_mark.line + 1
+            _line_index(value_node, path + (key,), out)
+            out[path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, path + (i,), out)
+    return out
+
+
+def _format_loc(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+def _line_for(loc: tuple, lines: dict[tuple, int]) -> int | None:
+    # Strip pydantic's internal markers (e.g. function-after) and walk up until found.
+    loc = tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return lines.get(())
+
+
+def _describe(err: dict) -> str:
+    msg = str(err.get("msg", "invalid"))
+    if err.get("type") == "extra_forbidden":
+        return "unknown key (check the spelling; see config/frontdesk.yaml for every key)"
+    if err.get("type") == "missing":
+        return "required key is missing"
+    return msg.removeprefix("Value error, ")
+
+
+def parse_config(text: str, filename: str = "<config>") -> Config:
+    """Parse and validate YAML text; raise :class:`ConfigError` naming key and line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{filename}:{mark.line + 1}" if mark else filename
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"{where}: not valid YAML: {problem}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{filename}:1: the file must be a mapping of keys (site_id:, camera:, ...)"])
+    lines = _line_index(node) if node is not None else {}
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err.get("loc", ()))
+            line = _line_for(loc, lines)
+            where = f"{filename}:{line}" if line else filename
+            problems.append(f"{where}: {_format_loc(loc)}: {_describe(err)}")
+        raise ConfigError(problems) from None
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a config file; raise :class:`ConfigError` on any problem."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{p}: config file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{p}: cannot read config file: {exc}"]) from None
+    return parse_config(text, str(p))
+
+
+def default_config_dict(**overrides: Any) -> dict[str, Any]:
+    """A minimal valid config as a dict (one counter), for tests and tools."""
+    base: dict[str, Any] = {
+        "site_id": "site-1",
+        "counters": [
+            {
+                "id": "counter-1",
+                "zones": {
+                    "approach": [[0.0, 0.45], [1.0, 0.45], [1.0, 1.0], [0.0, 1.0]],
+                    "service": [[0.25, 0.3], [0.75, 0.3], [0.75, 0.75], [0.25, 0.75]],
+                    "staff": [[0.0, 0.0], [1.0, 0.0], [1.0, 0.3], [0.0, 0.3]],
+                },
+            }
+        ],
+    }
+    base.update(overrides)
+    return base
+
+
+Source = Literal["file", "folder", "camera", "url", "demo"]

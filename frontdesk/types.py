@@ -1,0 +1,169 @@
+"""The shared vocabulary every stage speaks.
+
+Data flows one way: capture makes :class:`Frame`, perception turns a frame into a
+:class:`FrameObservation` holding :class:`Face` records, tracking gives each face a
+stable anonymous id (:class:`TrackedFace`), and the engine turns those into events.
+
+Coordinates
+-----------
+* Image coordinates are pixels, x to the right, y down, origin at the top-left.
+* 3D coordinates follow OpenCV's camera frame: x right, y down, z forward (out of
+  the lens), in metres.
+* ``gaze`` is a unit vector in the camera frame. A person looking straight into
+  the lens has gaze close to (0, 0, -1); looking toward the image's right side
+  gives gaze x > 0; looking down gives gaze y > 0.
+* ``yaw_deg`` is positive when the head turns toward the image's right side,
+  ``pitch_deg`` is positive when the head tilts up, ``roll_deg`` is positive when
+  the line between the eyes turns clockwise in the image.
+
+Time
+----
+``t`` is seconds on the source's own clock: video time for files, a monotonic
+clock for live sources. ``wall_time`` (Unix seconds) is attached for reports only;
+no timing is ever computed from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Frame", "Face", "FrameObservation", "TrackedFace", "CameraStatus"]
+
+
+class CameraStatus:
+    """String constants for a source's health."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded image with its capture time.
+
+    Attributes:
+        image: BGR uint8 array of shape (height, width, 3), as OpenCV decodes it.
+        t: capture time in seconds on the source clock (video time or monotonic).
+        index: frame number since the source was opened, counting skipped frames.
+        wall_time: Unix time at capture, for reports only (None for files whose
+            start time is unknown).
+        source: a printable name of the source, with any credentials removed.
+    """
+
+    image: np.ndarray
+    t: float
+    index: int
+    wall_time: float | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        img = self.image
+        if not isinstance(img, np.ndarray) or img.ndim != 3 or img.shape[2] != 3:
+            shape = getattr(img, "shape", type(img).__name__)
+            raise ValueError(f"Frame.image must be an (H, W, 3) array, got {shape}")
+        if img.dtype != np.uint8:
+            raise ValueError(f"Frame.image must be uint8, got {img.dtype}")
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+@dataclass
+class Face:
+    """One face seen in one frame.
+
+    Attributes:
+        bbox: (x0, y0, x1, y1) in pixels.
+        score: detector confidence, 0 to 1.
+        landmarks: (478, 3) face-mesh landmarks in pixels (x, y) with z in the same
+            pixel scale, or None when the mesh was not run or failed (far faces).
+        yaw_deg, pitch_deg, roll_deg: head pose, see the module docstring.
+        gaze: unit 3-vector in the camera frame (head pose corrected by the irises).
+        head_position_m: the point between the eyes, metres, camera frame.
+        rotation: 3x3 rotation from the head's frame to the camera frame, or None.
+        has_mesh: True when pose and gaze come from the mesh; False when only the
+            detector saw the face (then gaze is a coarse estimate from keypoints).
+    """
+
+    bbox: tuple[float, float, float, float]
+    score: float
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+    gaze: np.ndarray
+    head_position_m: np.ndarray
+    landmarks: np.ndarray | None = None
+    rotation: np.ndarray | None = None
+    has_mesh: bool = True
+
+    def __post_init__(self) -> None:
+        self.gaze = np.asarray(self.gaze, dtype=np.float64).reshape(3)
+        self.head_position_m = np.asarray(self.head_position_m, dtype=np.float64).reshape(3)
+        if len(self.bbox) != 4:
+            raise ValueError(f"Face.bbox must have 4 numbers, got {len(self.bbox)}")
+        if self.landmarks is not None and self.landmarks.ndim != 2:
+            raise ValueError(f"Face.landmarks must be (N, 3), got {self.landmarks.shape}")
+
+    @property
+    def center_px(self) -> tuple[float, float]:
+        x0, y0, x1, y1 = self.bbox
+        return ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+
+    @property
+    def size_px(self) -> float:
+        """Face width in pixels (bbox width)."""
+        return float(self.bbox[2] - self.bbox[0])
+
+    def to_json(self) -> dict:
+        """The record `frontdesk inspect --json` prints for this face."""
+        return {
+            "bbox": [round(float(v), 1) for v in self.bbox],
+            "score": round(float(self.score), 3),
+            "yaw_deg": round(float(self.yaw_deg), 2),
+            "pitch_deg": round(float(self.pitch_deg), 2),
+            "roll_deg": round(float(self.roll_deg), 2),
+            "gaze": [round(float(v), 4) for v in self.gaze],
+            "head_position_m": [round(float(v), 3) for v in self.head_position_m],
+        }
+
+
+@dataclass
+class FrameObservation:
+    """Everything perception saw in one frame. The simulator makes the same records."""
+
+    index: int
+    t: float
+    width: int
+    height: int
+    faces: list[Face] = field(default_factory=list)
+    wall_time: float | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "frame": self.index,
+            "t": round(float(self.t), 4),
+            "faces": [f.to_json() for f in self.faces],
+        }
+
+
+@dataclass
+class TrackedFace:
+    """A face with the anonymous id the tracker gave it.
+
+    ``face`` is None while the track is held through a short miss (grace period):
+    the engine keeps the person but has no fresh gaze for that frame.
+    """
+
+    track_id: int
+    face: Face | None
+    center_norm: tuple[float, float]
+    head_position_m: np.ndarray
+    age_s: float = 0.0
