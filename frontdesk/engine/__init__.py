@@ -1,0 +1,1 @@
+"""The acknowledgement engine: pure, no clock reads, no I/O."""
