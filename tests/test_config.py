@@ -1,0 +1,138 @@
+"""Config loading: a valid example, and bad input that names the key and the line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from frontdesk.config import ConfigError, load_config, parse_config, polygon_problem
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "config" / "frontdesk.yaml"
+
+GOOD = """\
+site_id: shop-7
+camera:
+  source: demo://counter
+  horizontal_fov_deg: 100
+counters:
+  - id: main
+    zones:
+      service: [[0.5, 0.3], [0.9, 0.3], [0.9, 0.9], [0.5, 0.9]]
+      staff: [[0.0, 0.2], [0.4, 0.2], [0.4, 0.9], [0.0, 0.9]]
+engine:
+  alert_after_s: 10
+  escalate_after_s: 30
+"""
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "f.yaml")
+    return info.value.problems
+
+
+def test_example_config_is_valid_and_uses_demo_footage() -> None:
+    cfg = load_config(EXAMPLE)
+    assert cfg.camera.source == "demo://counter"
+    assert cfg.counters, "the example must define at least one counter"
+    assert cfg.engine.alert_after_s == 10
+
+
+def test_good_config_parses_with_defaults() -> None:
+    cfg = parse_config(GOOD)
+    assert cfg.site_id == "shop-7"
+    assert cfg.counters[0].zones.approach is None
+    assert cfg.tracking.grace_s == 1.0
+    assert cfg.web.bind == "127.0.0.1:8080"
+
+
+def test_unknown_key_names_key_and_line() -> None:
+    text = GOOD.replace("  horizontal_fov_deg: 100", "  horizontal_fov_deg: 100\n  exposure: 3")
+    (problem,) = _problems(text)
+    assert problem.startswith("f.yaml:5: camera.exposure: unknown key")
+
+
+def test_wrong_type_names_key_and_line() -> None:
+    text = GOOD.replace("alert_after_s: 10", "alert_after_s: soon")
+    (problem,) = _problems(text)
+    assert problem.startswith("f.yaml:11: engine.alert_after_s:")
+    assert "number" in problem
+
+
+def test_zone_with_two_points_names_key_and_line() -> None:
+    text = GOOD.replace(
+        "service: [[0.5, 0.3], [0.9, 0.3], [0.9, 0.9], [0.5, 0.9]]", "service: [[0.5, 0.3], [0.9, 0.3]]"
+    )
+    (problem,) = _problems(text)
+    assert problem.startswith("f.yaml:8: counters[0].zones.service:")
+    assert "at least 3 points, got 2" in problem
+
+
+def test_self_intersecting_zone_is_refused() -> None:
+    bow_tie = "[[0.1, 0.1], [0.9, 0.9], [0.9, 0.1], [0.1, 0.9]]"
+    text = GOOD.replace("[[0.0, 0.2], [0.4, 0.2], [0.4, 0.9], [0.0, 0.9]]", bow_tie)
+    (problem,) = _problems(text)
+    assert "counters[0].zones.staff" in problem and "crosses itself" in problem
+
+
+def test_impossible_values_are_refused() -> None:
+    text = GOOD.replace("escalate_after_s: 30", "escalate_after_s: 5")
+    (problem,) = _problems(text)
+    assert "engine" in problem and "escalate_after_s (5.0) must be greater" in problem
+    (problem,) = _problems(GOOD.replace("horizontal_fov_deg: 100", "horizontal_fov_deg: 200"))
+    assert problem.startswith("f.yaml:4: camera.horizontal_fov_deg:")
+
+
+def test_duplicate_counter_ids_and_missing_counters() -> None:
+    doubled = GOOD.replace("engine:", GOOD[GOOD.index("  - id: main"):GOOD.index("engine:")] + "engine:")
+    (problem,) = _problems(doubled)
+    assert "'main' is used twice" in problem
+    (problem,) = _problems("site_id: x\n")
+    assert "counters: required key is missing" in problem
+
+
+def test_yaml_syntax_error_has_line() -> None:
+    (problem,) = _problems("site_id: x\ncounters: [\n  - id: a\n")
+    assert problem.startswith("f.yaml:")
+    assert "not valid YAML" in problem
+
+
+@pytest.mark.parametrize(
+    ("points", "fragment"),
+    [
+        ([(0.1, 0.1), (0.2, 0.2)], "at least 3 points"),
+        ([(0.1, 0.1), (1.2, 0.2), (0.5, 0.9)], "outside the frame"),
+        ([(0.1, 0.1), (0.2, 0.2), (0.3, 0.3)], "no area"),
+        ([(0.1, 0.1), (0.9, 0.9), (0.9, 0.1), (0.1, 0.9)], "crosses itself"),
+    ],
+)
+def test_polygon_problems(points: list[tuple[float, float]], fragment: str) -> None:
+    problem = polygon_problem(points)
+    assert problem is not None and fragment in problem
+
+
+def test_convex_and_concave_polygons_are_fine() -> None:
+    assert polygon_problem([(0.1, 0.1), (0.9, 0.1), (0.9, 0.9), (0.1, 0.9)]) is None
+    assert polygon_problem([(0.1, 0.1), (0.9, 0.1), (0.5, 0.4), (0.9, 0.9), (0.1, 0.9)]) is None
+
+
+def test_check_config_cli_reports_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("  horizontal_fov_deg: 100", "  horizontal_fov_deg: wide"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "frontdesk", "check-config", str(bad)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert f"{bad}:4: camera.horizontal_fov_deg:" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    ok = subprocess.run(
+        [sys.executable, "-m", "frontdesk", "check-config", str(EXAMPLE)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "OK" in ok.stdout
