@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from frontdesk.config import Config
+from frontdesk.capture import StatusChange, open_source, scrub_credentials
 from frontdesk.engine.events import Event, EventType
+from frontdesk.types import CameraStatus
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,8 @@ class Runner:
         self.max_frames = max_frames
         self.summary = RunSummary()
         self._stop = threading.Event()
+        self._source: Any = None
+        self.source_spec_display = scrub_credentials(self.source_spec)
         self._fps = _FpsMeter()
         self.health: dict[str, Any] = {"camera": "starting", "fps": 0.0, "last_frame_age_s": None}
         self.engine: Any = None
@@ -124,7 +128,10 @@ class Runner:
     # ------------------------------------------------------------------ control
 
     def stop(self) -> None:
+        """Finish the current frame and shut down; safe from a signal handler or thread."""
         self._stop.set()
+        if self._source is not None:
+            self._source.close()  # wakes a loop waiting on an offline camera
 
     def install_signal_handlers(self) -> None:
         """SIGTERM and SIGINT finish the current frame, then shut down cleanly."""
@@ -140,7 +147,6 @@ class Runner:
     # ------------------------------------------------------------------ loop
 
     def run(self) -> RunSummary:
-        from frontdesk.capture import open_source
         from frontdesk.engine import Engine
         from frontdesk.perception import FacePerceiver
 
@@ -150,17 +156,21 @@ class Runner:
         self.engine = engine = Engine(cfg)
         store = self._open_store()
         publisher = self._open_publisher()
-        source = open_source(self.source_spec, cfg.camera, loop=self.loop)
+        source = self._source = open_source(self.source_spec, cfg.camera, loop=self.loop)
         wall_offset: float | None = None
         last_state_t = -1e9
         t = 0.0
         try:
-            for frame in source:
+            for item in source.events():
                 if self._stop.is_set():
                     break
+                if isinstance(item, StatusChange):
+                    self._emit(self._camera_events(engine, item), store, publisher)
+                    if publisher is not None:
+                        self._publish_state(publisher, engine, t, source)
+                    continue
+                frame = item
                 now = time.monotonic()
-                self._emit(self._camera_events(source, engine, frame.t, frame.wall_time),
-                           store, publisher)
                 if frame.wall_time is None:
                     # Files have no wall clock: anchor video time to the start of the run.
                     if wall_offset is None:
@@ -185,7 +195,7 @@ class Runner:
                 self._emit(events, store, publisher)
                 if t - last_state_t >= STATE_PERIOD_S:
                     last_state_t = t
-                    self._publish_state(publisher, engine, t, source, store)
+                    self._publish_state(publisher, engine, t, source)
                 self.summary.frames += 1
                 if self.max_frames is not None and self.summary.frames >= self.max_frames:
                     break
@@ -193,7 +203,7 @@ class Runner:
             final_wall = (wall_offset + t) if wall_offset is not None else time.time()
             try:
                 self._emit(engine.finish(t, final_wall), store, publisher)
-                self._publish_state(publisher, engine, t, source, store)
+                self._publish_state(publisher, engine, t, source)
             finally:
                 source.close()
                 perceiver.close()
@@ -211,15 +221,21 @@ class Runner:
             self.summary.first_t = t
         self.summary.last_t = t
 
-    def _camera_events(self, source: Any, engine: Any, t: float, wall_time: float | None) -> list[Event]:
-        """Turn capture status changes into camera_offline / camera_online events."""
-        events: list[Event] = []
-        for change in source.drain_status_changes():
-            online = change.status == "online"
-            self.health["camera"] = change.status
-            events += engine.camera_status(online, change.t if change.t is not None else t,
-                                           wall_time, detail=change.detail)
-        return events
+    def _camera_events(self, engine: Any, change: StatusChange) -> list[Event]:
+        """Camera offline / online events from a capture status change.
+
+        The first record of a source (``previous`` None) and the end of a file are
+        not camera faults, so they raise no event.
+        """
+        self.health["camera"] = change.status
+        if change.previous is None or change.status == CameraStatus.ENDED:
+            if change.status == CameraStatus.OFFLINE:
+                log.warning("camera %s is offline: %s", self.source_spec_display, change.detail)
+            else:
+                return []
+        online = change.status == CameraStatus.ONLINE
+        result: list[Event] = engine.camera_status(online, change.t, change.wall_time, detail=change.detail)
+        return result
 
     def _apply_commands(self, publisher: Any, engine: Any, t: float, wall_time: float) -> list[Event]:
         if publisher is None:
@@ -251,7 +267,7 @@ class Runner:
         if publisher is not None:
             publisher.publish_events(events)
 
-    def _health(self, source: Any, store: Any) -> dict[str, Any]:
+    def _health(self, source: Any) -> dict[str, Any]:
         stats = getattr(source, "stats", None)
         age = None if self._last_frame_mono is None else time.monotonic() - self._last_frame_mono
         self.health.update(
@@ -265,8 +281,8 @@ class Runner:
             self.health["capture"] = stats.to_json() if hasattr(stats, "to_json") else vars(stats)
         return dict(self.health)
 
-    def _publish_state(self, publisher: Any, engine: Any, t: float, source: Any, store: Any) -> None:
-        health = self._health(source, store)
+    def _publish_state(self, publisher: Any, engine: Any, t: float, source: Any) -> None:
+        health = self._health(source)
         if publisher is not None:
             publisher.publish_state(engine.counter_states(t), health)
 
