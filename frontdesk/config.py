@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -29,8 +29,10 @@ __all__ = [
     "CounterConfig",
     "EngineConfig",
     "MqttConfig",
+    "BuzzerConfig",
     "StoreConfig",
     "WebConfig",
+    "apply_web_override",
     "load_config",
     "parse_config",
     "polygon_problem",
@@ -227,6 +229,32 @@ class EngineConfig(_Model):
         2.0, ge=0, le=600, description="A waiting customer with no staff visible this long: unattended."
     )
     ack_target_s: float = Field(10.0, gt=0, le=600, description="Target latency used in reports.")
+    contact_gap_s: float = Field(
+        0.3, ge=0, le=2,
+        description="Longest gap between in-cone frames (noisy gaze, dropped frames) that does not "
+        "break a dwell; longer merges a look-away into one contact.",
+    )
+    gaze_smoothing_s: float = Field(
+        0.0, ge=0, le=1,
+        description="Time constant of per-track gaze smoothing; 0 uses each frame's gaze as is. "
+        "Longer suppresses noise but delays and blurs the start of a look.",
+    )
+    position_smoothing_s: float = Field(
+        0.2, ge=0, le=2,
+        description="Time constant of per-track head-position smoothing (depth is the noisiest "
+        "axis); 0 uses each frame's position.",
+    )
+    visit_hold_s: float = Field(
+        10.0, ge=0, le=120,
+        description="Keep a visit open this long after its customer's face was lost in the zones "
+        "(turned away); a face appearing where they stood continues it. Longer bridges longer "
+        "turns but delays customer_left.",
+    )
+    still_radius_norm: float = Field(
+        0.02, gt=0, le=0.5,
+        description="Standing still in the approach zone: the face centre stays within this "
+        "fraction of the frame width.",
+    )
 
     @model_validator(mode="after")
     def _escalate_after_alert(self) -> EngineConfig:
@@ -240,30 +268,198 @@ class EngineConfig(_Model):
 
 class MqttConfig(_Model):
     url: str | None = Field(
-        None, description="mqtt://HOST:PORT or mqtts://HOST:PORT; empty keeps events in the outbox."
+        None, description="mqtt://HOST:PORT or mqtts://HOST:PORT (TLS); empty keeps events in the "
+        "outbox. No user name or password in the URL: see username and password_env.",
     )
-    topic_prefix: str = Field("frontdesk", min_length=1, description="Topics: PREFIX/SITE/COUNTER/...")
-    client_id: str | None = Field(None, description="Stable client id; default frontdesk-SITE.")
-    username: str | None = Field(None, description="Broker user name.")
+    topic_prefix: str = Field(
+        "frontdesk", min_length=1, max_length=200,
+        description="Topics: PREFIX/SITE/COUNTER/...; may hold several levels (shop/frontdesk).",
+    )
+    client_id: str | None = Field(
+        None, min_length=1, max_length=128,
+        description="Stable client id; default frontdesk-SITE. Unique per broker.",
+    )
+    username: str | None = Field(None, max_length=256, description="Broker user name.")
     password_env: str | None = Field(
-        None, description="Name of the environment variable holding the password (never the password)."
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the environment variable holding the password (never the password).",
     )
-    ca_file: str | None = Field(None, description="CA certificate for TLS.")
-    cert_file: str | None = Field(None, description="Client certificate for TLS.")
-    key_file: str | None = Field(None, description="Client key for TLS.")
+    ca_file: str | None = Field(
+        None, description="CA certificate (PEM) for TLS; empty uses the system's CAs."
+    )
+    cert_file: str | None = Field(None, description="Client certificate (PEM) for TLS.")
+    key_file: str | None = Field(None, description="Client private key (PEM, no passphrase).")
+    protocol: Literal["3.1.1", "5"] = Field(
+        "5", description="MQTT version. 5 lets the broker refuse a message visibly (PUBACK "
+        "reason); 3.1.1 for old brokers.",
+    )
     keepalive_s: int = Field(30, ge=5, le=3600, description="MQTT keepalive.")
-    outbox_path: str = Field("data/outbox.db", description="SQLite outbox of events not yet acknowledged.")
+    reconnect_min_s: int = Field(
+        1, ge=1, le=60, description="First wait before reconnecting; doubles on each failure."
+    )
+    reconnect_max_s: int = Field(60, ge=1, le=3600, description="Longest wait between reconnects.")
+    max_inflight: int = Field(
+        32, ge=1, le=1000,
+        description="Events sent and not yet acknowledged by the broker. More is faster on slow "
+        "links; order is kept either way.",
+    )
+    state_interval_s: float = Field(
+        10.0, ge=1, le=3600,
+        description="Heartbeat: republish each counter's retained state at least this often.",
+    )
+    outbox_path: str = Field(
+        "data/outbox.db", description="SQLite outbox of events not yet acknowledged."
+    )
     outbox_max_events: int = Field(
-        100_000, ge=100, le=10_000_000, description="Outbox bound; when full the oldest are dropped."
+        100_000, ge=100, le=10_000_000,
+        description="Outbox bound; when full the oldest are dropped.",
+    )
+    outbox_fsync: bool = Field(
+        False, description="fsync every outbox write: survives a power cut, but slower and wears "
+        "SD cards. Off: survives a crash of frontdesk.",
     )
     home_assistant: bool = Field(True, description="Announce Home Assistant MQTT discovery.")
-    discovery_prefix: str = Field("homeassistant", description="Home Assistant discovery prefix.")
+    discovery_prefix: str = Field(
+        "homeassistant", min_length=1, max_length=200,
+        description="Home Assistant discovery prefix.",
+    )
 
     @field_validator("url")
     @classmethod
-    def _url_scheme(cls, v: str | None) -> str | None:
-        if v and not v.startswith(("mqtt://", "mqtts://")):
-            raise ValueError("the broker URL must start with mqtt:// or mqtts://")
+    def _url_form(cls, v: str | None) -> str | None:
+        if not v:
+            return None
+        from frontdesk.mqtt.url import parse_mqtt_url
+
+        parse_mqtt_url(v)  # raises ValueError with a readable, redacted message
+        return v
+
+    @field_validator("topic_prefix", "discovery_prefix")
+    @classmethod
+    def _topic_prefix_form(cls, v: str) -> str:
+        from frontdesk.mqtt.topics import topic_prefix_problem
+
+        problem = topic_prefix_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
+    @model_validator(mode="after")
+    def _tls_consistent(self) -> MqttConfig:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file go together: set both or neither")
+        tls_files = [k for k in ("ca_file", "cert_file", "key_file") if getattr(self, k)]
+        if self.url and self.url.startswith("mqtt://") and tls_files:
+            raise ValueError(
+                f"{', '.join(tls_files)} set but the URL is mqtt:// (no TLS): use mqtts://"
+            )
+        if self.reconnect_max_s < self.reconnect_min_s:
+            raise ValueError(
+                f"reconnect_max_s ({self.reconnect_max_s}) must not be less than "
+                f"reconnect_min_s ({self.reconnect_min_s})"
+            )
+        return self
+
+
+class BuzzerCommandAction(_Model):
+    type: Literal["command"]
+    on_command: list[str] = Field(
+        ..., min_length=1,
+        description="Program and arguments run (no shell) when an alert turns on, e.g. "
+        "[aplay, /usr/share/sounds/alert.wav].",
+    )
+    off_command: list[str] | None = Field(
+        None, min_length=1, description="Run when the alert turns off (after stopping on_command)."
+    )
+    repeat_s: float | None = Field(
+        None, ge=1, le=3600, description="Run on_command again this often while the alert stays on."
+    )
+    timeout_s: float = Field(
+        30.0, gt=0, le=600, description="Kill a command still running after this."
+    )
+
+
+class BuzzerGpioAction(_Model):
+    type: Literal["gpio"]
+    pin: int = Field(
+        ..., ge=0, le=53, description="BCM GPIO number driving a buzzer, LED or relay."
+    )
+    active_high: bool = Field(True, description="False when the device is on at a low level.")
+
+
+class BuzzerTasmotaAction(_Model):
+    type: Literal["tasmota"]
+    device: str = Field(
+        ..., min_length=1, max_length=100, pattern=r"^[^/+#]+$",
+        description="The Tasmota device's topic: frontdesk sends cmnd/DEVICE/POWER ON|OFF.",
+    )
+    relay: int | None = Field(
+        None, ge=1, le=32, description="Relay number (POWER2, ...); empty: POWER."
+    )
+
+
+class BuzzerWledAction(_Model):
+    type: Literal["wled"]
+    device_topic: str = Field(
+        ..., min_length=1, max_length=200, pattern=r"^[^+#]+$",
+        description="WLED's MQTT device topic (Sync settings), e.g. wled/counter-light.",
+    )
+    color: tuple[int, int, int] | None = Field(
+        None,
+        description="RGB 0-255 while alerting (sent through DEVICE_TOPIC/api); empty: plain "
+        "ON/OFF.",
+    )
+    brightness: int = Field(
+        255, ge=1, le=255, description="Brightness while alerting (with color)."
+    )
+
+    @field_validator("color")
+    @classmethod
+    def _rgb(cls, v: tuple[int, int, int] | None) -> tuple[int, int, int] | None:
+        if v is not None and any(not 0 <= c <= 255 for c in v):
+            raise ValueError("color components run from 0 to 255")
+        return v
+
+
+BuzzerAction = Annotated[
+    BuzzerCommandAction | BuzzerGpioAction | BuzzerTasmotaAction | BuzzerWledAction,
+    Field(discriminator="type"),
+]
+
+
+class BuzzerConfig(_Model):
+    """`frontdesk buzzer`: the staff-side client that turns alerts into sound or light."""
+
+    counters: list[str] = Field(
+        default_factory=list,
+        description="Counter ids to watch; empty watches every counter of the site.",
+    )
+    client_id: str | None = Field(
+        None, min_length=1, max_length=128,
+        description="Stable client id; default frontdesk-buzzer-HOSTNAME.",
+    )
+    actions: list[BuzzerAction] = Field(
+        default_factory=list,
+        description="What to do while any watched counter alerts: command, gpio, tasmota, wled.",
+    )
+    button_pin: int | None = Field(
+        None, ge=0, le=53, description="BCM GPIO number of an acknowledge button (needs gpiozero)."
+    )
+    button_pull_up: bool = Field(
+        True, description="The button connects the pin to ground (True) or to 3.3 V (False)."
+    )
+    off_when_offline: bool = Field(
+        True, description="Treat frontdesk going offline as alerts off (a stale ON is not kept)."
+    )
+
+    @field_validator("counters")
+    @classmethod
+    def _counter_ids(cls, v: list[str]) -> list[str]:
+        import re
+
+        for c in v:
+            if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", c):
+                raise ValueError(f"counter id {c!r}: letters, digits, - _ . only")
         return v
 
 
@@ -273,19 +469,109 @@ class StoreConfig(_Model):
 
 
 class WebConfig(_Model):
+    """The installer and dashboard web UI (docs/web.md).
+
+    On a loopback address without a password or token the UI is open to anyone
+    on this machine. Any other address needs ``password_env`` or ``token_env``:
+    frontdesk refuses to start otherwise.
+    """
+
     enabled: bool = Field(False, description="Serve the installer and dashboard web UI.")
-    bind: str = Field("127.0.0.1:8080", description="HOST:PORT to listen on.")
+    bind: str = Field(
+        "127.0.0.1:8080",
+        description="HOST:PORT to listen on. Loopback by default; any other address needs a "
+        "password or a token.",
+    )
     password_env: str | None = Field(
-        None, description="Environment variable holding the UI password; required off loopback."
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the environment variable holding the UI password (never the "
+        "password); required off loopback unless token_env is set.",
+    )
+    token_env: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the environment variable holding a bearer token for API clients "
+        "(Authorization: Bearer TOKEN).",
+    )
+    session_hours: float = Field(
+        12.0, gt=0, le=720, description="A login lasts this long (and ends when frontdesk restarts)."
+    )
+    cookie_secure: bool = Field(
+        False,
+        description="Mark the session cookie Secure: set it when a TLS reverse proxy serves the "
+        "UI over https.",
+    )
+    reports_dir: str | None = Field(
+        None,
+        description="Folder of daily reports linked from the dashboard; empty: "
+        "<data dir>/reports ($FRONTDESK_DATA_DIR or ./data).",
     )
 
     @field_validator("bind")
     @classmethod
     def _bind_form(cls, v: str) -> str:
         host, sep, port = v.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
             raise ValueError(f"bind must be HOST:PORT, got {v!r}")
         return v
+
+
+def apply_web_override(config: Config, bind: str) -> Config:
+    """A copy of ``config`` serving the web UI on ``bind`` (``frontdesk run --web HOST:PORT``).
+
+    Raises:
+        ConfigError: naming ``--web`` and the problem.
+    """
+    data = config.web.model_dump()
+    data.update(enabled=True, bind=bind)
+    try:
+        web = WebConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([f"--web: {_describe(err)}" for err in exc.errors()]) from None
+    return config.model_copy(update={"web": web})
+
+
+class PersonDetectorConfig(_Model):
+    """An optional ONNX person detector: bodies for customers who do not face the camera."""
+
+    model: str | None = Field(
+        None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Name of a model in the models manifest (frontdesk models list); empty: "
+        "faces only.",
+    )
+    provider: Literal["cpu", "cuda", "openvino"] = Field(
+        "cpu", description="onnxruntime execution provider; cuda needs onnxruntime-gpu, "
+        "openvino needs onnxruntime-openvino.",
+    )
+    threads: int = Field(
+        1, ge=1, le=64,
+        description="onnxruntime intra-op threads. More is faster per frame but takes cores "
+        "from face perception; 1 on a 2-core box.",
+    )
+    confidence: float = Field(
+        0.35, ge=0.01, le=0.99,
+        description="Keep people scored above this (class score x objectness where the layout "
+        "has one). Lower finds more half-hidden people and more false ones.",
+    )
+    nms_iou: float = Field(
+        0.5, ge=0.05, le=0.95,
+        description="Boxes overlapping a better one by more than this IoU are dropped. Higher "
+        "keeps people standing close together, and more duplicates.",
+    )
+    every_n_frames: int = Field(
+        3, ge=1, le=300,
+        description="Run the person detector on one frame in this many (faces run on all). "
+        "Larger saves CPU; bodies update less often.",
+    )
+
+
+class DetectorsConfig(_Model):
+    """Optional detectors beside the face pipeline, run through onnxruntime."""
+
+    models_dir: str = Field(
+        "models", min_length=1,
+        description="Directory holding manifest.yaml and the ONNX files it lists.",
+    )
+    person: PersonDetectorConfig = Field(default_factory=PersonDetectorConfig)
 
 
 class Config(_Model):
@@ -298,8 +584,10 @@ class Config(_Model):
     counters: list[CounterConfig] = Field(..., min_length=1, description="Counters this camera sees.")
     engine: EngineConfig = Field(default_factory=EngineConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
+    buzzer: BuzzerConfig = Field(default_factory=BuzzerConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    detectors: DetectorsConfig = Field(default_factory=DetectorsConfig)
 
     @field_validator("counters")
     @classmethod
@@ -419,10 +707,14 @@ def default_config_dict(**overrides: Any) -> dict[str, Any]:
         "counters": [
             {
                 "id": "counter-1",
+                # The simulator's default scene (frontdesk/sim/layout.py, DEFAULT_ZONES):
+                # camera beside the counter, staff on the image's left, customers
+                # walking up toward the camera on the right. tests/sim/test_layout.py
+                # keeps these numbers equal to the layout's.
                 "zones": {
-                    "approach": [[0.0, 0.45], [1.0, 0.45], [1.0, 1.0], [0.0, 1.0]],
-                    "service": [[0.25, 0.3], [0.75, 0.3], [0.75, 0.75], [0.25, 0.75]],
-                    "staff": [[0.0, 0.0], [1.0, 0.0], [1.0, 0.3], [0.0, 0.3]],
+                    "approach": [[0.552, 0.322], [0.732, 0.322], [0.732, 0.505], [0.552, 0.505]],
+                    "service": [[0.759, 0.272], [1.0, 0.272], [1.0, 0.852], [0.759, 0.852]],
+                    "staff": [[0.0, 0.277], [0.39, 0.277], [0.39, 0.819], [0.0, 0.819]],
                 },
             }
         ],
