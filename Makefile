@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 # Debian packages the test suite uses: a real MQTT broker, a real browser,
 # a real PostgreSQL server, and OpenCV's sample chessboard photographs.
-DEB_PACKAGES := mosquitto chromium postgresql opencv-doc
+DEB_PACKAGES := mosquitto chromium postgresql opencv-doc openssl
 
 .PHONY: demo test venv system-deps bench lint clean
 

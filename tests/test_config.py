@@ -136,3 +136,32 @@ def test_check_config_cli_reports_without_traceback(tmp_path: Path) -> None:
     )
     assert ok.returncode == 0, ok.stderr
     assert "OK" in ok.stdout
+
+
+def _missing_keys(model: type, data: dict, path: str) -> list[str]:
+    """Schema keys that the example YAML does not list, recursively."""
+    import typing
+
+    from pydantic import BaseModel
+
+    missing = [f"{path}{name}" for name in model.model_fields if name not in data]
+    for name, field in model.model_fields.items():
+        value = data.get(name)
+        candidates = [field.annotation, *typing.get_args(field.annotation)]
+        for ann in candidates:
+            if isinstance(ann, type) and issubclass(ann, BaseModel) and isinstance(value, dict):
+                missing += _missing_keys(ann, value, f"{path}{name}.")
+            inner = typing.get_args(ann)
+            if (inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel)
+                    and isinstance(value, list) and value and isinstance(value[0], dict)):
+                missing += _missing_keys(inner[0], value[0], f"{path}{name}[0].")
+    return missing
+
+
+def test_example_config_lists_every_key() -> None:
+    import yaml
+
+    from frontdesk.config import Config
+
+    data = yaml.safe_load(EXAMPLE.read_text())
+    assert _missing_keys(Config, data, "") == []

@@ -1,0 +1,138 @@
+"""The topic contract: every topic name frontdesk publishes or listens to.
+
+All names are built here and nowhere else, so ``docs/mqtt.md`` and the code
+cannot drift apart. With the defaults (prefix ``frontdesk``):
+
+========================================  =========  ======  ====  =====================
+topic                                     direction  retain  QoS   payload
+========================================  =========  ======  ====  =====================
+frontdesk/SITE/availability               out        yes     1     ``online``/``offline``
+frontdesk/SITE/COUNTER/state              out        yes     1     JSON, state.schema
+frontdesk/SITE/COUNTER/alert              out        yes     1     ``ON``/``OFF``
+frontdesk/SITE/COUNTER/events             out        no      1     JSON, event.schema
+frontdesk/SITE/events                     out        no      1     JSON, site-wide events
+frontdesk/SITE/COUNTER/cmd/ack            in         no      -     JSON or empty
+frontdesk/SITE/COUNTER/cmd/snooze         in         no      -     JSON
+frontdesk/SITE/COUNTER/cmd/enabled        in         no      -     JSON
+homeassistant/device/ID/config            out        yes     1     HA device discovery
+homeassistant/status                      in         -       -     ``online``/``offline``
+========================================  =========  ======  ====  =====================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Topics", "COMMAND_KINDS", "topic_level_problem", "topic_prefix_problem"]
+
+COMMAND_KINDS = ("ack", "snooze", "enabled")
+"""The last level of a command topic; see :class:`frontdesk.mqtt.commands.CommandKind`."""
+
+_HA_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+def topic_level_problem(level: str) -> str | None:
+    """Why ``level`` cannot be one level of a topic name, or None when it can."""
+    if not level:
+        return "a topic level cannot be empty"
+    for ch, name in (("/", "'/'"), ("+", "the wildcard '+'"), ("#", "the wildcard '#'"),
+                     ("\x00", "a NUL character")):
+        if ch in level:
+            return f"the level {level!r} contains {name}"
+    return None
+
+
+def topic_prefix_problem(prefix: str) -> str | None:
+    """Why ``prefix`` cannot start a topic name (levels joined by '/'), or None."""
+    if prefix.startswith("$"):
+        return "a topic cannot start with '$' (reserved for the broker)"
+    levels = prefix.split("/")
+    for level in levels:
+        problem = topic_level_problem(level)
+        if problem:
+            return problem if len(levels) == 1 else f"in {prefix!r}: {problem}"
+    return None
+
+
+def ha_safe_id(text: str) -> str:
+    """``text`` with characters Home Assistant refuses in discovery ids replaced by '_'."""
+    return _HA_ID_UNSAFE.sub("_", text)
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Topic names for one site.
+
+    Args:
+        prefix: the configured ``mqtt.topic_prefix`` (may hold several levels).
+        site_id: the site; one level.
+        discovery_prefix: Home Assistant's discovery prefix.
+    """
+
+    prefix: str
+    site_id: str
+    discovery_prefix: str = "homeassistant"
+
+    @property
+    def base(self) -> str:
+        return f"{self.prefix}/{self.site_id}"
+
+    # ------------------------------------------------------------------ outbound
+    def availability(self) -> str:
+        return f"{self.base}/availability"
+
+    def state(self, counter_id: str) -> str:
+        return f"{self.base}/{counter_id}/state"
+
+    def alert(self, counter_id: str) -> str:
+        return f"{self.base}/{counter_id}/alert"
+
+    def events(self, counter_id: str | None) -> str:
+        """A counter's event stream; ``None`` gives the site-wide stream."""
+        if counter_id is None:
+            return f"{self.base}/events"
+        return f"{self.base}/{counter_id}/events"
+
+    def ha_device_config(self, counter_id: str) -> str:
+        return f"{self.discovery_prefix}/device/{self.ha_device_id(counter_id)}/config"
+
+    def ha_device_id(self, counter_id: str) -> str:
+        return ha_safe_id(f"frontdesk_{self.site_id}_{counter_id}")
+
+    # ------------------------------------------------------------------ inbound
+    def command(self, counter_id: str, kind: str) -> str:
+        return f"{self.base}/{counter_id}/cmd/{kind}"
+
+    def command_filter(self) -> str:
+        """The subscription that receives every command for this site."""
+        return f"{self.base}/+/cmd/+"
+
+    def ha_status(self) -> str:
+        return f"{self.discovery_prefix}/status"
+
+    def parse_command_topic(self, topic: str) -> tuple[str, str] | None:
+        """``(counter_id, kind)`` for a command topic of this site, else None.
+
+        The kind is returned as found (it may be unknown); the caller decides.
+        """
+        head = self.base + "/"
+        if not topic.startswith(head):
+            return None
+        parts = topic[len(head):].split("/")
+        if len(parts) != 3 or parts[1] != "cmd" or not parts[0]:
+            return None
+        return parts[0], parts[2]
+
+    # ------------------------------------------------------------------ watchers
+    def alert_filter(self, counter_id: str | None) -> str:
+        """The alert topic of one counter, or of every counter (``None``)."""
+        return self.alert(counter_id if counter_id is not None else "+")
+
+    def counter_of_alert(self, topic: str) -> str | None:
+        head, tail = self.base + "/", "/alert"
+        if topic.startswith(head) and topic.endswith(tail):
+            middle = topic[len(head):-len(tail)]
+            if middle and "/" not in middle:
+                return middle
+        return None
