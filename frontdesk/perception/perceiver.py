@@ -1,0 +1,288 @@
+"""FacePerceiver: one frame in, every face with pose, gaze and position out.
+
+Per frame:
+
+1. **detect**: BGR -> RGB, MediaPipe full-range face detection on the whole frame.
+2. **mesh**: for the ``max_faces`` largest faces at least ``mesh_min_face_px``
+   wide, Face Mesh (478 landmarks, refined irises) on a crop around the face;
+   landmarks mapped back to frame pixels.
+3. **pose**: solvePnP of the landmarks against the 3D face model (rotation,
+   translation), gaze from the irises, distance from iris size and pose.
+
+Faces that get no mesh (too small, beyond ``max_faces``, or Face Mesh missed
+them in the crop) get a coarse pose from the detector's six keypoints and
+``has_mesh=False``. All faces are reported, largest first; masks are the
+engine's business.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from types import TracebackType
+
+import cv2
+import numpy as np
+
+from frontdesk.camera_model import Intrinsics
+from frontdesk.config import CameraConfig, PerceptionConfig
+from frontdesk.perception import landmarks as L
+from frontdesk.perception.depth import depth_from_iris, fuse_depth, iris_diameter_px
+from frontdesk.perception.face_model import DEFAULT_FACE_MODEL, KEYPOINT_MODEL_MM, FaceModel
+from frontdesk.perception.gaze import EYE_RADIUS_MM, combine_gaze, eye_gaze
+from frontdesk.perception.mediapipe_faces import Detection, MediaPipeFaces, mesh_crop
+from frontdesk.perception.pose import (
+    HeadPose,
+    euler_from_rotation,
+    forward_vector,
+    rotation_from_euler,
+    solve_head_pose,
+)
+from frontdesk.perception.timing import StageTimes
+from frontdesk.types import Face, Frame, FrameObservation
+
+__all__ = ["FacePerceiver"]
+
+log = logging.getLogger(__name__)
+
+_MAX_REPROJECTION_FRACTION = 0.15
+"""A pose whose RMS reprojection error exceeds this fraction of the face width is rejected."""
+
+
+class FacePerceiver:
+    """MediaPipe face detection + Face Mesh + head pose, gaze and distance.
+
+    Args:
+        perception_cfg: thresholds, face limits and the anthropometric constants.
+        camera_cfg: field of view or calibration, for the intrinsics.
+        face_model: the 3D model pose is solved against (default: the mesh-derived
+            model, see :mod:`frontdesk.perception.face_model`); it is scaled to
+            ``perception_cfg.interocular_mm``.
+
+    Raises:
+        ModelError: MediaPipe or its models cannot be loaded (at construction).
+
+    ``stage_ms`` holds the mean milliseconds per frame of each stage so far
+    (detect, mesh, pose, plus decode when the caller reports it through
+    ``timer.add("decode", ms)``). Counters: ``faces_seen`` (all faces reported),
+    ``faces_meshed``, and ``mesh_misses`` (faces that should have had a mesh but
+    Face Mesh found none in the crop, or one that did not cover the detection).
+    """
+
+    def __init__(
+        self,
+        perception_cfg: PerceptionConfig,
+        camera_cfg: CameraConfig,
+        face_model: FaceModel = DEFAULT_FACE_MODEL,
+    ) -> None:
+        self._cfg = perception_cfg
+        self._camera_cfg = camera_cfg
+        model = face_model.scaled_to(perception_cfg.interocular_mm)
+        scale = perception_cfg.interocular_mm / face_model.interpupillary_mm
+        self._model = model
+        self._model_ids = list(model.landmark_ids)
+        self._model_points_m = model.points_mm / 1000.0
+        self._keypoint_points_m = KEYPOINT_MODEL_MM * scale / 1000.0
+        back = np.array([0.0, 0.0, EYE_RADIUS_MM * scale / 1000.0])
+        self._eye_centers_m = (
+            model.right_pupil_mm / 1000.0 + back,
+            model.left_pupil_mm / 1000.0 + back,
+        )
+        self._eye_radius_m = EYE_RADIUS_MM * scale / 1000.0
+        self._cameras: dict[tuple[int, int], _Camera] = {}
+        self.timer = StageTimes()
+        self.faces_seen = 0
+        self.faces_meshed = 0
+        self.mesh_misses = 0
+        self._graphs: MediaPipeFaces | None = MediaPipeFaces(
+            perception_cfg.min_detection_confidence
+        )
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def stage_ms(self) -> dict[str, float]:
+        """Mean milliseconds per frame for each stage so far."""
+        return self.timer.mean_ms()
+
+    @property
+    def face_model(self) -> FaceModel:
+        return self._model
+
+    def intrinsics_for(self, width: int, height: int) -> Intrinsics:
+        """The camera model for frames of this size (from the camera config)."""
+        return self._camera(width, height).intrinsics
+
+    def _camera(self, width: int, height: int) -> _Camera:
+        key = (width, height)
+        cam = self._cameras.get(key)
+        if cam is None:
+            intr = Intrinsics.from_config(self._camera_cfg, width, height)
+            dist = intr.dist_coeffs if intr.distortion is not None else None
+            cam = self._cameras[key] = _Camera(intr, intr.matrix, dist)
+        return cam
+
+    def process(self, frame: Frame) -> FrameObservation:
+        """Every face in ``frame``, largest first."""
+        graphs = self._graphs
+        if graphs is None:
+            raise RuntimeError("FacePerceiver.process() called after close()")
+        cam = self._camera(frame.width, frame.height)
+        t0 = time.perf_counter()
+        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+        detections = graphs.detect(rgb)
+        t1 = time.perf_counter()
+        self.timer.add("detect", (t1 - t0) * 1000.0)
+        mesh_ms = pose_ms = 0.0
+        faces: list[Face] = []
+        for i, det in enumerate(detections):
+            ta = time.perf_counter()
+            landmarks = None
+            if i < self._cfg.max_faces and det.width_px >= self._cfg.mesh_min_face_px:
+                landmarks = self._mesh(graphs, rgb, det)
+            tb = time.perf_counter()
+            face = self._face_from_mesh(det, landmarks, cam) if landmarks is not None else None
+            if face is None:
+                face = self._face_from_keypoints(det, cam)
+            tc = time.perf_counter()
+            mesh_ms += tb - ta
+            pose_ms += tc - tb
+            faces.append(face)
+        self.timer.add("mesh", mesh_ms * 1000.0)
+        self.timer.add("pose", pose_ms * 1000.0)
+        self.timer.end_frame()
+        self.faces_seen += len(faces)
+        return FrameObservation(
+            index=frame.index, t=frame.t, width=frame.width, height=frame.height, faces=faces,
+            wall_time=frame.wall_time,
+        )
+
+    def close(self) -> None:
+        if self._graphs is not None:
+            self._graphs.close()
+            self._graphs = None
+
+    def __enter__(self) -> FacePerceiver:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ stages
+
+    def _mesh(self, graphs: MediaPipeFaces, rgb: np.ndarray, det: Detection) -> np.ndarray | None:
+        crop = mesh_crop(det.bbox)
+        normalized = graphs.mesh(crop.cut(rgb))
+        if normalized is None:
+            self.mesh_misses += 1
+            return None
+        lm = crop.to_frame(normalized)
+        if not _mesh_matches(lm, det):
+            self.mesh_misses += 1
+            return None
+        self.faces_meshed += 1
+        return lm
+
+    def _face_from_mesh(self, det: Detection, lm: np.ndarray, cam: _Camera) -> Face | None:
+        intr = cam.intrinsics
+        pose = solve_head_pose(self._model_points_m, lm[self._model_ids, :2], cam.matrix, cam.dist)
+        if pose is None or pose.reprojection_px > _MAX_REPROJECTION_FRACTION * det.width_px:
+            return None
+        rot, t = pose.rotation, pose.translation_m
+        yaw, pitch, roll = euler_from_rotation(rot)
+        eyes = self._eye_gazes(rot, t, lm, intr)
+        eyeball_px = intr.fx * self._eye_radius_m / t[2]
+        to_camera = -t / math.sqrt(float(t @ t))
+        facing = min(max(float(forward_vector(rot) @ to_camera), -1.0), 1.0)
+        gaze = combine_gaze(rot, yaw, eyes, eyeball_px, math.degrees(math.acos(facing)))
+        position = self._position(t, lm, eyes, intr)
+        return Face(
+            bbox=det.bbox, score=det.score, yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll,
+            gaze=gaze, head_position_m=position, landmarks=lm, rotation=rot, has_mesh=True,
+        )
+
+    def _eye_gazes(
+        self, rot: np.ndarray, t: np.ndarray, lm: np.ndarray, intr: Intrinsics
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(right eye, left eye) gaze from where each iris meets its eyeball."""
+        forward = forward_vector(rot)
+        out = []
+        for eye, center in enumerate((L.RIGHT_IRIS_CENTER, L.LEFT_IRIS_CENTER)):
+            eyeball = rot @ self._eye_centers_m[eye] + t
+            ray = intr.pixel_ray(float(lm[center, 0]), float(lm[center, 1]))
+            out.append(eye_gaze(ray, eyeball, self._eye_radius_m, forward))
+        return out[0], out[1]
+
+    def _position(
+        self, t: np.ndarray, lm: np.ndarray, gazes: tuple[np.ndarray, np.ndarray],
+        intr: Intrinsics,
+    ) -> np.ndarray:
+        """The pose's eye midpoint, its distance refined by the irises' size."""
+        ray_to_eye = -t / math.sqrt(float(t @ t))
+        depths, sizes = [], []
+        for eye in (0, 1):
+            px = iris_diameter_px(lm, eye)
+            if px <= 0:
+                continue
+            g = gazes[eye]
+            horizontal = math.hypot(g[0], g[2]) * math.hypot(ray_to_eye[0], ray_to_eye[2])
+            cos_h = (g[0] * ray_to_eye[0] + g[2] * ray_to_eye[2]) / max(horizontal, 1e-9)
+            depths.append(depth_from_iris(px, intr.fx, self._cfg.iris_diameter_mm, cos_h))
+            sizes.append(px)
+        if not depths:
+            return t.copy()
+        a, b = lm[L.LEFT_IRIS_CENTER], lm[L.RIGHT_IRIS_CENTER]
+        ipd_px = math.hypot(float(a[0] - b[0]), float(a[1] - b[1]))
+        iris_z = math.exp(sum(math.log(d) for d in depths) / len(depths))
+        z = fuse_depth(float(t[2]), iris_z, float(np.mean(sizes)), ipd_px, len(sizes))
+        return t * (z / t[2])
+
+    def _face_from_keypoints(self, det: Detection, cam: _Camera) -> Face:
+        kps = det.keypoints_px
+        pose = solve_head_pose(self._keypoint_points_m, kps, cam.matrix, cam.dist)
+        if pose is None or pose.reprojection_px > 0.25 * det.width_px:
+            pose = self._frontal_from_eyes(kps, cam.intrinsics)
+        rot = pose.rotation
+        yaw, pitch, roll = euler_from_rotation(rot)
+        return Face(
+            bbox=det.bbox, score=det.score, yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll,
+            gaze=forward_vector(rot), head_position_m=pose.translation_m, landmarks=None,
+            rotation=rot, has_mesh=False,
+        )
+
+    def _frontal_from_eyes(self, kps: np.ndarray, intr: Intrinsics) -> HeadPose:
+        """Last resort: the head faces the camera's axis; roll and distance from the eyes."""
+        right, left = kps[0], kps[1]
+        roll = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
+        eye_px = max(float(np.linalg.norm(left - right)), 1.0)
+        z = intr.fx * (self._cfg.interocular_mm / 1000.0) / eye_px
+        mid = (right + left) / 2.0
+        position = intr.backproject(float(mid[0]), float(mid[1]), z)
+        return HeadPose(rotation_from_euler(0.0, 0.0, roll), position, 0.0)
+
+
+@dataclass(frozen=True)
+class _Camera:
+    intrinsics: Intrinsics
+    matrix: np.ndarray
+    dist: np.ndarray | None
+
+
+def _mesh_matches(lm: np.ndarray, det: Detection) -> bool:
+    """True when the mesh covers the detected face (not a neighbour in the crop)."""
+    x0, y0, x1, y1 = det.bbox
+    w, h = x1 - x0, y1 - y0
+    nose = lm[L.NOSE_TIP]
+    inside_x = x0 - 0.25 * w <= nose[0] <= x1 + 0.25 * w
+    inside_y = y0 - 0.25 * h <= nose[1] <= y1 + 0.25 * h
+    inside = inside_x and inside_y
+    oval = lm[list(L.FACE_OVAL), 0]
+    width = float(oval.max() - oval.min())
+    return inside and 0.5 * w <= width <= 2.0 * w
