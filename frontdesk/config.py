@@ -493,7 +493,8 @@ class WebConfig(_Model):
         "(Authorization: Bearer TOKEN).",
     )
     session_hours: float = Field(
-        12.0, gt=0, le=720, description="A login lasts this long (and ends when frontdesk restarts)."
+        12.0, gt=0, le=720,
+        description="A login lasts this long (and ends when frontdesk restarts).",
     )
     cookie_secure: bool = Field(
         False,
@@ -526,7 +527,7 @@ def apply_web_override(config: Config, bind: str) -> Config:
     try:
         web = WebConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([f"--web: {_describe(err)}" for err in exc.errors()]) from None
+        raise ConfigError([f"--web: {_describe(dict(err))}" for err in exc.errors()]) from None
     return config.model_copy(update={"web": web})
 
 

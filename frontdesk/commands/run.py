@@ -15,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--loop", action="store_true",
                    help="replay a file source endlessly with timestamps that keep increasing")
     p.add_argument("--mqtt", metavar="URL", help="override mqtt.url, e.g. mqtt://localhost:1883")
+    p.add_argument("--web", metavar="HOST:PORT",
+                   help="serve the web UI here (turns it on; off loopback it needs a password)")
     p.add_argument("--no-store", action="store_true", help="do not write the visit history")
     p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     p.set_defaults(func=run)
@@ -29,6 +31,10 @@ def run(args: argparse.Namespace) -> int:
         from frontdesk.mqtt import apply_mqtt_override
 
         config = apply_mqtt_override(config, args.mqtt)
+    if args.web:
+        from frontdesk.config import apply_web_override
+
+        config = apply_web_override(config, args.web)
     runner = Runner(
         config,
         source=args.source,
@@ -36,8 +42,19 @@ def run(args: argparse.Namespace) -> int:
         use_store=not args.no_store,
         max_frames=args.max_frames,
     )
+    web = None
+    if config.web.enabled:
+        from frontdesk.web import start_web
+
+        # Before the loop starts, so a bad bind or a missing password fails loudly.
+        web = start_web(runner, config, config_path=args.config)
+        log.info("web UI at %s", web.url)
     runner.install_signal_handlers()
-    summary = runner.run()
+    try:
+        summary = runner.run()
+    finally:
+        if web is not None:
+            web.stop()
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.events.items())) or "no events"
     log.info("stopped after %d frames (%.1f fps): %s", summary.frames, summary.fps, counts)
     return 0

@@ -1,0 +1,327 @@
+"""The bridge between the frame loop and the web server's threads.
+
+:class:`LiveHub` is a runner observer (``runner.add_observer(hub.observe)``). In
+the loop's thread, after each frame, it:
+
+1. applies a config the zone editor saved (``request_config``), so the engine
+   picks up new zones between two frames, never during one;
+2. takes the engine's live views (``tracks_view()``, ``counter_states(t)``) and
+   the frame's face samples for the placement check;
+3. keeps the frame's image **only while someone is watching the live view**
+   (a frame was asked for within the last few seconds); otherwise no image is
+   held here at all.
+
+Web requests read immutable snapshots and never touch the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from frontdesk.config import Config
+from frontdesk.engine.events import Event, EventType, Outcome
+from frontdesk.engine.state import CounterState
+from frontdesk.types import FrameObservation
+from frontdesk.web.placement_check import FrameSample, PlacementReport, check_placement
+
+__all__ = ["LiveHub", "LiveSnapshot", "LiveCounts", "apply_zones"]
+
+log = logging.getLogger(__name__)
+
+WATCH_S = 10.0
+"""After a frame request, images are kept for this long (the viewer polls faster)."""
+PLACEMENT_WINDOW_S = 60.0
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """The engine's view after one frame. ``image`` is None unless someone watches."""
+
+    index: int
+    t: float
+    mono: float
+    width: int
+    height: int
+    image: np.ndarray | None
+    observation: FrameObservation
+    tracks: tuple[Any, ...]
+    states: Mapping[str, CounterState]
+
+
+@dataclass
+class LiveCounts:
+    """Today's figures from the events this process saw (when no store can be read)."""
+
+    day: date | None = None
+    arrived: dict[str, int] = field(default_factory=dict)
+    acknowledged: dict[str, int] = field(default_factory=dict)
+    alerts: dict[str, int] = field(default_factory=dict)
+    abandoned: dict[str, int] = field(default_factory=dict)
+    latencies_s: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, e: Event, day: date) -> None:
+        if self.day != day:  # a new local day starts from zero
+            self.day = day
+            for counts in (self.arrived, self.acknowledged, self.alerts, self.abandoned,
+                           self.latencies_s):
+                counts.clear()
+        cid = e.counter_id
+        if e.type is EventType.CUSTOMER_ARRIVED:
+            self.arrived[cid] = self.arrived.get(cid, 0) + 1
+        elif e.type is EventType.CUSTOMER_ACKNOWLEDGED:
+            self.acknowledged[cid] = self.acknowledged.get(cid, 0) + 1
+            if e.latency_s is not None:
+                self.latencies_s.setdefault(cid, []).append(float(e.latency_s))
+        elif e.type is EventType.CUSTOMER_WAITING:
+            self.alerts[cid] = self.alerts.get(cid, 0) + 1
+        elif e.type is EventType.CUSTOMER_LEFT and e.outcome is Outcome.ABANDONED:
+            self.abandoned[cid] = self.abandoned.get(cid, 0) + 1
+
+    def to_json(self, counter_ids: list[str]) -> dict[str, Any]:
+        out = {}
+        for cid in counter_ids:
+            lat = sorted(self.latencies_s.get(cid, []))
+            out[cid] = {
+                "visits": self.arrived.get(cid, 0),
+                "acknowledged": self.acknowledged.get(cid, 0),
+                "alerts": self.alerts.get(cid, 0),
+                "left_unacknowledged": self.abandoned.get(cid, 0),
+                "latency_p50_s": lat[(len(lat) - 1) // 2] if lat else None,
+            }
+        return {"day": self.day.isoformat() if self.day else None, "counters": out}
+
+
+def apply_zones(engine: Any, config: Config) -> None:
+    """Give a running engine the zones of ``config`` (same counter ids), between frames.
+
+    Uses ``engine.set_zones(counters)`` when the engine has it; otherwise swaps
+    the compiled :class:`~frontdesk.engine.zones.ZoneMap` the engine and its
+    visit book share.
+    """
+    setter = getattr(engine, "set_zones", None)
+    if callable(setter):
+        setter(config.counters)
+        return
+    from frontdesk.engine.zones import ZoneMap
+
+    known = set(getattr(engine, "counters", {}) or {})
+    if known and known != {c.id for c in config.counters}:
+        raise ValueError("the new config has other counters: restart frontdesk to use them")
+    zones = ZoneMap(config.counters)
+    engine.zones = zones
+    visits = getattr(engine, "visits", None)
+    if visits is not None and hasattr(visits, "zones"):
+        visits.zones = zones
+    engine.config = config
+
+
+class _Rate:
+    def __init__(self, n: int = 30) -> None:
+        self._times: deque[float] = deque(maxlen=n)
+
+    def tick(self, now: float) -> None:
+        self._times.append(now)
+
+    @property
+    def fps(self) -> float:
+        if len(self._times) < 2:
+            return 0.0
+        span = self._times[-1] - self._times[0]
+        return (len(self._times) - 1) / span if span > 0 else 0.0
+
+
+class LiveHub:
+    """Shared state between the frame loop (writer) and web requests (readers).
+
+    Args:
+        config: the running configuration.
+        clock: monotonic seconds (injectable for tests).
+    """
+
+    def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._snapshot: LiveSnapshot | None = None
+        self._watch_until = -1.0
+        self._pending: Config | None = None
+        self.saved_version = 0
+        self.applied_version = 0
+        self.apply_error: str | None = None
+        self.version = 0
+        self._samples: deque[FrameSample] = deque()
+        self._rate = _Rate()
+        self.counts = LiveCounts()
+        self._tz = _zone(config.timezone)
+        self.runner: Any = None
+        self.closed = False
+        self._jpeg_cache: tuple[tuple[int, bool], bytes] | None = None
+        self._jpeg_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ loop side
+
+    def attach(self, runner: Any) -> None:
+        """Observe ``runner``'s frames (and read its health)."""
+        self.runner = runner
+        runner.add_observer(self.observe)
+
+    def observe(self, frame: Any, obs: FrameObservation, engine: Any, events: list[Event]) -> None:
+        """The runner observer: called in the loop's thread after each frame."""
+        self._apply_pending(engine)
+        now = self._clock()
+        tracks = tuple(engine.tracks_view())
+        states = dict(engine.counter_states(obs.t))
+        watching = now < self._watch_until
+        image = frame.image.copy() if watching and frame is not None else None
+        snap = LiveSnapshot(int(obs.index), float(obs.t), now, int(obs.width), int(obs.height),
+                            image, obs, tracks, states)
+        sample = FrameSample.from_observation(obs)
+        for e in events:
+            self.counts.add(e, self._day_of(e.wall_time))
+        with self._cond:
+            self._snapshot = snap
+            self._samples.append(sample)
+            while self._samples and self._samples[0].t <= sample.t - PLACEMENT_WINDOW_S:
+                self._samples.popleft()
+            if self._samples and self._samples[0].t > sample.t:  # the source restarted its clock
+                self._samples = deque([sample])
+            self._rate.tick(now)
+            self.version += 1
+            self._cond.notify_all()
+
+    def _apply_pending(self, engine: Any) -> None:
+        with self._cond:
+            pending, version = self._pending, self.saved_version
+            self._pending = None
+        if pending is None:
+            return
+        try:
+            apply_zones(engine, pending)
+        except Exception as exc:  # never end the loop: report it on the page
+            log.exception("the saved zones could not be applied")
+            self.apply_error = f"saved, but not applied: {exc}; restart frontdesk"
+            return
+        if self.runner is not None:
+            self.runner.config = pending
+        self.applied_version = version
+        self.apply_error = None
+        log.info("zones applied to the running engine (version %d)", version)
+
+    def _day_of(self, wall_time: float | None) -> date:
+        return datetime.fromtimestamp(time.time() if wall_time is None else wall_time,
+                                      self._tz).date()
+
+    # ------------------------------------------------------------------ web side
+
+    def request_config(self, config: Config) -> int:
+        """Hand a saved config to the loop; it applies it before the next frame's views."""
+        with self._cond:
+            self.saved_version += 1
+            self._pending = config
+            self.config = config
+            return self.saved_version
+
+    def snapshot(self) -> LiveSnapshot | None:
+        return self._snapshot
+
+    def watch(self) -> None:
+        """Someone wants images: keep them for the next WATCH_S seconds."""
+        self._watch_until = self._clock() + WATCH_S
+
+    def frame_with_image(self, timeout_s: float = 2.0) -> LiveSnapshot | None:
+        """The latest snapshot holding an image, waiting up to ``timeout_s`` for one."""
+        self.watch()
+        deadline = self._clock() + timeout_s
+        with self._cond:
+            while True:
+                snap = self._snapshot
+                if snap is not None and snap.image is not None:
+                    return snap
+                left = deadline - self._clock()
+                if left <= 0 or self.closed:
+                    return None
+                self._cond.wait(min(left, 0.2))
+
+    def jpeg(self, overlays: bool, quality: int = 80, timeout_s: float = 2.0) -> bytes | None:
+        """The latest frame as JPEG, with overlays if asked; None when no frame came."""
+        import cv2
+
+        from frontdesk.web.overlay import draw_overlays
+
+        snap = self.frame_with_image(timeout_s)
+        if snap is None or snap.image is None:
+            return None
+        key = (snap.index, overlays)
+        with self._jpeg_lock:
+            cached = self._jpeg_cache
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            image = snap.image
+            if overlays:
+                image = draw_overlays(image, snap.observation, snap.tracks, snap.states,
+                                      self.config)
+            ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+            if not ok:
+                return None
+            data = buf.tobytes()
+            self._jpeg_cache = (key, data)
+            return data
+
+    def placement(self) -> PlacementReport:
+        with self._cond:
+            samples = list(self._samples)
+        return check_placement(samples, self.config, window_s=PLACEMENT_WINDOW_S)
+
+    def health(self) -> dict[str, Any]:
+        """fps, age of the last frame and camera status (what /healthz answers)."""
+        snap = self._snapshot
+        runner_health = dict(getattr(self.runner, "health", None) or {})
+        age = None if snap is None else round(self._clock() - snap.mono, 3)
+        camera = runner_health.get("camera") or ("online" if snap is not None else "starting")
+        return {"camera": camera, "fps": round(self._rate.fps, 2), "last_frame_age_s": age,
+                "frames": self.version}
+
+    def dashboard_state(self) -> dict[str, Any]:
+        """Every counter's live state (no images), for the dashboard's event stream."""
+        snap = self._snapshot
+        names = {c.id: c.name or c.id for c in self.config.counters}
+        counters = []
+        for c in self.config.counters:
+            state = snap.states.get(c.id) if snap is not None else None
+            item = {"counter_id": c.id, "name": names[c.id],
+                    "alert_after_s": self.config.engine.alert_after_s}
+            if state is not None:
+                item.update(state.to_json())
+            counters.append(item)
+        return {"version": self.version, "t": snap.t if snap is not None else None,
+                "health": self.health(), "counters": counters}
+
+    def wait_version(self, after: int, timeout_s: float) -> int:
+        """Block until a frame newer than ``after`` arrived (or the timeout); the version."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.version > after or self.closed, timeout=timeout_s)
+            return self.version
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except Exception:
+        return None

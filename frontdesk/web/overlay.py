@@ -1,0 +1,216 @@
+"""The live view's overlays, drawn server-side with OpenCV.
+
+One function, :func:`draw_overlays`, serves the web UI's live frame and
+``frontdesk calibrate snapshot``, so what an installer sees remotely is what the
+browser shows. It draws on a copy; the frame itself is never changed.
+
+Drawn:
+
+* every counter's zones (approach yellow, service green, staff blue, ignore grey),
+  labelled with the counter id;
+* every face: its box coloured by role (staff blue, customer orange, unknown
+  grey), the anonymous track id, and a gaze ray 0.6 m long projected through the
+  camera model: green while eye contact holds, yellow while the person looks at
+  someone (dwell not yet reached), white otherwise;
+* each waiting customer's timer under their face (red once alerting);
+* a banner per counter: customers waiting, longest wait, alert state, staff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+
+from frontdesk.camera_model import Intrinsics
+from frontdesk.config import Config
+from frontdesk.engine.state import CounterState
+from frontdesk.types import Face, FrameObservation
+
+__all__ = ["draw_overlays", "ZONE_COLORS", "ROLE_COLORS"]
+
+log = logging.getLogger(__name__)
+
+# BGR
+ZONE_COLORS: dict[str, tuple[int, int, int]] = {
+    "approach": (0, 215, 255),
+    "service": (80, 200, 60),
+    "staff": (230, 140, 40),
+    "ignore": (150, 150, 150),
+}
+ROLE_COLORS: dict[str | None, tuple[int, int, int]] = {
+    "staff": (230, 140, 40),
+    "customer": (0, 140, 255),
+    None: (170, 170, 170),
+}
+CONTACT = (60, 220, 60)
+LOOKING = (0, 230, 255)
+NEUTRAL = (235, 235, 235)
+ALERT = (40, 40, 230)
+GAZE_RAY_M = 0.6
+_MATCH_DISTANCE_NORM = 0.08
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _scale(image: np.ndarray) -> float:
+    """Line and text scale for this image size (1.0 at 720 px high)."""
+    return max(0.5, min(image.shape[:2]) / 720.0)
+
+
+def _label(img: np.ndarray, text: str, org: tuple[int, int], color: tuple[int, int, int],
+           scale: float, bg: tuple[int, int, int] | None = (0, 0, 0)) -> None:
+    """Text with a dark box behind it, kept inside the image."""
+    fs = 0.55 * scale
+    th = max(1, round(1.4 * scale))
+    (w, h), base = cv2.getTextSize(text, _FONT, fs, th)
+    x = int(min(max(org[0], 0), max(0, img.shape[1] - w - 4)))
+    y = int(min(max(org[1], h + 4), img.shape[0] - base - 2))
+    if bg is not None:
+        cv2.rectangle(img, (x - 2, y - h - 4), (x + w + 2, y + base + 2), bg, -1)
+    cv2.putText(img, text, (x, y), _FONT, fs, color, th, cv2.LINE_AA)
+
+
+def _poly_px(points: Sequence[Sequence[float]], w: int, h: int) -> np.ndarray:
+    return np.array([[round(x * (w - 1)), round(y * (h - 1))] for x, y in points], dtype=np.int32)
+
+
+def _draw_zones(img: np.ndarray, config: Config, scale: float) -> None:
+    h, w = img.shape[:2]
+    fill = img.copy()
+    th = max(1, round(2 * scale))
+    outlines: list[tuple[np.ndarray, tuple[int, int, int], str]] = []
+    for counter in config.counters:
+        z = counter.zones
+        kinds: list[tuple[str, Any]] = [("staff", z.staff), ("service", z.service)]
+        if z.approach:
+            kinds.append(("approach", z.approach))
+        kinds += [("ignore", poly) for poly in z.ignore]
+        for kind, poly in kinds:
+            pts = _poly_px(poly, w, h)
+            cv2.fillPoly(fill, [pts], ZONE_COLORS[kind])
+            outlines.append((pts, ZONE_COLORS[kind], f"{counter.id} {kind}"))
+    cv2.addWeighted(fill, 0.18, img, 0.82, 0.0, dst=img)
+    for pts, color, text in outlines:
+        cv2.polylines(img, [pts], True, color, th, cv2.LINE_AA)
+        top = pts[np.argmin(pts[:, 1] * 10_000 + pts[:, 0])]
+        _label(img, text, (int(top[0]) + 4, int(top[1]) + round(18 * scale)), color, scale * 0.8)
+
+
+def _nearest_track(face: Face, w: int, h: int, tracks: Sequence[Any]) -> Any | None:
+    cx, cy = face.center_px
+    best, best_d = None, _MATCH_DISTANCE_NORM
+    for tv in tracks:
+        tx, ty = tv.center_norm
+        d = float(np.hypot(tx - cx / w, ty - cy / h))
+        if d < best_d:
+            best, best_d = tv, d
+    return best
+
+
+def _gaze_end(face: Face, intr: Intrinsics) -> tuple[int, int] | None:
+    """Pixel where the gaze ray ends, 0.6 m from the head (None: behind the camera)."""
+    p = face.head_position_m
+    if not np.all(np.isfinite(p)) or p[2] <= 0.05:
+        return None
+    end = p + GAZE_RAY_M * face.gaze
+    if end[2] <= 0.05:  # the ray comes toward the lens: clip it in front of the camera
+        s = (p[2] - 0.05) / max(p[2] - end[2], 1e-9)
+        end = p + s * GAZE_RAY_M * face.gaze
+    u, v = intr.project(end[None, :])[0]
+    if not (np.isfinite(u) and np.isfinite(v)):
+        return None
+    lim = 4 * max(intr.width, intr.height)
+    return int(np.clip(u, -lim, lim)), int(np.clip(v, -lim, lim))
+
+
+def _customer_timers(states: Mapping[str, CounterState]) -> dict[int, tuple[float, bool, bool]]:
+    """track id -> (waited_s, alert, acknowledged) for every customer of every counter."""
+    out: dict[int, tuple[float, bool, bool]] = {}
+    for state in states.values():
+        for c in state.customers:
+            out[c.track_id] = (c.waited_s, c.alert, c.acknowledged)
+    return out
+
+
+def _draw_face(img: np.ndarray, face: Face, track: Any | None, timers: dict,
+               intr: Intrinsics, scale: float) -> None:
+    role = getattr(track, "role", None)
+    color = ROLE_COLORS.get(role, ROLE_COLORS[None])
+    x0, y0, x1, y1 = (round(v) for v in face.bbox)
+    th = max(1, round(2 * scale))
+    cv2.rectangle(img, (x0, y0), (x1, y1), color, th, cv2.LINE_AA)
+    contact = bool(track is not None and track.contact_with)
+    looking = bool(track is not None and track.looking_at)
+    ray_color = CONTACT if contact else LOOKING if looking else NEUTRAL
+    start = (round(face.center_px[0]), round(face.center_px[1]))
+    end = _gaze_end(face, intr)
+    if end is not None:
+        cv2.arrowedLine(img, start, end, ray_color, th + (1 if contact else 0), cv2.LINE_AA,
+                        tipLength=0.15)
+    name = f"#{track.track_id} {role or '?'}" if track is not None else "face"
+    if contact:
+        name += " eye contact"
+    _label(img, name, (x0, y0 - 6), color, scale)
+    timer = timers.get(track.track_id) if track is not None else None
+    if timer is not None:
+        waited_s, alert, acknowledged = timer
+        text = "acknowledged" if acknowledged else f"waiting {waited_s:.0f} s"
+        _label(img, text, (x0, y1 + round(22 * scale)),
+               (255, 255, 255) if alert else (0, 230, 255), scale, ALERT if alert else (0, 0, 0))
+
+
+def _draw_banners(img: np.ndarray, config: Config, states: Mapping[str, CounterState],
+                  scale: float) -> None:
+    y = round(26 * scale)
+    for counter in config.counters:
+        s = states.get(counter.id)
+        if s is None:
+            continue
+        if not s.enabled:
+            status = "disabled"
+        elif s.escalated:
+            status = "ESCALATED"
+        elif s.alert:
+            status = "ALERT"
+        elif s.customers_waiting:
+            status = "waiting"
+        else:
+            status = "ok"
+        text = (f"{counter.id}: {status}, {s.customers_waiting} waiting"
+                + (f", longest {s.longest_wait_s:.0f} s" if s.customers_waiting else "")
+                + (", staff here" if s.staff_present else ", no staff seen"))
+        alerting = s.alert or s.escalated
+        _label(img, text, (8, y), (255, 255, 255), scale, ALERT if alerting else (40, 40, 40))
+        y += round(28 * scale)
+
+
+def draw_overlays(image: np.ndarray, obs: FrameObservation | None, tracks_view: Sequence[Any],
+                  counter_states: Mapping[str, CounterState], config: Config) -> np.ndarray:
+    """A copy of ``image`` with zones, faces, gaze rays, eye contact and timers drawn.
+
+    Args:
+        image: BGR uint8 frame.
+        obs: that frame's faces (None: draw zones and banners only).
+        tracks_view: ``Engine.tracks_view()`` (items with ``track_id``, ``center_norm``,
+            ``role``, ``looking_at``, ``contact_with``); faces are matched to the
+            nearest track centre.
+        counter_states: ``Engine.counter_states(t)``.
+        config: zones and the camera model (for projecting gaze rays).
+    """
+    img = np.ascontiguousarray(image).copy()
+    h, w = img.shape[:2]
+    scale = _scale(img)
+    _draw_zones(img, config, scale)
+    if obs is not None:
+        intr = Intrinsics.from_config(config.camera, w, h)
+        timers = _customer_timers(counter_states)
+        sx, sy = w / max(obs.width, 1), h / max(obs.height, 1)
+        for face in obs.faces:
+            if abs(sx - 1) > 1e-6 or abs(sy - 1) > 1e-6:
+                continue  # observation from a different frame size: nothing sensible to draw
+            _draw_face(img, face, _nearest_track(face, w, h, tracks_view), timers, intr, scale)
+    _draw_banners(img, config, counter_states, scale)
+    return img

@@ -1,0 +1,78 @@
+"use strict";
+// Shared helpers for every page: JSON API calls, messages, the health line.
+const fd = (() => {
+  async function api(path, options = {}) {
+    const headers = { Accept: "application/json", ...(options.headers || {}) };
+    if (options.body !== undefined && typeof options.body !== "string") {
+      options = { ...options, body: JSON.stringify(options.body) };
+      headers["Content-Type"] = "application/json";
+    }
+    const response = await fetch(path, { credentials: "same-origin", ...options, headers });
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    if (response.status === 401) {
+      location.href = "/login?next=" + encodeURIComponent(location.pathname);
+      throw new Error("log in first");
+    }
+    if (!response.ok) {
+      const error = new Error((data && data.error) || ("HTTP " + response.status));
+      error.status = response.status;
+      error.data = data;
+      throw error;
+    }
+    return data;
+  }
+
+  function show(element, text, kind) {
+    element.textContent = text;
+    element.hidden = !text;
+    element.className = "message" + (kind ? " " + kind : "");
+  }
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) node.append(child);
+    return node;
+  }
+
+  function seconds(value) {
+    return value === null || value === undefined ? "-" : value.toFixed(value < 10 ? 1 : 0) + " s";
+  }
+
+  async function health() {
+    const line = document.getElementById("health");
+    if (!line) return;
+    try {
+      const status = await api("/api/status");
+      const h = status.health;
+      const age = h.last_frame_age_s === null ? "no frame yet" : "last frame " + h.last_frame_age_s.toFixed(1) + " s ago";
+      line.textContent = `camera ${h.camera}, ${h.fps.toFixed(1)} fps, ${age}`;
+      line.classList.toggle("bad", h.camera !== "online");
+    } catch (e) {
+      line.textContent = "no answer from frontdesk";
+      line.classList.add("bad");
+    }
+  }
+
+  async function session() {
+    try {
+      const s = await api("/api/session");
+      const form = document.getElementById("logout-form");
+      if (form && s.auth === "open") form.hidden = true;
+      return s;
+    } catch (e) { return null; }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    session();
+    health();
+    setInterval(health, 5000);
+  });
+
+  return { api, show, el, seconds, health, session };
+})();

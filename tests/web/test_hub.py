@@ -1,0 +1,86 @@
+"""LiveHub: images kept only while watched, zones applied between frames, live counts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from web_scene import StandInRunner
+
+from frontdesk.config import Config
+from frontdesk.engine.events import Event, EventType, Outcome
+from frontdesk.web.hub import WATCH_S, LiveCounts, LiveHub
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_images_are_kept_only_while_someone_watches(config: Config) -> None:
+    clock = Clock()
+    hub = LiveHub(config, clock=clock)
+    runner = StandInRunner(config)
+    hub.attach(runner)
+    runner.run_scene(0.0, 0.5)
+    snap = hub.snapshot()
+    assert snap is not None and snap.image is None  # nobody asked: no image held
+    assert hub.frame_with_image(timeout_s=0.0) is None
+    hub.watch()
+    runner.step(0.6, [])
+    snap = hub.snapshot()
+    assert snap is not None and snap.image is not None and snap.image.shape == (720, 1280, 3)
+    assert hub.jpeg(overlays=True, timeout_s=0.0)[:2] == b"\xff\xd8"
+    clock.t += WATCH_S + 1
+    runner.step(0.7, [])
+    assert hub.snapshot().image is None  # the viewer left: images are dropped again
+
+
+def test_health_reports_the_age_of_the_last_frame(config: Config) -> None:
+    clock = Clock()
+    hub = LiveHub(config, clock=clock)
+    assert hub.health()["last_frame_age_s"] is None and hub.health()["camera"] == "starting"
+    runner = StandInRunner(config)
+    hub.attach(runner)
+    runner.step(0.0, [])
+    clock.t += 2.5
+    health = hub.health()
+    assert health["last_frame_age_s"] == 2.5 and health["camera"] == "online"
+
+
+def test_a_config_with_other_counters_is_not_applied_and_the_loop_goes_on(
+        config: Config) -> None:
+    hub = LiveHub(config)
+    runner = StandInRunner(config)
+    hub.attach(runner)
+    other = config.model_copy(update={"counters": [
+        config.counters[0].model_copy(update={"id": "counter-2"})]})
+    hub.request_config(other)
+    runner.step(0.0, [])  # must not raise in the loop
+    assert hub.applied_version == 0
+    assert hub.apply_error is not None and "restart frontdesk" in hub.apply_error
+    runner.step(0.1, [])
+    assert hub.version == 2
+
+
+def _event(kind: EventType, wall: float, **kw: object) -> Event:
+    return Event(type=kind, event_id="e", site_id="s", counter_id="counter-1", t=0.0,
+                 wall_time=wall, **kw)  # type: ignore[arg-type]
+
+
+def test_live_counts_start_again_each_day() -> None:
+    counts = LiveCounts()
+    day1, day2 = date(2025, 3, 1), date(2025, 3, 2)
+    counts.add(_event(EventType.CUSTOMER_ARRIVED, 0), day1)
+    counts.add(_event(EventType.CUSTOMER_ACKNOWLEDGED, 0, latency_s=4.0), day1)
+    counts.add(_event(EventType.CUSTOMER_ARRIVED, 0), day1)
+    counts.add(_event(EventType.CUSTOMER_WAITING, 0), day1)
+    counts.add(_event(EventType.CUSTOMER_LEFT, 0, outcome=Outcome.ABANDONED), day1)
+    figures = counts.to_json(["counter-1"])["counters"]["counter-1"]
+    assert figures == {"visits": 2, "acknowledged": 1, "alerts": 1, "left_unacknowledged": 1,
+                       "latency_p50_s": 4.0}
+    counts.add(_event(EventType.CUSTOMER_ARRIVED, 0), day2)
+    figures = counts.to_json(["counter-1"])
+    assert figures["day"] == "2025-03-02" and figures["counters"]["counter-1"]["visits"] == 1
