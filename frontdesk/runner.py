@@ -25,12 +25,14 @@ log = logging.getLogger(__name__)
 __all__ = ["RunSummary", "Runner", "format_event"]
 
 STATE_PERIOD_S = 1.0
+STORE_BACKLOG_MAX = 100_000
 
 
 @dataclass
 class RunSummary:
     frames: int = 0
     frames_failed: int = 0
+    store_dropped: int = 0
     events: dict[str, int] = field(default_factory=dict)
     first_t: float | None = None
     last_t: float | None = None
@@ -94,6 +96,11 @@ class Runner:
         use_mqtt: publish to ``config.mqtt.url`` (the outbox is kept even without a broker).
         on_event: called with each event (the CLI prints them).
         max_frames: stop after this many frames (demos, tests).
+
+    Observers (``add_observer``) are called in the loop's thread after each frame
+    with ``(frame, observation, engine, events)``; the web UI's live hub is one.
+    They must return quickly (copy what they need, hand work to their own thread).
+    An observer that raises is logged once and removed, never ending the loop.
     """
 
     def __init__(
@@ -116,6 +123,9 @@ class Runner:
         self.max_frames = max_frames
         self.summary = RunSummary()
         self._stop = threading.Event()
+        self._store_backlog: list[Event] = []
+        self._store_failing = False
+        self._observers: list[Callable[[Any, Any, Any, list[Event]], None]] = []
         self._source: Any = None
         self.source_spec_display = scrub_credentials(self.source_spec)
         self._fps = _FpsMeter()
@@ -126,6 +136,17 @@ class Runner:
         self._last_frame_mono: float | None = None
 
     # ------------------------------------------------------------------ control
+
+    def add_observer(self, observer: Callable[[Any, Any, Any, list[Event]], None]) -> None:
+        self._observers.append(observer)
+
+    def _notify(self, frame: Any, obs: Any, engine: Any, events: list[Event]) -> None:
+        for observer in list(self._observers):
+            try:
+                observer(frame, obs, engine, events)
+            except Exception:
+                log.exception("observer %r failed and was removed", observer)
+                self._observers.remove(observer)
 
     def stop(self) -> None:
         """Finish the current frame and shut down; safe from a signal handler or thread."""
@@ -193,6 +214,7 @@ class Runner:
                 events = engine.update(obs)
                 events += self._apply_commands(publisher, engine, t, wall_time)
                 self._emit(events, store, publisher)
+                self._notify(frame, obs, engine, events)
                 if t - last_state_t >= STATE_PERIOD_S:
                     last_state_t = t
                     self._publish_state(publisher, engine, t, source)
@@ -262,10 +284,36 @@ class Runner:
             log.log(level, "%s", format_event(e))
             if self.on_event is not None:
                 self.on_event(e)
-        if store is not None:
-            store.record_events(events)
         if publisher is not None:
             publisher.publish_events(events)
+        if store is not None:
+            self._store_events(store, events)
+
+    def _store_events(self, store: Any, events: list[Event]) -> None:
+        """Write events to the store; on failure (disk full, locked) keep them and retry.
+
+        The backlog is held in memory, bounded by ``STORE_BACKLOG_MAX``; one error
+        line per failure streak, one line when writing works again.
+        """
+        from frontdesk.store import StoreError
+
+        self._store_backlog.extend(events)
+        try:
+            store.record_events(self._store_backlog)
+        except StoreError as exc:
+            if not self._store_failing:
+                log.error("cannot write the visit history (%s); keeping events in memory and "
+                          "retrying", exc)
+            self._store_failing = True
+            overflow = len(self._store_backlog) - STORE_BACKLOG_MAX
+            if overflow > 0:
+                del self._store_backlog[:overflow]
+                self.summary.store_dropped += overflow
+            return
+        if self._store_failing:
+            log.info("visit history writable again: %d events written", len(self._store_backlog))
+        self._store_failing = False
+        self._store_backlog.clear()
 
     def _health(self, source: Any) -> dict[str, Any]:
         stats = getattr(source, "stats", None)
@@ -291,8 +339,8 @@ class Runner:
             return None
         from frontdesk.store import VisitStore
 
-        store = VisitStore.open(self.config.store.path)
-        return store
+        return VisitStore.open(self.config.store.path,
+                               retention_days=self.config.store.retention_days)
 
     def _open_publisher(self) -> Any:
         if not self.use_mqtt:
