@@ -241,14 +241,15 @@ class EngineConfig(_Model):
     )
     position_smoothing_s: float = Field(
         0.2, ge=0, le=2,
-        description="Time constant of per-track head-position smoothing (depth is the noisiest "
-        "axis); 0 uses each frame's position.",
+        description="Time constant of the per-track smoothing of each head's distance from the "
+        "camera (from the eyes' spacing, the noisiest measurement; the direction is not "
+        "smoothed); 0 uses each frame's. Longer steadies standing people, lags walking ones.",
     )
     visit_hold_s: float = Field(
         10.0, ge=0, le=120,
-        description="Keep a visit open this long after its customer's face was lost in the zones "
-        "(turned away); a face appearing where they stood continues it. Longer bridges longer "
-        "turns but delays customer_left.",
+        description="Keep an arrived customer's visit open this long after their face was lost "
+        "in the zones (turned away; a face appearing where they stood continues it) or while "
+        "they are outside the zones. Longer bridges longer turns but delays customer_left.",
     )
     still_radius_norm: float = Field(
         0.02, gt=0, le=0.5,

@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["RunSummary", "Runner", "format_event"]
 
-STATE_PERIOD_S = 1.0
 STORE_BACKLOG_MAX = 100_000
 
 
@@ -179,7 +178,6 @@ class Runner:
         publisher = self._open_publisher()
         source = self._source = open_source(self.source_spec, cfg.camera, loop=self.loop)
         wall_offset: float | None = None
-        last_state_t = -1e9
         t = 0.0
         try:
             for item in source.events():
@@ -209,15 +207,15 @@ class Runner:
                 obs.wall_time = wall_time
                 self.last_frame, self.last_observation = frame, obs
                 self._last_frame_mono = now
+                self.health["last_frame_time"] = wall_time
                 self._fps.tick(now)
                 self._track_time(t)
                 events = engine.update(obs)
                 events += self._apply_commands(publisher, engine, t, wall_time)
                 self._emit(events, store, publisher)
                 self._notify(frame, obs, engine, events)
-                if t - last_state_t >= STATE_PERIOD_S:
-                    last_state_t = t
-                    self._publish_state(publisher, engine, t, source)
+                # Cheap: the publisher sends only what changed (the alert topic at once).
+                self._publish_state(publisher, engine, t, source)
                 self.summary.frames += 1
                 if self.max_frames is not None and self.summary.frames >= self.max_frames:
                     break
@@ -263,14 +261,20 @@ class Runner:
         if publisher is None:
             return []
         events: list[Event] = []
+        from frontdesk.mqtt.commands import CommandKind
+
         for cmd in publisher.pending_commands():
-            if cmd.kind == "acknowledge":
-                events += engine.acknowledge(cmd.counter_id, t, wall_time)
-            elif cmd.kind == "snooze":
-                engine.snooze(cmd.counter_id, cmd.seconds, t)
-            elif cmd.kind == "enable":
-                engine.set_enabled(cmd.counter_id, bool(cmd.enabled), t)
-            log.info("command %s for %s applied", cmd.kind, cmd.counter_id)
+            try:
+                if cmd.kind == CommandKind.ACKNOWLEDGE:
+                    events += engine.acknowledge(cmd.counter_id, t, wall_time)
+                elif cmd.kind == CommandKind.SNOOZE:
+                    events += engine.snooze(cmd.counter_id, float(cmd.seconds or 0.0), t)
+                elif cmd.kind == CommandKind.SET_ENABLED:
+                    events += engine.set_enabled(cmd.counter_id, bool(cmd.enabled), t)
+            except ValueError as exc:  # e.g. a counter this camera does not have
+                log.warning("command %s for %s ignored: %s", cmd.kind.value, cmd.counter_id, exc)
+                continue
+            log.info("command %s for %s applied", cmd.kind.value, cmd.counter_id)
         return events
 
     def _emit(self, events: list[Event], store: Any, publisher: Any) -> None:

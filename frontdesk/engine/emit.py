@@ -1,0 +1,52 @@
+"""Building :class:`Event` records with ids, site and the visit's timings filled in."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from frontdesk.engine.events import Event, EventType
+
+if TYPE_CHECKING:
+    from frontdesk.engine.visits import Visit
+
+__all__ = ["EventFactory", "uuid_hex"]
+
+
+def uuid_hex() -> str:
+    """The default id factory: a random UUID4 as 32 hex digits."""
+    return uuid.uuid4().hex
+
+
+class EventFactory:
+    """Makes events for one site; ids come from the injected ``id_factory``."""
+
+    def __init__(self, site_id: str, id_factory: Callable[[], str] | None = None):
+        self.site_id = site_id
+        self.new_id: Callable[[], str] = id_factory or uuid_hex
+
+    def counter_event(self, type_: EventType, counter_id: str, t: float,
+                      wall_time: float | None, **fields: Any) -> Event:
+        return Event(type=type_, event_id=self.new_id(), site_id=self.site_id,
+                     counter_id=counter_id, t=t, wall_time=wall_time, **fields)
+
+    def visit_event(self, type_: EventType, visit: Visit, t: float, wall_time: float | None,
+                    **fields: Any) -> Event:
+        """An event about ``visit`` carrying every timing known so far."""
+        timings: dict[str, Any] = {
+            "visit_id": visit.visit_id,
+            "track_id": visit.track_id,
+            "first_seen_t": visit.first_seen_t,
+            "arrival_t": visit.arrival_t,
+            "ack_t": visit.ack_t,
+            "left_t": visit.left_t,
+            "latency_s": visit.latency_s,
+            "customer_looked_t": visit.customer_looked_t(),
+        }
+        if visit.ack_t is not None:
+            timings["ack_by"] = visit.ack_by
+            timings["staff_track_id"] = visit.staff_track_id
+            timings["mutual_gaze"] = visit.mutual_gaze(t)
+        timings.update(fields)
+        return self.counter_event(type_, visit.counter_id, t, wall_time, **timings)

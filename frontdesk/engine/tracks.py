@@ -1,0 +1,114 @@
+"""Per-track engine state: smoothed head and gaze, zones, role, looks given and received."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from frontdesk.engine.contact import Contact, GazeRun
+from frontdesk.engine.zones import Placement, Role, RoleState
+from frontdesk.geometry import blend_unit
+
+if TYPE_CHECKING:
+    from frontdesk.engine.visits import Visit
+
+__all__ = ["TrackState", "Smoothing"]
+
+Vec3 = tuple[float, float, float]
+
+
+class Smoothing:
+    """Exponential smoothing time constants, in seconds (0: no smoothing)."""
+
+    __slots__ = ("gaze_s", "position_s")
+
+    def __init__(self, gaze_s: float, position_s: float):
+        self.gaze_s = gaze_s
+        self.position_s = position_s
+
+    @staticmethod
+    def keep(dt_s: float, tau_s: float) -> float:
+        """Weight of the previous value after ``dt_s`` for time constant ``tau_s``."""
+        if tau_s <= 0.0 or dt_s <= 0.0:
+            return 0.0
+        return math.exp(-dt_s / tau_s)
+
+
+class TrackState:
+    """Everything the engine remembers about one tracked face.
+
+    Attributes:
+        first_seen_t: when the tracker first detected this face.
+        last_seen_t: the latest frame with a measured face (not a held frame).
+        fresh: True when this frame measured the face.
+        x, y: face centre, normalised image coordinates (last measured).
+        position: head position, metres, camera frame: the measured direction from the
+            camera with a smoothed range (distance from the camera).
+        gaze: smoothed unit gaze, or None before the first measurement.
+        placement: zones at the last measured centre.
+        home_counter: for staff, the counter whose staff zone they were last in.
+        incoming: gaze runs of other tracks looking at this one, by observer id.
+        acks: confirmed looks from staff at this track (customers only).
+        looks: confirmed looks of this track at staff (customers only).
+        visit: the open visit of a customer, if any.
+        visits_closed: how many visits this track has finished.
+    """
+
+    __slots__ = ("track_id", "first_seen_t", "last_seen_t", "fresh", "x", "y", "position",
+                 "range_m", "gaze", "placement", "role", "home_counter", "incoming", "acks",
+                 "looks", "visit", "visits_closed")
+
+    def __init__(self, track_id: int, first_seen_t: float):
+        self.track_id = track_id
+        self.first_seen_t = first_seen_t
+        self.last_seen_t = first_seen_t
+        self.fresh = False
+        self.x = 0.0
+        self.y = 0.0
+        self.position: Vec3 = (0.0, 0.0, 0.0)
+        self.range_m = 0.0
+        self.gaze: Vec3 | None = None
+        self.placement: Placement | None = None
+        self.role = RoleState()
+        self.home_counter: str | None = None
+        self.incoming: dict[int, GazeRun] = {}
+        self.acks: list[Contact] = []
+        self.looks: list[Contact] = []
+        self.visit: Visit | None = None
+        self.visits_closed = 0
+
+    @property
+    def likely_role(self) -> Role | None:
+        return self.role.likely
+
+    def measure(self, t: float, x: float, y: float, position: Vec3, gaze: Vec3,
+                smoothing: Smoothing) -> None:
+        """Take one frame's measurement, smoothing position and gaze over time."""
+        dt_s = t - self.last_seen_t
+        px, py, pz = position
+        range_m = math.sqrt(px * px + py * py + pz * pz)
+        if self.gaze is None or range_m <= 0.0:
+            self.range_m = range_m
+            self.position = position
+            self.gaze = blend_unit(gaze, gaze, 0.0)
+            self._moved(t, x, y)
+            return
+        # The direction to the head comes from its image position (precise); its
+        # range comes from the apparent size of the face (noisy): smooth the range only.
+        k = Smoothing.keep(dt_s, smoothing.position_s)
+        self.range_m = k * self.range_m + (1.0 - k) * range_m
+        scale = self.range_m / range_m
+        self.position = (px * scale, py * scale, pz * scale)
+        if smoothing.gaze_s > 0.0:
+            self.gaze = blend_unit(self.gaze, gaze, Smoothing.keep(dt_s, smoothing.gaze_s))
+        else:
+            self.gaze = gaze  # perception's gaze is unit length
+        self._moved(t, x, y)
+
+    def _moved(self, t: float, x: float, y: float) -> None:
+        self.x, self.y = x, y
+        self.last_seen_t = t
+        self.fresh = True
+
+    def contacts_since(self, contacts: list[Contact], since_t: float) -> list[Contact]:
+        return [c for c in contacts if c.start_t >= since_t - 1e-9]

@@ -1,0 +1,349 @@
+"""Visit lifecycle: first seen, arrived, acknowledged or alerted, left.
+
+::
+
+    seen ──(service zone, or still in approach)──► arrived ──(eye contact / button)──► acknowledged
+     │  └─(eye contact while approaching: remembered, reported at arrival, latency < 0)     │
+     │                                     │ alert_after_s  ──► waiting (alert)            │
+     │                                     │ escalate_after_s ──► escalated               │
+     ▼                                     ▼                                               ▼
+    left: passed_by                      left: abandoned                        left: acknowledged
+
+A visit opens when a track is first in a counter's customer zones and is
+*confirmed* when the track's role is fixed as customer (after the role
+hysteresis); an unconfirmed visit emits nothing and vanishes if the track
+turns out to be staff or leaves before its role is fixed.
+
+Definitions (all times on the source clock):
+
+* ``arrival_t``: the first frame in the service zone, or the start of a stretch
+  of standing still in the approach zone that lasted ``arrival_still_s``.
+* ``ack_t``: the *start* of the first staff look held for the dwell (see
+  :mod:`frontdesk.engine.contact`), or the time of a button press.
+* ``latency_s = ack_t - arrival_t``: negative when staff acknowledged during
+  the approach. An acknowledgement before arrival is reported right after the
+  arrival event.
+* ``left_t``: the last frame the customer was measured in the counter's zones.
+
+An alert is due when ``ack_t`` is later than ``arrival_t + alert_after_s``
+(or never comes). A look that started before that moment but has not yet held
+for the dwell postpones the decision until it is confirmed or broken (for at
+most ``dwell_s + contact_gap_s`` after the look started), so the engine does not
+alert for a customer it then reports as acknowledged in time.
+
+Out of sight is not gone: when an arrived customer's track is lost while in
+the zones (turned away from the camera longer than the tracker's grace), the
+visit waits ``visit_hold_s`` for a new face where they stood, which continues
+it. A customer measured outside the zones keeps the visit for
+``max(visit_hold_s, grace_s)`` (walking across a gap between zones). No alerts
+are raised for a customer out of sight or out of the zones.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from frontdesk.config import EngineConfig
+from frontdesk.engine.contact import Contact, DwellRule
+from frontdesk.engine.counters import CounterRuntime
+from frontdesk.engine.emit import EventFactory
+from frontdesk.engine.events import AckSource, Event, EventType, Outcome
+from frontdesk.engine.stillness import StillDetector
+from frontdesk.engine.tracks import TrackState
+from frontdesk.engine.zones import Role, ZoneMap
+
+__all__ = ["Visit", "VisitBook"]
+
+log = logging.getLogger(__name__)
+
+REACQUIRE_RADIUS_NORM = 0.06
+"""A new face this close (fraction of the frame width) to where an unseen customer
+was last measured continues that customer's visit."""
+
+
+class Visit:
+    """One customer's visit to one counter."""
+
+    __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
+                 "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
+                 "ack_t",
+                 "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
+                 "outcome")
+
+    def __init__(self, visit_id: str, track: TrackState, counter_id: str, first_seen_t: float,
+                 t: float):
+        self.visit_id = visit_id
+        self.track = track
+        self.counter_id = counter_id
+        self.first_seen_t = first_seen_t
+        self.confirmed = False
+        self.arrival_t: float | None = None
+        self.arrival_reported = False
+        self.still: StillDetector | None = None
+        self.last_in_zone_t = t
+        self.unseen_since_t: float | None = None
+        self.past_looks: list[Contact] = []
+        self.ack_t: float | None = None
+        self.ack_by: AckSource | None = None
+        self.ack_contact: Contact | None = None
+        self.ack_reported = False
+        self.alerted = False
+        self.escalated = False
+        self.left_t: float | None = None
+        self.outcome: Outcome | None = None
+
+    @property
+    def track_id(self) -> int:
+        return self.track.track_id
+
+    @property
+    def staff_track_id(self) -> int | None:
+        return self.ack_contact.observer_id if self.ack_contact is not None else None
+
+    @property
+    def latency_s(self) -> float | None:
+        if self.ack_t is None or self.arrival_t is None:
+            return None
+        return self.ack_t - self.arrival_t
+
+    def waiting(self) -> bool:
+        """Arrived, unacknowledged and still open."""
+        return self.arrival_t is not None and self.ack_t is None and self.outcome is None
+
+    def looks(self) -> list[Contact]:
+        """The customer's held looks at staff during this visit, over every track it had."""
+        return self.past_looks + self.track.contacts_since(self.track.looks, self.first_seen_t)
+
+    def customer_looked_t(self) -> float | None:
+        """Start of the customer's first held look at any staff member during this visit."""
+        return min((c.start_t for c in self.looks()), default=None)
+
+    def mutual_gaze(self, now_t: float) -> bool | None:
+        """Whether the customer looked back at the acknowledging staff member during the contact."""
+        contact = self.ack_contact
+        if contact is None:
+            return None
+        return any(look.target_id == contact.observer_id and look.overlaps(contact, now_t)
+                   for look in self.looks())
+
+
+class VisitBook:
+    """Opens, advances and closes visits, and emits their events."""
+
+    def __init__(self, cfg: EngineConfig, grace_s: float, zones: ZoneMap,
+                 counters: dict[str, CounterRuntime], factory: EventFactory, rule: DwellRule):
+        self.cfg = cfg
+        self.grace_s = grace_s
+        self.zones = zones
+        self.counters = counters
+        self.factory = factory
+        self.rule = rule
+        self.open: dict[int, Visit] = {}
+        """Open visits by track id."""
+
+    # ------------------------------------------------------------------ per-frame input
+
+    def observe(self, ts: TrackState, t: float, aspect: float) -> None:
+        """A measured frame of a customer-like track: open, move or arrive its visit.
+
+        ``aspect`` is height / width, to measure stillness in fractions of the frame width.
+        """
+        placement = ts.placement
+        here = placement.customer_counter if placement is not None else None
+        visit = ts.visit
+        if visit is None:
+            if here is None:
+                return
+            visit = self._adopt(ts, t, aspect) or self._open(ts, here, t)
+        own = self.zones.counters[visit.counter_id]
+        if own.in_customer_zone(ts.x, ts.y):
+            visit.last_in_zone_t = t
+            if visit.arrival_t is None:
+                self._check_arrival(visit, ts, t, aspect, own.in_service(ts.x, ts.y))
+        elif here is not None and visit.arrival_t is None:
+            visit.counter_id = here  # not arrived yet: it belongs to the counter it walks to
+            visit.still = None
+            visit.last_in_zone_t = t
+            if self.zones.counters[here].in_service(ts.x, ts.y):
+                visit.arrival_t = t
+
+    def _open(self, ts: TrackState, counter_id: str, t: float) -> Visit:
+        first_seen_t = ts.first_seen_t if ts.visits_closed == 0 else t
+        visit = Visit(self.factory.new_id(), ts, counter_id, first_seen_t, t)
+        ts.visit = visit
+        self.open[ts.track_id] = visit
+        return visit
+
+    def orphan(self, visit: Visit) -> None:
+        """The visit's track was lost while in the zones: wait ``visit_hold_s`` for the face.
+
+        Customers turn away from the camera (to a staff member it cannot see face
+        on, to their bag) for longer than the tracker's grace; a face that then
+        appears where they stood continues their visit instead of starting one.
+        """
+        visit.unseen_since_t = visit.track.last_seen_t
+
+    def _adopt(self, ts: TrackState, t: float, aspect: float) -> Visit | None:
+        """The unseen visit a newly appeared face continues, if any (nearest first)."""
+        if ts.visits_closed:
+            return None
+        best: Visit | None = None
+        best_d2 = REACQUIRE_RADIUS_NORM ** 2
+        for visit in self.open.values():
+            if visit.unseen_since_t is None or ts.first_seen_t < visit.unseen_since_t:
+                continue
+            old = visit.track
+            d2 = (ts.x - old.x) ** 2 + ((ts.y - old.y) * aspect) ** 2
+            if d2 <= best_d2:
+                best, best_d2 = visit, d2
+        if best is None:
+            return None
+        old = best.track
+        log.debug("track %d continues visit %s of track %d", ts.track_id, best.visit_id,
+                  old.track_id)
+        best.past_looks = best.looks()
+        best.track = ts
+        best.unseen_since_t = None
+        self.open.pop(old.track_id, None)
+        self.open[ts.track_id] = best
+        ts.visit = best
+        ts.role.role = ts.role.candidate = Role.CUSTOMER
+        return best
+
+    def _check_arrival(self, visit: Visit, ts: TrackState, t: float, aspect: float,
+                       in_service: bool) -> None:
+        if in_service:
+            visit.arrival_t = t
+            return
+        if visit.still is None:
+            visit.still = StillDetector(self.cfg.arrival_still_s, self.cfg.still_radius_norm)
+        visit.arrival_t = visit.still.update(t, ts.x, ts.y * aspect)
+
+    # ------------------------------------------------------------------ advancing
+
+    def step(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
+        """Advance one open visit at frame time ``t``: ack, report, alert, leave."""
+        if visit.unseen_since_t is not None:
+            if t - visit.unseen_since_t > self.cfg.visit_hold_s:
+                return self.close(visit, t, wall_time, visit.last_in_zone_t)
+            return []  # no alerts for a customer out of sight
+        role = visit.track.role.role
+        if role is Role.STAFF:
+            self._forget(visit)  # the track turned out to be staff: the visit never happened
+            return []
+        visit.confirmed = visit.confirmed or role is Role.CUSTOMER
+        if visit.ack_t is None:
+            self._take_eye_contact(visit)
+        if not visit.confirmed:
+            if t - visit.last_in_zone_t > self.grace_s:
+                self._forget(visit)
+            return []
+        out_of_zones_s = t - visit.last_in_zone_t
+        if out_of_zones_s > max(self.cfg.visit_hold_s, self.grace_s):
+            return self.close(visit, t, wall_time, visit.last_in_zone_t)
+        events = self._report(visit, t, wall_time)
+        if out_of_zones_s <= self.grace_s:  # no alerts while the customer is outside the zones
+            events += self._alerts(visit, t, wall_time)
+        return events
+
+    def _take_eye_contact(self, visit: Visit) -> None:
+        contacts = visit.track.contacts_since(visit.track.acks, visit.first_seen_t)
+        if contacts:
+            first = min(contacts, key=lambda c: c.start_t)
+            visit.ack_t = first.start_t
+            visit.ack_by = AckSource.EYE_CONTACT
+            visit.ack_contact = first
+
+    def _report(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
+        """Arrival and acknowledgement events not yet sent."""
+        events: list[Event] = []
+        if visit.arrival_t is None:
+            return events
+        if not visit.arrival_reported:
+            visit.arrival_reported = True
+            events.append(self.factory.visit_event(EventType.CUSTOMER_ARRIVED, visit, t, wall_time))
+        if visit.ack_t is not None and not visit.ack_reported:
+            visit.ack_reported = True
+            self.counters[visit.counter_id].last_ack_latency_s = visit.latency_s
+            events.append(
+                self.factory.visit_event(EventType.CUSTOMER_ACKNOWLEDGED, visit, t, wall_time))
+        return events
+
+    def _alerts(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
+        if not visit.waiting() or not self.counters[visit.counter_id].alerts_allowed(t):
+            return []
+        assert visit.arrival_t is not None
+        events: list[Event] = []
+        waited_s = t - visit.arrival_t
+        if not visit.alerted and self._due(visit, self.cfg.alert_after_s, t):
+            visit.alerted = True
+            events.append(self.factory.visit_event(EventType.CUSTOMER_WAITING, visit, t,
+                                                   wall_time, waited_s=waited_s))
+        if visit.alerted and not visit.escalated and self._due(visit, self.cfg.escalate_after_s, t):
+            visit.escalated = True
+            events.append(self.factory.visit_event(EventType.CUSTOMER_ESCALATED, visit, t,
+                                                   wall_time, waited_s=waited_s))
+        return events
+
+    def _due(self, visit: Visit, after_s: float, t: float) -> bool:
+        """Has the wait passed ``after_s`` with no look that could still acknowledge in time?"""
+        assert visit.arrival_t is not None
+        deadline_t = visit.arrival_t + after_s
+        if t < deadline_t:
+            return False
+        limit_s = self.rule.dwell_s + self.rule.gap_s
+        for run in visit.track.incoming.values():
+            start_t = run.pending_start_t()
+            if start_t is not None and start_t <= deadline_t and t <= start_t + limit_s:
+                return False
+        return True
+
+    # ------------------------------------------------------------------ closing
+
+    def close(self, visit: Visit, t: float, wall_time: float | None, left_t: float,
+              interrupted: bool = False) -> list[Event]:
+        """End a visit (customer gone, or shutdown when ``interrupted``)."""
+        if not visit.confirmed:
+            self._forget(visit)
+            return []
+        if visit.ack_t is None:
+            self._take_eye_contact(visit)
+        events = self._report(visit, t, wall_time)
+        visit.left_t = left_t
+        visit.outcome = _outcome(visit, interrupted)
+        waited_s = left_t - visit.arrival_t if visit.arrival_t is not None else None
+        events.append(self.factory.visit_event(EventType.CUSTOMER_LEFT, visit, t, wall_time,
+                                               outcome=visit.outcome, waited_s=waited_s))
+        self._forget(visit)
+        visit.track.visits_closed += 1
+        return events
+
+    def _forget(self, visit: Visit) -> None:
+        self.open.pop(visit.track_id, None)
+        if visit.track.visit is visit:
+            visit.track.visit = None
+
+    # ------------------------------------------------------------------ commands
+
+    def button_ack(self, counter_id: str, t: float, wall_time: float | None) -> list[Event]:
+        """Acknowledge the longest-waiting customer (if none waits: the earliest approaching)."""
+        candidates = [v for v in self.open.values()
+                      if v.counter_id == counter_id and v.confirmed and v.ack_t is None]
+        if not candidates:
+            return []
+        waiting = [v for v in candidates if v.arrival_t is not None]
+        if waiting:
+            visit = min(waiting, key=lambda v: v.arrival_t or 0.0)
+        else:
+            visit = min(candidates, key=lambda v: v.first_seen_t)
+        visit.ack_t = t
+        visit.ack_by = AckSource.BUTTON
+        return self._report(visit, t, wall_time)
+
+
+def _outcome(visit: Visit, interrupted: bool) -> Outcome:
+    if interrupted:
+        return Outcome.INTERRUPTED
+    if visit.arrival_t is None:
+        return Outcome.PASSED_BY
+    return Outcome.ACKNOWLEDGED if visit.ack_t is not None else Outcome.ABANDONED

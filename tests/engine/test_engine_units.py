@@ -1,0 +1,168 @@
+"""Unit tests of the engine's parts: dwell runs, stillness, roles, zones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from frontdesk.config import CounterConfig
+from frontdesk.engine.contact import Contact, DwellRule, GazeRun
+from frontdesk.engine.stillness import StillDetector
+from frontdesk.engine.zones import Placement, Role, RoleState, ZoneMap
+
+RULE = DwellRule(dwell_s=0.5, gap_s=0.3)
+FPS = 15.0
+
+
+def feed(run: GazeRun, pattern: str, t0: float = 0.0) -> tuple[list[Contact], float]:
+    """'1' in cone, '0' out of cone, '.' unknown, one character per frame at 15 fps."""
+    confirmed = []
+    t = t0
+    for i, ch in enumerate(pattern):
+        t = t0 + i / FPS
+        c = run.step(t, {"1": True, "0": False, ".": None}[ch], RULE)
+        if c is not None:
+            confirmed.append(c)
+    return confirmed, t
+
+
+def test_a_held_look_is_confirmed_when_the_dwell_is_reached_and_dated_from_its_start() -> None:
+    run = GazeRun(1, 2)
+    confirmed, _ = feed(run, "00" + "1" * 10, t0=1.0)
+    (contact,) = confirmed
+    assert contact.start_t == pytest.approx(1.0 + 2 / FPS)
+    assert contact.confirmed_t == pytest.approx(contact.start_t + 8 / FPS)  # 8 frames >= 0.5 s
+
+
+def test_a_glance_is_forgotten_and_a_later_look_starts_afresh() -> None:
+    run = GazeRun(1, 2)
+    confirmed, _ = feed(run, "11110000000" + "1" * 9)
+    (contact,) = confirmed
+    assert contact.start_t == pytest.approx(11 / FPS)
+
+
+@pytest.mark.parametrize("pattern", ["1111.11111", "111101111", "11..1111111", "110.0111111"])
+def test_gaps_within_the_tolerance_do_not_break_a_dwell(pattern: str) -> None:
+    confirmed, _ = feed(GazeRun(1, 2), pattern)
+    assert len(confirmed) == 1 and confirmed[0].start_t == 0.0
+
+
+def test_a_gap_longer_than_the_tolerance_breaks_it() -> None:
+    confirmed, _ = feed(GazeRun(1, 2), "1111" + "00000" + "1111")
+    assert confirmed == []
+
+
+def test_mostly_out_of_cone_runs_never_confirm() -> None:
+    confirmed, _ = feed(GazeRun(1, 2), "1001001001001001001001")
+    assert confirmed == []
+
+
+def test_the_contact_gets_its_end_when_the_look_stops() -> None:
+    run = GazeRun(1, 2)
+    confirmed, _ = feed(run, "1" * 12 + "0" * 6)
+    assert confirmed[0].end_t == pytest.approx(11 / FPS)
+    assert run.idle
+
+
+def test_a_pending_run_reports_its_start_until_confirmed() -> None:
+    run = GazeRun(1, 2)
+    feed(run, "0111")
+    assert run.pending_start_t() == pytest.approx(1 / FPS)
+    feed(run, "1" * 10, t0=4 / FPS)
+    assert run.pending_start_t() is None
+
+
+def test_contacts_overlap_only_when_held_at_the_same_time() -> None:
+    a = Contact(1, 2, 1.0, 1.5, 2.0)
+    assert a.overlaps(Contact(2, 1, 1.8, 2.3, 3.0), now_t=5.0)
+    assert not a.overlaps(Contact(2, 1, 2.1, 2.6, 3.0), now_t=5.0)
+    assert a.overlaps(Contact(2, 1, 0.0, 0.5, None), now_t=5.0)  # still open
+
+
+# ---------------------------------------------------------------------- stillness
+
+
+def walk_then_stand(stop_t: float, speed: float, jitter: float, seed: int = 0,
+                    fps: float = 15.0) -> float | None:
+    """x moves at ``speed`` (width/s) until ``stop_t``, then stands; returns the detected start."""
+    rng = np.random.default_rng(seed)
+    det = StillDetector(still_s=3.0, radius=0.02)
+    for i in range(int(10 * fps)):
+        t = i / fps
+        x = 0.3 + speed * min(t, stop_t)
+        found = det.update(t, x + rng.normal(0, jitter), 0.4 + rng.normal(0, jitter))
+        if found is not None:
+            assert t >= found + 3.0 - 1e-9
+            return found
+    return None
+
+
+@pytest.mark.parametrize("stop_t", [2.0, 2.03, 2.05])
+def test_the_stop_is_dated_between_frames_without_noise(stop_t: float) -> None:
+    assert walk_then_stand(stop_t, 0.05, 0.0) == pytest.approx(stop_t, abs=1e-9)
+
+
+def test_a_slow_walk_toward_the_camera_with_jitter_is_dated_within_the_latency_tolerance() -> None:
+    # 0.03 of the width a second is about 38 px/s at 1280 px (2.6 px a frame); jitter 1.4 px.
+    errors = [abs(walk_then_stand(2.0 + 0.01 * s, 0.03, 0.0011, seed=s) - (2.0 + 0.01 * s))
+              for s in range(30)]
+    assert max(errors) < 0.25
+    assert float(np.median(errors)) < 0.06
+
+
+def test_standing_from_the_first_frame_arrives_at_the_first_frame() -> None:
+    det = StillDetector(still_s=1.0, radius=0.02)
+    found = [det.update(i / 10, 0.5, 0.5) for i in range(12)]
+    assert found[9] is None and found[10] == 0.0
+
+
+def test_a_steady_walk_never_counts_as_standing() -> None:
+    assert walk_then_stand(99.0, 0.05, 0.0011) is None
+
+
+# ---------------------------------------------------------------------- zones and roles
+
+
+def counter(cid: str, x0: float, x1: float) -> CounterConfig:
+    def band(a: float, b: float) -> list[tuple[float, float]]:
+        u0, u1 = x0 + a * (x1 - x0), x0 + b * (x1 - x0)
+        return [(u0, 0.1), (u1, 0.1), (u1, 0.9), (u0, 0.9)]
+
+    return CounterConfig.model_validate({"id": cid, "zones": {
+        "staff": band(0, 0.4), "service": band(0.4, 0.7), "approach": band(0.6, 1.0),
+        "ignore": [[(x0, 0.0), (x1, 0.0), (x1, 0.05), (x0, 0.05)]]}})
+
+
+def test_zone_map_locates_points_per_counter() -> None:
+    zones = ZoneMap([counter("a", 0.0, 0.5), counter("b", 0.5, 1.0)])
+    p = zones.locate(0.1, 0.5)
+    assert (p.staff_counter, p.customer_counter, p.evidence) == ("a", None, Role.STAFF)
+    p = zones.locate(0.82, 0.5)  # counter b: service (0.7-0.85) and approach (0.8-1)
+    assert (p.staff_counter, p.service_counter, p.approach_counter) == (None, "b", "b")
+    p = zones.locate(0.33, 0.5)  # counter a: service and approach overlap, service wins
+    assert (p.service_counter, p.approach_counter, p.customer_counter) == ("a", "a", "a")
+    assert p.evidence is Role.CUSTOMER
+    assert zones.is_ignored(0.7, 0.02) and not zones.is_ignored(0.7, 0.5)
+
+
+def test_role_is_fixed_after_the_hysteresis_and_then_stays() -> None:
+    staff_here, customer_here = Placement("a", None, None), Placement(None, "a", None)
+    role = RoleState()
+    assert not role.update(0.0, staff_here, 1.0)
+    assert role.likely is Role.STAFF and role.role is None
+    assert not role.update(0.5, customer_here, 1.0)  # evidence changed: the clock restarts
+    assert not role.update(1.4, customer_here, 1.0)
+    assert role.update(1.5, customer_here, 1.0)
+    assert role.role is Role.CUSTOMER
+    assert not role.update(9.0, staff_here, 1.0)
+    assert role.role is Role.CUSTOMER
+
+
+def test_overlapping_zones_neither_reset_nor_decide_a_role() -> None:
+    both = Placement("a", "a", None)
+    role = RoleState()
+    role.update(0.0, Placement(None, "a", None), 1.0)
+    role.update(0.6, both, 1.0)
+    assert role.update(1.0, both, 1.0) and role.role is Role.CUSTOMER
+    fresh = RoleState()
+    assert not fresh.update(0.0, both, 0.0) and fresh.likely is None

@@ -1,0 +1,124 @@
+"""Face tracker: stable ids, grace in seconds (not frames), confirmation after min_hits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from frontdesk.config import TrackingConfig
+from frontdesk.tracking import FaceTracker, face_distance
+from frontdesk.types import Face, FrameObservation, TrackedFace
+
+W, H = 1280, 720
+
+
+def face_at(u: float, v: float, size_px: float = 60.0) -> Face:
+    h = size_px / 2
+    return Face(bbox=(u - h, v - h, u + h, v + h), score=0.9, yaw_deg=0.0, pitch_deg=0.0,
+                roll_deg=0.0, gaze=np.array([0.0, 0.0, -1.0]),
+                head_position_m=np.array([(u - W / 2) / 640 * 2, 0.0, 2.0]))
+
+
+def obs(t: float, *centres: tuple[float, float], index: int = 0) -> FrameObservation:
+    return FrameObservation(index=index, t=t, width=W, height=H,
+                            faces=[face_at(u, v) for u, v in centres])
+
+
+def ids(tracks: list[TrackedFace]) -> list[int]:
+    return sorted(tr.track_id for tr in tracks)
+
+
+def test_two_walking_faces_keep_their_ids() -> None:
+    tracker = FaceTracker(TrackingConfig(min_hits=1))
+    seen: dict[int, list[float]] = {}
+    for i in range(60):
+        t = i / 15
+        out = tracker.update(obs(t, (200 + 8 * i, 300), (1000 - 8 * i, 420)))
+        for tr in out:
+            assert tr.face is not None
+            seen.setdefault(tr.track_id, []).append(tr.center_norm[0])
+    assert sorted(seen) == [1, 2]
+    assert all(np.all(np.diff(xs) > 0) for xs in seen.values() if xs[0] < 0.5)
+    assert all(np.all(np.diff(xs) < 0) for xs in seen.values() if xs[0] > 0.5)
+
+
+def test_a_short_miss_is_held_with_no_face_and_keeps_the_id() -> None:
+    tracker = FaceTracker(TrackingConfig(min_hits=1, grace_s=1.0))
+    first = tracker.update(obs(0.0, (400, 300)))
+    held = tracker.update(obs(0.1, index=1))
+    back = tracker.update(obs(0.2, (405, 300), index=2))
+    assert ids(first) == ids(held) == ids(back) == [1]
+    assert held[0].face is None
+    assert held[0].center_norm == first[0].center_norm  # last measured, not predicted
+    assert back[0].face is not None
+
+
+@pytest.mark.parametrize("fps", [5.0, 30.0])
+def test_grace_is_measured_in_seconds_whatever_the_frame_rate(fps: float) -> None:
+    tracker = FaceTracker(TrackingConfig(min_hits=1, grace_s=1.0))
+    tracker.update(obs(0.0, (400, 300)))
+    alive_until = 0.0
+    for i in range(1, int(3 * fps)):
+        t = i / fps
+        if tracker.update(obs(t, index=i)):  # no faces at all: the tracker must still advance
+            alive_until = t
+    assert 1.0 - 1.0 / fps - 1e-9 <= alive_until <= 1.0 + 1e-9
+
+
+def test_tracks_are_confirmed_after_min_hits_and_age_counts_from_first_detection() -> None:
+    tracker = FaceTracker(TrackingConfig(min_hits=3))
+    assert tracker.update(obs(0.0, (400, 300))) == []
+    assert tracker.update(obs(0.1, (402, 300))) == []
+    out = tracker.update(obs(0.2, (404, 300)))
+    assert ids(out) == [1]
+    assert out[0].age_s == pytest.approx(0.2)
+
+
+def test_a_single_false_detection_never_becomes_a_track() -> None:
+    tracker = FaceTracker(TrackingConfig(min_hits=2, grace_s=0.5))
+    out = [tracker.update(obs(0.0, (400, 300)))]
+    out += [tracker.update(obs(i / 10, index=i)) for i in range(1, 20)]
+    assert all(o == [] for o in out)
+
+
+def test_a_face_far_from_every_track_gets_a_new_id() -> None:
+    tracker = FaceTracker(TrackingConfig(min_hits=1, max_distance_norm=0.1))
+    tracker.update(obs(0.0, (200, 300)))
+    out = tracker.update(obs(0.1, (900, 300)))  # jumped 0.55 of the frame width
+    assert 2 in ids(out)
+
+
+def test_after_the_grace_a_returning_face_is_a_new_person() -> None:
+    tracker = FaceTracker(TrackingConfig(min_hits=1, grace_s=0.5))
+    tracker.update(obs(0.0, (400, 300)))
+    for i in range(1, 10):
+        tracker.update(obs(i * 0.1, index=i))
+    assert ids(tracker.update(obs(1.0, (400, 300)))) == [2]
+
+
+def test_time_going_backwards_resets_the_tracks() -> None:
+    tracker = FaceTracker(TrackingConfig(min_hits=1))
+    tracker.update(obs(5.0, (400, 300)))
+    out = tracker.update(obs(1.0, (400, 300)))
+    assert ids(out) == [2]
+
+
+def test_a_missed_near_face_does_not_take_a_small_far_face_appearing_beside_it() -> None:
+    tracker = FaceTracker(TrackingConfig(min_hits=1, max_distance_norm=0.15))
+    tracker.update(obs(0.0, (600, 300)))
+    beside = FrameObservation(index=1, t=0.1, width=W, height=H,
+                              faces=[face_at(770, 300, size_px=20)])  # 170 px: 2.8 face widths
+    out = {tr.track_id: tr for tr in tracker.update(beside)}
+    assert out[1].face is None  # held, not moved onto the stranger
+    assert out[2].face is not None
+    back = {tr.track_id: tr for tr in tracker.update(obs(0.2, (602, 300), index=2))}
+    assert back[1].face is not None and back[1].center_norm[0] == pytest.approx(602 / W)
+
+
+def test_face_distance_gates_on_the_tracked_face_width() -> None:
+    objects = np.array([[100.0, 100.0, np.log(0.05) * 1000]])  # a face 0.05 of the width
+    candidates = np.array([[200.0, 100.0, 0.0], [220.0, 100.0, 0.0]])  # 2.0 and 2.4 widths
+    d = face_distance(candidates, objects)
+    assert d[0, 0] == pytest.approx(100.0) and d[1, 0] == pytest.approx(120.0)
+    far = face_distance(np.array([[240.0, 100.0, 0.0]]), objects)  # 2.8 widths away
+    assert far[0, 0] > 1e6
