@@ -1,0 +1,79 @@
+"""`frontdesk eval DIR`: run the engine over a run's observations and score it against the truth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+
+from frontdesk.errors import FrontdeskError
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="score the engine on observations against ground truth",
+        description="Run the engine over DIR/observations.jsonl with DIR/config.yaml and compare "
+        "its visits with DIR/truth.json (written by `frontdesk simulate`, or from labelled "
+        "footage with observations from `frontdesk inspect --json`).",
+    )
+    p.add_argument("dir", help="run folder")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument("--config", help="config file (default DIR/config.yaml)")
+    p.add_argument("--truth", help="truth file (default DIR/truth.json)")
+    p.add_argument("--observations", help="observations file (default DIR/observations.jsonl)")
+    p.add_argument("--size", help="frame size WxH for observation lines without width/height")
+    p.add_argument("--max-distance", type=float, default=0.08,
+                   help="largest image distance (fraction of the frame) between a true visit "
+                   "and the engine visit matched to it (default 0.08)")
+    p.add_argument("--details", help="write one JSON line per visit (truth, engine, errors) here")
+    p.set_defaults(func=run)
+
+
+def _size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    m = re.fullmatch(r"(\d+)[xX](\d+)", text.strip())
+    if not m:
+        raise FrontdeskError(f"eval: --size must look like 1280x720, got {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _print_table(figures: dict) -> None:
+    lat = figures["latency_error_s"]
+
+    def f(x: object) -> str:
+        return "-" if x is None else f"{x}"
+
+    print(f"visits            {figures['visits']} (matched {figures['visits_matched']}, "
+          f"engine {figures['engine_visits']})")
+    print(f"latency error s   p50 {f(lat['p50'])}  p95 {f(lat['p95'])}  max {f(lat['max'])}")
+    print(f"within 0.25 s     {f(figures['within_0_25_s'])} of "
+          f"{figures['visits_with_latency']} visits with a latency")
+    print(f"alerts            precision {f(figures['alert_precision'])}  "
+          f"recall {f(figures['alert_recall'])}")
+    print(f"acknowledgements  precision {f(figures['ack_precision'])}  "
+          f"recall {f(figures['ack_recall'])}")
+    print(f"escalations       precision {f(figures['escalation_precision'])}  "
+          f"recall {f(figures['escalation_recall'])}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from frontdesk.sim.evaluate import evaluate
+    from frontdesk.sim.runs import load_run
+
+    r = load_run(args.dir, args.config, args.truth, args.observations, _size(args.size))
+    figures = evaluate(r.truth, r.config, r.observations(), args.max_distance)
+    details = figures.pop("details")
+    if args.details:
+        with open(args.details, "w", encoding="utf-8") as fh:
+            for row in details:
+                fh.write(json.dumps(row) + "\n")
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        _print_table(figures)
+    return 0

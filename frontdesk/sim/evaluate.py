@@ -1,0 +1,352 @@
+"""Run the engine over observations and score its visits against a truth file.
+
+Matching engine visits to true visits
+-------------------------------------
+A true visit and an engine visit are *candidates* when they belong to the same
+counter and their spans ``[first_seen_t, left_t]`` overlap once each is widened by
+``time_slack_s`` (the tracker's grace period: the engine closes a visit that long
+after the last sighting). When both carry image positions (the truth's
+``samples``; the engine's from its track view, sampled as it runs) the candidates
+must also be in the same place: the median distance between the true head
+position and the engine track's face centre, taken at the truth's sample times
+(engine sample within half a second), must be at most ``max_distance_norm``
+(normalised image units). Pairs are then taken greedily, cheapest first, each
+visit at most once, with cost ``(1 - temporal IoU) + distance / max_distance_norm``.
+Truth files without positions (labelled footage) are matched on time alone.
+
+Figures
+-------
+* ``latency_error_s``: over true visits with a latency (arrived and acknowledged)
+  whose engine visit also has one: percentiles of ``|engine - true|`` (when the
+  truth gives an alternative arrival, a stand at the threshold, the nearer one);
+* ``within_0_25_s``: share of *all* true visits with a latency whose engine
+  latency is within 0.25 s (unmatched or unacknowledged ones count as misses);
+* ``ack_precision`` / ``ack_recall``: acknowledged or not, per visit; an
+  acknowledged engine visit without a true match is a false positive. Where the
+  truth offers an alternative (a stand lasting about ``arrival_still_s``, a look
+  lasting about the dwell: see :mod:`frontdesk.sim.truth`) either answer is
+  right: latencies are compared with the nearest, a visit whose only
+  acknowledging look lasted about the dwell counts neither way, and is left out
+  of ``within_0_25_s`` when the engine saw no acknowledgement;
+* ``alert_precision`` / ``alert_recall``: ``customer_waiting`` raised or not, per
+  visit; true visits whose alert is ``null`` (too close to call) are left out;
+  likewise ``escalation_*``. A ratio with nothing to count is ``null``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from frontdesk.config import Config
+from frontdesk.engine.events import Event, EventType
+from frontdesk.sim.truth import Truth, TruthVisit
+from frontdesk.types import FrameObservation
+
+__all__ = [
+    "EngineVisit",
+    "EngineRun",
+    "run_engine",
+    "match_visits",
+    "evaluate",
+    "score",
+    "LATENCY_TOLERANCE_S",
+]
+
+log = logging.getLogger(__name__)
+
+LATENCY_TOLERANCE_S = 0.25
+_POSITION_EVERY_S = 0.25
+
+
+@dataclass
+class EngineVisit:
+    """One engine visit, assembled from its events (times on the source clock)."""
+
+    visit_id: str
+    counter_id: str
+    track_id: int | None = None
+    first_seen_t: float | None = None
+    arrival_t: float | None = None
+    ack_t: float | None = None
+    ack_by: str | None = None
+    left_t: float | None = None
+    outcome: str | None = None
+    alert: bool = False
+    escalation: bool = False
+    last_event_t: float = 0.0
+    samples: list[tuple[float, float, float]] = field(default_factory=list)
+
+    @property
+    def latency_s(self) -> float | None:
+        if self.ack_t is None or self.arrival_t is None:
+            return None
+        return self.ack_t - self.arrival_t
+
+    @property
+    def span(self) -> tuple[float, float]:
+        start = self.first_seen_t if self.first_seen_t is not None else self.last_event_t
+        end = self.left_t if self.left_t is not None else self.last_event_t
+        return start, end
+
+    def take(self, ev: Event) -> None:
+        self.track_id = ev.track_id if ev.track_id is not None else self.track_id
+        for name in ("first_seen_t", "arrival_t", "ack_t", "left_t"):
+            value = getattr(ev, name)
+            if value is not None:
+                setattr(self, name, value)
+        if ev.ack_by is not None:
+            self.ack_by = ev.ack_by.value
+        if ev.outcome is not None:
+            self.outcome = ev.outcome.value
+        if ev.type is EventType.CUSTOMER_WAITING:
+            self.alert = True
+        elif ev.type is EventType.CUSTOMER_ESCALATED:
+            self.escalation = True
+        self.last_event_t = max(self.last_event_t, ev.t)
+
+    def to_json(self) -> dict[str, Any]:
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(x, 4)
+
+        return {
+            "visit_id": self.visit_id, "counter_id": self.counter_id, "track_id": self.track_id,
+            "first_seen_t": r(self.first_seen_t), "arrival_t": r(self.arrival_t),
+            "ack_t": r(self.ack_t), "left_t": r(self.left_t), "latency_s": r(self.latency_s),
+            "outcome": self.outcome, "alert": self.alert, "escalation": self.escalation,
+        }
+
+
+@dataclass
+class EngineRun:
+    """What one pass of the engine produced."""
+
+    visits: list[EngineVisit]
+    events: list[Event]
+    frames: int
+    end_t: float
+
+
+def run_engine(config: Config, observations: Iterable[FrameObservation]) -> EngineRun:
+    """Feed every observation to a fresh engine, close it at the end, collect visits.
+
+    Image positions of each visit's track are sampled every 0.25 s from the
+    engine's track view, for matching.
+    """
+    from frontdesk.engine import Engine
+
+    ids = itertools.count(1)
+    engine = Engine(config, id_factory=lambda: f"e{next(ids):06d}")
+    events: list[Event] = []
+    positions: dict[str, list[tuple[float, float, float]]] = {}
+    next_sample_t = -math.inf
+    last_t, last_wall, frames = 0.0, None, 0
+    for obs in observations:
+        events += engine.update(obs)
+        last_t, last_wall, frames = obs.t, obs.wall_time, frames + 1
+        if obs.t + 1e-9 >= next_sample_t:
+            next_sample_t = obs.t + _POSITION_EVERY_S
+            for view in engine.tracks_view():
+                if view.visit_id is not None and view.measured:
+                    positions.setdefault(view.visit_id, []).append(
+                        (obs.t, view.center_norm[0], view.center_norm[1]))
+    events += engine.finish(last_t, last_wall)
+    visits: dict[str, EngineVisit] = {}
+    for ev in events:
+        if ev.visit_id is None:
+            continue
+        v = visits.get(ev.visit_id)
+        if v is None:
+            v = visits[ev.visit_id] = EngineVisit(ev.visit_id, ev.counter_id)
+        v.take(ev)
+    for vid, v in visits.items():
+        v.samples = positions.get(vid, [])
+    ordered = sorted(visits.values(), key=lambda v: v.span[0])
+    return EngineRun(visits=ordered, events=events, frames=frames, end_t=last_t)
+
+
+def _distance(truth: TruthVisit, ev: EngineVisit) -> float | None:
+    """Median image distance at the truth's sample times, None without common samples."""
+    if not truth.samples or not ev.samples:
+        return None
+    et = np.array([s[0] for s in ev.samples])
+    exy = np.array([[s[1], s[2]] for s in ev.samples])
+    dists = []
+    for t, x, y in truth.samples:
+        i = int(np.searchsorted(et, t))
+        best = None
+        for j in (i - 1, i):
+            if 0 <= j < len(et) and abs(et[j] - t) <= 0.5 and (
+                    best is None or abs(et[j] - t) < abs(et[best] - t)):
+                best = j
+        if best is not None:
+            dists.append(math.hypot(exy[best, 0] - x, exy[best, 1] - y))
+    return float(np.median(dists)) if dists else None
+
+
+def match_visits(truth: list[TruthVisit], engine: list[EngineVisit],
+                 time_slack_s: float = 1.0,
+                 max_distance_norm: float = 0.08) -> list[tuple[int, int]]:
+    """Pairs (truth index, engine index); see the module docstring for the rule."""
+    candidates: list[tuple[float, int, int]] = []
+    for i, tv in enumerate(truth):
+        t0, t1 = tv.first_seen_t - time_slack_s, tv.left_t + time_slack_s
+        for j, ev in enumerate(engine):
+            if ev.counter_id != tv.counter_id:
+                continue
+            e0, e1 = ev.span
+            e0, e1 = e0 - time_slack_s, e1 + time_slack_s
+            overlap = min(t1, e1) - max(t0, e0)
+            if overlap <= 0:
+                continue
+            union = max(t1, e1) - min(t0, e0)
+            iou = overlap / union if union > 0 else 1.0
+            d = _distance(tv, ev)
+            if d is not None and d > max_distance_norm:
+                continue
+            cost = (1.0 - iou) + (d / max_distance_norm if d is not None else 0.0)
+            candidates.append((cost, i, j))
+    candidates.sort()
+    used_t: set[int] = set()
+    used_e: set[int] = set()
+    pairs = []
+    for _, i, j in candidates:
+        if i in used_t or j in used_e:
+            continue
+        used_t.add(i)
+        used_e.add(j)
+        pairs.append((i, j))
+    return sorted(pairs)
+
+
+def _arrivals(tv: TruthVisit) -> list[float]:
+    """The true arrival and, for a stand at the threshold, the alternative."""
+    return [a for a in (tv.arrival_t, tv.arrival_alt_t) if a is not None]
+
+
+def _acks(tv: TruthVisit) -> list[float | None]:
+    """The true acknowledgement and, for a look lasting about the dwell, the alternative."""
+    return [tv.ack_t, tv.ack_alt_t] if tv.ack_alt else [tv.ack_t]
+
+
+def _acknowledged(tv: TruthVisit) -> bool | None:
+    """Acknowledged or not; None when the alternative says otherwise."""
+    answers = {k is not None for k in _acks(tv)}
+    return answers.pop() if len(answers) == 1 else None
+
+
+def _latency_error(tv: TruthVisit, ev: EngineVisit) -> float:
+    """Engine latency minus true latency (the nearest, when arrival or ack is ambiguous)."""
+    assert ev.latency_s is not None
+    latency = ev.latency_s
+    options = [k - a for a in _arrivals(tv) for k in _acks(tv) if k is not None]
+    return min((latency - x for x in options), key=abs)
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return None if den == 0 else round(num / den, 4)
+
+
+def _prf(pairs: list[tuple[bool | None, bool]], unmatched_engine_true: int,
+         unmatched_truth_true: int) -> tuple[float | None, float | None]:
+    """Precision and recall from matched (truth, engine) flags plus unmatched positives."""
+    tp = sum(1 for t, e in pairs if t is True and e)
+    fp = sum(1 for t, e in pairs if t is False and e) + unmatched_engine_true
+    fn = sum(1 for t, e in pairs if t is True and not e) + unmatched_truth_true
+    return _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+
+
+def _percentiles(errors: list[float]) -> dict[str, float | None]:
+    if not errors:
+        return {"p50": None, "p95": None, "max": None}
+    a = np.abs(np.asarray(errors))
+    return {"p50": round(float(np.percentile(a, 50)), 4),
+            "p95": round(float(np.percentile(a, 95)), 4), "max": round(float(a.max()), 4)}
+
+
+def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
+          max_distance_norm: float = 0.08) -> dict[str, Any]:
+    """The evaluation figures (see the module docstring) plus per-visit details."""
+    slack = time_slack_s if time_slack_s is not None else float(truth.engine.get("grace_s", 1.0))
+    tvs, evs = truth.visits, run.visits
+    pairs = match_visits(tvs, evs, slack, max_distance_norm)
+    matched_t = {i: j for i, j in pairs}
+    matched_e = {j for _, j in pairs}
+    latency_errors: list[float] = []
+    arrival_errors: list[float] = []
+    within = 0
+    with_latency = [i for i, tv in enumerate(tvs) if tv.latency_s is not None]
+    for i in list(with_latency):
+        j = matched_t.get(i)
+        if j is not None and evs[j].ack_t is None and None in _acks(tvs[i]):
+            with_latency.remove(i)  # a look at the dwell, seen as a glance: no latency is right
+            continue
+        if j is None or evs[j].latency_s is None:
+            continue
+        err = _latency_error(tvs[i], evs[j])
+        latency_errors.append(err)
+        if abs(err) <= LATENCY_TOLERANCE_S + 1e-9:
+            within += 1
+    for i, j in pairs:
+        arrival = evs[j].arrival_t
+        if tvs[i].arrival_t is not None and arrival is not None:
+            arrival_errors.append(min((arrival - a for a in _arrivals(tvs[i])), key=abs))
+    unmatched_e = [evs[j] for j in range(len(evs)) if j not in matched_e]
+    unmatched_t = [tvs[i] for i in range(len(tvs)) if i not in matched_t]
+    ack_p, ack_r = _prf([(_acknowledged(tvs[i]), evs[j].ack_t is not None) for i, j in pairs
+                         if _acknowledged(tvs[i]) is not None],
+                        sum(1 for e in unmatched_e if e.ack_t is not None),
+                        sum(1 for t in unmatched_t if _acknowledged(t) is True))
+    alert_p, alert_r = _prf([(tvs[i].alert, evs[j].alert) for i, j in pairs if tvs[i].alert
+                             is not None],
+                            sum(1 for e in unmatched_e if e.alert),
+                            sum(1 for t in unmatched_t if t.alert is True))
+    esc_p, esc_r = _prf([(tvs[i].escalation, evs[j].escalation) for i, j in pairs
+                         if tvs[i].escalation is not None],
+                        sum(1 for e in unmatched_e if e.escalation),
+                        sum(1 for t in unmatched_t if t.escalation is True))
+    outcome_same = sum(1 for i, j in pairs if tvs[i].outcome == evs[j].outcome)
+    figures: dict[str, Any] = {
+        "visits": len(tvs),
+        "visits_matched": len(pairs),
+        "engine_visits": len(evs),
+        "latency_error_s": _percentiles(latency_errors),
+        "within_0_25_s": _ratio(within, len(with_latency)),
+        "alert_precision": alert_p,
+        "alert_recall": alert_r,
+        "ack_precision": ack_p,
+        "ack_recall": ack_r,
+        "escalation_precision": esc_p,
+        "escalation_recall": esc_r,
+        "arrival_error_s": _percentiles(arrival_errors),
+        "outcome_agreement": _ratio(outcome_same, len(pairs)),
+        "visits_with_latency": len(with_latency),
+        "alerts_true": sum(1 for t in tvs if t.alert is True),
+        "alerts_undecided": sum(1 for t in tvs if t.alert is None),
+        "frames": run.frames,
+    }
+    details = []
+    for i, tv in enumerate(tvs):
+        j = matched_t.get(i)
+        row: dict[str, Any] = {"truth": tv.to_json() | {"samples": None}}
+        row["engine"] = evs[j].to_json() if j is not None else None
+        if j is not None and tv.latency_s is not None and evs[j].latency_s is not None \
+                and tv.arrival_t is not None:
+            row["latency_error_s"] = round(_latency_error(tv, evs[j]), 4)
+        details.append(row)
+    details += [{"truth": None, "engine": e.to_json()} for e in unmatched_e]
+    figures["details"] = details
+    return figures
+
+
+def evaluate(truth: Truth, config: Config, observations: Iterable[FrameObservation],
+             max_distance_norm: float = 0.08) -> dict[str, Any]:
+    """Run the engine over ``observations`` and score it against ``truth``."""
+    run = run_engine(config, observations)
+    return score(truth, run, config.tracking.grace_s, max_distance_norm)

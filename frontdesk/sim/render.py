@@ -1,0 +1,300 @@
+"""From a scene to the records perception produces: :class:`FrameObservation` of :class:`Face`.
+
+Each person is sampled at the frame times (see :func:`sample_person`), projected
+through the layout's camera, and reported as a face on the frames where a
+detector would see it (:class:`DetectorModel`): in front of the camera, centre in
+the frame, wide enough, and turned at most ``max_view_angle_deg`` from the camera.
+
+Noise (:class:`NoiseModel`) is applied per face and frame, from a generator
+seeded by (seed, person index), so a render is reproducible and one person's
+noise does not depend on who else is in the scene:
+
+* dropouts: a detected face is missing from a frame with probability ``dropout``;
+* pixel jitter: the two eye centres move by ``jitter_px`` (Gaussian, per axis);
+  the face centre moves with their mean and the eye spacing with their difference,
+  so depth (focal length x interocular distance / eye spacing in pixels) and the
+  3D head position carry the noise the jitter implies;
+* gaze noise: the gaze turns by a Gaussian ``gaze_sigma_deg`` on each of two
+  axes perpendicular to it; head pose angles get ``pose_sigma_deg``.
+
+Frames are produced one at a time (:func:`render_frames` is a generator) and
+each person's arrays exist only while the person is in view, so a working day
+renders in bounded memory.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from frontdesk.sim.scene import Person, Scene
+from frontdesk.sim.world import (
+    WORLD_UP,
+    euler_from_forward,
+    head_forward_from_gaze,
+    rotation_from_euler,
+    unit_rows,
+    view_angle_deg,
+)
+from frontdesk.types import Face, FrameObservation
+
+__all__ = [
+    "NoiseModel",
+    "NOISE_PRESETS",
+    "DetectorModel",
+    "PersonSamples",
+    "sample_person",
+    "render_frames",
+    "frame_times",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NoiseModel:
+    """Measurement noise and frame rate of a simulated perception stage.
+
+    Attributes:
+        name: preset name.
+        fps: frames per second.
+        gaze_sigma_deg: Gaussian gaze error per axis.
+        pose_sigma_deg: Gaussian error on each head-pose angle.
+        dropout: probability that a visible face is missing from a frame.
+        jitter_px: Gaussian error per axis on each eye centre, pixels.
+        score_sigma: Gaussian error on the detector score.
+    """
+
+    name: str
+    fps: float = 15.0
+    gaze_sigma_deg: float = 0.0
+    pose_sigma_deg: float = 0.0
+    dropout: float = 0.0
+    jitter_px: float = 0.0
+    score_sigma: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.fps <= 0:
+            raise ValueError(f"fps must be positive, got {self.fps}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if min(self.gaze_sigma_deg, self.pose_sigma_deg, self.jitter_px, self.score_sigma) < 0:
+            raise ValueError("noise sigmas must be >= 0")
+
+    def with_fps(self, fps: float | None) -> NoiseModel:
+        if fps is None:
+            return self
+        return NoiseModel(self.name, fps, self.gaze_sigma_deg, self.pose_sigma_deg, self.dropout,
+                          self.jitter_px, self.score_sigma)
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name, "fps": self.fps, "gaze_sigma_deg": self.gaze_sigma_deg,
+            "pose_sigma_deg": self.pose_sigma_deg, "dropout": self.dropout,
+            "jitter_px": self.jitter_px, "score_sigma": self.score_sigma,
+        }
+
+
+NOISE_PRESETS: dict[str, NoiseModel] = {
+    "none": NoiseModel("none"),
+    "realistic": NoiseModel(
+        "realistic", fps=15.0, gaze_sigma_deg=5.0, pose_sigma_deg=2.0, dropout=0.10,
+        jitter_px=2.0, score_sigma=0.03,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DetectorModel:
+    """Which faces perception reports, and how big they look.
+
+    Attributes:
+        max_view_angle_deg: faces turned further than this from the camera are
+            missed (Face Mesh holds to roughly 60 to 70 degrees).
+        min_face_px: faces narrower than this are missed (too far).
+        face_width_m: width of a face's bounding box, metres.
+        face_aspect: bounding box height / width.
+        interocular_m: distance between the pupils; depth comes from its size in pixels.
+        eye_pitch_range_deg: how much of a look up or down the eyes take before the
+            head tilts (see :func:`frontdesk.sim.world.head_forward_from_gaze`).
+        max_faces: most faces reported per frame (largest first), as perception.
+        min_depth_m: faces closer than this to the lens are missed.
+    """
+
+    max_view_angle_deg: float = 65.0
+    min_face_px: float = 20.0
+    face_width_m: float = 0.15
+    face_aspect: float = 1.2
+    interocular_m: float = 0.063
+    eye_pitch_range_deg: float = 15.0
+    max_faces: int = 6
+    min_depth_m: float = 0.25
+
+
+@dataclass
+class PersonSamples:
+    """One person sampled at ``t``: world and camera geometry and what a detector sees.
+
+    Camera-frame arrays are (N, 3); ``u``, ``v`` are pixels; ``visible`` is the
+    noise-free detection decision.
+    """
+
+    t: np.ndarray
+    present: np.ndarray
+    head_world: np.ndarray
+    gaze_world: np.ndarray
+    head_cam: np.ndarray
+    gaze_cam: np.ndarray
+    forward_cam: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    face_px: np.ndarray
+    view_angle_deg: np.ndarray
+    visible: np.ndarray
+
+
+def sample_person(scene: Scene, person: Person, t: np.ndarray,
+                  detector: DetectorModel) -> PersonSamples:
+    """Evaluate ``person`` at times ``t`` through the scene's camera, without noise."""
+    t = np.asarray(t, dtype=np.float64).reshape(-1)
+    cam = scene.layout.camera
+    k = scene.layout.intrinsics
+    present = person.path.present(t)
+    head_w = person.path.position(t)
+    gaze_w = scene.gaze(person, t)
+    forward_w = head_forward_from_gaze(gaze_w, detector.eye_pitch_range_deg)
+    head_c = cam.to_camera(head_w)
+    gaze_c = cam.directions_to_camera(gaze_w)
+    forward_c = cam.directions_to_camera(forward_w)
+    z = head_c[:, 2]
+    safe_z = np.where(z > 1e-6, z, np.nan)
+    u = k.fx * head_c[:, 0] / safe_z + k.cx
+    v = k.fy * head_c[:, 1] / safe_z + k.cy
+    face_px = k.fx * detector.face_width_m / safe_z
+    angle = view_angle_deg(forward_w, head_w, cam.position_array)
+    with np.errstate(invalid="ignore"):
+        visible = (
+            present
+            & (z >= detector.min_depth_m)
+            & (u >= 0) & (u < k.width) & (v >= 0) & (v < k.height)
+            & (face_px >= detector.min_face_px)
+            & (angle <= detector.max_view_angle_deg)
+        )
+    return PersonSamples(t, present, head_w, gaze_w, head_c, gaze_c, forward_c, u, v, face_px,
+                         angle, visible)
+
+
+def frame_times(duration_s: float, fps: float) -> np.ndarray:
+    """Frame times 0, 1/fps, ... up to ``duration_s`` inclusive."""
+    n = int(math.floor(duration_s * fps + 1e-9)) + 1
+    return np.arange(n, dtype=np.float64) / fps
+
+
+def _perturb_directions(d: np.ndarray, sigma_deg: float, rng: np.random.Generator) -> np.ndarray:
+    """Turn each unit row by Gaussian angles (sigma per axis) about two perpendicular axes."""
+    if sigma_deg <= 0:
+        return d
+    ref = np.where(np.abs(d[:, 1:2]) < 0.9, [[0.0, 1.0, 0.0]], [[1.0, 0.0, 0.0]])
+    e1 = unit_rows(np.cross(d, ref))
+    e2 = np.cross(d, e1)
+    a = np.radians(rng.normal(0.0, sigma_deg, size=(len(d), 2)))
+    return unit_rows(d + e1 * np.tan(a[:, :1]) + e2 * np.tan(a[:, 1:2]))
+
+
+def _normal(rng: np.random.Generator, sigma: float, shape: tuple[int, ...]) -> np.ndarray:
+    """Gaussian noise of ``sigma`` (zeros, drawing nothing, when sigma is 0)."""
+    return rng.normal(0.0, sigma, size=shape) if sigma > 0 else np.zeros(shape)
+
+
+class _PersonFrames:
+    """One person's noisy detections over the frames they are present in."""
+
+    def __init__(self, scene: Scene, index: int, person: Person, frames: np.ndarray,
+                 fps: float, noise: NoiseModel, detector: DetectorModel, seed: int):
+        self.person = person
+        self.first = int(frames[0])
+        self.last = int(frames[-1])
+        t = frames / fps
+        s = sample_person(scene, person, t, detector)
+        rng = np.random.default_rng([seed, index])
+        n = len(t)
+        keep = s.visible & (rng.random(n) >= noise.dropout)
+        k = scene.layout.intrinsics
+        # Eye centres: the face centre -/+ half the interocular distance in pixels.
+        iod_px = k.fx * detector.interocular_m / np.where(s.visible, s.head_cam[:, 2], 1.0)
+        jit = _normal(rng, noise.jitter_px, (n, 4))
+        u = s.u + (jit[:, 0] + jit[:, 2]) / 2.0
+        v = s.v + (jit[:, 1] + jit[:, 3]) / 2.0
+        iod_noisy = np.maximum(iod_px + (jit[:, 2] - jit[:, 0]), 0.25 * iod_px)
+        depth = k.fx * detector.interocular_m / iod_noisy
+        self.head = np.stack([(u - k.cx) / k.fx * depth, (v - k.cy) / k.fy * depth, depth], axis=1)
+        width = s.face_px * iod_noisy / iod_px
+        self.bbox = np.stack([u - width / 2, v - width * detector.face_aspect / 2,
+                              u + width / 2, v + width * detector.face_aspect / 2], axis=1)
+        self.width = width
+        self.gaze = _perturb_directions(unit_rows(s.gaze_cam), noise.gaze_sigma_deg, rng)
+        up_c = np.broadcast_to(scene.layout.camera.directions_to_camera(WORLD_UP),
+                               s.forward_cam.shape)
+        yaw, pitch, roll = euler_from_forward(s.forward_cam, up_c)
+        pose_noise = _normal(rng, noise.pose_sigma_deg, (n, 3))
+        self.pose = np.stack([yaw, pitch, roll], axis=1) + pose_noise
+        base = 0.95 - 0.25 * (s.view_angle_deg / detector.max_view_angle_deg) ** 2
+        self.score = np.clip(base + _normal(rng, noise.score_sigma, (n,)), 0.5, 0.99)
+        self.keep = keep
+
+    def face(self, frame: int) -> Face | None:
+        i = frame - self.first
+        if not self.keep[i]:
+            return None
+        yaw, pitch, roll = (float(a) for a in self.pose[i])
+        return Face(
+            bbox=tuple(float(b) for b in self.bbox[i]),  # type: ignore[arg-type]
+            score=float(self.score[i]),
+            yaw_deg=yaw,
+            pitch_deg=pitch,
+            roll_deg=roll,
+            gaze=self.gaze[i],
+            head_position_m=self.head[i],
+            landmarks=None,
+            rotation=rotation_from_euler(yaw, pitch, roll),
+            has_mesh=True,
+        )
+
+
+def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
+                  detector: DetectorModel | None = None) -> Iterator[FrameObservation]:
+    """The scene as perception would report it, one frame at a time."""
+    detector = detector or DetectorModel()
+    fps = noise.fps
+    n_frames = len(frame_times(scene.duration_s, fps))
+    w, h = scene.layout.image_size
+    pending: list[tuple[int, int, Person, int]] = []
+    for index, person in enumerate(scene.people):
+        first = max(0, math.ceil(person.path.start_t * fps - 1e-9))
+        last = min(n_frames - 1, math.floor(person.path.end_t * fps + 1e-9))
+        if last >= first:
+            pending.append((first, index, person, last))
+    heapq.heapify(pending)
+    active: list[_PersonFrames] = []
+    for frame in range(n_frames):
+        while pending and pending[0][0] <= frame:
+            first, index, person, last = heapq.heappop(pending)
+            frames = np.arange(first, last + 1, dtype=np.float64)
+            active.append(_PersonFrames(scene, index, person, frames, fps, noise, detector, seed))
+        faces = []
+        for pf in active:
+            face = pf.face(frame)
+            if face is not None:
+                faces.append(face)
+        if len(faces) > detector.max_faces:
+            faces.sort(key=lambda f: f.size_px, reverse=True)
+            faces = faces[: detector.max_faces]
+        active = [pf for pf in active if pf.last > frame]
+        t = frame / fps
+        wall = None if scene.start_wall_time is None else scene.start_wall_time + t
+        yield FrameObservation(index=frame, t=t, width=w, height=h, faces=faces, wall_time=wall)

@@ -1,0 +1,143 @@
+"""Evaluation: matching and scoring rules, and the engine on noise-free scenes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from frontdesk.cli import main
+from frontdesk.sim.evaluate import EngineRun, EngineVisit, match_visits, run_engine, score
+from frontdesk.sim.render import NOISE_PRESETS, render_frames
+from frontdesk.sim.runs import sim_config
+from frontdesk.sim.script import load_scene
+from frontdesk.sim.truth import Truth, TruthVisit, compute_truth
+
+TINY = Path(__file__).parent / "scenes" / "counter_tiny.yaml"
+FRAME_S = 1.0 / 15.0
+
+
+def _tv(name: str, first: float, left: float, arrival: float | None = None,
+        ack: float | None = None, alert: bool | None = False, x: float = 0.8) -> TruthVisit:
+    samples = [(t, x, 0.5) for t in (first, (first + left) / 2, left)]
+    return TruthVisit(visit=name, counter_id="c", first_seen_t=first, left_t=left,
+                      arrival_t=arrival, ack_t=ack, alert=alert, samples=samples)
+
+
+def _ev(name: str, first: float, left: float, arrival: float | None = None,
+        ack: float | None = None, alert: bool = False, x: float = 0.8) -> EngineVisit:
+    samples = [(t, x, 0.5) for t in (first, (first + left) / 2, left)]
+    return EngineVisit(visit_id=name, counter_id="c", first_seen_t=first, left_t=left,
+                       arrival_t=arrival, ack_t=ack, alert=alert, samples=samples)
+
+
+def _score(tvs: list[TruthVisit], evs: list[EngineVisit]) -> dict:
+    truth = Truth(visits=tvs, duration_s=100.0, engine={"grace_s": 1.0})
+    return score(truth, EngineRun(visits=evs, events=[], frames=0, end_t=100.0))
+
+
+def test_a_perfect_engine_scores_one_everywhere() -> None:
+    tvs = [_tv("a", 0, 20, 2, 5), _tv("b", 10, 40, 12, 30, alert=True, x=0.6),
+           _tv("c", 50, 55)]
+    evs = [_ev("1", 0, 20, 2, 5), _ev("2", 10, 40, 12, 30, alert=True, x=0.6), _ev("3", 50, 55)]
+    s = _score(tvs, evs)
+    assert s["visits"] == 3 and s["visits_matched"] == 3
+    assert s["within_0_25_s"] == 1.0
+    assert s["latency_error_s"] == {"p50": 0.0, "p95": 0.0, "max": 0.0}
+    assert (s["alert_precision"], s["alert_recall"]) == (1.0, 1.0)
+    assert (s["ack_precision"], s["ack_recall"]) == (1.0, 1.0)
+
+
+def test_misses_and_false_alarms_count() -> None:
+    tvs = [_tv("a", 0, 20, 2, 5), _tv("b", 10, 40, 12, 30, alert=True, x=0.6)]
+    # a: acknowledged 0.4 s late; b: alert missed; plus a phantom visit with an alert and ack.
+    evs = [_ev("1", 0, 20, 2, 5.4), _ev("2", 10, 40, 12, 30, alert=False, x=0.6),
+           _ev("3", 60, 70, 61, 62, alert=True, x=0.2)]
+    s = _score(tvs, evs)
+    assert s["visits_matched"] == 2 and s["engine_visits"] == 3
+    assert s["within_0_25_s"] == 0.5
+    assert s["latency_error_s"]["max"] == pytest.approx(0.4)
+    assert s["alert_recall"] == 0.0 and s["alert_precision"] == 0.0
+    assert s["ack_precision"] == pytest.approx(2 / 3, abs=1e-4)
+    assert s["ack_recall"] == 1.0
+
+
+def test_undecided_alerts_are_left_out() -> None:
+    tvs = [_tv("a", 0, 20, 2, None, alert=None)]
+    evs = [_ev("1", 0, 20, 2, None, alert=True)]
+    s = _score(tvs, evs)
+    assert s["alert_precision"] is None and s["alert_recall"] is None
+
+
+def test_matching_uses_place_as_well_as_time() -> None:
+    # Two customers at the same time, far apart in the image: each matches its own.
+    tvs = [_tv("left", 0, 30, x=0.3), _tv("right", 0, 30, x=0.9)]
+    evs = [_ev("R", 0, 29, x=0.9), _ev("L", 1, 30, x=0.3)]
+    assert match_visits(tvs, evs) == [(0, 1), (1, 0)]
+    # Same time but nowhere near: no match.
+    assert match_visits([_tv("a", 0, 30, x=0.3)], [_ev("b", 0, 30, x=0.7)]) == []
+    # No overlap in time: no match.
+    assert match_visits([_tv("a", 0, 10)], [_ev("b", 20, 30)]) == []
+
+
+def test_engine_on_the_tiny_scene_is_exact_to_a_frame() -> None:
+    scene = load_scene(TINY)
+    cfg = sim_config()
+    truth = compute_truth(scene, cfg, fps=15)
+    run = run_engine(cfg, render_frames(scene, NOISE_PRESETS["none"]))
+    s = score(truth, run)
+    assert s["visits_matched"] == 3
+    assert s["latency_error_s"]["max"] <= FRAME_S + 1e-3  # figures are rounded to 0.1 ms
+    assert s["within_0_25_s"] == 1.0
+    assert (s["alert_precision"], s["alert_recall"]) == (1.0, 1.0)
+    assert (s["ack_precision"], s["ack_recall"]) == (1.0, 1.0)
+    assert s["outcome_agreement"] == 1.0
+
+
+def test_simulate_and_eval_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert main(["-q", "simulate", "--seed", "7", "--visits", "8", "--noise", "none",
+                 "--out", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["visits"] == 8 and summary["frames"] > 1000
+    for name in ("observations.jsonl", "truth.json", "config.yaml"):
+        assert (out / name).is_file()
+    assert main(["-q", "eval", str(out), "--json", "--details", str(tmp_path / "d.jsonl")]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    for key in ("visits", "visits_matched", "latency_error_s", "within_0_25_s",
+                "alert_precision", "alert_recall", "ack_precision", "ack_recall"):
+        assert key in figures
+    assert figures["visits"] == 8
+    # Noise-free: every latency to a frame, every alert and acknowledgement right.
+    assert figures["latency_error_s"]["max"] <= FRAME_S + 1e-3
+    assert figures["within_0_25_s"] == 1.0
+    assert figures["alert_recall"] == 1.0 and figures["alert_precision"] == 1.0
+    assert figures["ack_recall"] == 1.0 and figures["ack_precision"] == 1.0
+    assert len((tmp_path / "d.jsonl").read_text().splitlines()) >= 8
+
+
+def test_eval_reports_a_missing_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["eval", str(tmp_path / "nope"), "--json"]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_an_alternative_arrival_is_accepted_for_the_latency() -> None:
+    tv = _tv("a", 0, 30, arrival=5.0, ack=20.0)
+    tv.arrival_alt_t = 2.0  # a stand at the threshold: the arrival could be 2.0
+    s = _score([tv], [_ev("1", 0, 30, arrival=2.05, ack=20.0)])
+    assert s["within_0_25_s"] == 1.0
+    assert s["latency_error_s"]["max"] == pytest.approx(0.05)
+    assert s["arrival_error_s"]["max"] == pytest.approx(0.05)
+
+
+def test_an_alternative_acknowledgement_is_accepted() -> None:
+    held = _tv("a", 0, 30, arrival=2.0, ack=5.0)
+    held.ack_alt, held.ack_alt_t = True, 8.0  # the look at 5.0 lasted about the dwell
+    only = _tv("b", 40, 70, arrival=42.0, ack=45.0, x=0.6)
+    only.ack_alt, only.ack_alt_t = True, None  # ... and no other look followed
+    s = _score([held, only], [_ev("1", 0, 30, arrival=2.0, ack=8.0),
+                              _ev("2", 40, 70, arrival=42.0, ack=None, x=0.6)])
+    assert s["latency_error_s"]["max"] == pytest.approx(0.0)
+    assert s["within_0_25_s"] == 1.0  # the unacknowledged one is left out, not a miss
+    assert s["ack_precision"] == 1.0 and s["ack_recall"] == 1.0
