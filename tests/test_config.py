@@ -165,3 +165,11 @@ def test_example_config_lists_every_key() -> None:
 
     data = yaml.safe_load(EXAMPLE.read_text())
     assert _missing_keys(Config, data, "") == []
+
+
+def test_example_zones_match_the_demo_scene_layout() -> None:
+    from frontdesk.sim.layout import DEFAULT_ZONES
+
+    zones = load_config(EXAMPLE).counters[0].zones
+    for name in ("approach", "service", "staff"):
+        assert [list(p) for p in getattr(zones, name)] == DEFAULT_ZONES[name], name

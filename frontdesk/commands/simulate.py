@@ -28,6 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default: the default scene's counter)")
     p.add_argument("--scene", help="a scripted scene (YAML) instead of a random one")
     p.add_argument("--out", help="output folder")
+    p.add_argument("--store", metavar="PATH",
+                   help="simulate a working day through the engine into this visit store "
+                   "(SQLite path or postgresql:// URL) instead of writing --out")
+    p.add_argument("--day", metavar="YYYY-MM-DD", help="with --store: the local day (default today)")
+    p.add_argument("--customers", type=int, default=None,
+                   help="with --store: customers per counter over the day (default 160)")
     p.add_argument("--geometry", action="store_true",
                    help="print the default placement's face angles and zones, then exit")
     p.set_defaults(func=run)
@@ -44,8 +50,12 @@ def run(args: argparse.Namespace) -> int:
     if args.geometry:
         print(json.dumps(geometry_report(), indent=1))
         return 0
+    if args.store:
+        return _simulate_day(args)
+    if args.day or args.customers is not None:
+        raise FrontdeskError("simulate: --day and --customers go with --store PATH")
     if not args.out:
-        raise FrontdeskError("simulate: --out DIR is required")
+        raise FrontdeskError("simulate: --out DIR (or --store PATH --day DAY) is required")
     if args.visits < 1:
         raise FrontdeskError(f"simulate: --visits must be at least 1, got {args.visits}")
     if args.fps is not None and not 1.0 <= args.fps <= 120.0:
@@ -60,4 +70,31 @@ def run(args: argparse.Namespace) -> int:
     noise = NOISE_PRESETS[args.noise].with_fps(args.fps)
     summary = write_run(args.out, scene, config, noise, args.seed)
     print(json.dumps(summary))
+    return 0
+
+
+def _simulate_day(args: argparse.Namespace) -> int:
+    """A simulated working day at every counter, through the real engine, into a store."""
+    import datetime as dt
+
+    from frontdesk.config import load_config
+    from frontdesk.report.simday import DayPlan, simulate_day
+    from frontdesk.sim.runs import sim_config
+
+    try:
+        day = dt.date.fromisoformat(args.day) if args.day else dt.date.today()
+    except ValueError:
+        raise FrontdeskError(f"simulate: --day must be YYYY-MM-DD, got {args.day!r}") from None
+    plan = DayPlan(noise=args.noise, fps=args.fps or DayPlan.fps)
+    if args.customers is not None:
+        if args.customers < 1:
+            raise FrontdeskError(f"simulate: --customers must be at least 1, got {args.customers}")
+        plan = DayPlan(customers=args.customers, noise=plan.noise, fps=plan.fps)
+    config = load_config(args.config) if args.config else sim_config()
+    done = simulate_day(config, args.store, day, seed=args.seed, plan=plan)
+    print(json.dumps({
+        "day": done.day.isoformat(), "time_zone": done.time_zone,
+        "customers_scheduled": done.customers_scheduled, "events": done.events,
+        "stored": done.stored, "outcomes": dict(done.outcomes),
+    }))
     return 0
