@@ -7,22 +7,31 @@ and reported in the health record; problems at start-up fail loudly.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from frontdesk.config import Config
 from frontdesk.capture import StatusChange, open_source, scrub_credentials
-from frontdesk.engine.events import Event, EventType
-from frontdesk.types import CameraStatus
+from frontdesk.config import Config
+from frontdesk.engine.events import Event, EventType, Outcome
+from frontdesk.errors import FrontdeskError
+from frontdesk.sdnotify import SdNotifier
+from frontdesk.types import CameraStatus, FrameObservation
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RunSummary", "Runner", "format_event"]
+__all__ = ["RunSummary", "Runner", "ObservationReplay", "format_event", "LEFT_OPEN_DETAIL"]
+
+LEFT_OPEN_DETAIL = "left open by a previous run that did not stop cleanly; closed at start-up"
+"""``detail`` of the ``customer_left`` (interrupted) event that closes such a visit."""
 
 STORE_BACKLOG_MAX = 100_000
 
@@ -84,6 +93,124 @@ class _FpsMeter:
         return (len(self._times) - 1) / span if span > 0 else 0.0
 
 
+class ObservationReplay:
+    """Replays an observations.jsonl file (``frontdesk simulate``) in place of camera + perception.
+
+    Each line is a :class:`FrameObservation` record (see :mod:`frontdesk.sim.observations`)
+    or a camera status record ``{"status": "offline"|"online", "t": ..., "detail": ...}``
+    (optional ``wall_time``): a camera that drops is replayed as a status record, a gap
+    with no frames and a status record when it comes back. The first item is an
+    ``online`` record (``previous`` None), the last an ``ended`` record, as file sources do.
+
+    A line that cannot be read is a corrupt frame: skipped, counted in
+    ``stats["corrupt_skipped"]`` and logged (the first and then every 100th).
+
+    Args:
+        path: the file; a missing file fails here, at start-up.
+        speed: 0 replays as fast as possible; otherwise the factor over real time
+            (1.0 as recorded, 60.0 one minute of video per second).
+        clock: monotonic seconds (tests pass their own).
+    """
+
+    kind = "observations"
+    is_live = False
+
+    def __init__(self, path: str | os.PathLike[str], speed: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FrontdeskError(f"{self.path}: no observations file")
+        if not (speed == 0.0 or 0.01 <= speed <= 10_000.0):
+            raise FrontdeskError(f"replay speed must be 0 (as fast as possible) or between "
+                                 f"0.01 and 10000, got {speed}")
+        self.speed = float(speed)
+        self.name = str(self.path)
+        self._clock = clock
+        self._closed = threading.Event()
+        self._status: str = CameraStatus.OFFLINE
+        self.stats: dict[str, Any] = {"source": self.name, "frames_read": 0, "corrupt_skipped": 0,
+                                      "status_records": 0}
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    def close(self) -> None:
+        self._closed.set()
+
+    def events(self) -> Iterator[FrameObservation | StatusChange]:
+        from frontdesk.sim.observations import observation_from_json
+
+        start: tuple[float, float] | None = None  # (record t, clock) of the first record
+        last_t, last_wall = 0.0, None
+        with open(self.path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if self._closed.is_set():
+                    return
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    if not isinstance(record, dict):
+                        raise ValueError("not a JSON object")
+                    item: FrameObservation | StatusChange = (
+                        self._status_change(record) if "status" in record
+                        else observation_from_json(record))
+                except (ValueError, KeyError, TypeError) as exc:
+                    self._corrupt(lineno, exc)
+                    continue
+                if start is None:
+                    start = (item.t, self._clock())
+                    yield self._change(CameraStatus.ONLINE, None, item.t, item.wall_time,
+                                       "replay started")
+                if not self._pace(item.t, start):
+                    return
+                last_t, last_wall = item.t, item.wall_time
+                if isinstance(item, StatusChange):
+                    self.stats["status_records"] += 1
+                    if item.status == self._status:
+                        continue
+                    item = self._change(item.status, self._status, item.t, item.wall_time,
+                                        item.detail)
+                else:
+                    self.stats["frames_read"] += 1
+                yield item
+        if not self._closed.is_set():
+            yield self._change(CameraStatus.ENDED, self._status, last_t, last_wall,
+                               "end of the observations")
+
+    def _status_change(self, record: dict[str, Any]) -> StatusChange:
+        status = record["status"]
+        if status not in (CameraStatus.ONLINE, CameraStatus.OFFLINE):
+            raise ValueError(f"status must be online or offline, got {status!r}")
+        wall = record.get("wall_time")
+        return StatusChange(status, None, float(record["t"]),
+                            None if wall is None else float(wall),  # type: ignore[arg-type]
+                            str(record.get("detail", "")))
+
+    def _change(self, status: str, previous: str | None, t: float, wall: float | None,
+                detail: str) -> StatusChange:
+        self._status = status
+        return StatusChange(status, previous, t, wall, detail)  # type: ignore[arg-type]
+
+    def _pace(self, t: float, start: tuple[float, float]) -> bool:
+        """Wait until record time ``t`` is due at ``speed``; False when closed meanwhile."""
+        if self.speed == 0.0:
+            return not self._closed.is_set()
+        due = start[1] + (t - start[0]) / self.speed
+        delay = due - self._clock()
+        if delay > 0:
+            return not self._closed.wait(delay)
+        return not self._closed.is_set()
+
+    def _corrupt(self, lineno: int, exc: Exception) -> None:
+        self.stats["corrupt_skipped"] += 1
+        n = self.stats["corrupt_skipped"]
+        if n == 1 or n % 100 == 0:
+            log.warning("%s:%d: not an observation record (%s); skipped (%d so far)",
+                        self.path, lineno, exc, n)
+
+
 class Runner:
     """Wires the stages for one camera and runs until the source ends or stop() is called.
 
@@ -95,11 +222,22 @@ class Runner:
         use_mqtt: publish to ``config.mqtt.url`` (the outbox is kept even without a broker).
         on_event: called with each event (the CLI prints them).
         max_frames: stop after this many frames (demos, tests).
+        observations: replay this observations.jsonl instead of camera and perception
+            (see :class:`ObservationReplay`); the engine, store and MQTT path is the same.
+        speed: the replay's speed factor (0: as fast as possible).
+        notifier: systemd notifications (READY, WATCHDOG, STOPPING); off by default.
+        wall_clock: Unix seconds, to anchor sources that carry no wall time.
 
     Observers (``add_observer``) are called in the loop's thread after each frame
-    with ``(frame, observation, engine, events)``; the web UI's live hub is one.
+    with ``(frame, observation, engine, events)``; the web UI's live hub is one
+    (``frame`` is None when replaying observations).
     They must return quickly (copy what they need, hand work to their own thread).
     An observer that raises is logged once and removed, never ending the loop.
+
+    At start-up, visits that the store still holds open for this site's counters
+    (a previous run was killed, or lost power, before closing them) are closed as
+    interrupted with a ``customer_left`` event (detail :data:`LEFT_OPEN_DETAIL`),
+    stored and published like any other: every visit ends exactly once.
     """
 
     def __init__(
@@ -112,14 +250,23 @@ class Runner:
         use_mqtt: bool = True,
         on_event: Callable[[Event], None] | None = None,
         max_frames: int | None = None,
+        observations: str | os.PathLike[str] | None = None,
+        speed: float = 0.0,
+        notifier: SdNotifier | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
-        self.source_spec = source or config.camera.source
+        self.observations = None if observations is None else Path(observations)
+        self.speed = speed
+        self.source_spec = (str(self.observations) if self.observations is not None
+                            else source or config.camera.source)
         self.loop = loop
         self.use_store = use_store
         self.use_mqtt = use_mqtt
         self.on_event = on_event
         self.max_frames = max_frames
+        self.notifier = notifier or SdNotifier({})
+        self._wall_clock = wall_clock
         self.summary = RunSummary()
         self._stop = threading.Event()
         self._store_backlog: list[Event] = []
@@ -133,6 +280,8 @@ class Runner:
         self.last_frame: Any = None
         self.last_observation: Any = None
         self._last_frame_mono: float | None = None
+        self._items_seen = 0
+        self._wall_offset: float | None = None
 
     # ------------------------------------------------------------------ control
 
@@ -168,71 +317,184 @@ class Runner:
 
     def run(self) -> RunSummary:
         from frontdesk.engine import Engine
-        from frontdesk.perception import FacePerceiver
 
         cfg = self.config
         started = time.monotonic()
-        perceiver = FacePerceiver(cfg.perception, cfg.camera)  # loads models: fails loudly here
+        perceiver = None
+        if self.observations is None:
+            from frontdesk.perception import FacePerceiver
+
+            perceiver = FacePerceiver(cfg.perception, cfg.camera)  # loads models: fails loudly
         self.engine = engine = Engine(cfg)
-        store = self._open_store()
-        publisher = self._open_publisher()
-        source = self._source = open_source(self.source_spec, cfg.camera, loop=self.loop)
-        wall_offset: float | None = None
+        store = publisher = source = None
         t = 0.0
         try:
-            for item in source.events():
-                if self._stop.is_set():
-                    break
-                if isinstance(item, StatusChange):
-                    self._emit(self._camera_events(engine, item), store, publisher)
-                    if publisher is not None:
-                        self._publish_state(publisher, engine, t, source)
-                    continue
+            store = self._open_store()
+            publisher = self._open_publisher()
+            source = self._source = self._open_source()
+            self._emit(self._close_left_open(store), store, publisher)
+            self.notifier.ready(f"watching {self.source_spec_display}")
+            watchdog = self._start_watchdog(source)
+            try:
+                t = self._loop(source, perceiver, engine, store, publisher)
+            finally:
+                if watchdog is not None:
+                    watchdog.set()
+        finally:
+            self.notifier.stopping()
+            final_wall = self._wall_at(t)
+            try:
+                self._emit(engine.finish(t, final_wall), store, publisher)
+                if publisher is not None:
+                    self._publish_state(publisher, engine, t, source)
+            finally:
+                self._shut_down(source, perceiver, publisher, store)
+                self.summary.wall_seconds = time.monotonic() - started
+        return self.summary
+
+    def _loop(self, source: Any, perceiver: Any, engine: Any, store: Any, publisher: Any) -> float:
+        """The frame loop; returns the source time of the last item."""
+        t = 0.0
+        for item in source.events():
+            self._items_seen += 1
+            if self._stop.is_set():
+                break
+            if isinstance(item, StatusChange):
+                t = max(t, item.t)
+                if item.wall_time is None:
+                    item = StatusChange(item.status, item.previous, item.t, self._wall_at(item.t),
+                                        item.detail)
+                self._emit(self._camera_events(engine, item), store, publisher)
+                if publisher is not None:
+                    self._publish_state(publisher, engine, t, source)
+                continue
+            if isinstance(item, FrameObservation):
+                frame, obs = None, item
+                wall_time = obs.wall_time if obs.wall_time is not None else self._wall_at(obs.t)
+            else:
                 frame = item
-                now = time.monotonic()
-                if frame.wall_time is None:
-                    # Files have no wall clock: anchor video time to the start of the run.
-                    if wall_offset is None:
-                        wall_offset = time.time() - frame.t
-                    wall_time = wall_offset + frame.t
-                else:
-                    wall_time = frame.wall_time
-                t = frame.t
+                wall_time = frame.wall_time if frame.wall_time is not None else self._wall_at(
+                    frame.t)
                 try:
                     obs = perceiver.process(frame)
                 except Exception:  # never end the loop on one bad frame
                     self.summary.frames_failed += 1
-                    log.warning("perception failed on frame %d; skipped", frame.index, exc_info=True)
+                    log.warning("perception failed on frame %d; skipped", frame.index,
+                                exc_info=True)
                     continue
-                obs.wall_time = wall_time
-                self.last_frame, self.last_observation = frame, obs
-                self._last_frame_mono = now
-                self.health["last_frame_time"] = wall_time
-                self._fps.tick(now)
-                self._track_time(t)
-                events = engine.update(obs)
-                events += self._apply_commands(publisher, engine, t, wall_time)
-                self._emit(events, store, publisher)
-                self._notify(frame, obs, engine, events)
-                # Cheap: the publisher sends only what changed (the alert topic at once).
-                self._publish_state(publisher, engine, t, source)
-                self.summary.frames += 1
-                if self.max_frames is not None and self.summary.frames >= self.max_frames:
-                    break
-        finally:
-            final_wall = (wall_offset + t) if wall_offset is not None else time.time()
+            t = obs.t
+            self._process(frame, obs, wall_time, engine, store, publisher, source)
+            if self.max_frames is not None and self.summary.frames >= self.max_frames:
+                break
+        return t
+
+    def _process(self, frame: Any, obs: FrameObservation, wall_time: float, engine: Any,
+                 store: Any, publisher: Any, source: Any) -> None:
+        now = time.monotonic()
+        t = obs.t
+        obs.wall_time = wall_time
+        self.last_frame, self.last_observation = frame, obs
+        self._last_frame_mono = now
+        self.health["last_frame_time"] = wall_time
+        self._fps.tick(now)
+        self._track_time(t)
+        events = engine.update(obs)
+        events += self._apply_commands(publisher, engine, t, wall_time)
+        self._emit(events, store, publisher)
+        self._notify(frame, obs, engine, events)
+        # Cheap: the publisher sends only what changed (the alert topic at once).
+        self._publish_state(publisher, engine, t, source)
+        self.summary.frames += 1
+
+    def _wall_at(self, t: float) -> float:
+        """Wall time of source time ``t`` for sources without a wall clock (files).
+
+        Anchored once, at the first use, so a later jump of the wall clock does not
+        move the times of this run.
+        """
+        if self._wall_offset is None:
+            self._wall_offset = self._wall_clock() - t
+        return self._wall_offset + t
+
+    def _shut_down(self, source: Any, perceiver: Any, publisher: Any, store: Any) -> None:
+        """Close everything, each step even if an earlier one failed."""
+        steps: list[tuple[str, Callable[[], Any]]] = []
+        if source is not None:
+            steps.append(("source", source.close))
+        if perceiver is not None:
+            steps.append(("perception", perceiver.close))
+        if publisher is not None:
+            steps.append(("MQTT", lambda: publisher.stop(5.0)))
+        if store is not None:
+            steps.append(("store", lambda: self._flush_store(store)))
+            steps.append(("store", store.close))
+        for name, step in steps:
             try:
-                self._emit(engine.finish(t, final_wall), store, publisher)
-                self._publish_state(publisher, engine, t, source)
-            finally:
-                source.close()
-                perceiver.close()
-                if publisher is not None:
-                    publisher.stop(5.0)
-                if store is not None:
-                    store.close()
-                self.summary.wall_seconds = time.monotonic() - started
-        return self.summary
+                step()
+            except Exception:
+                log.exception("closing the %s failed", name)
+
+    def _flush_store(self, store: Any) -> None:
+        """A last try at events kept in memory while the store could not be written."""
+        if not self._store_backlog:
+            return
+        self._store_events(store, [])
+        if self._store_backlog:
+            log.error("%d events could not be written to the visit history before shutdown; "
+                      "they were published to MQTT (see the outbox) but are missing from "
+                      "the store", len(self._store_backlog))
+
+    def _close_left_open(self, store: Any) -> list[Event]:
+        """customer_left (interrupted) for visits a previous run left open in the store."""
+        if store is None:
+            return []
+        from frontdesk.store import StoreError
+
+        cfg = self.config
+        try:
+            rows = store.open_visits(cfg.site_id, [c.id for c in cfg.counters])
+        except StoreError as exc:
+            log.error("cannot look for visits left open by a previous run: %s", exc)
+            return []
+        events = []
+        for row in rows:
+            wall = row["last_event_wall"] or row["arrival_wall"] or self._wall_clock()
+            events.append(Event(
+                type=EventType.CUSTOMER_LEFT, event_id=uuid.uuid4().hex, site_id=cfg.site_id,
+                counter_id=row["counter_id"], t=0.0, wall_time=float(wall),
+                visit_id=row["visit_id"], track_id=row["track_id"], left_t=0.0,
+                outcome=Outcome.INTERRUPTED, detail=LEFT_OPEN_DETAIL))
+        if events:
+            log.warning("closing %d visits left open by a previous run as interrupted",
+                        len(events))
+        return events
+
+    def _start_watchdog(self, source: Any) -> threading.Event | None:
+        """Ping systemd's watchdog while frames or status records flow (or, with the
+        camera offline, while capture keeps trying to reopen it); a stuck loop stops
+        the pings and systemd restarts the service."""
+        period = self.notifier.watchdog_s
+        if period is None:
+            return None
+        stop = threading.Event()
+
+        def progress() -> tuple[int, int]:
+            stats = getattr(source, "stats", None)
+            retries = getattr(stats, "open_failures", 0) if stats is not None else 0
+            return self._items_seen, int(retries)
+
+        def main() -> None:
+            last, changed_at = progress(), time.monotonic()
+            self.notifier.watchdog()
+            while not stop.wait(period / 4.0):
+                now, current = time.monotonic(), progress()
+                if current != last:
+                    last, changed_at = current, now
+                if now - changed_at < period / 2.0:
+                    self.notifier.watchdog()
+
+        threading.Thread(target=main, name="frontdesk-watchdog", daemon=True).start()
+        return stop
 
     # ------------------------------------------------------------------ helpers
 
@@ -254,10 +516,12 @@ class Runner:
             else:
                 return []
         online = change.status == CameraStatus.ONLINE
-        result: list[Event] = engine.camera_status(online, change.t, change.wall_time, detail=change.detail)
+        result: list[Event] = engine.camera_status(online, change.t, change.wall_time,
+                                                   detail=change.detail)
         return result
 
-    def _apply_commands(self, publisher: Any, engine: Any, t: float, wall_time: float) -> list[Event]:
+    def _apply_commands(self, publisher: Any, engine: Any, t: float,
+                        wall_time: float) -> list[Event]:
         if publisher is None:
             return []
         events: list[Event] = []
@@ -329,14 +593,22 @@ class Runner:
             frames=self.summary.frames,
             frames_failed=self.summary.frames_failed,
         )
-        if stats is not None:
+        if isinstance(stats, dict):
+            self.health["capture"] = dict(stats)
+        elif stats is not None:
             self.health["capture"] = stats.to_json() if hasattr(stats, "to_json") else vars(stats)
+        self.health["store_backlog"] = len(self._store_backlog)
         return dict(self.health)
 
     def _publish_state(self, publisher: Any, engine: Any, t: float, source: Any) -> None:
         health = self._health(source)
         if publisher is not None:
             publisher.publish_state(engine.counter_states(t), health)
+
+    def _open_source(self) -> Any:
+        if self.observations is not None:
+            return ObservationReplay(self.observations, self.speed)
+        return open_source(self.source_spec, self.config.camera, loop=self.loop)
 
     def _open_store(self) -> Any:
         if not self.use_store:

@@ -19,13 +19,25 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="serve the web UI here (turns it on; off loopback it needs a password)")
     p.add_argument("--no-store", action="store_true", help="do not write the visit history")
     p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--observations", metavar="FILE",
+                   help="replay observations.jsonl (from `frontdesk simulate`) instead of camera "
+                   "and perception; status records in it replay camera drops")
+    p.add_argument("--speed", type=float, default=0.0,
+                   help="replay speed over real time with --observations (default 0: as fast "
+                   "as possible)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from frontdesk.config import load_config
+    from frontdesk.errors import FrontdeskError
     from frontdesk.runner import Runner
+    from frontdesk.sdnotify import SdNotifier
 
+    if args.observations and (args.source or args.loop):
+        raise FrontdeskError("run: --observations replaces the camera; drop --source/--loop")
+    if args.speed and not args.observations:
+        raise FrontdeskError("run: --speed applies only to --observations")
     config = load_config(args.config)
     if args.mqtt:
         from frontdesk.mqtt import apply_mqtt_override
@@ -41,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
         loop=args.loop,
         use_store=not args.no_store,
         max_frames=args.max_frames,
+        observations=args.observations,
+        speed=args.speed,
+        notifier=SdNotifier(),
     )
     web = None
     if config.web.enabled:

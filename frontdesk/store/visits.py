@@ -363,6 +363,29 @@ class VisitStore:
             names = [d[0] for d in cur.description]  # type: ignore[attr-defined]
         return dict(zip(names, row, strict=True))
 
+    def open_visits(self, site_id: str, counter_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Visits of these counters with no outcome yet (left open by a run that was killed).
+
+        Each dict has ``counter_id``, ``visit_id``, ``track_id``, ``arrival_wall`` and
+        ``last_event_wall`` (the wall time of the visit's last stored event, or None).
+        """
+        if not counter_ids:
+            return []
+        b = self._backend
+        marks = ", ".join("?" for _ in counter_ids)
+        sql = b.sql(
+            "SELECT c.counter_id, v.visit_id, v.track_id, v.arrival_wall, "
+            "(SELECT MAX(e.wall_time) FROM events e WHERE e.counter_key = v.counter_key "
+            "AND e.visit_id = v.visit_id) FROM visits v JOIN counters c ON "
+            f"c.counter_key = v.counter_key WHERE c.site_id = ? AND c.counter_id IN ({marks}) "
+            "AND v.outcome IS NULL ORDER BY v.first_seen_wall")
+        with b.reading("find visits left open") as cur:
+            cur.execute(sql, [site_id, *counter_ids])
+            rows = cur.fetchall()
+        return [{"counter_id": str(r[0]), "visit_id": str(r[1]),
+                 "track_id": None if r[2] is None else int(r[2]), "arrival_wall": r[3],
+                 "last_event_wall": r[4]} for r in rows]
+
     def day_wall_range(self, keys: Sequence[int] | None = None) -> tuple[float, float] | None:
         """The earliest and latest visit day time (of the given counters), or None."""
         b = self._backend
