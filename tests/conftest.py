@@ -25,6 +25,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
+from mqtt_test_users import MQTT_TEST_ACL, MQTT_TEST_USERS
 
 from frontdesk.mqtt.local_broker import (
     MosquittoBroker,
@@ -32,40 +33,6 @@ from frontdesk.mqtt.local_broker import (
     TlsFiles,
     make_tls_files,
 )
-
-MQTT_TEST_USERS = {
-    "frontdesk": "fd-test-password-1",
-    "buzzer": "bz-test-password-2",
-    "observer": "ob-test-password-3",
-}
-"""Users of the ``mqtt_broker_tls`` fixture and their passwords."""
-
-MQTT_TEST_ACL = """\
-# frontdesk itself: publishes its contract, reads commands and HA's birth message.
-user frontdesk
-topic write frontdesk/+/availability
-topic write frontdesk/+/+/state
-topic write frontdesk/+/+/alert
-topic write frontdesk/+/+/events
-topic write frontdesk/+/events
-topic read frontdesk/+/+/cmd/+
-topic write homeassistant/device/+/config
-topic read homeassistant/status
-
-# a staff buzzer or wearable: reads alerts, may acknowledge and snooze, not disable.
-user buzzer
-topic read frontdesk/+/availability
-topic read frontdesk/+/+/alert
-topic write frontdesk/+/+/cmd/ack
-topic write frontdesk/+/+/cmd/snooze
-topic write cmnd/+/POWER
-topic write wled/#
-
-# tests' observer: sees and may send everything.
-user observer
-topic readwrite #
-"""
-"""The example ACL of docs/mqtt.md, used by the ``mqtt_broker_tls`` fixture."""
 
 
 # ---------------------------------------------------------------------- brokers

@@ -7,8 +7,8 @@ import logging
 import threading
 
 import pytest
-from conftest import MQTT_TEST_ACL, MQTT_TEST_USERS
 from mqtt_helpers import SITE, event_ids, make_config, make_event
+from mqtt_test_users import MQTT_TEST_ACL, MQTT_TEST_USERS
 
 from frontdesk.mqtt.client import MqttSetupError
 from frontdesk.mqtt.commands import CommandKind
