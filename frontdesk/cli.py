@@ -21,7 +21,6 @@ from frontdesk.errors import FrontdeskError
 log = logging.getLogger("frontdesk")
 
 
-
 def command_modules() -> list[str]:
     """Every module in ``frontdesk.commands``; each registers one sub-command.
 
@@ -86,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"frontdesk: internal error: {type(exc).__name__}: {exc} (re-run with --debug for details)",
+            f"frontdesk: internal error: {type(exc).__name__}: {exc} "
+            "(re-run with --debug for details)",
             file=sys.stderr,
         )
         return 1

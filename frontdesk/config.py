@@ -90,8 +90,10 @@ def polygon_problem(points: list[Point]) -> str | None:
             if _segments_cross(*edges[i], *edges[j]):
                 return f"the polygon crosses itself (edge {i} crosses edge {j})"
     area = 0.5 * abs(
-        sum(points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
-            for i in range(n))
+        sum(
+            points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
+            for i in range(n)
+        )
     )
     if area < 1e-6:
         return "the polygon has no area"
@@ -111,7 +113,9 @@ def _check_polygon(v: Polygon | None) -> Polygon | None:
 
 
 class ReconnectConfig(_Model):
-    initial_s: float = Field(1.0, gt=0, le=60, description="First wait before reopening a live source.")
+    initial_s: float = Field(
+        1.0, gt=0, le=60, description="First wait before reopening a live source."
+    )
     max_s: float = Field(30.0, gt=0, le=3600, description="Longest wait between reopen attempts.")
 
 
@@ -160,10 +164,17 @@ class CameraConfig(_Model):
 
 
 class PerceptionConfig(_Model):
-    min_detection_confidence: float = Field(0.5, ge=0.05, le=0.99, description="Face detector threshold.")
-    max_faces: int = Field(6, ge=1, le=32, description="Most faces meshed per frame (largest first).")
+    min_detection_confidence: float = Field(
+        0.5, ge=0.05, le=0.99, description="Face detector threshold."
+    )
+    max_faces: int = Field(
+        6, ge=1, le=32, description="Most faces meshed per frame (largest first)."
+    )
     mesh_min_face_px: float = Field(
-        24.0, ge=8, le=1000, description="Faces narrower than this get no mesh (pose from keypoints)."
+        24.0,
+        ge=8,
+        le=1000,
+        description="Faces narrower than this get no mesh (pose from keypoints).",
     )
     iris_diameter_mm: float = Field(11.7, ge=9, le=14, description="Adult iris diameter for depth.")
     interocular_mm: float = Field(
@@ -173,10 +184,16 @@ class PerceptionConfig(_Model):
 
 class TrackingConfig(_Model):
     grace_s: float = Field(
-        1.0, ge=0, le=10, description="Keep a track this long through missed detections or occlusion."
+        1.0,
+        ge=0,
+        le=10,
+        description="Keep a track this long through missed detections or occlusion.",
     )
     max_distance_norm: float = Field(
-        0.15, gt=0, le=1, description="Largest jump (fraction of frame width) matched to the same person."
+        0.15,
+        gt=0,
+        le=1,
+        description="Largest jump (fraction of frame width) matched to the same person.",
     )
     min_hits: int = Field(2, ge=1, le=30, description="Detections before a track is confirmed.")
 
@@ -204,8 +221,13 @@ class ZonesConfig(_Model):
 
 
 class CounterConfig(_Model):
-    id: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
-                    description="Counter id used in topics, the store and reports.")
+    id: str = Field(
+        ...,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Counter id used in topics, the store and reports.",
+    )
     name: str | None = Field(None, max_length=120, description="Human name for dashboards.")
     zones: ZonesConfig
     enabled: bool = Field(True, description="A disabled counter raises no alerts.")
@@ -213,46 +235,65 @@ class CounterConfig(_Model):
 
 class EngineConfig(_Model):
     gaze_cone_deg: float = Field(
-        12.0, gt=0, le=45,
-        description="Half-angle of the cone around a staff gaze ray that counts as looking at a head.",
+        12.0,
+        gt=0,
+        le=45,
+        description="Half-angle of the cone around a staff gaze ray that counts as looking "
+        "at a head.",
     )
     dwell_s: float = Field(0.5, ge=0, le=5, description="Eye contact must hold this long to count.")
     role_hysteresis_s: float = Field(
         1.0, ge=0, le=10, description="Time a new track must spend in a zone to take its role."
     )
     arrival_still_s: float = Field(
-        3.0, ge=0, le=60, description="Standing this long in the approach zone also counts as arrival."
+        3.0,
+        ge=0,
+        le=60,
+        description="Standing this long in the approach zone also counts as arrival.",
     )
     alert_after_s: float = Field(10.0, gt=0, le=600, description="Raise an alert after this wait.")
     escalate_after_s: float = Field(30.0, gt=0, le=3600, description="Escalate after this wait.")
     unattended_after_s: float = Field(
-        2.0, ge=0, le=600, description="A waiting customer with no staff visible this long: unattended."
+        2.0,
+        ge=0,
+        le=600,
+        description="A waiting customer with no staff visible this long: unattended.",
     )
     ack_target_s: float = Field(10.0, gt=0, le=600, description="Target latency used in reports.")
     contact_gap_s: float = Field(
-        0.3, ge=0, le=2,
+        0.3,
+        ge=0,
+        le=2,
         description="Longest gap between in-cone frames (noisy gaze, dropped frames) that does not "
         "break a dwell; longer merges a look-away into one contact.",
     )
     gaze_smoothing_s: float = Field(
-        0.0, ge=0, le=1,
+        0.0,
+        ge=0,
+        le=1,
         description="Time constant of per-track gaze smoothing; 0 uses each frame's gaze as is. "
         "Longer suppresses noise but delays and blurs the start of a look.",
     )
     position_smoothing_s: float = Field(
-        0.2, ge=0, le=2,
+        0.2,
+        ge=0,
+        le=2,
         description="Time constant of the per-track smoothing of each head's distance from the "
         "camera (from the eyes' spacing, the noisiest measurement; the direction is not "
         "smoothed); 0 uses each frame's. Longer steadies standing people, lags walking ones.",
     )
     visit_hold_s: float = Field(
-        10.0, ge=0, le=120,
+        10.0,
+        ge=0,
+        le=120,
         description="Keep an arrived customer's visit open this long after their face was lost "
         "in the zones (turned away; a face appearing where they stood continues it) or while "
         "they are outside the zones. Longer bridges longer turns but delays customer_left.",
     )
     still_radius_norm: float = Field(
-        0.02, gt=0, le=0.5,
+        0.02,
+        gt=0,
+        le=0.5,
         description="Standing still in the approach zone: the face centre stays within this "
         "fraction of the frame width.",
     )
@@ -269,20 +310,26 @@ class EngineConfig(_Model):
 
 class MqttConfig(_Model):
     url: str | None = Field(
-        None, description="mqtt://HOST:PORT or mqtts://HOST:PORT (TLS); empty keeps events in the "
+        None,
+        description="mqtt://HOST:PORT or mqtts://HOST:PORT (TLS); empty keeps events in the "
         "outbox. No user name or password in the URL: see username and password_env.",
     )
     topic_prefix: str = Field(
-        "frontdesk", min_length=1, max_length=200,
+        "frontdesk",
+        min_length=1,
+        max_length=200,
         description="Topics: PREFIX/SITE/COUNTER/...; may hold several levels (shop/frontdesk).",
     )
     client_id: str | None = Field(
-        None, min_length=1, max_length=128,
+        None,
+        min_length=1,
+        max_length=128,
         description="Stable client id; default frontdesk-SITE. Unique per broker.",
     )
     username: str | None = Field(None, max_length=256, description="Broker user name.")
     password_env: str | None = Field(
-        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="Name of the environment variable holding the password (never the password).",
     )
     ca_file: str | None = Field(
@@ -291,7 +338,8 @@ class MqttConfig(_Model):
     cert_file: str | None = Field(None, description="Client certificate (PEM) for TLS.")
     key_file: str | None = Field(None, description="Client private key (PEM, no passphrase).")
     protocol: Literal["3.1.1", "5"] = Field(
-        "5", description="MQTT version. 5 lets the broker refuse a message visibly (PUBACK "
+        "5",
+        description="MQTT version. 5 lets the broker refuse a message visibly (PUBACK "
         "reason); 3.1.1 for old brokers.",
     )
     keepalive_s: int = Field(30, ge=5, le=3600, description="MQTT keepalive.")
@@ -300,28 +348,37 @@ class MqttConfig(_Model):
     )
     reconnect_max_s: int = Field(60, ge=1, le=3600, description="Longest wait between reconnects.")
     max_inflight: int = Field(
-        32, ge=1, le=1000,
+        32,
+        ge=1,
+        le=1000,
         description="Events sent and not yet acknowledged by the broker. More is faster on slow "
         "links; order is kept either way.",
     )
     state_interval_s: float = Field(
-        10.0, ge=1, le=3600,
+        10.0,
+        ge=1,
+        le=3600,
         description="Heartbeat: republish each counter's retained state at least this often.",
     )
     outbox_path: str = Field(
         "data/outbox.db", description="SQLite outbox of events not yet acknowledged."
     )
     outbox_max_events: int = Field(
-        100_000, ge=100, le=10_000_000,
+        100_000,
+        ge=100,
+        le=10_000_000,
         description="Outbox bound; when full the oldest are dropped.",
     )
     outbox_fsync: bool = Field(
-        False, description="fsync every outbox write: survives a power cut, but slower and wears "
+        False,
+        description="fsync every outbox write: survives a power cut, but slower and wears "
         "SD cards. Off: survives a crash of frontdesk.",
     )
     home_assistant: bool = Field(True, description="Announce Home Assistant MQTT discovery.")
     discovery_prefix: str = Field(
-        "homeassistant", min_length=1, max_length=200,
+        "homeassistant",
+        min_length=1,
+        max_length=200,
         description="Home Assistant discovery prefix.",
     )
 
@@ -365,7 +422,8 @@ class MqttConfig(_Model):
 class BuzzerCommandAction(_Model):
     type: Literal["command"]
     on_command: list[str] = Field(
-        ..., min_length=1,
+        ...,
+        min_length=1,
         description="Program and arguments run (no shell) when an alert turns on, e.g. "
         "[aplay, /usr/share/sounds/alert.wav].",
     )
@@ -391,7 +449,10 @@ class BuzzerGpioAction(_Model):
 class BuzzerTasmotaAction(_Model):
     type: Literal["tasmota"]
     device: str = Field(
-        ..., min_length=1, max_length=100, pattern=r"^[^/+#]+$",
+        ...,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^/+#]+$",
         description="The Tasmota device's topic: frontdesk sends cmnd/DEVICE/POWER ON|OFF.",
     )
     relay: int | None = Field(
@@ -402,7 +463,10 @@ class BuzzerTasmotaAction(_Model):
 class BuzzerWledAction(_Model):
     type: Literal["wled"]
     device_topic: str = Field(
-        ..., min_length=1, max_length=200, pattern=r"^[^+#]+$",
+        ...,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^+#]+$",
         description="WLED's MQTT device topic (Sync settings), e.g. wled/counter-light.",
     )
     color: tuple[int, int, int] | None = Field(
@@ -436,7 +500,9 @@ class BuzzerConfig(_Model):
         description="Counter ids to watch; empty watches every counter of the site.",
     )
     client_id: str | None = Field(
-        None, min_length=1, max_length=128,
+        None,
+        min_length=1,
+        max_length=128,
         description="Stable client id; default frontdesk-buzzer-HOSTNAME.",
     )
     actions: list[BuzzerAction] = Field(
@@ -466,7 +532,9 @@ class BuzzerConfig(_Model):
 
 class StoreConfig(_Model):
     path: str = Field("data/frontdesk.db", description="SQLite file, or a postgresql:// URL.")
-    retention_days: int = Field(90, ge=1, le=3650, description="Visits older than this are deleted.")
+    retention_days: int = Field(
+        90, ge=1, le=3650, description="Visits older than this are deleted."
+    )
 
 
 class WebConfig(_Model):
@@ -484,17 +552,21 @@ class WebConfig(_Model):
         "password or a token.",
     )
     password_env: str | None = Field(
-        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="Name of the environment variable holding the UI password (never the "
         "password); required off loopback unless token_env is set.",
     )
     token_env: str | None = Field(
-        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="Name of the environment variable holding a bearer token for API clients "
         "(Authorization: Bearer TOKEN).",
     )
     session_hours: float = Field(
-        12.0, gt=0, le=720,
+        12.0,
+        gt=0,
+        le=720,
         description="A login lasts this long (and ends when frontdesk restarts).",
     )
     cookie_secure: bool = Field(
@@ -536,31 +608,43 @@ class PersonDetectorConfig(_Model):
     """An optional ONNX person detector: bodies for customers who do not face the camera."""
 
     model: str | None = Field(
-        None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.-]+$",
         description="Name of a model in the models manifest (frontdesk models list); empty: "
         "faces only.",
     )
     provider: Literal["cpu", "cuda", "openvino"] = Field(
-        "cpu", description="onnxruntime execution provider; cuda needs onnxruntime-gpu, "
+        "cpu",
+        description="onnxruntime execution provider; cuda needs onnxruntime-gpu, "
         "openvino needs onnxruntime-openvino.",
     )
     threads: int = Field(
-        1, ge=1, le=64,
+        1,
+        ge=1,
+        le=64,
         description="onnxruntime intra-op threads. More is faster per frame but takes cores "
         "from face perception; 1 on a 2-core box.",
     )
     confidence: float = Field(
-        0.35, ge=0.01, le=0.99,
+        0.35,
+        ge=0.01,
+        le=0.99,
         description="Keep people scored above this (class score x objectness where the layout "
         "has one). Lower finds more half-hidden people and more false ones.",
     )
     nms_iou: float = Field(
-        0.5, ge=0.05, le=0.95,
+        0.5,
+        ge=0.05,
+        le=0.95,
         description="Boxes overlapping a better one by more than this IoU are dropped. Higher "
         "keeps people standing close together, and more duplicates.",
     )
     every_n_frames: int = Field(
-        3, ge=1, le=300,
+        3,
+        ge=1,
+        le=300,
         description="Run the person detector on one frame in this many (faces run on all). "
         "Larger saves CPU; bodies update less often.",
     )
@@ -570,20 +654,30 @@ class DetectorsConfig(_Model):
     """Optional detectors beside the face pipeline, run through onnxruntime."""
 
     models_dir: str = Field(
-        "models", min_length=1,
+        "models",
+        min_length=1,
         description="Directory holding manifest.yaml and the ONNX files it lists.",
     )
     person: PersonDetectorConfig = Field(default_factory=PersonDetectorConfig)
 
 
 class Config(_Model):
-    site_id: str = Field("site-1", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
-                         description="Site (shop) id used in topics and reports.")
-    timezone: str | None = Field(None, description="IANA time zone for reports; default the system's.")
+    site_id: str = Field(
+        "site-1",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Site (shop) id used in topics and reports.",
+    )
+    timezone: str | None = Field(
+        None, description="IANA time zone for reports; default the system's."
+    )
     camera: CameraConfig = Field(default_factory=CameraConfig)
     perception: PerceptionConfig = Field(default_factory=PerceptionConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
-    counters: list[CounterConfig] = Field(..., min_length=1, description="Counters this camera sees.")
+    counters: list[CounterConfig] = Field(
+        ..., min_length=1, description="Counters this camera sees."
+    )
     engine: EngineConfig = Field(default_factory=EngineConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     buzzer: BuzzerConfig = Field(default_factory=BuzzerConfig)
@@ -611,7 +705,9 @@ class Config(_Model):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Europe/London)")
+            raise ValueError(
+                f"unknown time zone {v!r} (use an IANA name such as Europe/London)"
+            ) from None
         return v
 
 
@@ -676,7 +772,9 @@ def parse_config(text: str, filename: str = "<config>") -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError([f"{filename}:1: the file must be a mapping of keys (site_id:, camera:, ...)"])
+        raise ConfigError(
+            [f"{filename}:1: the file must be a mapping of keys (site_id:, camera:, ...)"]
+        )
     lines = _line_index(node) if node is not None else {}
     try:
         return Config.model_validate(data)

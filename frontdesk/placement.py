@@ -32,7 +32,8 @@ class PlacementView:
     offset_m: float
     along_m: float
     staff_yaw_deg: float
-    """Angle between the staff member's gaze (toward the customer) and their direction to the camera."""
+    """Angle between the staff member's gaze (toward the customer) and their direction
+    to the camera."""
     customer_yaw_deg: float
     needed_fov_deg: float
     """Horizontal angle the two heads span as seen from the camera."""
@@ -51,7 +52,9 @@ def _angle_deg(ax: float, ay: float, bx: float, by: float) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, dot / norm))))
 
 
-def mutual_gaze_view(separation_m: float, offset_m: float, along_m: float | None = None) -> PlacementView:
+def mutual_gaze_view(
+    separation_m: float, offset_m: float, along_m: float | None = None
+) -> PlacementView:
     """How a camera ``offset_m`` from the staff-customer line sees both faces.
 
     Args:
@@ -70,11 +73,17 @@ def mutual_gaze_view(separation_m: float, offset_m: float, along_m: float | None
     return PlacementView(separation_m, offset_m, along, staff_yaw, customer_yaw, needed)
 
 
-def placement_table(separation_m: float = 1.2, offsets_m: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.5, 2.0)) -> list[PlacementView]:
+def placement_table(
+    separation_m: float = 1.2,
+    offsets_m: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.5, 2.0),
+) -> list[PlacementView]:
     return [mutual_gaze_view(separation_m, d) for d in offsets_m]
 
 
 if __name__ == "__main__":
     print("offset_m  staff_yaw  customer_yaw  needed_fov  both_seen")
     for v in placement_table():
-        print(f"{v.offset_m:8.1f}  {v.staff_yaw_deg:9.1f}  {v.customer_yaw_deg:12.1f}  {v.needed_fov_deg:10.1f}  {v.both_faces_seen}")
+        print(
+            f"{v.offset_m:8.1f}  {v.staff_yaw_deg:9.1f}  {v.customer_yaw_deg:12.1f}  "
+            f"{v.needed_fov_deg:10.1f}  {v.both_faces_seen}"
+        )

@@ -65,7 +65,8 @@ def test_wrong_type_names_key_and_line() -> None:
 
 def test_zone_with_two_points_names_key_and_line() -> None:
     text = GOOD.replace(
-        "service: [[0.5, 0.3], [0.9, 0.3], [0.9, 0.9], [0.5, 0.9]]", "service: [[0.5, 0.3], [0.9, 0.3]]"
+        "service: [[0.5, 0.3], [0.9, 0.3], [0.9, 0.9], [0.5, 0.9]]",
+        "service: [[0.5, 0.3], [0.9, 0.3]]",
     )
     (problem,) = _problems(text)
     assert problem.startswith("f.yaml:8: counters[0].zones.service:")
@@ -88,7 +89,9 @@ def test_impossible_values_are_refused() -> None:
 
 
 def test_duplicate_counter_ids_and_missing_counters() -> None:
-    doubled = GOOD.replace("engine:", GOOD[GOOD.index("  - id: main"):GOOD.index("engine:")] + "engine:")
+    doubled = GOOD.replace(
+        "engine:", GOOD[GOOD.index("  - id: main") : GOOD.index("engine:")] + "engine:"
+    )
     (problem,) = _problems(doubled)
     assert "'main' is used twice" in problem
     (problem,) = _problems("site_id: x\n")
@@ -125,14 +128,18 @@ def test_check_config_cli_reports_without_traceback(tmp_path: Path) -> None:
     bad.write_text(GOOD.replace("  horizontal_fov_deg: 100", "  horizontal_fov_deg: wide"))
     proc = subprocess.run(
         [sys.executable, "-m", "frontdesk", "check-config", str(bad)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert f"{bad}:4: camera.horizontal_fov_deg:" in proc.stderr
     assert "Traceback" not in proc.stderr
     ok = subprocess.run(
         [sys.executable, "-m", "frontdesk", "check-config", str(EXAMPLE)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert ok.returncode == 0, ok.stderr
     assert "OK" in ok.stdout
@@ -152,8 +159,14 @@ def _missing_keys(model: type, data: dict, path: str) -> list[str]:
             if isinstance(ann, type) and issubclass(ann, BaseModel) and isinstance(value, dict):
                 missing += _missing_keys(ann, value, f"{path}{name}.")
             inner = typing.get_args(ann)
-            if (inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel)
-                    and isinstance(value, list) and value and isinstance(value[0], dict)):
+            if (
+                inner
+                and isinstance(inner[0], type)
+                and issubclass(inner[0], BaseModel)
+                and isinstance(value, list)
+                and value
+                and isinstance(value[0], dict)
+            ):
                 missing += _missing_keys(inner[0], value[0], f"{path}{name}[0].")
     return missing
 

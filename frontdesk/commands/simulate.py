@@ -21,21 +21,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (scene and noise)")
     p.add_argument("--visits", type=int, default=20, help="customers in a random scene")
-    p.add_argument("--noise", choices=["none", "realistic"], default="realistic",
-                   help="measurement noise preset (default realistic)")
+    p.add_argument(
+        "--noise",
+        choices=["none", "realistic"],
+        default="realistic",
+        help="measurement noise preset (default realistic)",
+    )
     p.add_argument("--fps", type=float, default=None, help="frame rate (default: the preset's, 15)")
-    p.add_argument("--config", help="config whose zones and engine settings judge the truth "
-                   "(default: the default scene's counter)")
+    p.add_argument(
+        "--config",
+        help="config whose zones and engine settings judge the truth "
+        "(default: the default scene's counter)",
+    )
     p.add_argument("--scene", help="a scripted scene (YAML) instead of a random one")
     p.add_argument("--out", help="output folder")
-    p.add_argument("--store", metavar="PATH",
-                   help="simulate a working day through the engine into this visit store "
-                   "(SQLite path or postgresql:// URL) instead of writing --out")
-    p.add_argument("--day", metavar="YYYY-MM-DD", help="with --store: the local day (default today)")
-    p.add_argument("--customers", type=int, default=None,
-                   help="with --store: customers per counter over the day (default 160)")
-    p.add_argument("--geometry", action="store_true",
-                   help="print the default placement's face angles and zones, then exit")
+    p.add_argument(
+        "--store",
+        metavar="PATH",
+        help="simulate a working day through the engine into this visit store "
+        "(SQLite path or postgresql:// URL) instead of writing --out",
+    )
+    p.add_argument(
+        "--day", metavar="YYYY-MM-DD", help="with --store: the local day (default today)"
+    )
+    p.add_argument(
+        "--customers",
+        type=int,
+        default=None,
+        help="with --store: customers per counter over the day (default 160)",
+    )
+    p.add_argument(
+        "--geometry",
+        action="store_true",
+        help="print the default placement's face angles and zones, then exit",
+    )
     p.set_defaults(func=run)
 
 
@@ -92,9 +111,16 @@ def _simulate_day(args: argparse.Namespace) -> int:
         plan = DayPlan(customers=args.customers, noise=plan.noise, fps=plan.fps)
     config = load_config(args.config) if args.config else sim_config()
     done = simulate_day(config, args.store, day, seed=args.seed, plan=plan)
-    print(json.dumps({
-        "day": done.day.isoformat(), "time_zone": done.time_zone,
-        "customers_scheduled": done.customers_scheduled, "events": done.events,
-        "stored": done.stored, "outcomes": dict(done.outcomes),
-    }))
+    print(
+        json.dumps(
+            {
+                "day": done.day.isoformat(),
+                "time_zone": done.time_zone,
+                "customers_scheduled": done.customers_scheduled,
+                "events": done.events,
+                "stored": done.stored,
+                "outcomes": dict(done.outcomes),
+            }
+        )
+    )
     return 0
