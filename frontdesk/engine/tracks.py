@@ -42,6 +42,7 @@ class TrackState:
         last_seen_t: the latest frame with a measured face (not a held frame).
         fresh: True when this frame measured the face.
         x, y: face centre, normalised image coordinates (last measured).
+        born_x, born_y: face centre at the first measurement.
         position: head position, metres, camera frame: the measured direction from the
             camera with a smoothed range (distance from the camera).
         gaze: smoothed unit gaze, or None before the first measurement.
@@ -54,7 +55,8 @@ class TrackState:
         visits_closed: how many visits this track has finished.
     """
 
-    __slots__ = ("track_id", "first_seen_t", "last_seen_t", "fresh", "x", "y", "position",
+    __slots__ = ("track_id", "first_seen_t", "last_seen_t", "fresh", "x", "y", "born_x",
+                 "born_y", "position",
                  "range_m", "gaze", "placement", "role", "home_counter", "incoming", "acks",
                  "looks", "visit", "visits_closed")
 
@@ -65,6 +67,8 @@ class TrackState:
         self.fresh = False
         self.x = 0.0
         self.y = 0.0
+        self.born_x: float | None = None
+        self.born_y = 0.0
         self.position: Vec3 = (0.0, 0.0, 0.0)
         self.range_m = 0.0
         self.gaze: Vec3 | None = None
@@ -106,6 +110,8 @@ class TrackState:
         self._moved(t, x, y)
 
     def _moved(self, t: float, x: float, y: float) -> None:
+        if self.born_x is None:
+            self.born_x, self.born_y = x, y
         self.x, self.y = x, y
         self.last_seen_t = t
         self.fresh = True

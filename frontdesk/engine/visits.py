@@ -34,7 +34,12 @@ alert for a customer it then reports as acknowledged in time.
 Out of sight is not gone: when an arrived customer's track is lost while in
 the zones (turned away from the camera longer than the tracker's grace), the
 visit waits ``visit_hold_s`` for a new face where they stood, which continues
-it. A customer measured outside the zones keeps the visit for
+it. The new face opens a visit of its own like any other; when its role is
+fixed as customer (``role_hysteresis_s`` later) and it has stayed where it
+appeared, near where the lost customer was last measured, it takes over the
+lost customer's visit instead. A face that walks on from where it appeared is
+someone else: a newcomer walking up the queue, or a passer-by where faces
+first come into view. A customer measured outside the zones keeps the visit for
 ``max(visit_hold_s, grace_s)`` (walking across a gap between zones). No alerts
 are raised for a customer out of sight or out of the zones.
 """
@@ -58,7 +63,15 @@ log = logging.getLogger(__name__)
 
 REACQUIRE_RADIUS_NORM = 0.06
 """A new face this close (fraction of the frame width) to where an unseen customer
-was last measured continues that customer's visit."""
+was last measured, and staying there until its role is fixed, continues that
+customer's visit."""
+REACQUIRE_STAY_FRACTION = 0.25
+"""A new face that moved farther than this fraction of ``REACQUIRE_RADIUS_NORM`` (0.015
+of the frame width) from where it appeared before its role was fixed is walking: a
+new person, not the lost customer turning back to the camera. On the simulator the
+newcomers who inherited a visit had moved 0.024 to 0.031 in that second (walking up
+from far away moves the face slowly on screen); a face standing still with 2 px
+jitter moves about 0.002."""
 
 
 class Visit:
@@ -140,6 +153,8 @@ class VisitBook:
         self.rule = rule
         self.open: dict[int, Visit] = {}
         """Open visits by track id."""
+        self.aspect = 1.0
+        """Frame height / width (from the latest :meth:`observe`)."""
 
     # ------------------------------------------------------------------ per-frame input
 
@@ -148,13 +163,14 @@ class VisitBook:
 
         ``aspect`` is height / width, to measure stillness in fractions of the frame width.
         """
+        self.aspect = aspect
         placement = ts.placement
         here = placement.customer_counter if placement is not None else None
         visit = ts.visit
         if visit is None:
             if here is None:
                 return
-            visit = self._adopt(ts, t, aspect) or self._open(ts, here, t)
+            visit = self._open(ts, here, t)
         own = self.zones.counters[visit.counter_id]
         if own.in_customer_zone(ts.x, ts.y):
             visit.last_in_zone_t = t
@@ -183,21 +199,32 @@ class VisitBook:
         """
         visit.unseen_since_t = visit.track.last_seen_t
 
-    def _adopt(self, ts: TrackState, t: float, aspect: float) -> Visit | None:
-        """The unseen visit a newly appeared face continues, if any (nearest first)."""
-        if ts.visits_closed:
+    def _adopt(self, new: Visit, aspect: float) -> Visit | None:
+        """The unseen visit the face of a just-confirmed visit continues, if any (nearest first).
+
+        Only for a face first seen after the customer was lost, in the zones, that has
+        not walked away from where it appeared.
+        """
+        ts = new.track
+        if ts.visits_closed or ts.born_x is None or new.first_seen_t != ts.first_seen_t:
             return None
+        stay = REACQUIRE_RADIUS_NORM * REACQUIRE_STAY_FRACTION
+        if (ts.x - ts.born_x) ** 2 + ((ts.y - ts.born_y) * aspect) ** 2 > stay ** 2:
+            return None  # walking: a new person
         best: Visit | None = None
         best_d2 = REACQUIRE_RADIUS_NORM ** 2
         for visit in self.open.values():
             if visit.unseen_since_t is None or ts.first_seen_t < visit.unseen_since_t:
                 continue
             old = visit.track
-            d2 = (ts.x - old.x) ** 2 + ((ts.y - old.y) * aspect) ** 2
+            d2 = max((x - old.x) ** 2 + ((y - old.y) * aspect) ** 2
+                     for x, y in ((ts.x, ts.y), (ts.born_x, ts.born_y)))
             if d2 <= best_d2:
                 best, best_d2 = visit, d2
         if best is None:
             return None
+        self._forget(new)
+        best.last_in_zone_t = max(best.last_in_zone_t, new.last_in_zone_t)
         old = best.track
         log.debug("track %d continues visit %s of track %d", ts.track_id, best.visit_id,
                   old.track_id)
@@ -231,6 +258,10 @@ class VisitBook:
         if role is Role.STAFF:
             self._forget(visit)  # the track turned out to be staff: the visit never happened
             return []
+        if not visit.confirmed and role is Role.CUSTOMER:
+            adopted = self._adopt(visit, self.aspect)
+            if adopted is not None:
+                return []  # the lost customer is back: their visit steps on from the next frame
         visit.confirmed = visit.confirmed or role is Role.CUSTOMER
         if visit.ack_t is None:
             self._take_eye_contact(visit)

@@ -238,6 +238,26 @@ def test_a_customer_turned_away_for_seconds_keeps_one_visit() -> None:
     assert [e.visit_id for e in left] == [ack.visit_id]
 
 
+def test_the_next_customer_stepping_up_where_one_gave_up_has_a_visit_of_their_own() -> None:
+    # The first customer arrives standing in the approach zone, turns away for good at 8 s
+    # (their visit waits out the hold); the next face comes into view right where they
+    # stood, 2 s later, and walks up to the counter: a new person, not the first one back.
+    gave_up = customer(2, at=still(APPROACH_AT), start_t=0.0, end_t=8.0)
+    step_up = walk(APPROACH_AT, SERVICE_AT, 10.0, 12.0)
+    nxt = customer(3, at=step_up, start_t=10.0, end_t=30.0)
+    run = run_tracks(make_engine(visit_hold_s=10.0), [staff_looking((14.0, 15.0), at=step_up),
+                                                     gave_up, nxt], 31.0, finish=True)
+    arrived = run.of("customer_arrived")
+    assert [e.track_id for e in arrived] == [2, 3]
+    assert arrived[1].arrival_t > 10.0
+    assert len({e.visit_id for e in arrived}) == 2
+    ack = run.one("customer_acknowledged")
+    assert ack.track_id == 3 and ack.visit_id == arrived[1].visit_id
+    assert ack.latency_s == pytest.approx(14.0 - arrived[1].arrival_t)
+    outcomes = {e.track_id: e.outcome for e in run.of("customer_left")}
+    assert outcomes[2] is Outcome.ABANDONED
+
+
 def test_no_alert_while_the_customer_is_out_of_sight_and_the_visit_ends_after_the_hold() -> None:
     cust = customer(end_t=11.0)  # vanishes 1.7 s before the alert is due
     run = run_tracks(make_engine(visit_hold_s=5.0), [staff_looking(), cust], 20.0)
