@@ -38,6 +38,7 @@ from frontdesk.demo_footage import (
     CLIP_FPS,
     CLIP_SIZE,
     demo_clip_path,
+    demo_truth_path,
     ensure_demo_clip,
 )
 from frontdesk.errors import FrontdeskError, SourceError
@@ -616,41 +617,72 @@ def test_rtsp_credentials_never_reach_logs_or_names(caplog: pytest.LogCaptureFix
 
 # --------------------------------------------------------------------------- demo footage
 
+# The demo clip is rendered from the demo counter scene (about a minute of work;
+# its story is tested in tests/render/test_demo_scene.py). These tests check the
+# caching and playback around it with a short scene of the same kind: a staff
+# member at the till and a customer walking up to the counter.
+_SHORT_DEMO = {
+    "render": {"size": [320, 180], "fps": 15, "seed": 1},
+    "duration_s": 4,
+    "people": [
+        {"id": "anna", "role": "staff", "path": [{"t": 0, "at": "staff"}, {"t": 4, "at": "staff"}],
+         "gaze": [{"t": 0, "till": True}]},
+        {"id": "bob", "role": "customer",
+         "path": [{"t": 0, "at": [-3.0, 0.64, 1.7]}, {"t": 3.0, "at": "service"},
+                  {"t": 4, "at": "service"}],
+         "gaze": [{"t": 0, "walk": True}]},
+    ],
+}
+
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from frontdesk import demo_footage
+    from frontdesk.render.scene_file import render_scene_from_dict
+
     root = tmp_path_factory.mktemp("data")
+    short = render_scene_from_dict(_SHORT_DEMO, "short-demo")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FRONTDESK_DATA_DIR", str(root))
+        mp.setattr(demo_footage, "demo_render_scene", lambda name="counter": short)
         yield root
 
 
 def test_demo_clip_is_made_once_and_plays(demo_dir: Path) -> None:
     path = ensure_demo_clip()
     assert path == demo_dir / "demo" / path.name and path.is_file()
+    assert demo_truth_path().is_file()  # the ground truth is written beside it
     made_ns = path.stat().st_mtime_ns
     assert ensure_demo_clip("counter").stat().st_mtime_ns == made_ns  # cached
     with open_source("demo://counter") as source:
         frames = list(source)
-    n = round(CLIP_FPS * CLIP_DURATION_S)
+    n = 61  # 0 .. 4 s at 15 fps
     assert len(frames) == n and source.kind == "demo"
     assert all(f.source == "demo://counter" for f in frames)
-    assert (frames[0].width, frames[0].height) == CLIP_SIZE
-    assert [f.t for f in frames] == pytest.approx([i / CLIP_FPS for i in range(n)])
+    assert (frames[0].width, frames[0].height) == (320, 180)
+    assert [f.t for f in frames] == pytest.approx([i / 15.0 for i in range(n)])
 
-    empty = frames[0].image.astype(np.int16)
+    first = frames[0].image.astype(np.int16)
 
-    def person_px(t: float) -> int:
-        diff = np.abs(frames[round(t * CLIP_FPS)].image.astype(np.int16) - empty).max(axis=2)
+    def changed_px(t: float) -> int:
+        diff = np.abs(frames[round(t * 15)].image.astype(np.int16) - first).max(axis=2)
         return int((diff > 40).sum())
 
-    # nobody; someone appears small and grows while approaching; stays; shrinks; nobody
-    assert person_px(0.5) == 0 and person_px(19.5) == 0
-    approach = [person_px(t) for t in (2.5, 3.0, 4.0, 5.0, 6.0)]
-    leave = [person_px(t) for t in (14.0, 15.0, 16.0, 17.0)]
-    assert approach[0] > 0 and approach == sorted(approach) and len(set(approach)) == 5
-    assert leave[-1] > 0 and leave == sorted(leave, reverse=True) and len(set(leave)) == 4
-    assert min(person_px(t) for t in (7.0, 10.0, 13.0)) > approach[1] * 5
+    # the customer walks up to the counter: more and more of the picture changes
+    approach = [changed_px(t) for t in (0.5, 1.5, 2.5, 3.0)]
+    assert approach[0] > 0 and approach == sorted(approach) and len(set(approach)) == 4
+    assert changed_px(3.5) == pytest.approx(changed_px(3.9), rel=0.2)  # standing at the counter
+
+
+def test_demo_clip_constants_describe_the_demo_scene() -> None:
+    from frontdesk.demo_footage import expected_frames
+    from frontdesk.render.demo_scene import demo_scene_dict
+    from frontdesk.render.scene_file import render_scene_from_dict
+
+    scene = render_scene_from_dict(demo_scene_dict())
+    assert scene.settings.size == CLIP_SIZE and scene.settings.fps == CLIP_FPS
+    assert scene.scene.duration_s == CLIP_DURATION_S
+    assert expected_frames(scene) == round(CLIP_FPS * CLIP_DURATION_S) + 1
 
 
 def test_unreadable_demo_clip_is_made_again(demo_dir: Path) -> None:
@@ -659,7 +691,7 @@ def test_unreadable_demo_clip_is_made_again(demo_dir: Path) -> None:
     path.write_bytes(b"not a video")
     assert ensure_demo_clip() == path
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    assert cap.isOpened() and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == CLIP_FPS * CLIP_DURATION_S
+    assert cap.isOpened() and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 61
     cap.release()
     assert not list(path.parent.glob(".*.mp4"))  # no temporary files left behind
 

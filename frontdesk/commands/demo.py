@@ -1,12 +1,20 @@
 """`frontdesk demo`: the whole pipeline on the demo footage, events printed live,
-then a report of the run. What `make demo` runs."""
+then a report of the run. What `make demo` runs.
+
+The footage is rendered on first use (about a minute, with progress) from the
+demo counter scene (:mod:`frontdesk.render.demo_scene`) and cached in the data
+directory; its ground truth is printed beside what the pipeline measured.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +31,59 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _render_progress() -> Any:
+    started = time.monotonic()
+    shown = {"tenth": 0}
+
+    def progress(done: int, total: int) -> None:
+        tenth = 10 * done // total
+        if tenth == shown["tenth"] and done != total:
+            return
+        shown["tenth"] = tenth
+        elapsed = time.monotonic() - started
+        left = elapsed / done * (total - done) if done else 0.0
+        print(f"frontdesk demo: rendering the demo footage {100 * done // total:3d} % "
+              f"({done}/{total} frames, {elapsed:.0f} s, about {left:.0f} s left)", flush=True)
+
+    return progress
+
+
+def demo_config(config: Any, scene_counter: dict[str, Any]) -> tuple[Any, list[str]]:
+    """``config`` fitted to the demo footage: its camera model, and its zones if they differ.
+
+    The footage is rendered through the simulator's default camera (90-degree
+    lens, no calibration) and counter; a config whose first counter's zones
+    differ would judge it with the wrong zones. Returns the config and notes.
+    """
+    from frontdesk.config import ZonesConfig
+
+    notes: list[str] = []
+    camera = config.camera.model_copy(update={
+        "source": "demo://counter", "horizontal_fov_deg": 90.0, "matrix": None,
+        "distortion": None, "calibrated_size": None,
+    })
+    counters = list(config.counters)
+    wanted = ZonesConfig.model_validate(scene_counter["zones"])
+    first = counters[0]
+
+    def points(poly: Any) -> list[list[float]]:
+        return [[float(x), float(y)] for x, y in (poly or [])]
+
+    same = all(points(getattr(first.zones, k)) == points(scene_counter["zones"][k])
+               for k in ("approach", "service", "staff"))
+    if not same or len(counters) > 1:
+        notes.append(f"the config's zones for {first.id} differ from the demo footage's "
+                     f"counter; the demo uses the footage's zones (docs/simulator.md, Zones)")
+        counters = [first.model_copy(update={"zones": wanted})]
+    return config.model_copy(update={"camera": camera, "counters": counters}), notes
+
+
 def run(args: argparse.Namespace) -> int:
     from frontdesk.config import default_config_dict, load_config, parse_config
+    from frontdesk.demo_footage import demo_truth_path, ensure_demo_clip
     from frontdesk.engine.events import Event
     from frontdesk.runner import Runner, format_event
+    from frontdesk.sim.layout import default_counter_dict
 
     if args.config:
         config = load_config(args.config)
@@ -36,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
         import yaml
 
         config = parse_config(yaml.safe_dump(default_config_dict()))
+    config, notes = demo_config(config, default_counter_dict())
+    for note in notes:
+        print(f"frontdesk demo: note: {note}", flush=True)
     out = Path(args.out or Path(os.environ.get("FRONTDESK_DATA_DIR", "data")) / "demo-run")
     out.mkdir(parents=True, exist_ok=True)
     db = out / "frontdesk.db"
@@ -44,13 +104,14 @@ def run(args: argparse.Namespace) -> int:
             Path(f"{stale}{suffix}").unlink(missing_ok=True)
     config = config.model_copy(
         update={
-            "camera": config.camera.model_copy(update={"source": "demo://counter"}),
             "store": config.store.model_copy(update={"path": str(db)}),
             "mqtt": config.mqtt.model_copy(
                 update={"outbox_path": str(out / "outbox.db"), "url": args.mqtt or None}
             ),
         }
     )
+    clip = ensure_demo_clip("counter", progress=_render_progress())
+    print(f"frontdesk demo: footage {clip}", flush=True)
 
     def show(e: Event) -> None:
         print(f"[{e.t:7.2f}s] {format_event(e)}", flush=True)
@@ -61,12 +122,31 @@ def run(args: argparse.Namespace) -> int:
     summary = runner.run()
     print(f"frontdesk demo: {summary.frames} frames in {summary.wall_seconds:.1f} s "
           f"({summary.fps:.1f} fps)", flush=True)
+    _print_truth(demo_truth_path("counter"))
     report_path = write_demo_report(config, db, out)
     print(f"frontdesk demo: report written to {report_path}", flush=True)
     return 0
 
 
-def write_demo_report(config, db: Path, out: Path) -> Path:  # type: ignore[no-untyped-def]
+def _print_truth(path: Path) -> None:
+    """What really happened in the footage (its ground truth), to set beside the events."""
+    from frontdesk.sim.truth import Truth
+
+    try:
+        truth = Truth.load(path)
+    except (OSError, ValueError) as exc:
+        print(f"frontdesk demo: no ground truth to compare ({exc})", file=sys.stderr)
+        return
+    print("frontdesk demo: what really happened (ground truth of the footage):", flush=True)
+    for v in truth.visits:
+        lat = "-" if v.latency_s is None else f"{v.latency_s:+.2f}s"
+        arrival = "-" if v.arrival_t is None else f"{v.arrival_t:.2f}s"
+        ack = "-" if v.ack_t is None else f"{v.ack_t:.2f}s"
+        print(f"  {v.person or v.visit:<6} arrived {arrival:>7}  acknowledged {ack:>7}  "
+              f"latency {lat:>7}  {v.outcome}{'  (alert due)' if v.alert else ''}", flush=True)
+
+
+def write_demo_report(config: Any, db: Path, out: Path) -> Path:
     """The report of the demo run's visits (all days in the store)."""
     from frontdesk.report import write_report
 

@@ -1,4 +1,8 @@
-"""`frontdesk eval DIR`: run the engine over a run's observations and score it against the truth."""
+"""`frontdesk eval DIR`: run the engine over a run's observations and score it against the truth.
+
+`frontdesk eval --video CLIP`: run perception over a video first (the whole chain),
+with the truth and config written beside a rendered clip (`frontdesk render-scene`).
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="score the engine on observations against ground truth",
         description="Run the engine over DIR/observations.jsonl with DIR/config.yaml and compare "
         "its visits with DIR/truth.json (written by `frontdesk simulate`, or from labelled "
-        "footage with observations from `frontdesk inspect --json`).",
+        "footage with observations from `frontdesk inspect --json`). With --video CLIP, run "
+        "perception over the video first (the whole chain); truth and config default to "
+        "CLIP_STEM.truth.json and CLIP_STEM.config.yaml beside it (frontdesk render-scene).",
     )
-    p.add_argument("dir", help="run folder")
+    p.add_argument("dir", nargs="?", help="run folder (not with --video)")
+    p.add_argument("--video", metavar="CLIP",
+                   help="run perception over this video, then the engine, and score them")
+    p.add_argument("--save-observations", metavar="FILE",
+                   help="with --video: write perception's observations.jsonl here")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p.add_argument("--config", help="config file (default DIR/config.yaml)")
     p.add_argument("--truth", help="truth file (default DIR/truth.json)")
@@ -65,8 +75,19 @@ def run(args: argparse.Namespace) -> int:
     from frontdesk.sim.evaluate import evaluate
     from frontdesk.sim.runs import load_run
 
-    r = load_run(args.dir, args.config, args.truth, args.observations, _size(args.size))
-    figures = evaluate(r.truth, r.config, r.observations(), args.max_distance)
+    if args.video:
+        if args.dir or args.observations:
+            raise FrontdeskError("eval: --video runs perception itself; give no DIR or "
+                                 "--observations (use --save-observations to keep them)")
+        from frontdesk.render.evaluate import evaluate_clip
+
+        figures = evaluate_clip(args.video, args.truth, args.config, args.save_observations,
+                                args.max_distance)
+    else:
+        if not args.dir:
+            raise FrontdeskError("eval: give a run folder DIR, or --video CLIP")
+        r = load_run(args.dir, args.config, args.truth, args.observations, _size(args.size))
+        figures = evaluate(r.truth, r.config, r.observations(), args.max_distance)
     details = figures.pop("details")
     if args.details:
         with open(args.details, "w", encoding="utf-8") as fh:

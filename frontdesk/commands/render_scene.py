@@ -1,0 +1,136 @@
+"""`frontdesk render-scene SCENE.yaml --out clip.mp4`: rendered counter footage with its truth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import time
+
+from frontdesk.errors import FrontdeskError
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "render-scene",
+        help="render a counter scene from real face photographs, with its ground truth",
+        description="Render a scene file (the simulator's scripted scene plus looks and render "
+        "settings; docs/rendering.md) to an mp4 clip, and write the ground truth "
+        "(NAME.truth.json) and the config it was judged with (NAME.config.yaml) beside it. "
+        "SCENE may be 'demo' for the demo's counter scene.",
+    )
+    p.add_argument("scene", nargs="?", help="scene file (YAML), or 'demo'")
+    p.add_argument("--out", "-o", help="the clip to write (.mp4)")
+    p.add_argument("--size", help="frame size WxH (default the scene's, else 1280x720)")
+    p.add_argument("--fps", type=float, help="frames per second (default the scene's, else 15)")
+    p.add_argument("--config", help="config whose zones and engine settings judge the truth "
+                   "(default: the simulator's default counter)")
+    p.add_argument("--eval", action="store_true",
+                   help="then run perception and the engine over the clip and score them "
+                   "against the truth")
+    p.add_argument("--observations", help="with --eval: also write observations.jsonl here")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.add_argument("--print-demo", action="store_true",
+                   help="print the demo's scene file and exit")
+    p.set_defaults(func=run)
+
+
+def _size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d+)[xX](\d+)", text.strip())
+    if not m:
+        raise FrontdeskError(f"render-scene: --size must look like 1280x720, got {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+class _Progress:
+    """A progress line on stderr, rewritten in place (one line per 10 % when not a terminal)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.last_tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        tenth = 10 * done // total
+        if not self.tty and tenth == self.last_tenth and done != total:
+            return
+        self.last_tenth = tenth
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / done * (total - done) if done else 0.0
+        line = (f"rendering: {100 * done // total:3d} % ({done}/{total} frames, "
+                f"{elapsed:.0f} s, about {eta:.0f} s left)")
+        end = "\n" if (done == total or not self.tty) else ""
+        print(("\r" if self.tty else "") + line, end=end, file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import yaml
+
+    from frontdesk.config import load_config
+    from frontdesk.render.clip import render_clip
+    from frontdesk.render.demo_scene import DEMO_SCENE_NAME, DEMO_SCENE_YAML, demo_scene_dict
+    from frontdesk.render.scene_file import render_scene_from_dict
+
+    if args.print_demo:
+        sys.stdout.write(DEMO_SCENE_YAML)
+        return 0
+    if not args.scene or not args.out:
+        raise FrontdeskError("render-scene: give a SCENE file (or 'demo') and --out CLIP.mp4")
+    if args.scene == "demo":
+        data, name = demo_scene_dict(), DEMO_SCENE_NAME
+    else:
+        path = Path(args.scene)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise FrontdeskError(f"{path}: cannot read the scene: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            raise FrontdeskError(f"{path}: not valid YAML: {exc}") from None
+        name = path.name
+    if isinstance(data, dict) and (args.size or args.fps):
+        render = dict(data.get("render") or {})
+        if args.size:
+            render["size"] = list(_size(args.size))
+        if args.fps:
+            render["fps"] = float(args.fps)
+        data["render"] = render
+    rs = render_scene_from_dict(data, name)
+    config = load_config(args.config) if args.config else None
+    result = render_clip(rs, args.out, config, progress=_Progress(args.json))
+    out: dict = {
+        "clip": str(result.files.video), "truth": str(result.files.truth),
+        "config": str(result.files.config), "frames": result.frames,
+        "size": list(result.size), "fps": result.fps, "render_s": round(result.seconds, 1),
+        "visits": [
+            {k: v.to_json()[k] for k in ("person", "arrival_t", "ack_t", "latency_s",
+                                         "outcome", "alert")}
+            for v in result.truth.visits
+        ],
+    }
+    if args.eval:
+        from frontdesk.render.evaluate import evaluate_clip, format_figures
+
+        figures = evaluate_clip(result.files.video, observations_out=args.observations)
+        figures.pop("details")
+        out["eval"] = figures
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"wrote {out['clip']} ({out['frames']} frames {result.size[0]}x{result.size[1]} at "
+          f"{result.fps:g} fps, {out['render_s']} s), {out['truth']}, {out['config']}")
+    for v in out["visits"]:
+        lat = "-" if v["latency_s"] is None else f"{v['latency_s']:+.2f} s"
+        print(f"  {v['person']:<10} arrival {v['arrival_t']}  ack {v['ack_t']}  latency {lat}  "
+              f"{v['outcome']}{'  alert' if v['alert'] else ''}")
+    if args.eval:
+        print(format_figures(out["eval"]))
+    return 0
