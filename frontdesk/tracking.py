@@ -17,8 +17,13 @@ with two gates: at most ``max_distance_norm``, and at most
 keeps a near customer's track, when its own face is missed for a frame, from
 taking a small far face that appears beside it (people queueing one behind the
 other, seen along the queue): 0.09 of the frame is three face widths at 2.4 m
-but a whole body's sprint for one frame. Points carry the face width's logarithm
-as a third coordinate so the Kalman filter keeps a size estimate for the gate.
+but a whole body's sprint for one frame. A third gate, for a track *held* (unseen) for
+at least :data:`SIZE_GATE_AFTER_S`, refuses a face whose width differs by more
+than a factor :data:`MAX_SIZE_RATIO` from the track's measured width (a running
+average of its detections): a customer turned away at 2.4 m (40 px) must not hand
+the held track to a passer-by's 21 px face appearing beside it at 4.6 m within
+the grace. Points carry the face width's logarithm as a third coordinate so the
+Kalman filter keeps a size estimate for the jump gate.
 Everything is scaled by ``_SCALE`` so norfair's Kalman defaults (tuned for
 pixels) stay sensible.
 A held track reports its last *measured* centre and head position, not the
@@ -34,13 +39,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from norfair import Detection, Tracker
-from norfair.distances import VectorizedDistance
+from norfair.distances import Distance
 from norfair.filter import OptimizedKalmanFilterFactory
 
 from frontdesk.config import TrackingConfig
 from frontdesk.types import Face, FrameObservation, TrackedFace
 
-__all__ = ["FaceTracker", "face_distance", "MAX_JUMP_FACE_WIDTHS"]
+__all__ = ["FaceTracker", "face_distance", "MAX_JUMP_FACE_WIDTHS", "MAX_SIZE_RATIO",
+           "SIZE_GATE_AFTER_S"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,19 @@ _SCALE = 1000.0
 MAX_JUMP_FACE_WIDTHS = 2.5
 """Largest move between matched detections, in widths of the face (a 15 cm face
 walking at 1.4 m/s moves 0.6 of its width per frame at 15 fps)."""
+MAX_SIZE_RATIO = 1.6
+"""Largest factor between a detection's face width and a held track's measured width
+for them to be the same person. Smaller refuses more newcomers of another depth
+(1.9 between 2.4 m and 4.6 m) but splits real tracks on size noise (a far face's
+width varies by ~30 % frame to frame) and on people walking towards the camera
+while unseen (their width grows with 1/depth)."""
+SIZE_GATE_AFTER_S = 0.3
+"""The size gate applies only to a track unseen for at least this long. Shorter
+gaps are detector dropouts, where the jump gate already keeps strangers out and
+a noisy far face's width would otherwise split the track (four dropouts in a row
+at 15 fps happen about once in 10,000 frames at a 10 % dropout rate)."""
+_WIDTH_SMOOTHING = 0.3
+"""Weight of a new detection in the running average of a track's log face width."""
 
 
 @dataclass
@@ -60,6 +79,8 @@ class _TrackRecord:
     hits: int
     center_norm: tuple[float, float]
     head_position_m: np.ndarray
+    log_width: float
+    """Running average of the measured face width's logarithm, in point units."""
     public_id: int | None = None
 
 
@@ -78,6 +99,7 @@ class FaceTracker:
         self._records: dict[int, _TrackRecord] = {}
         self._next_public_id = 1
         self._last_t: float | None = None
+        self._now = 0.0
         self._tracker = self._new_tracker()
 
     def _new_tracker(self) -> Tracker:
@@ -89,8 +111,15 @@ class FaceTracker:
             past_detections_length=0,
             filter_factory=OptimizedKalmanFilterFactory(),
         )
-        tracker.distance_function = VectorizedDistance(face_distance)  # type: ignore[assignment]
+        tracker.distance_function = _FaceDistance(self)  # type: ignore[assignment]
         return tracker
+
+    def _object_columns(self, obj: object) -> tuple[float, float]:
+        """(measured log width, seconds unseen) of a norfair object, for the size gate."""
+        rec = self._records.get(id(obj))
+        if rec is None:
+            return float(obj.estimate.ravel()[2]), 0.0  # type: ignore[attr-defined]
+        return rec.log_width, self._now - rec.last_seen_t
 
     def reset(self) -> None:
         """Forget every track (e.g. after the camera went offline). Ids keep counting up."""
@@ -108,6 +137,7 @@ class FaceTracker:
                         self._last_t)
             self.reset()
         self._last_t = obs.t
+        self._now = obs.t
         width = float(obs.width) if obs.width > 0 else 1.0
         detections = [_detection(face, i, width) for i, face in enumerate(obs.faces)]
         self._tracker.update(detections=detections)
@@ -127,9 +157,11 @@ class FaceTracker:
         rec = self._records.get(key)
         if face is not None:
             center = (face.center_px[0] / obs.width, face.center_px[1] / obs.height)
+            log_width = _log_width(face, float(obs.width) if obs.width > 0 else 1.0)
             if rec is None:
-                rec = _TrackRecord(obs.t, obs.t, 0, center, face.head_position_m)
+                rec = _TrackRecord(obs.t, obs.t, 0, center, face.head_position_m, log_width)
                 self._records[key] = rec
+            rec.log_width += _WIDTH_SMOOTHING * (log_width - rec.log_width)
             rec.last_seen_t = obs.t
             rec.hits += 1
             rec.center_norm = center
@@ -161,20 +193,52 @@ class FaceTracker:
 def face_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
     """Distance matrix (candidates x objects) between stacked points (x, y, log width).
 
-    The centre distance, or ``_FAR`` where it exceeds :data:`MAX_JUMP_FACE_WIDTHS`
-    widths of the tracked face.
+    Objects may carry two more columns: the measured log width and the seconds
+    the track has been unseen (without them: the estimated log width, held long
+    enough for the size gate). The centre distance, or ``_FAR`` where it exceeds
+    :data:`MAX_JUMP_FACE_WIDTHS` widths of the tracked face, or where a track held
+    for :data:`SIZE_GATE_AFTER_S` differs in width by more than :data:`MAX_SIZE_RATIO`.
     """
     d = candidates[:, None, :2] - objects[None, :, :2]
     dist = np.sqrt(np.sum(d * d, axis=2))
     width = np.exp(objects[:, 2] / _SCALE) * _SCALE
-    return np.where(dist > MAX_JUMP_FACE_WIDTHS * width[None, :], _FAR, dist)
+    if objects.shape[1] >= 5:
+        ref_log_width, held = objects[:, 3], objects[:, 4] >= SIZE_GATE_AFTER_S
+    else:
+        ref_log_width, held = objects[:, 2], np.ones(len(objects), dtype=bool)
+    log_ratio = np.abs(candidates[:, None, 2] - ref_log_width[None, :]) / _SCALE
+    gated = (dist > MAX_JUMP_FACE_WIDTHS * width[None, :]) | (
+        held[None, :] & (log_ratio > _MAX_LOG_SIZE_RATIO))
+    return np.where(gated, _FAR, dist)
+
+
+class _FaceDistance(Distance):
+    """norfair distance: :func:`face_distance` on detections against each track's
+    estimate plus its measured width and time unseen, which the adapter keeps."""
+
+    def __init__(self, owner: FaceTracker):
+        self._owner = owner
+
+    def get_distances(self, objects, candidates):  # type: ignore[no-untyped-def]
+        out = np.full((len(candidates or []), len(objects)), np.inf, dtype=np.float64)
+        if not objects or not candidates:
+            return out
+        cands = np.stack([np.asarray(c.points if isinstance(c, Detection) else c.estimate,
+                                     dtype=float).ravel()[:3] for c in candidates])
+        objs = np.stack([np.concatenate([o.estimate.ravel()[:3], self._owner._object_columns(o)])
+                         for o in objects])
+        return face_distance(cands, objs)
 
 
 _FAR = 1e9
+_MAX_LOG_SIZE_RATIO = math.log(MAX_SIZE_RATIO)
+
+
+def _log_width(face: Face, width: float) -> float:
+    return math.log(max(face.size_px, 1.0) / width) * _SCALE
 
 
 def _detection(face: Face, index: int, width: float) -> Detection:
     cx, cy = face.center_px
-    log_size = math.log(max(face.size_px, 1.0) / width)
-    point = [cx / width * _SCALE, cy / width * _SCALE, log_size * _SCALE]
+    point = [cx / width * _SCALE, cy / width * _SCALE, _log_width(face, width)]
     return Detection(np.array([point]), data=index)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from frontdesk.config import TrackingConfig
-from frontdesk.tracking import FaceTracker, face_distance
+from frontdesk.tracking import MAX_SIZE_RATIO, SIZE_GATE_AFTER_S, FaceTracker, face_distance
 from frontdesk.types import Face, FrameObservation, TrackedFace
 
 W, H = 1280, 720
@@ -117,8 +117,53 @@ def test_a_missed_near_face_does_not_take_a_small_far_face_appearing_beside_it()
 
 def test_face_distance_gates_on_the_tracked_face_width() -> None:
     objects = np.array([[100.0, 100.0, np.log(0.05) * 1000]])  # a face 0.05 of the width
-    candidates = np.array([[200.0, 100.0, 0.0], [220.0, 100.0, 0.0]])  # 2.0 and 2.4 widths
+    size = np.log(0.05) * 1000
+    candidates = np.array([[200.0, 100.0, size], [220.0, 100.0, size]])  # 2.0 and 2.4 widths
     d = face_distance(candidates, objects)
     assert d[0, 0] == pytest.approx(100.0) and d[1, 0] == pytest.approx(120.0)
-    far = face_distance(np.array([[240.0, 100.0, 0.0]]), objects)  # 2.8 widths away
+    far = face_distance(np.array([[240.0, 100.0, size]]), objects)  # 2.8 widths away
     assert far[0, 0] > 1e6
+
+
+def test_face_distance_gates_on_the_width_ratio() -> None:
+    objects = np.array([[100.0, 100.0, np.log(0.05) * 1000]])
+    ok = np.log(0.05 * MAX_SIZE_RATIO * 0.95) * 1000
+    too_small = np.log(0.05 / MAX_SIZE_RATIO / 1.05) * 1000
+    too_big = np.log(0.05 * MAX_SIZE_RATIO * 1.05) * 1000
+    d = face_distance(np.array([[110.0, 100.0, ok], [110.0, 100.0, too_small],
+                                [110.0, 100.0, too_big]]), objects)
+    assert d[0, 0] == pytest.approx(10.0)
+    assert d[1, 0] > 1e6 and d[2, 0] > 1e6
+
+
+def _held_then(size_px: float) -> dict[int, TrackedFace]:
+    """A 60 px face seen, missed for 0.8 s (within the 1 s grace), then a face of size_px nearby."""
+    tracker = FaceTracker(TrackingConfig(min_hits=1, grace_s=1.0, max_distance_norm=0.15))
+    for i in range(5):
+        tracker.update(obs(i / 10, (600, 300), index=i))
+    for i in range(5, 13):
+        assert ids(tracker.update(obs(i / 10, index=i))) == [1]  # held
+    nearby = FrameObservation(index=13, t=1.3, width=W, height=H,
+                              faces=[face_at(650, 300, size_px=size_px)])  # 0.8 face widths
+    return {tr.track_id: tr for tr in tracker.update(nearby)}
+
+
+def test_a_held_track_is_not_taken_over_by_a_face_of_half_its_size_nearby() -> None:
+    out = _held_then(30.0)
+    assert out[1].face is None  # still held, not moved onto the stranger
+    assert out[2].face is not None
+
+
+def test_a_held_track_is_taken_back_by_a_face_of_the_same_size_nearby() -> None:
+    out = _held_then(60.0)
+    assert list(out) == [1] and out[1].face is not None
+
+
+def test_the_size_gate_waits_for_a_track_held_past_a_dropout() -> None:
+    log_w = np.log(0.05) * 1000
+    half = np.log(0.025) * 1000
+    candidates = np.array([[110.0, 100.0, half]])
+    just_missed = np.array([[100.0, 100.0, log_w, log_w, SIZE_GATE_AFTER_S / 3]])
+    held = np.array([[100.0, 100.0, log_w, log_w, SIZE_GATE_AFTER_S]])
+    assert face_distance(candidates, just_missed)[0, 0] == pytest.approx(10.0)
+    assert face_distance(candidates, held)[0, 0] > 1e6
