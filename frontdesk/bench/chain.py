@@ -33,6 +33,8 @@ from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from frontdesk.bench.cpu import add_output_and_pinning_args, positive_int
+
 __all__ = ["register", "run", "ChainBenchResult", "run_chain_bench", "format_result", "GOAL_FPS"]
 
 log = logging.getLogger(__name__)
@@ -46,24 +48,11 @@ def register(targets: argparse._SubParsersAction) -> None:
         "chain",
         help="decode + perception + engine on the 720p demo clip, against bare MediaPipe",
     )
-    p.add_argument("--frames", type=_positive_int, default=300, metavar="N",
+    p.add_argument("--frames", type=positive_int, default=300, metavar="N",
                    help=f"frames to measure (default 300, after {WARMUP_FRAMES} warm-up frames; "
                    "the clip is replayed if N is longer)")
-    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    p.add_argument("--cpu", type=int, default=None, metavar="CORE",
-                   help="pin to this core (default: the least busy allowed core)")
-    p.add_argument("--no-pin", action="store_true", help="do not pin; use every core")
+    add_output_and_pinning_args(p)
     p.set_defaults(func=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 @dataclass

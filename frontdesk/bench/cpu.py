@@ -5,6 +5,7 @@ Linux only (``os.sched_setaffinity``); elsewhere pinning is reported as not done
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import os
@@ -65,3 +66,22 @@ def pin_to_cpu(cpu: int) -> bool:
         with contextlib.suppress(OSError):  # a thread that ended meanwhile
             os.sched_setaffinity(tid, {cpu})
     return True
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_output_and_pinning_args(p: argparse.ArgumentParser) -> None:
+    """--json, --cpu CORE and --no-pin, shared by the single-core benchmarks."""
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.add_argument("--cpu", type=int, default=None, metavar="CORE",
+                   help="pin to this core (default: the least busy allowed core)")
+    p.add_argument("--no-pin", action="store_true", help="do not pin; use every core")

@@ -46,6 +46,8 @@ from typing import Any
 
 import numpy as np
 
+from frontdesk.bench.cpu import add_output_and_pinning_args, positive_int
+
 __all__ = [
     "register",
     "run",
@@ -71,23 +73,10 @@ def register(targets: argparse._SubParsersAction) -> None:
         "perception",
         help="frames per second of perception on a two-face clip, against bare MediaPipe",
     )
-    p.add_argument("--frames", type=_positive_int, default=300, metavar="N",
+    p.add_argument("--frames", type=positive_int, default=300, metavar="N",
                    help=f"frames to measure (default 300, after {WARMUP_FRAMES} warm-up frames)")
-    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    p.add_argument("--cpu", type=int, default=None, metavar="CORE",
-                   help="pin to this core (default: the least busy allowed core)")
-    p.add_argument("--no-pin", action="store_true", help="do not pin; use every core")
+    add_output_and_pinning_args(p)
     p.set_defaults(func=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 @dataclass
