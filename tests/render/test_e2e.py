@@ -34,13 +34,6 @@ KNOWN_GAPS = {
         "happens with the real photographs pasted into a frame; docs/rendering.md), so the "
         "first customer's acknowledgement is missed and her arrival is seen late"
     ),
-    "no_staff": (
-        "an extra, passed-by visit: with nobody else in view the detector finds the customer "
-        "intermittently from 2.7 m (below the truth's floor); her track is lost for 0.7 s as "
-        "she walks up and her nearer face starts a new track, and since the engine change "
-        "of commit 9e9aa31 (a new face takes over a lost customer's visit only if it stayed "
-        "put) the first track's visit is closed as passed by instead of being continued"
-    ),
 }
 
 
