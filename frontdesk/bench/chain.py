@@ -22,14 +22,13 @@ if it were ours alone.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import os
 import statistics
 import sys
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -107,32 +106,6 @@ class _Tally:
         return [p + e for p, e in zip(self.perception, self.engine, strict=True)]
 
 
-@contextlib.contextmanager
-def _bare_graphs(min_detection_confidence: float) -> Iterator[tuple[Any, Any, Any]]:
-    """MediaPipe's detector and Face Mesh as the perceiver builds them, plus a second
-    detector that prepares the baseline's crops outside the timing."""
-    import mediapipe as mp
-
-    from frontdesk.perception.mediapipe_faces import MESH_DETECTION_CONFIDENCE
-
-    def detector() -> Any:
-        return mp.solutions.face_detection.FaceDetection(
-            model_selection=1, min_detection_confidence=min_detection_confidence)
-
-    graphs = (
-        detector(),
-        mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1,
-                                        refine_landmarks=True,
-                                        min_detection_confidence=MESH_DETECTION_CONFIDENCE),
-        detector(),
-    )
-    try:
-        yield graphs
-    finally:
-        for graph in graphs:
-            graph.close()
-
-
 def _frames(clip: str, camera: Any) -> Generator[Any, None, None]:
     """The clip's frames, replayed with increasing times for as long as asked."""
     from frontdesk.capture import open_source
@@ -146,11 +119,16 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None) -> Ch
     import cv2
 
     from frontdesk.bench.cpu import least_busy_cpu, pin_to_cpu
+    from frontdesk.bench.perception import bare_graphs
     from frontdesk.config import Config
     from frontdesk.demo_footage import ensure_demo_clip
     from frontdesk.engine import Engine
     from frontdesk.perception import FacePerceiver
-    from frontdesk.perception.mediapipe_faces import detections_from_result, mesh_crop
+    from frontdesk.perception.mediapipe_faces import (
+        MESH_DETECTION_CONFIDENCE,
+        detections_from_result,
+        mesh_crop,
+    )
     from frontdesk.sim.runs import sim_config
 
     clip = str(ensure_demo_clip("counter"))  # rendered on first use, before any timing
@@ -163,7 +141,8 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None) -> Ch
     tally = _Tally()
     size = (0, 0)
     with (FacePerceiver(config.perception, config.camera) as perceiver,
-          _bare_graphs(config.perception.min_detection_confidence) as (det, mesh, prep)):
+          bare_graphs(config.perception.min_detection_confidence,
+                      MESH_DETECTION_CONFIDENCE) as (det, mesh, prep)):
         engine = Engine(config)
         it = _frames(clip, config.camera)
         for i in range(frames + WARMUP_FRAMES):

@@ -192,7 +192,7 @@ def run_perception_bench(
         with (
             open_source(str(clip), camera) as source,
             FacePerceiver(perception, camera) as perceiver,
-            _bare_graphs(perception.min_detection_confidence, MESH_DETECTION_CONFIDENCE) as bare,
+            bare_graphs(perception.min_detection_confidence, MESH_DETECTION_CONFIDENCE) as bare,
         ):
             it = iter(source)
             for i in range(frames + WARMUP_FRAMES):
@@ -304,7 +304,7 @@ def _result(
 
 
 @contextlib.contextmanager
-def _bare_graphs(
+def bare_graphs(
     min_detection_confidence: float, mesh_detection_confidence: float
 ) -> Iterator[tuple[Any, Any, Any]]:
     """The perceiver's two MediaPipe graphs built straight from MediaPipe, and a
