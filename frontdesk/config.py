@@ -17,12 +17,21 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "ConfigError",
     "Config",
     "CameraConfig",
+    "CameraEntryConfig",
     "PerceptionConfig",
     "TrackingConfig",
     "ZonesConfig",
@@ -48,6 +57,18 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class _LocatedError(ValueError):
+    """A cross-field problem found by a model validator, with the key path it concerns.
+
+    Pydantic reports a model validator's error at the model itself; ``parse_config``
+    appends ``loc`` so the message names the offending key and its line.
+    """
+
+    def __init__(self, loc: tuple[str | int, ...], message: str):
+        self.loc = loc
+        super().__init__(message)
 
 
 class _Model(BaseModel):
@@ -176,6 +197,21 @@ class PerceptionConfig(_Model):
         le=1000,
         description="Faces narrower than this get no mesh (pose from keypoints).",
     )
+    detection_tiles: int = Field(
+        2,
+        ge=0,
+        le=6,
+        description=(
+            "Square tiles along the frame's long side in which the face detector runs "
+            "again, for faces too small or too turned for the whole-frame pass; 0 = off."
+        ),
+    )
+    tiles_per_frame: int = Field(
+        1,
+        ge=1,
+        le=6,
+        description="How many of the tiles run on each frame (in turn when fewer than all).",
+    )
     iris_diameter_mm: float = Field(11.7, ge=9, le=14, description="Adult iris diameter for depth.")
     interocular_mm: float = Field(
         63.0, ge=50, le=80, description="Adult distance between pupils, for depth from eye spacing."
@@ -296,6 +332,12 @@ class EngineConfig(_Model):
         le=0.5,
         description="Standing still in the approach zone: the face centre stays within this "
         "fraction of the frame width.",
+    )
+    ack_without_face: bool = Field(
+        False,
+        description="With a person detector: a staff look held at the head of a customer seen "
+        "only by their body (no face) acknowledges them. Off: such a customer is acknowledged "
+        "by a look once their face is seen again, or by the button (docs/engine.md).",
     )
 
     @model_validator(mode="after")
@@ -661,6 +703,42 @@ class DetectorsConfig(_Model):
     person: PersonDetectorConfig = Field(default_factory=PersonDetectorConfig)
 
 
+class CameraEntryConfig(_Model):
+    """One camera of a multi-camera box (``cameras:``), run in its own worker process."""
+
+    id: str = Field(
+        ...,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Camera id (lower-case slug): names its worker, MQTT client id, outbox file "
+        "and availability topic.",
+    )
+    camera: CameraConfig = Field(default_factory=CameraConfig)
+    counters: list[CounterConfig] = Field(
+        ..., min_length=1, description="Counters this camera sees (ids unique across cameras)."
+    )
+    perception: PerceptionConfig | None = Field(
+        None, description="Overrides the top-level perception section for this camera."
+    )
+    tracking: TrackingConfig | None = Field(
+        None, description="Overrides the top-level tracking section for this camera."
+    )
+    engine: EngineConfig | None = Field(
+        None, description="Overrides the top-level engine section for this camera."
+    )
+
+    @field_validator("counters")
+    @classmethod
+    def _unique_counter_ids(cls, v: list[CounterConfig]) -> list[CounterConfig]:
+        seen: set[str] = set()
+        for c in v:
+            if c.id in seen:
+                raise ValueError(f"counter id {c.id!r} is used twice")
+            seen.add(c.id)
+        return v
+
+
 class Config(_Model):
     site_id: str = Field(
         "site-1",
@@ -676,7 +754,14 @@ class Config(_Model):
     perception: PerceptionConfig = Field(default_factory=PerceptionConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     counters: list[CounterConfig] = Field(
-        ..., min_length=1, description="Counters this camera sees."
+        default_factory=list,
+        description="Counters this camera sees (required unless cameras is set).",
+    )
+    cameras: list[CameraEntryConfig] | None = Field(
+        None,
+        min_length=1,
+        description="Several cameras, one worker process each (docs/deployment.md); replaces "
+        "the top-level camera and counters. Empty: one camera.",
     )
     engine: EngineConfig = Field(default_factory=EngineConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
@@ -684,6 +769,8 @@ class Config(_Model):
     store: StoreConfig = Field(default_factory=StoreConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     detectors: DetectorsConfig = Field(default_factory=DetectorsConfig)
+
+    _camera_id: str | None = PrivateAttr(None)
 
     @field_validator("counters")
     @classmethod
@@ -709,6 +796,94 @@ class Config(_Model):
                 f"unknown time zone {v!r} (use an IANA name such as Europe/London)"
             ) from None
         return v
+
+    @model_validator(mode="after")
+    def _cameras_or_one_camera(self) -> Config:
+        if self.cameras is None:
+            if not self.counters:
+                if "counters" in self.model_fields_set:
+                    raise _LocatedError(("counters",), "at least one counter is needed")
+                raise _LocatedError(("counters",), "required key is missing")
+            return self
+        for key in ("camera", "counters"):
+            if key in self.model_fields_set:
+                raise _LocatedError(
+                    (key,),
+                    f"a top-level {key} section cannot be used together with cameras: move it "
+                    f"into an entry of cameras (each entry has its own camera and counters)",
+                )
+        camera_at: dict[str, int] = {}
+        counter_at: dict[str, tuple[int, int]] = {}
+        for i, entry in enumerate(self.cameras):
+            if entry.id in camera_at:
+                raise _LocatedError(
+                    ("cameras", i, "id"),
+                    f"camera id {entry.id!r} is used twice (also cameras[{camera_at[entry.id]}])",
+                )
+            camera_at[entry.id] = i
+            for j, counter in enumerate(entry.counters):
+                if counter.id in counter_at:
+                    ci, cj = counter_at[counter.id]
+                    raise _LocatedError(
+                        ("cameras", i, "counters", j, "id"),
+                        f"counter id {counter.id!r} is also used by camera "
+                        f"{self.cameras[ci].id!r} (cameras[{ci}].counters[{cj}]): counter ids "
+                        "must be unique across cameras",
+                    )
+                counter_at[counter.id] = (i, j)
+        return self
+
+    # ------------------------------------------------------------------ several cameras
+
+    @property
+    def camera_id(self) -> str | None:
+        """The camera this config was cut for by :meth:`for_camera`; None for a one-camera
+        config (and for the whole multi-camera config)."""
+        return self._camera_id
+
+    @property
+    def camera_ids(self) -> list[str]:
+        """The ids of ``cameras``, in file order; empty for a one-camera config."""
+        return [c.id for c in self.cameras or []]
+
+    def for_camera(self, camera_id: str) -> Config:
+        """The one-camera config a worker runs for ``camera_id``.
+
+        The entry's camera, counters and overrides replace the top-level sections;
+        the MQTT client id becomes ``<client id>-<camera id>`` (default client id
+        ``frontdesk-SITE``) and the outbox ``<outbox stem>-<camera id><suffix>``, so
+        no two workers share either; the store is shared (SQLite WAL, each write one
+        short transaction). The web UI stays on only for the first camera.
+
+        Raises:
+            ConfigError: no camera with that id (or no cameras at all).
+        """
+        if not self.cameras:
+            raise ConfigError([f"--camera {camera_id}: the config has no cameras section"])
+        ids = self.camera_ids
+        if camera_id not in ids:
+            raise ConfigError([f"--camera {camera_id}: no such camera (cameras: "
+                               f"{', '.join(ids)})"])
+        index = ids.index(camera_id)
+        entry = self.cameras[index]
+        base_client = self.mqtt.client_id or f"frontdesk-{self.site_id}"
+        outbox = Path(self.mqtt.outbox_path)
+        mqtt = self.mqtt.model_copy(update={
+            "client_id": f"{base_client}-{camera_id}"[:128],
+            "outbox_path": str(outbox.with_name(f"{outbox.stem}-{camera_id}{outbox.suffix}")),
+        })
+        update: dict[str, Any] = {
+            "camera": entry.camera, "counters": entry.counters, "cameras": None, "mqtt": mqtt,
+        }
+        for key in ("perception", "tracking", "engine"):
+            override = getattr(entry, key)
+            if override is not None:
+                update[key] = override
+        if index > 0 and self.web.enabled:
+            update["web"] = self.web.model_copy(update={"enabled": False})
+        cut = self.model_copy(update=update)
+        cut._camera_id = camera_id
+        return cut
 
 
 # --------------------------------------------------------------------------- loading
@@ -782,6 +957,10 @@ def parse_config(text: str, filename: str = "<config>") -> Config:
         problems = []
         for err in exc.errors():
             loc = tuple(err.get("loc", ()))
+            located = (err.get("ctx") or {}).get("error")
+            if isinstance(located, _LocatedError):
+                loc = tuple(p for p in loc if isinstance(p, int)
+                            or not str(p).startswith("function-")) + located.loc
             line = _line_for(loc, lines)
             where = f"{filename}:{line}" if line else filename
             problems.append(f"{where}: {_format_loc(loc)}: {_describe(err)}")

@@ -11,6 +11,7 @@ MQTT_TEST_ACL = """\
 # frontdesk itself: publishes its contract, reads commands and HA's birth message.
 user frontdesk
 topic write frontdesk/+/availability
+topic write frontdesk/+/+/availability
 topic write frontdesk/+/+/state
 topic write frontdesk/+/+/alert
 topic write frontdesk/+/+/events
@@ -22,6 +23,7 @@ topic read homeassistant/status
 # a staff buzzer or wearable: reads alerts, may acknowledge and snooze, not disable.
 user buzzer
 topic read frontdesk/+/availability
+topic read frontdesk/+/+/availability
 topic read frontdesk/+/+/alert
 topic write frontdesk/+/+/cmd/ack
 topic write frontdesk/+/+/cmd/snooze

@@ -15,6 +15,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.file)
-    counters = ", ".join(c.id for c in cfg.counters)
-    print(f"{args.file}: OK (site {cfg.site_id}; counters: {counters}; source {cfg.camera.source})")
+    if not cfg.cameras:
+        counters = ", ".join(c.id for c in cfg.counters)
+        print(f"{args.file}: OK (site {cfg.site_id}; counters: {counters}; "
+              f"source {cfg.camera.source})")
+        return 0
+    print(f"{args.file}: OK (site {cfg.site_id}; {len(cfg.cameras)} cameras, one worker "
+          f"process each)")
+    for camera_id in cfg.camera_ids:
+        worker = cfg.for_camera(camera_id)
+        counters = ", ".join(c.id for c in worker.counters)
+        web = f"; web UI on {worker.web.bind}" if worker.web.enabled else ""
+        print(f"  camera {camera_id}: source {worker.camera.source}; counters: {counters}; "
+              f"MQTT client {worker.mqtt.client_id}; outbox {worker.mqtt.outbox_path}{web}")
     return 0

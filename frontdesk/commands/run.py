@@ -1,9 +1,18 @@
-"""`frontdesk run`: the main loop on one camera."""
+"""`frontdesk run`: the main loop on one camera, or a supervisor for several.
+
+With a ``cameras:`` list in the config, ``frontdesk run`` supervises one worker
+process per camera (:mod:`frontdesk.supervisor`); each worker is
+``frontdesk run --camera ID``, the one-camera main loop on that camera's config.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import sys
+from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +28,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="serve the web UI here (turns it on; off loopback it needs a password)")
     p.add_argument("--no-store", action="store_true", help="do not write the visit history")
     p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
-    p.add_argument("--observations", metavar="FILE",
+    p.add_argument("--observations", metavar="FILE", action="append",
                    help="replay observations.jsonl (from `frontdesk simulate`) instead of camera "
-                   "and perception; status records in it replay camera drops")
+                   "and perception; status records in it replay camera drops. With cameras: "
+                   "ID=FILE, once per camera to replay")
+    p.add_argument("--camera", metavar="ID",
+                   help="run only this camera of the config's cameras list (what the supervisor "
+                   "starts for each camera)")
+    p.add_argument("--summary-json", metavar="FILE",
+                   help="write the run's summary (frames, fps, events) to FILE as JSON at exit")
     p.add_argument("--speed", type=float, default=0.0,
                    help="replay speed over real time with --observations (default 0: as fast "
                    "as possible)")
@@ -31,14 +46,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from frontdesk.config import load_config
     from frontdesk.errors import FrontdeskError
-    from frontdesk.runner import Runner
-    from frontdesk.sdnotify import SdNotifier
 
     if args.observations and (args.source or args.loop):
         raise FrontdeskError("run: --observations replaces the camera; drop --source/--loop")
     if args.speed and not args.observations:
         raise FrontdeskError("run: --speed applies only to --observations")
     config = load_config(args.config)
+    if config.cameras and args.camera is None:
+        return _supervise(args, config)
+    if args.camera is not None:
+        from frontdesk.supervisor import die_with_supervisor
+
+        config = config.for_camera(args.camera)
+        _prefix_log_lines(f"[camera {args.camera}] ")
+        die_with_supervisor()
+    if args.observations and len(args.observations) > 1:
+        raise FrontdeskError("run: one --observations file for one camera")
+    observations = args.observations[0] if args.observations else None
+    return _run_one(args, config, observations)
+
+
+def _run_one(args: argparse.Namespace, config: Any, observations: str | None) -> int:
+    from frontdesk.runner import Runner
+    from frontdesk.sdnotify import SdNotifier
+
     if args.mqtt:
         from frontdesk.mqtt import apply_mqtt_override
 
@@ -53,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         loop=args.loop,
         use_store=not args.no_store,
         max_frames=args.max_frames,
-        observations=args.observations,
+        observations=observations,
         speed=args.speed,
         notifier=SdNotifier(),
     )
@@ -72,4 +103,80 @@ def run(args: argparse.Namespace) -> int:
             web.stop()
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.events.items())) or "no events"
     log.info("stopped after %d frames (%.1f fps): %s", summary.frames, summary.fps, counts)
+    if args.summary_json:
+        Path(args.summary_json).write_text(json.dumps({
+            "camera_id": config.camera_id, "frames": summary.frames,
+            "frames_failed": summary.frames_failed, "wall_s": round(summary.wall_seconds, 3),
+            "fps": round(summary.fps, 2), "events": summary.events}) + "\n")
     return 0
+
+
+def _prefix_log_lines(prefix: str) -> None:
+    """Start every log line of this worker with its camera (the journal mixes them)."""
+    for handler in logging.getLogger().handlers:
+        fmt = handler.formatter
+        if fmt is not None and fmt._fmt is not None:
+            handler.setFormatter(logging.Formatter(prefix + fmt._fmt, fmt.datefmt))
+
+
+def worker_run_args(args: argparse.Namespace, camera_ids: list[str]) -> dict[str, list[str]]:
+    """The ``frontdesk run`` options each camera's worker gets from the supervisor's.
+
+    ``--mqtt``, ``--no-store``, ``--max-frames`` and ``--loop`` go to every worker;
+    ``--web`` to the first camera's only; ``--observations ID=FILE`` (with ``--speed``)
+    to that camera's.
+    """
+    from frontdesk.errors import FrontdeskError
+
+    if args.source:
+        raise FrontdeskError("run: --source does not apply with cameras: set each camera's "
+                             "camera.source in the config (or run one with --camera ID)")
+    replays: dict[str, str] = {}
+    for item in args.observations or []:
+        cid, sep, path = item.partition("=")
+        if not sep or cid not in camera_ids:
+            raise FrontdeskError(f"run: with cameras, --observations takes ID=FILE with ID one "
+                                 f"of {', '.join(camera_ids)}; got {item!r}")
+        replays[cid] = path
+    common: list[str] = []
+    if args.mqtt:
+        common += ["--mqtt", args.mqtt]
+    if args.no_store:
+        common.append("--no-store")
+    if args.max_frames is not None:
+        common += ["--max-frames", str(args.max_frames)]
+    if args.loop:
+        common.append("--loop")
+    result: dict[str, list[str]] = {}
+    for i, cid in enumerate(camera_ids):
+        extra = list(common)
+        if i == 0 and args.web:
+            extra += ["--web", args.web]
+        if cid in replays:
+            extra += ["--observations", replays[cid]]
+            if args.speed:
+                extra += ["--speed", str(args.speed)]
+        if args.summary_json:
+            extra += ["--summary-json", f"{args.summary_json}.{cid}"]
+        result[cid] = extra
+    return result
+
+
+def _global_args() -> list[str]:
+    """The worker's log level follows the supervisor's."""
+    level = logging.getLogger().level
+    return ["-q"] if level >= logging.WARNING else ["-v"] if level <= logging.DEBUG else []
+
+
+def _supervise(args: argparse.Namespace, config: Any) -> int:
+    from frontdesk.sdnotify import SdNotifier
+    from frontdesk.supervisor import Supervisor, worker_commands
+
+    ids = config.camera_ids
+    commands = worker_commands(str(Path(args.config).resolve()), ids,
+                               worker_run_args(args, ids), _global_args())
+    supervisor = Supervisor(commands, notifier=SdNotifier())
+    supervisor.install_signal_handlers()
+    code = supervisor.run()
+    sys.stderr.flush()
+    return code

@@ -300,6 +300,7 @@ class Buzzer:
         self._cond = threading.Condition()
         self._alerts: dict[str, bool] = {}
         self._online: bool | None = None
+        self._availability: dict[str, bool] = {}  # topic -> online (site's or per camera)
         self.active = False
         self.ignored = 0
         self._connected_once = False
@@ -374,6 +375,11 @@ class Buzzer:
             if kind == "alert":
                 self._alerts[counter_id] = value
             else:
+                # Several cameras: one availability topic per worker. frontdesk is
+                # offline when every worker is (one restarting worker must not silence
+                # the others' counters); a stale topic left online counts as online.
+                self._availability[counter_id] = value
+                value = any(self._availability.values())
                 if value is False and self._online is not False:
                     log.warning("buzzer: frontdesk is offline%s", "; alerts off until it is back"
                                 if self.config.off_when_offline else "")
@@ -436,7 +442,7 @@ class Buzzer:
         if reason_code.is_failure:
             self._warn_outage(f"the broker refused the connection: {reason_text(reason_code)}")
             return
-        filters = [(self.topics.availability(), 1)]
+        filters = [(self.topics.availability(), 1), (self.topics.availability_filter(), 1)]
         if self.watched:
             filters += [(self.topics.alert_filter(c), 1) for c in self.watched]
         else:
@@ -470,9 +476,9 @@ class Buzzer:
             topic = "(not UTF-8)"
         payload = bytes(message.payload)
         try:
-            if topic == self.topics.availability():
+            if self.topics.is_availability(topic):
                 value = validate_payload("availability", payload)
-                self._inbox.put(("availability", "", value == "online"))
+                self._inbox.put(("availability", topic, value == "online"))
                 return
             counter_id = self.topics.counter_of_alert(topic)
             if counter_id is None or (self.watched and counter_id not in self.watched):

@@ -34,6 +34,10 @@ class Health(TypedDict, total=False):
     """Frames processed per second recently."""
     last_frame_time: float | None
     """Unix time (seconds) of the last processed frame."""
+    last_frame_age_s: float | None
+    """Seconds since the last frame was processed, on this machine's monotonic clock
+    (the publisher adds the time since the health was handed over); None before the
+    first frame."""
     camera: str
     """``online``, ``offline`` or ``ended`` (see ``frontdesk.types.CameraStatus``)."""
 
@@ -72,6 +76,7 @@ def state_payload(
     """The retained state: ``CounterState.to_json()`` plus the publisher's health fields."""
     data = state.to_json()
     fps = _finite_or_none(health.get("fps"))
+    age = _finite_or_none(health.get("last_frame_age_s"))
     camera = health.get("camera")
     data.update(
         schema_version=STATE_SCHEMA_VERSION,
@@ -80,6 +85,7 @@ def state_payload(
         published_at=round(published_at, 3),
         fps=None if fps is None else round(max(fps, 0.0), 2),
         last_frame_time=_finite_or_none(health.get("last_frame_time")),
+        last_frame_age_s=None if age is None else round(max(age, 0.0), 3),
         camera=camera if camera in CAMERA_STATES else "unknown",
         outbox_depth=int(outbox_depth),
     )

@@ -106,7 +106,8 @@ class MqttPublisher:
     def __init__(self, config: Config):
         self._config = config
         self._mqtt = config.mqtt
-        self.topics = Topics(config.mqtt.topic_prefix, config.site_id, config.mqtt.discovery_prefix)
+        self.topics = Topics(config.mqtt.topic_prefix, config.site_id,
+                             config.mqtt.discovery_prefix, config.camera_id)
         self._names = {c.id: c.name for c in config.counters}
         self._counter_ids = frozenset(self._names)
         self._window = config.mqtt.max_inflight
@@ -148,6 +149,7 @@ class MqttPublisher:
         self._ready_gen = -1  # the connection whose retained topics are all republished
         self._states: dict[str, CounterState] = {}
         self._health: dict[str, Any] = {}
+        self._health_mono = time.monotonic()  # when publish_state last handed health over
         self._alert_wanted: dict[str, bool] = {c: False for c in self._names}
         self._out: dict[str, _CounterOut] = {}
         self._wake = False
@@ -233,6 +235,7 @@ class MqttPublisher:
         """
         with self._cv:
             self._health = dict(health)
+            self._health_mono = time.monotonic()
             changed = False
             for counter_id, state in states.items():
                 if counter_id not in self._names and not self._valid_counter_topic(counter_id):
@@ -668,6 +671,9 @@ class MqttPublisher:
         todo: list[tuple[str, CounterState, tuple[Any, ...], dict[str, Any]]] = []
         with self._cv:
             health = dict(self._health)
+            age = health.get("last_frame_age_s")
+            if isinstance(age, (int, float)):  # a heartbeat from a stuck loop shows it ageing
+                health["last_frame_age_s"] = age + max(now - self._health_mono, 0.0)
             for counter_id, state in self._states.items():
                 out = self._out.get(counter_id) or _CounterOut()
                 signature = significant_state(state, health.get("camera"))

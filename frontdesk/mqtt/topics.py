@@ -7,6 +7,7 @@ cannot drift apart. With the defaults (prefix ``frontdesk``):
 topic                                     direction  retain  QoS   payload
 ========================================  =========  ======  ====  =====================
 frontdesk/SITE/availability               out        yes     1     ``online``/``offline``
+frontdesk/SITE/CAMERA/availability        out        yes     1     the same, per camera (1)
 frontdesk/SITE/COUNTER/state              out        yes     1     JSON, state.schema
 frontdesk/SITE/COUNTER/alert              out        yes     1     ``ON``/``OFF``
 frontdesk/SITE/COUNTER/events             out        no      1     JSON, event.schema
@@ -17,6 +18,10 @@ frontdesk/SITE/COUNTER/cmd/enabled        in         no      -     JSON
 homeassistant/device/ID/config            out        yes     1     HA device discovery
 homeassistant/status                      in         -       -     ``online``/``offline``
 ========================================  =========  ======  ====  =====================
+
+(1) With several cameras (``cameras:`` in the config) each camera's worker has its
+own availability topic and last will instead of the site's, so one worker going
+down does not mark the others' counters unavailable.
 """
 
 from __future__ import annotations
@@ -68,11 +73,14 @@ class Topics:
         prefix: the configured ``mqtt.topic_prefix`` (may hold several levels).
         site_id: the site; one level.
         discovery_prefix: Home Assistant's discovery prefix.
+        camera_id: the camera of a multi-camera worker; gives it its own availability
+            topic (``PREFIX/SITE/CAMERA/availability``). None: the site's.
     """
 
     prefix: str
     site_id: str
     discovery_prefix: str = "homeassistant"
+    camera_id: str | None = None
 
     @property
     def base(self) -> str:
@@ -80,7 +88,23 @@ class Topics:
 
     # ------------------------------------------------------------------ outbound
     def availability(self) -> str:
+        if self.camera_id is not None:
+            return f"{self.base}/{self.camera_id}/availability"
         return f"{self.base}/availability"
+
+    def availability_filter(self) -> str:
+        """Every camera worker's availability topic (``PREFIX/SITE/+/availability``)."""
+        return f"{self.base}/+/availability"
+
+    def is_availability(self, topic: str) -> bool:
+        """Whether ``topic`` is the site's or one camera's availability topic."""
+        head = self.base + "/"
+        if topic == f"{self.base}/availability":
+            return True
+        if not (topic.startswith(head) and topic.endswith("/availability")):
+            return False
+        middle = topic[len(head):-len("/availability")]
+        return bool(middle) and "/" not in middle
 
     def state(self, counter_id: str) -> str:
         return f"{self.base}/{counter_id}/state"
