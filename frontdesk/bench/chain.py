@@ -7,7 +7,8 @@ rendered on first use: :mod:`frontdesk.demo_footage`), ``FacePerceiver.process``
 (tracking, zones, roles, eye contact, visits).
 
 The baseline is bare MediaPipe on the same frames: the full-range detector on
-the RGB frame and Face Mesh on each face's crop (the crops the perceiver
+the RGB frame and on as many square tiles as the perceiver runs per frame, and
+Face Mesh on each face's crop (the crops the perceiver
 uses, prepared outside the timing by a detector of its own). Which of the two
 runs first alternates from frame to frame, so load from other processes hits
 both alike.
@@ -119,16 +120,12 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None) -> Ch
     import cv2
 
     from frontdesk.bench.cpu import least_busy_cpu, pin_to_cpu
-    from frontdesk.bench.perception import bare_graphs
+    from frontdesk.bench.perception import bare_graphs, bare_inputs
     from frontdesk.config import Config
     from frontdesk.demo_footage import ensure_demo_clip
     from frontdesk.engine import Engine
     from frontdesk.perception import FacePerceiver
-    from frontdesk.perception.mediapipe_faces import (
-        MESH_DETECTION_CONFIDENCE,
-        detections_from_result,
-        mesh_crop,
-    )
+    from frontdesk.perception.mediapipe_faces import MESH_DETECTION_CONFIDENCE
     from frontdesk.sim.runs import sim_config
 
     clip = str(ensure_demo_clip("counter"))  # rendered on first use, before any timing
@@ -154,26 +151,24 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None) -> Ch
             tally.decode_cpu.append((time.process_time() - c0) * 1000.0)
             size = (frame.width, frame.height)
             rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-            dets = detections_from_result(prep.process(rgb), frame.width, frame.height)
-            crops = [mesh_crop(d.bbox).cut(rgb)
-                     for d in dets[: config.perception.max_faces]
-                     if d.width_px >= config.perception.mesh_min_face_px]
-
+            images, crops = bare_inputs(prep, rgb, config.perception)
             if i % 2:
-                _measure_bare(det, mesh, rgb, crops, tally)
+                _measure_bare(det, mesh, images, crops, tally)
                 _measure_chain(perceiver, engine, frame, tally)
             else:
                 _measure_chain(perceiver, engine, frame, tally)
-                _measure_bare(det, mesh, rgb, crops, tally)
+                _measure_bare(det, mesh, images, crops, tally)
         it.close()
     return _result(clip, tally, size, pinned)
 
 
-def _measure_bare(det: Any, mesh: Any, rgb: Any, crops: list[Any], tally: _Tally) -> None:
+def _measure_bare(
+    det: Any, mesh: Any, images: list[Any], crops: list[Any], tally: _Tally
+) -> None:
+    from frontdesk.bench.perception import run_bare
+
     c0, t0 = time.process_time(), time.perf_counter()
-    det.process(rgb)
-    for crop in crops:
-        mesh.process(crop)
+    run_bare(det, mesh, images, crops)
     tally.bare.append((time.perf_counter() - t0) * 1000.0)
     tally.bare_cpu.append((time.process_time() - c0) * 1000.0)
 

@@ -33,6 +33,8 @@ __all__ = [
     "mesh_crop",
     "landmarks_array",
     "detections_from_result",
+    "tile_windows",
+    "merge_detections",
     "MediaPipeFaces",
 ]
 
@@ -168,6 +170,71 @@ def detections_from_result(result: object, width: int, height: int) -> list[Dete
     return out
 
 
+def tile_windows(width: int, height: int, count: int) -> list[tuple[int, int, int]]:
+    """``count`` square windows ``(x0, y0, side)`` spread evenly along the long side.
+
+    The detector scales its whole input into a 192 px square, so on a wide frame
+    a face is only 192 / width of its pixels. A square tile as tall as the frame
+    gives it 192 / height instead (1.8 times the linear resolution at 16:9), at
+    the cost of one more detector run per tile. The tiles overlap; with two on a
+    16:9 frame the overlap is an eighth of the width, wider than a face at the
+    counter. A square frame, or ``count`` 0, gives no tiles.
+    """
+    side = min(width, height)
+    long_side = max(width, height)
+    if count <= 0 or side == long_side:
+        return []
+    if count == 1:
+        starts = [(long_side - side) // 2]
+    else:
+        starts = [round(i * (long_side - side) / (count - 1)) for i in range(count)]
+    if width >= height:
+        return [(x0, 0, side) for x0 in starts]
+    return [(0, y0, side) for y0 in starts]
+
+
+def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def merge_detections(detections: list[Detection], iou: float = 0.3) -> list[Detection]:
+    """One detection per face from overlapping runs: the best-scored of each
+    group whose boxes overlap by more than ``iou``; largest first."""
+    kept: list[Detection] = []
+    for det in sorted(detections, key=lambda d: d.score, reverse=True):
+        if all(_iou(det.bbox, k.bbox) <= iou for k in kept):
+            kept.append(det)
+    kept.sort(key=lambda d: d.area_px, reverse=True)
+    return kept
+
+
+def _shifted(det: Detection, dx: float, dy: float) -> Detection:
+    x0, y0, x1, y1 = det.bbox
+    return Detection(
+        (x0 + dx, y0 + dy, x1 + dx, y1 + dy), det.score, det.keypoints_px + (dx, dy)
+    )
+
+
+def _cut_by_edge(det: Detection, window: tuple[int, int, int], width: int, height: int) -> bool:
+    """True when the box touches an edge of the tile that is inside the frame:
+    the face is cut there, and the whole frame or the next tile sees it whole."""
+    x0, y0, side = window
+    bx0, by0, bx1, by1 = det.bbox
+    margin = 2.0
+    return (
+        (x0 > 0 and bx0 <= margin)
+        or (y0 > 0 and by0 <= margin)
+        or (x0 + side < width and bx1 >= side - margin)
+        or (y0 + side < height and by1 >= side - margin)
+    )
+
+
 class MediaPipeFaces:
     """The two MediaPipe graphs perception uses, created and checked at start-up.
 
@@ -202,10 +269,27 @@ class MediaPipeFaces:
             ) from None
         log.debug("MediaPipe face detection (full range) and face mesh (refined) loaded")
 
-    def detect(self, rgb: np.ndarray) -> list[Detection]:
-        """Faces in an RGB frame, largest first."""
+    def detect(
+        self, rgb: np.ndarray, windows: list[tuple[int, int, int]] | tuple = ()
+    ) -> list[Detection]:
+        """Faces in an RGB frame, largest first.
+
+        The detector runs on the whole frame and then on each square window
+        ``(x0, y0, side)`` (see :func:`tile_windows`); the runs are merged with
+        :func:`merge_detections`. Faces a window cuts at an inner edge are left
+        to the whole frame or the neighbouring window.
+        """
         h, w = rgb.shape[:2]
-        return detections_from_result(self._detector.process(rgb), w, h)
+        found = detections_from_result(self._detector.process(rgb), w, h)
+        if not windows:
+            return found
+        for window in windows:
+            x0, y0, side = window
+            tile = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
+            for det in detections_from_result(self._detector.process(tile), side, side):
+                if not _cut_by_edge(det, window, w, h):
+                    found.append(_shifted(det, x0, y0))
+        return merge_detections(found)
 
     def mesh(self, rgb_crop: np.ndarray) -> np.ndarray | None:
         """(478, 3) normalised landmarks of the face in an RGB crop, or None."""

@@ -2,7 +2,8 @@
 
 Per frame:
 
-1. **detect**: BGR -> RGB, MediaPipe full-range face detection on the whole frame.
+1. **detect**: BGR -> RGB, MediaPipe full-range face detection on the whole frame
+   and on `detection_tiles` square tiles along its long side (merged).
 2. **mesh**: for the ``max_faces`` largest faces at least ``mesh_min_face_px``
    wide, Face Mesh (478 landmarks, refined irises) on a crop around the face;
    landmarks mapped back to frame pixels.
@@ -32,7 +33,12 @@ from frontdesk.perception import landmarks as L
 from frontdesk.perception.depth import depth_from_iris, fuse_depth, iris_diameter_px
 from frontdesk.perception.face_model import DEFAULT_FACE_MODEL, KEYPOINT_MODEL_MM, FaceModel
 from frontdesk.perception.gaze import EYE_RADIUS_MM, combine_gaze, eye_gaze
-from frontdesk.perception.mediapipe_faces import Detection, MediaPipeFaces, mesh_crop
+from frontdesk.perception.mediapipe_faces import (
+    Detection,
+    MediaPipeFaces,
+    mesh_crop,
+    tile_windows,
+)
 from frontdesk.perception.pose import (
     HeadPose,
     euler_from_rotation,
@@ -92,6 +98,8 @@ class FacePerceiver:
         )
         self._eye_radius_m = EYE_RADIUS_MM * scale / 1000.0
         self._cameras: dict[tuple[int, int], _Camera] = {}
+        self._tiles: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+        self._tile_turn = 0
         self.timer = StageTimes()
         self.faces_seen = 0
         self.faces_meshed = 0
@@ -124,6 +132,21 @@ class FacePerceiver:
             cam = self._cameras[key] = _Camera(intr, intr.matrix, dist)
         return cam
 
+    def _windows_for(self, width: int, height: int) -> list[tuple[int, int, int]]:
+        """The detector tiles to run on this frame: all of them, or
+        ``tiles_per_frame`` in turn."""
+        key = (width, height)
+        windows = self._tiles.get(key)
+        if windows is None:
+            windows = self._tiles[key] = tile_windows(width, height, self._cfg.detection_tiles)
+        n = len(windows)
+        per_frame = self._cfg.tiles_per_frame
+        if n <= per_frame:
+            return windows
+        start = self._tile_turn * per_frame
+        self._tile_turn += 1
+        return [windows[(start + j) % n] for j in range(per_frame)]
+
     def process(self, frame: Frame) -> FrameObservation:
         """Every face in ``frame``, largest first."""
         graphs = self._graphs
@@ -132,7 +155,7 @@ class FacePerceiver:
         cam = self._camera(frame.width, frame.height)
         t0 = time.perf_counter()
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-        detections = graphs.detect(rgb)
+        detections = graphs.detect(rgb, self._windows_for(frame.width, frame.height))
         t1 = time.perf_counter()
         self.timer.add("detect", (t1 - t0) * 1000.0)
         mesh_ms = pose_ms = 0.0
