@@ -282,6 +282,10 @@ class Runner:
         self._last_frame_mono: float | None = None
         self._items_seen = 0
         self._wall_offset: float | None = None
+        self.person_detector: Any = None
+        """The person detector (``detectors.person``), None without one or when replaying."""
+        self._bodies_every: Any = None
+        self._last_bodies: list[Any] = []
 
     # ------------------------------------------------------------------ control
 
@@ -324,6 +328,7 @@ class Runner:
         if self.observations is None:
             from frontdesk.perception import FacePerceiver
 
+            self._open_person_detector()  # checks the model file: fails loudly, before frame 1
             perceiver = FacePerceiver(cfg.perception, cfg.camera)  # loads models: fails loudly
         self.engine = engine = Engine(cfg)
         store = publisher = source = None
@@ -382,6 +387,8 @@ class Runner:
                     log.warning("perception failed on frame %d; skipped", frame.index,
                                 exc_info=True)
                     continue
+                if self._bodies_every is not None:
+                    self._detect_bodies(frame, obs)
             t = obs.t
             self._process(frame, obs, wall_time, engine, store, publisher, source)
             if self.max_frames is not None and self.summary.frames >= self.max_frames:
@@ -406,6 +413,34 @@ class Runner:
         self._publish_state(publisher, engine, t, source)
         self.summary.frames += 1
 
+    def _open_person_detector(self) -> None:
+        """The optional person detector (``detectors.person``), run every n frames.
+
+        None configured: nothing is loaded and each frame costs nothing more. A
+        configured model that is missing, altered (SHA-256), or does not load
+        raises :class:`~frontdesk.errors.ModelError` here, before the first frame.
+        """
+        from frontdesk.detectors import build_person_detector
+
+        person = self.config.detectors.person
+        if person.model is None:
+            return
+        from frontdesk.detectors.onnx_person import EveryNFrames
+
+        self.person_detector = build_person_detector(self.config.detectors)
+        if self.person_detector is not None:
+            self._bodies_every = EveryNFrames(self.person_detector, person.every_n_frames)
+
+    def _detect_bodies(self, frame: Any, obs: FrameObservation) -> None:
+        """Add the person detector's boxes to ``obs``: fresh on the frames it runs,
+        the latest run's carried (not fresh) on the frames between."""
+        assert self._bodies_every is not None
+        boxes = self._bodies_every.maybe_detect(frame.image)
+        if boxes is not None:
+            self._last_bodies = boxes
+        obs.bodies = list(self._last_bodies)
+        obs.bodies_fresh = boxes is not None
+
     def _wall_at(self, t: float) -> float:
         """Wall time of source time ``t`` for sources without a wall clock (files).
 
@@ -423,6 +458,8 @@ class Runner:
             steps.append(("source", source.close))
         if perceiver is not None:
             steps.append(("perception", perceiver.close))
+        if self._bodies_every is not None:
+            steps.append(("person detector", self._bodies_every.close))
         if publisher is not None:
             steps.append(("MQTT", lambda: publisher.stop(5.0)))
         if store is not None:

@@ -30,6 +30,24 @@ pixels) stay sensible.
 A held track reports its last *measured* centre and head position, not the
 Kalman prediction: zone tests on a prediction would move people who stand
 still behind an occluder.
+
+People, not only faces. When the observation carries fresh body boxes (an
+optional person detector, ``FrameObservation.bodies_fresh``), each face is first
+matched to the body it sits in (:func:`frontdesk.detectors.match_faces_to_bodies`).
+A detection is then a face with its body, a face alone, or a body alone, and
+every track is anchored on a *head point*: the face centre when a face is seen,
+else the body's head point (:func:`frontdesk.detectors.body_head_point`). Both
+land on the same spot, and the rest is learned: whenever face and body are seen
+together the track records the face centre's offset from the body's head point
+(in body widths) and applies it to that track's body-only detections, both for
+matching and for the centre it reports. So a person keeps their track while the
+face is hidden (turned away, reading a poster) as long as the body is seen, and a
+person who never faces the camera gets a track of their own. A body-only
+detection implies a face width of :data:`~frontdesk.detectors.fusion.FACE_PER_BODY_WIDTH`
+of the body's width for the Kalman size estimate, and is never refused by the
+size gate (a body's implied face is too rough for it). Body boxes carried from
+an earlier detector run (``bodies_fresh`` False) are not measurements and are
+ignored here; the grace period covers the frames between detector runs.
 """
 
 from __future__ import annotations
@@ -44,10 +62,11 @@ from norfair.distances import Distance
 from norfair.filter import OptimizedKalmanFilterFactory
 
 from frontdesk.config import TrackingConfig
-from frontdesk.types import Face, FrameObservation, TrackedFace
+from frontdesk.detectors.fusion import FACE_PER_BODY_WIDTH, body_head_point, match_faces_to_bodies
+from frontdesk.types import BodyBox, Face, FrameObservation, TrackedFace
 
-__all__ = ["FaceTracker", "face_distance", "MAX_JUMP_FACE_WIDTHS", "MAX_SIZE_RATIO",
-           "SIZE_GATE_AFTER_S"]
+__all__ = ["FaceTracker", "PersonTracker", "face_distance", "person_distance",
+           "MAX_JUMP_FACE_WIDTHS", "MAX_SIZE_RATIO", "SIZE_GATE_AFTER_S"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +88,24 @@ a noisy far face's width would otherwise split the track (four dropouts in a row
 at 15 fps happen about once in 10,000 frames at a 10 % dropout rate)."""
 _WIDTH_SMOOTHING = 0.3
 """Weight of a new detection in the running average of a track's log face width."""
+_OFFSET_SMOOTHING = 0.3
+"""Weight of a new face-and-body frame in the running average of a track's offset
+between the face centre and the body's head point."""
+
+
+@dataclass
+class _Seen:
+    """One detection of a person this frame: a face, a body, or both.
+
+    ``u``, ``v`` is the raw head point in pixels: the face centre, or for a body
+    alone :func:`body_head_point` (before any track's learned offset).
+    """
+
+    face: Face | None
+    body: BodyBox | None
+    u: float
+    v: float
+    log_width: float
 
 
 @dataclass
@@ -79,10 +116,12 @@ class _TrackRecord:
     last_seen_t: float
     hits: int
     center_norm: tuple[float, float]
-    head_position_m: np.ndarray
+    head_position_m: np.ndarray | None
     log_width: float
     """Running average of the measured face width's logarithm, in point units."""
     public_id: int | None = None
+    offset_bw: tuple[float, float] | None = None
+    """Face centre minus the body's head point, in body widths (None: never seen together)."""
 
 
 class FaceTracker:
@@ -115,12 +154,14 @@ class FaceTracker:
         tracker.distance_function = _FaceDistance(self)  # type: ignore[assignment]
         return tracker
 
-    def _object_columns(self, obj: object) -> tuple[float, float]:
-        """(measured log width, seconds unseen) of a norfair object, for the size gate."""
+    def _object_columns(self, obj: object) -> tuple[float, float, float, float]:
+        """(measured log width, seconds unseen, offset x, offset y in body widths) of a
+        norfair object, for the size gate and body-only candidates."""
         rec = self._records.get(id(obj))
         if rec is None:
-            return float(obj.estimate.ravel()[2]), 0.0  # type: ignore[attr-defined]
-        return rec.log_width, self._now - rec.last_seen_t
+            return float(obj.estimate.ravel()[2]), 0.0, 0.0, 0.0  # type: ignore[attr-defined]
+        ox, oy = rec.offset_bw if rec.offset_bw is not None else (0.0, 0.0)
+        return rec.log_width, self._now - rec.last_seen_t, ox, oy
 
     def reset(self) -> None:
         """Forget every track (e.g. after the camera went offline). Ids keep counting up."""
@@ -131,7 +172,7 @@ class FaceTracker:
     def update(self, obs: FrameObservation) -> list[TrackedFace]:
         """Advance one frame (also with no faces) and return the confirmed tracks.
 
-        Tracks held through a miss are returned with ``face=None``.
+        Tracks held through a miss are returned with ``face=None`` and ``body=None``.
         """
         if self._last_t is not None and obs.t < self._last_t:
             log.warning("frame time went backwards (%.3f after %.3f): tracks reset", obs.t,
@@ -140,33 +181,26 @@ class FaceTracker:
         self._last_t = obs.t
         self._now = obs.t
         width = float(obs.width) if obs.width > 0 else 1.0
-        detections = [_detection(face, i, width) for i, face in enumerate(obs.faces)]
+        seen = _people(obs, width)
+        detections = [_detection(p, i, width) for i, p in enumerate(seen)]
         self._tracker.update(detections=detections)
-        matched = {id(d): d.data for d in detections}
+        matched = {id(d): d.data[0] for d in detections}
         out: list[TrackedFace] = []
         for obj in list(self._tracker.tracked_objects):
-            face_index = matched.get(id(obj.last_detection))
-            face = obs.faces[face_index] if face_index is not None else None
-            tracked = self._advance(obj, face, obs)
+            index = matched.get(id(obj.last_detection))
+            person = seen[index] if index is not None else None
+            tracked = self._advance(obj, person, obs)
             if tracked is not None:
                 out.append(tracked)
         return out
 
-    def _advance(self, obj: object, face: Face | None, obs: FrameObservation) -> TrackedFace | None:
+    def _advance(self, obj: object, person: _Seen | None,
+                 obs: FrameObservation) -> TrackedFace | None:
         """Update the record of one norfair object; None when not (or no longer) reportable."""
         key = id(obj)
         rec = self._records.get(key)
-        if face is not None:
-            center = (face.center_px[0] / obs.width, face.center_px[1] / obs.height)
-            log_width = _log_width(face, float(obs.width) if obs.width > 0 else 1.0)
-            if rec is None:
-                rec = _TrackRecord(obs.t, obs.t, 0, center, face.head_position_m, log_width)
-                self._records[key] = rec
-            rec.log_width += _WIDTH_SMOOTHING * (log_width - rec.log_width)
-            rec.last_seen_t = obs.t
-            rec.hits += 1
-            rec.center_norm = center
-            rec.head_position_m = face.head_position_m
+        if person is not None:
+            rec = self._measure(key, rec, person, obs)
         if rec is None:
             return None
         if obs.t - rec.last_seen_t > self.cfg.grace_s:
@@ -180,11 +214,42 @@ class FaceTracker:
             self._next_public_id += 1
         return TrackedFace(
             track_id=rec.public_id,
-            face=face,
+            face=person.face if person is not None else None,
             center_norm=rec.center_norm,
             head_position_m=rec.head_position_m,
             age_s=obs.t - rec.first_seen_t,
+            body=person.body if person is not None else None,
         )
+
+    def _measure(self, key: int, rec: _TrackRecord | None, person: _Seen,
+                 obs: FrameObservation) -> _TrackRecord:
+        """Fold one detection into the track's record (made on its first detection)."""
+        face, body = person.face, person.body
+        u, v = person.u, person.v
+        if face is None and body is not None and rec is not None and rec.offset_bw is not None:
+            u += rec.offset_bw[0] * body.width_px  # this person's own face-to-body offset
+            v += rec.offset_bw[1] * body.width_px
+        center = (u / obs.width, v / obs.height)
+        if rec is None:
+            head = face.head_position_m if face is not None else None
+            rec = _TrackRecord(obs.t, obs.t, 0, center, head, person.log_width)
+            self._records[key] = rec
+        if face is not None:
+            rec.log_width += _WIDTH_SMOOTHING * (person.log_width - rec.log_width)
+            rec.head_position_m = face.head_position_m
+            if body is not None and body.width_px > 0:
+                hx, hy = body_head_point(body)
+                off = ((u - hx) / body.width_px, (v - hy) / body.width_px)
+                if rec.offset_bw is None:
+                    rec.offset_bw = off
+                else:
+                    k = _OFFSET_SMOOTHING
+                    rec.offset_bw = (rec.offset_bw[0] + k * (off[0] - rec.offset_bw[0]),
+                                     rec.offset_bw[1] + k * (off[1] - rec.offset_bw[1]))
+        rec.last_seen_t = obs.t
+        rec.hits += 1
+        rec.center_norm = center
+        return rec
 
     def _drop(self, obj: object) -> None:
         self._records.pop(id(obj), None)
@@ -200,7 +265,26 @@ def face_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
     :data:`MAX_JUMP_FACE_WIDTHS` widths of the tracked face, or where a track held
     for :data:`SIZE_GATE_AFTER_S` is wider than the candidate by more than :data:`MAX_SIZE_RATIO`.
     """
-    d = candidates[:, None, :2] - objects[None, :, :2]
+    return person_distance(candidates, objects)
+
+
+def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
+    """:func:`face_distance` for people: candidates may be bodies seen without a face.
+
+    Candidates may carry two more columns: 1.0 for a body-only detection, and the
+    body's width in point units. Objects may then carry two more: the track's
+    learned offset of its face centre from its body's head point (x, y, body
+    widths). A body-only candidate is moved by each track's own offset before the
+    distance is taken, and the size gate does not apply to it.
+    """
+    cand_xy = np.broadcast_to(candidates[:, None, :2], (len(candidates), len(objects), 2))
+    if candidates.shape[1] >= 5 and objects.shape[1] >= 7:
+        body = candidates[:, 3] > 0.5
+        shift = candidates[:, None, 4:5] * objects[None, :, 5:7]
+        cand_xy = cand_xy + np.where(body[:, None, None], shift, 0.0)
+    else:
+        body = np.zeros(len(candidates), dtype=bool)
+    d = cand_xy - objects[None, :, :2]
     dist = np.sqrt(np.sum(d * d, axis=2))
     width = np.exp(objects[:, 2] / _SCALE) * _SCALE
     if objects.shape[1] >= 5:
@@ -212,13 +296,14 @@ def face_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
     # customer lost for 0.7 s on her way to the counter returning 1.6x wider).
     shrink = (ref_log_width[None, :] - candidates[:, None, 2]) / _SCALE
     gated = (dist > MAX_JUMP_FACE_WIDTHS * width[None, :]) | (
-        held[None, :] & (shrink > _MAX_LOG_SIZE_RATIO))
+        held[None, :] & ~body[:, None] & (shrink > _MAX_LOG_SIZE_RATIO))
     return np.where(gated, _FAR, dist)
 
 
 class _FaceDistance(Distance):
-    """norfair distance: :func:`face_distance` on detections against each track's
-    estimate plus its measured width and time unseen, which the adapter keeps."""
+    """norfair distance: :func:`person_distance` on detections against each track's
+    estimate plus its measured width, time unseen and face-to-body offset, which the
+    adapter keeps."""
 
     def __init__(self, owner: FaceTracker):
         self._owner = owner
@@ -227,11 +312,19 @@ class _FaceDistance(Distance):
         out = np.full((len(candidates or []), len(objects)), np.inf, dtype=np.float64)
         if not objects or not candidates:
             return out
-        cands = np.stack([np.asarray(c.points if isinstance(c, Detection) else c.estimate,
-                                     dtype=float).ravel()[:3] for c in candidates])
+        cands = np.stack([_candidate_row(c) for c in candidates])
         objs = np.stack([np.concatenate([o.estimate.ravel()[:3], self._owner._object_columns(o)])
                          for o in objects])
-        return face_distance(cands, objs)
+        return person_distance(cands, objs)
+
+
+def _candidate_row(c: object) -> np.ndarray:
+    """(x, y, log width, body only, body width) of a detection (a track: not a body)."""
+    if isinstance(c, Detection):
+        point = np.asarray(c.points, dtype=float).ravel()[:3]
+        _, body_only, body_width = c.data
+        return np.array([*point, body_only, body_width], dtype=float)
+    return np.array([*np.asarray(c.estimate, dtype=float).ravel()[:3], 0.0, 0.0])  # type: ignore[attr-defined]
 
 
 _FAR = 1e9
@@ -242,7 +335,33 @@ def _log_width(face: Face, width: float) -> float:
     return math.log(max(face.size_px, 1.0) / width) * _SCALE
 
 
-def _detection(face: Face, index: int, width: float) -> Detection:
-    cx, cy = face.center_px
-    point = [cx / width * _SCALE, cy / width * _SCALE, _log_width(face, width)]
-    return Detection(np.array([point]), data=index)
+def _people(obs: FrameObservation, width: float) -> list[_Seen]:
+    """This frame's detections of people: faces with their bodies, faces alone, bodies alone."""
+    faces = obs.faces
+    bodies = obs.bodies if obs.bodies_fresh else []
+    if not bodies:
+        return [_Seen(f, None, *f.center_px, _log_width(f, width)) for f in faces]
+    pairs = {m.face_index: m.body_index for m in match_faces_to_bodies([f.bbox for f in faces],
+                                                                        bodies)}
+    out = [_Seen(f, bodies[pairs[i]] if i in pairs else None, *f.center_px,
+                 _log_width(f, width)) for i, f in enumerate(faces)]
+    taken = set(pairs.values())
+    for j, b in enumerate(bodies):
+        if j in taken or b.width_px <= 0:
+            continue
+        face_px = max(FACE_PER_BODY_WIDTH * b.width_px, 1.0)
+        out.append(_Seen(None, b, *body_head_point(b), math.log(face_px / width) * _SCALE))
+    return out
+
+
+def _detection(person: _Seen, index: int, width: float) -> Detection:
+    point = [person.u / width * _SCALE, person.v / width * _SCALE, person.log_width]
+    if person.face is None and person.body is not None:
+        data = (index, 1.0, person.body.width_px / width * _SCALE)
+    else:
+        data = (index, 0.0, 0.0)
+    return Detection(np.array([point]), data=data)  # data: (index, body only, body width)
+
+
+PersonTracker = FaceTracker
+"""The same tracker: it follows people, by their faces, their bodies or both."""

@@ -3,6 +3,8 @@
 Data flows one way: capture makes :class:`Frame`, perception turns a frame into a
 :class:`FrameObservation` holding :class:`Face` records, tracking gives each face a
 stable anonymous id (:class:`TrackedFace`), and the engine turns those into events.
+An optional person detector adds :class:`BodyBox` records to the observation; the
+tracker then follows *people*, each seen by a face, a body or both.
 
 Coordinates
 -----------
@@ -25,11 +27,12 @@ no timing is ever computed from it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Frame", "Face", "FrameObservation", "TrackedFace", "CameraStatus"]
+__all__ = ["Frame", "Face", "BodyBox", "FrameObservation", "TrackedFace", "CameraStatus"]
 
 
 class CameraStatus:
@@ -135,9 +138,76 @@ class Face:
         }
 
 
+@dataclass(frozen=True)
+class BodyBox:
+    """One detected body (or any object of the model's classes) in frame pixels.
+
+    Made by a person detector (:mod:`frontdesk.detectors`) or the simulator.
+
+    Attributes:
+        x0, y0, x1, y1: corners in pixels of the frame given to ``detect``, clipped
+            to the frame, with ``x0 <= x1`` and ``y0 <= y1``.
+        score: confidence 0 to 1 (class score, times objectness where the
+            layout has one).
+        class_id: index into the model's class names (0 is person for COCO).
+    """
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    score: float
+    class_id: int = 0
+
+    def __post_init__(self) -> None:
+        values = (self.x0, self.y0, self.x1, self.y1, self.score)
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError(f"BodyBox needs finite numbers, got {values}")
+        if self.x1 < self.x0 or self.y1 < self.y0:
+            raise ValueError(
+                f"BodyBox corners must satisfy x0 <= x1 and y0 <= y1, got "
+                f"({self.x0}, {self.y0}, {self.x1}, {self.y1})"
+            )
+
+    @property
+    def width_px(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height_px(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def center_px(self) -> tuple[float, float]:
+        return ((self.x0 + self.x1) / 2.0, (self.y0 + self.y1) / 2.0)
+
+    @property
+    def xyxy(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    def contains(self, x: float, y: float) -> bool:
+        """True when the point (pixels) lies inside the box or on its edge."""
+        return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
+
+    def to_json(self) -> dict:
+        return {
+            "bbox": [round(float(v), 1) for v in self.xyxy],
+            "score": round(float(self.score), 3),
+            "class_id": int(self.class_id),
+        }
+
+
 @dataclass
 class FrameObservation:
-    """Everything perception saw in one frame. The simulator makes the same records."""
+    """Everything perception saw in one frame. The simulator makes the same records.
+
+    ``bodies`` holds the person detector's boxes. The detector runs on one frame
+    in ``detectors.person.every_n_frames``: ``bodies_fresh`` is True on the frames
+    it ran (``bodies`` is then its answer, possibly empty); on the frames between,
+    ``bodies`` carries the latest run's boxes for drawing and ``bodies_fresh`` is
+    False, so nothing mistakes them for a measurement of this frame. Without a
+    person detector, ``bodies`` is empty and never fresh.
+    """
 
     index: int
     t: float
@@ -145,25 +215,48 @@ class FrameObservation:
     height: int
     faces: list[Face] = field(default_factory=list)
     wall_time: float | None = None
+    bodies: list[BodyBox] = field(default_factory=list)
+    bodies_fresh: bool = False
 
     def to_json(self) -> dict:
-        return {
+        d = {
             "frame": self.index,
             "t": round(float(self.t), 4),
             "faces": [f.to_json() for f in self.faces],
         }
+        if self.bodies or self.bodies_fresh:  # nothing added without a person detector
+            d["bodies"] = [b.to_json() for b in self.bodies]
+            d["bodies_fresh"] = bool(self.bodies_fresh)
+        return d
 
 
 @dataclass
 class TrackedFace:
-    """A face with the anonymous id the tracker gave it.
+    """A person with the anonymous id the tracker gave them: a face, a body, or both.
 
-    ``face`` is None while the track is held through a short miss (grace period):
-    the engine keeps the person but has no fresh gaze for that frame.
+    Each frame a track is one of:
+
+    * measured by a face (``face`` set; ``body`` too when a fresh body box held it);
+    * measured by a body only (``face`` None, ``body`` set): the person is there
+      but not facing the camera, so there is no gaze this frame;
+    * held (both None) through a short miss (grace period): the engine keeps the
+      person but has nothing fresh for that frame.
+
+    ``center_norm`` is the head point, normalised image coordinates: the face
+    centre when a face is seen, else the body's head point corrected by this
+    track's learned face-to-body offset (last measured while held).
+    ``head_position_m`` is the latest *face-derived* head position (camera frame,
+    metres), None for a track never seen by its face.
     """
 
     track_id: int
     face: Face | None
     center_norm: tuple[float, float]
-    head_position_m: np.ndarray
+    head_position_m: np.ndarray | None
     age_s: float = 0.0
+    body: BodyBox | None = None
+
+    @property
+    def measured(self) -> bool:
+        """Seen this frame, by a face or a body."""
+        return self.face is not None or self.body is not None

@@ -34,6 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: the default scene's counter)",
     )
     p.add_argument("--scene", help="a scripted scene (YAML) instead of a random one")
+    p.add_argument(
+        "--bodies",
+        choices=["scene", "on", "off"],
+        default="scene",
+        help="also write body boxes, as a person detector would (default: when the scripted "
+        "scene asks for them with bodies:)",
+    )
     p.add_argument("--out", help="output folder")
     p.add_argument(
         "--store",
@@ -87,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         scene = random_scene(args.seed, args.visits, counter_id=counter_id)
     noise = NOISE_PRESETS[args.noise].with_fps(args.fps)
-    summary = write_run(args.out, scene, config, noise, args.seed)
+    bodies = {"scene": None, "on": True, "off": False}[args.bodies]
+    summary = write_run(args.out, scene, config, noise, args.seed, bodies=bodies)
     print(json.dumps(summary))
     return 0
 

@@ -16,7 +16,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from frontdesk.detectors.base import PERSON_CLASS_ID, BodyBox, PersonDetector
-from frontdesk.detectors.fusion import FaceBodyMatch, match_faces_to_bodies
+from frontdesk.detectors.fusion import FaceBodyMatch, body_head_point, match_faces_to_bodies
 from frontdesk.detectors.layouts import LAYOUTS, Layout
 from frontdesk.detectors.letterbox import Letterbox, letterbox
 from frontdesk.detectors.manifest import (
@@ -53,6 +53,7 @@ __all__ = [
     "checked_model_path",
     "FaceBodyMatch",
     "match_faces_to_bodies",
+    "body_head_point",
     "build_person_detector",
 ]
 

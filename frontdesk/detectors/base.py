@@ -9,73 +9,16 @@ ordinary frame.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from frontdesk.types import BodyBox
 
 __all__ = ["BodyBox", "PersonDetector", "PERSON_CLASS_ID"]
 
 PERSON_CLASS_ID = 0
 """COCO's class id for "person", the first of the 80 classes YOLO exports carry."""
-
-
-@dataclass(frozen=True)
-class BodyBox:
-    """One detected body (or any object of the model's classes) in frame pixels.
-
-    Attributes:
-        x0, y0, x1, y1: corners in pixels of the frame given to ``detect``, clipped
-            to the frame, with ``x0 <= x1`` and ``y0 <= y1``.
-        score: confidence 0 to 1 (class score, times objectness where the
-            layout has one).
-        class_id: index into the model's class names (0 is person for COCO).
-    """
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    score: float
-    class_id: int = PERSON_CLASS_ID
-
-    def __post_init__(self) -> None:
-        values = (self.x0, self.y0, self.x1, self.y1, self.score)
-        if not all(math.isfinite(v) for v in values):
-            raise ValueError(f"BodyBox needs finite numbers, got {values}")
-        if self.x1 < self.x0 or self.y1 < self.y0:
-            raise ValueError(
-                f"BodyBox corners must satisfy x0 <= x1 and y0 <= y1, got "
-                f"({self.x0}, {self.y0}, {self.x1}, {self.y1})"
-            )
-
-    @property
-    def width_px(self) -> float:
-        return self.x1 - self.x0
-
-    @property
-    def height_px(self) -> float:
-        return self.y1 - self.y0
-
-    @property
-    def center_px(self) -> tuple[float, float]:
-        return ((self.x0 + self.x1) / 2.0, (self.y0 + self.y1) / 2.0)
-
-    @property
-    def xyxy(self) -> tuple[float, float, float, float]:
-        return (self.x0, self.y0, self.x1, self.y1)
-
-    def contains(self, x: float, y: float) -> bool:
-        """True when the point (pixels) lies inside the box or on its edge."""
-        return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
-
-    def to_json(self) -> dict:
-        return {
-            "bbox": [round(float(v), 1) for v in self.xyxy],
-            "score": round(float(self.score), 3),
-            "class_id": int(self.class_id),
-        }
 
 
 @runtime_checkable

@@ -29,7 +29,18 @@ import numpy as np
 
 from frontdesk.detectors.base import BodyBox
 
-__all__ = ["FaceBodyMatch", "FusionRules", "match_faces_to_bodies"]
+__all__ = ["FaceBodyMatch", "FusionRules", "match_faces_to_bodies", "body_head_point",
+           "HEAD_BELOW_TOP_WIDTHS", "FACE_PER_BODY_WIDTH"]
+
+HEAD_BELOW_TOP_WIDTHS = 0.25
+"""Where the point between the eyes lies below a body box's top edge, in box widths.
+The eyes are about 0.12 m below the crown and shoulders about 0.45 to 0.5 m wide.
+Measured from the top and in widths, it holds for a box cut at the counter top or
+the frame's bottom edge; a fraction of the box *height* (the matching cost's
+``head_point``) moves with the cut. The tracker learns each person's own offset
+from the frames where face and body are both seen."""
+FACE_PER_BODY_WIDTH = 1.0 / 3.0
+"""Face width (0.15 m) over shoulder width (0.45 m): the face size a body implies."""
 
 BBox = tuple[float, float, float, float]
 
@@ -61,6 +72,11 @@ class FaceBodyMatch:
     face_index: int
     body_index: int
     cost: float
+
+
+def body_head_point(body: BodyBox) -> tuple[float, float]:
+    """Where a body's face centre (the point between the eyes) is expected, pixels."""
+    return (body.center_px[0], body.y0 + HEAD_BELOW_TOP_WIDTHS * body.width_px)
 
 
 def _pair_cost(face: BBox, body: BodyBox, rules: FusionRules) -> float | None:

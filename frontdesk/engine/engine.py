@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from frontdesk.camera_model import Intrinsics
 from frontdesk.config import Config
 from frontdesk.engine.contact import DwellRule, GazeRun
 from frontdesk.engine.counters import CounterRuntime
@@ -33,12 +34,12 @@ from frontdesk.engine.tracks import Smoothing, TrackState
 from frontdesk.engine.visits import Visit, VisitBook
 from frontdesk.engine.zones import Role, ZoneMap
 from frontdesk.geometry import cos_angle_to_point
-from frontdesk.types import FrameObservation, TrackedFace
+from frontdesk.types import BodyBox, FrameObservation, TrackedFace
 
 if TYPE_CHECKING:
     from frontdesk.tracking import FaceTracker
 
-__all__ = ["Engine", "TrackView"]
+__all__ = ["Engine", "TrackView", "body_depth_m", "PERSON_HEIGHT_M", "SHOULDER_WIDTH_M"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,25 @@ TARGET_HOLD_S = 0.2
 """A look at a head missed for at most this long is judged at its last measured place."""
 _MAX_FRAME_S = 0.5
 """Frame intervals longer than this are stalls, not the frame rate."""
+PERSON_HEIGHT_M = 1.7
+"""Assumed height of a person seen full length, for the depth of a faceless body."""
+SHOULDER_WIDTH_M = 0.45
+"""Assumed width of a body box cut at the frame's bottom edge, for its depth."""
+_CUT_EDGE_PX = 2.0
+"""A body box this close to the frame's bottom edge is cut there (not full length)."""
+
+
+def body_depth_m(body: BodyBox, intrinsics: Intrinsics) -> float:
+    """Depth (camera z, metres) of a person from their body box alone.
+
+    A full-length box of height h px gives z = fy * 1.7 m / h. A box cut by the
+    frame's bottom edge (a person near the camera) says nothing by its height, so
+    its width is used instead: z = fx * 0.45 m / w. Only for people never seen by
+    their face: a face's depth (from the eyes' spacing) is far better.
+    """
+    if body.y1 >= intrinsics.height - _CUT_EDGE_PX and body.width_px > 0:
+        return intrinsics.fx * SHOULDER_WIDTH_M / body.width_px
+    return intrinsics.fy * PERSON_HEIGHT_M / max(body.height_px, 1.0)
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,7 @@ class TrackView:
         track_id: anonymous id.
         center_norm: face centre, normalised image coordinates (last measured).
         measured: False while the track is held through a missed detection.
+        seen_by: "face", "body" (face hidden, body seen) or None (held) this frame.
         role: "staff", "customer" or None; ``role_fixed`` says whether it is settled.
         counter_id: the customer's counter, or the staff member's home counter.
         gaze: smoothed unit gaze in the camera frame, None before the first measurement.
@@ -76,6 +97,7 @@ class TrackView:
     contact_with: tuple[int, ...]
     visit_id: str | None
     visit_state: str | None
+    seen_by: str | None = None
 
 
 class Engine:
@@ -104,6 +126,7 @@ class Engine:
         self._last_t: float | None = None
         self._last_wall: float | None = None
         self._camera_online: bool | None = None
+        self._intrinsics: Intrinsics | None = None
         self.frames = 0
         self.skipped_frames = 0
         self.frame_s = 0.0
@@ -121,14 +144,19 @@ class Engine:
         return self._tracker
 
     def update(self, obs: FrameObservation) -> list[Event]:
-        """Track the frame's faces (ignore masks first), then run the engine on the tracks."""
-        if self.zones.ignore and obs.faces:
+        """Track the frame's people (ignore masks first), then run the engine on the tracks.
+
+        Masks drop faces whose centre, and bodies whose top-centre, lies in them.
+        """
+        if self.zones.ignore and (obs.faces or obs.bodies):
             w, h = float(obs.width), float(obs.height)
             kept = [f for f in obs.faces
                     if not self.zones.is_ignored(f.center_px[0] / w, f.center_px[1] / h)]
-            if len(kept) != len(obs.faces):
+            bodies = [b for b in obs.bodies
+                      if not self.zones.is_ignored(b.center_px[0] / w, b.y0 / h)]
+            if len(kept) != len(obs.faces) or len(bodies) != len(obs.bodies):
                 obs = FrameObservation(obs.index, obs.t, obs.width, obs.height, kept,
-                                       obs.wall_time)
+                                       obs.wall_time, bodies, obs.bodies_fresh)
         tracks = self.tracker.update(obs)
         return self.update_tracks(obs.t, obs.wall_time, tracks, obs.width, obs.height)
 
@@ -144,7 +172,7 @@ class Engine:
         self._last_t, self._last_wall = t, wall_time
         self.frames += 1
         aspect = height / width if width > 0 else 1.0
-        active = self._update_tracks(t, tracks, aspect)
+        active = self._update_tracks(t, tracks, aspect, width, height)
         events = self._drop_lost(active, t, wall_time)
         self._update_contacts(list(active.values()), t)
         for visit in list(self.visits.open.values()):
@@ -161,8 +189,8 @@ class Engine:
         else:
             self.frame_s += 0.05 * (dt_s - self.frame_s)
 
-    def _update_tracks(self, t: float, tracks: list[TrackedFace],
-                       aspect: float) -> dict[int, TrackState]:
+    def _update_tracks(self, t: float, tracks: list[TrackedFace], aspect: float,
+                       width: int, height: int) -> dict[int, TrackState]:
         active: dict[int, TrackState] = {}
         zones = self.zones
         for tf in tracks:
@@ -172,18 +200,53 @@ class Engine:
             ts = self._tracks.get(tf.track_id)
             if ts is None:
                 ts = self._tracks[tf.track_id] = TrackState(tf.track_id, t - tf.age_s)
-            ts.fresh = False
+            ts.fresh = ts.face_fresh = False
             if tf.face is not None:
                 self._measure(ts, tf, t, aspect)
+            elif tf.body is not None:
+                self._measure_body(ts, tf, t, aspect, width, height)
             active[tf.track_id] = ts
         return active
 
     def _measure(self, ts: TrackState, tf: TrackedFace, t: float, aspect: float) -> None:
         assert tf.face is not None
         x, y = tf.center_norm
-        px, py, pz = tf.head_position_m.tolist()  # plain floats: cheaper arithmetic from here
+        head = tf.head_position_m if tf.head_position_m is not None else tf.face.head_position_m
+        px, py, pz = head.tolist()  # plain floats: cheaper arithmetic from here
         gx, gy, gz = tf.face.gaze.tolist()
         ts.measure(t, x, y, (px, py, pz), (gx, gy, gz), self.smoothing)
+        self._place(ts, t, aspect)
+
+    def _measure_body(self, ts: TrackState, tf: TrackedFace, t: float, aspect: float,
+                      width: int, height: int) -> None:
+        """A frame that saw the person's body but not their face: head point, no gaze.
+
+        The head's direction comes from the head point in the image; its range from
+        the track's last face when it had one, else from the body box
+        (:func:`body_depth_m`).
+        """
+        assert tf.body is not None
+        x, y = tf.center_norm
+        intr = self._camera(width, height)
+        u, v = x * width, y * height
+        if ts.range_from_face and ts.range_m > 0.0:
+            head = intr.pixel_ray(u, v) * ts.range_m
+        else:
+            head = intr.backproject(u, v, body_depth_m(tf.body, intr))
+        px, py, pz = head.tolist()
+        ts.body_width_norm = tf.body.width_px / width if width > 0 else 0.0
+        ts.locate(t, x, y, (px, py, pz), self.smoothing)
+        self._place(ts, t, aspect)
+
+    def _camera(self, width: int, height: int) -> Intrinsics:
+        intr = self._intrinsics
+        if intr is None or (intr.width, intr.height) != (width, height):
+            intr = self._intrinsics = Intrinsics.from_config(self.config.camera, width, height)
+        return intr
+
+    def _place(self, ts: TrackState, t: float, aspect: float) -> None:
+        """Zones, role and visit of a track measured this frame."""
+        x, y = ts.x, ts.y
         placement = ts.placement = self.zones.locate(x, y)
         ts.role.update(t, placement, self.cfg.role_hysteresis_s)
         role = ts.role.role
@@ -251,9 +314,14 @@ class Engine:
               stepped: set[tuple[int, int]], staff_looks: bool) -> None:
         # Unknown unless the observer's gaze was measured this frame and the target's head
         # recently (a dropped frame of a head that hardly moves does not blind the look).
+        # The target's face, not only its body, unless staff may acknowledge a faceless
+        # customer (engine.ack_without_face); a customer looks only at a staff face.
         in_cone: bool | None = None
-        target_seen = target.fresh or t - target.last_seen_t <= TARGET_HOLD_S
-        if observer.fresh and target_seen and observer.gaze is not None:
+        if staff_looks and self.cfg.ack_without_face:
+            target_seen = target.fresh or t - target.last_seen_t <= TARGET_HOLD_S
+        else:
+            target_seen = target.face_fresh or t - target.last_face_t <= TARGET_HOLD_S
+        if observer.face_fresh and target_seen and observer.gaze is not None:
             cos = cos_angle_to_point(observer.position, observer.gaze, target.position)
             in_cone = cos >= self._cos_cone
         run = target.incoming.get(observer.track_id)
@@ -442,6 +510,7 @@ class Engine:
             contact_with=tuple(sorted(holding.get(ts.track_id, ()))),
             visit_id=visit.visit_id if visit is not None else None,
             visit_state=_visit_state(visit) if visit is not None else None,
+            seen_by="face" if ts.face_fresh else "body" if ts.fresh else None,
         )
 
 

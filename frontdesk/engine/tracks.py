@@ -35,12 +35,17 @@ class Smoothing:
 
 
 class TrackState:
-    """Everything the engine remembers about one tracked face.
+    """Everything the engine remembers about one tracked person (face, body or both).
 
     Attributes:
-        first_seen_t: when the tracker first detected this face.
-        last_seen_t: the latest frame with a measured face (not a held frame).
-        fresh: True when this frame measured the face.
+        first_seen_t: when the tracker first detected this person.
+        last_seen_t: the latest frame that measured the person, by face or body (not
+            a held frame).
+        fresh: True when this frame measured the person's head point (face or body).
+        face_fresh: True when this frame measured the face (and so the gaze).
+        last_face_t: the latest frame with a measured face (-inf: never).
+        range_from_face: the head's range comes from a face (else from a body box).
+        body_width_norm: width of the latest body box, fraction of the frame width.
         x, y: face centre, normalised image coordinates (last measured).
         born_x, born_y: face centre at the first measurement.
         position: head position, metres, camera frame: the measured direction from the
@@ -55,7 +60,8 @@ class TrackState:
         visits_closed: how many visits this track has finished.
     """
 
-    __slots__ = ("track_id", "first_seen_t", "last_seen_t", "fresh", "x", "y", "born_x",
+    __slots__ = ("track_id", "first_seen_t", "last_seen_t", "fresh", "face_fresh", "last_face_t",
+                 "range_from_face", "body_width_norm", "x", "y", "born_x",
                  "born_y", "position",
                  "range_m", "gaze", "placement", "role", "home_counter", "incoming", "acks",
                  "looks", "visit", "visits_closed")
@@ -65,6 +71,10 @@ class TrackState:
         self.first_seen_t = first_seen_t
         self.last_seen_t = first_seen_t
         self.fresh = False
+        self.face_fresh = False
+        self.last_face_t = -math.inf
+        self.range_from_face = False
+        self.body_width_norm = 0.0
         self.x = 0.0
         self.y = 0.0
         self.born_x: float | None = None
@@ -87,11 +97,14 @@ class TrackState:
 
     def measure(self, t: float, x: float, y: float, position: Vec3, gaze: Vec3,
                 smoothing: Smoothing) -> None:
-        """Take one frame's measurement, smoothing position and gaze over time."""
+        """Take one frame's face measurement, smoothing position and gaze over time."""
         dt_s = t - self.last_seen_t
         px, py, pz = position
         range_m = math.sqrt(px * px + py * py + pz * pz)
-        if self.gaze is None or range_m <= 0.0:
+        self.face_fresh = True
+        self.last_face_t = t
+        if self.gaze is None or range_m <= 0.0 or not self.range_from_face:
+            self.range_from_face = range_m > 0.0
             self.range_m = range_m
             self.position = position
             self.gaze = blend_unit(gaze, gaze, 0.0)
@@ -107,6 +120,26 @@ class TrackState:
             self.gaze = blend_unit(self.gaze, gaze, Smoothing.keep(dt_s, smoothing.gaze_s))
         else:
             self.gaze = gaze  # perception's gaze is unit length
+        self._moved(t, x, y)
+
+    def locate(self, t: float, x: float, y: float, position: Vec3,
+               smoothing: Smoothing) -> None:
+        """Take one frame's body-only measurement: a head point, no gaze.
+
+        ``position`` is the head point's direction at a range from the track's
+        face when it had one (kept as is), else from the body box (smoothed like
+        a face's range).
+        """
+        px, py, pz = position
+        range_m = math.sqrt(px * px + py * py + pz * pz)
+        if self.range_from_face or self.range_m <= 0.0 or range_m <= 0.0:
+            self.range_m = range_m
+            self.position = position
+        else:
+            k = Smoothing.keep(t - self.last_seen_t, smoothing.position_s)
+            self.range_m = k * self.range_m + (1.0 - k) * range_m
+            scale = self.range_m / range_m
+            self.position = (px * scale, py * scale, pz * scale)
         self._moved(t, x, y)
 
     def _moved(self, t: float, x: float, y: float) -> None:

@@ -17,7 +17,9 @@ turns out to be staff or leaves before its role is fixed.
 Definitions (all times on the source clock):
 
 * ``arrival_t``: the first frame in the service zone, or the start of a stretch
-  of standing still in the approach zone that lasted ``arrival_still_s``.
+  of standing still in the approach zone that lasted ``arrival_still_s``. A
+  track never seen by its face (a body alone) arrives only by standing still,
+  in the service zone as in the approach zone.
 * ``ack_t``: the *start* of the first staff look held for the dwell (see
   :mod:`frontdesk.engine.contact`), or the time of a button press.
 * ``latency_s = ack_t - arrival_t``: negative when staff acknowledged during
@@ -47,6 +49,7 @@ are raised for a customer out of sight or out of the zones.
 from __future__ import annotations
 
 import logging
+import math
 
 from frontdesk.config import EngineConfig
 from frontdesk.engine.contact import Contact, DwellRule
@@ -72,6 +75,12 @@ new person, not the lost customer turning back to the camera. On the simulator t
 newcomers who inherited a visit had moved 0.024 to 0.031 in that second (walking up
 from far away moves the face slowly on screen); a face standing still with 2 px
 jitter moves about 0.002."""
+
+
+BODY_STILL_FRACTION = 0.15
+"""For a person seen only by their body, "still" allows this fraction of the body box's
+width (when wider than ``still_radius_norm``): a detector box's edges jitter in
+proportion to its size, a face centre's do not."""
 
 
 class Visit:
@@ -180,7 +189,7 @@ class VisitBook:
             visit.counter_id = here  # not arrived yet: it belongs to the counter it walks to
             visit.still = None
             visit.last_in_zone_t = t
-            if self.zones.counters[here].in_service(ts.x, ts.y):
+            if self.zones.counters[here].in_service(ts.x, ts.y) and ts.last_face_t > -math.inf:
                 visit.arrival_t = t
 
     def _open(self, ts: TrackState, counter_id: str, t: float) -> Visit:
@@ -239,11 +248,18 @@ class VisitBook:
 
     def _check_arrival(self, visit: Visit, ts: TrackState, t: float, aspect: float,
                        in_service: bool) -> None:
-        if in_service:
+        # A person never seen by their face (a body alone) arrives only by standing still,
+        # in the service zone too: people walking past or leaving with their backs to the
+        # camera cross the service zone, and a face's evidence of attention is missing.
+        if in_service and ts.last_face_t > -math.inf:
             visit.arrival_t = t
             return
+        radius = self.cfg.still_radius_norm
+        if ts.last_face_t == -math.inf:  # a box's head point jitters with the box's size
+            radius = max(radius, BODY_STILL_FRACTION * ts.body_width_norm)
         if visit.still is None:
-            visit.still = StillDetector(self.cfg.arrival_still_s, self.cfg.still_radius_norm)
+            visit.still = StillDetector(self.cfg.arrival_still_s, radius)
+        visit.still.radius = radius
         visit.arrival_t = visit.still.update(t, ts.x, ts.y * aspect)
 
     # ------------------------------------------------------------------ advancing

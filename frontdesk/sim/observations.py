@@ -3,7 +3,9 @@
 Each line is ``FrameObservation.to_json()`` (``frame``, ``t``, ``faces``: each
 ``Face.to_json()``) plus the keys that record needs to be read back into a
 :class:`FrameObservation`: ``width`` and ``height`` (pixels) and, when known,
-``wall_time``; a face that has no mesh adds ``"has_mesh": false``.
+``wall_time``; a face that has no mesh adds ``"has_mesh": false``. With a
+person detector, ``bodies`` (each ``BodyBox.to_json()``: ``bbox``, ``score``,
+``class_id``) and ``bodies_fresh`` (did the detector run on this frame).
 
 The reader also takes lines without ``width``/``height`` (as ``frontdesk inspect
 --json`` may print them) when the caller passes the frame size. ``rotation`` is
@@ -26,7 +28,7 @@ import numpy as np
 
 from frontdesk.errors import FrontdeskError
 from frontdesk.sim.world import rotation_from_euler
-from frontdesk.types import Face, FrameObservation
+from frontdesk.types import BodyBox, Face, FrameObservation
 
 __all__ = [
     "observation_to_json",
@@ -70,6 +72,14 @@ def _face_from_json(d: dict[str, Any]) -> Face:
     )
 
 
+def _body_from_json(d: dict[str, Any]) -> BodyBox:
+    bbox = d["bbox"]
+    if len(bbox) != 4:
+        raise ValueError(f"body bbox must have 4 numbers, got {len(bbox)}")
+    return BodyBox(float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3]),
+                   float(d.get("score", 1.0)), int(d.get("class_id", 0)))
+
+
 def observation_from_json(d: dict[str, Any], width: int | None = None,
                           height: int | None = None) -> FrameObservation:
     """Inverse of :func:`observation_to_json`; ``width``/``height`` fill in missing sizes."""
@@ -86,6 +96,8 @@ def observation_from_json(d: dict[str, Any], width: int | None = None,
         index=int(index), t=float(d["t"]), width=int(w), height=int(h),
         faces=[_face_from_json(f) for f in d.get("faces", [])],
         wall_time=None if wall is None else float(wall),
+        bodies=[_body_from_json(b) for b in d.get("bodies", [])],
+        bodies_fresh=bool(d.get("bodies_fresh", False)),
     )
 
 

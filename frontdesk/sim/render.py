@@ -17,6 +17,13 @@ noise does not depend on who else is in the scene:
 * gaze noise: the gaze turns by a Gaussian ``gaze_sigma_deg`` on each of two
   axes perpendicular to it; head pose angles get ``pose_sigma_deg``.
 
+Bodies (optional, :class:`BodyModel`): when a scene asks for them (a scripted
+scene's ``bodies:`` key) or the caller passes a model, every frame also carries
+the boxes a person detector would report, as the runner does: fresh on one
+frame in ``every_n_frames``, the latest boxes carried (not fresh) in between. A
+body is seen whatever way the person faces; its noise comes from its own
+generator, so turning bodies on does not change the faces' noise.
+
 Frames are produced one at a time (:func:`render_frames` is a generator) and
 each person's arrays exist only while the person is in view, so a working day
 renders in bounded memory.
@@ -41,12 +48,15 @@ from frontdesk.sim.world import (
     unit_rows,
     view_angle_deg,
 )
-from frontdesk.types import Face, FrameObservation
+from frontdesk.types import BodyBox, Face, FrameObservation
 
 __all__ = [
     "NoiseModel",
     "NOISE_PRESETS",
     "DetectorModel",
+    "BodyModel",
+    "body_boxes",
+    "body_model_for",
     "PersonSamples",
     "sample_person",
     "render_frames",
@@ -136,6 +146,77 @@ class DetectorModel:
     min_depth_m: float = 0.25
 
 
+@dataclass(frozen=True)
+class BodyModel:
+    """Which bodies a simulated person detector reports, and their boxes.
+
+    A body is a vertical box ``width_m`` wide from the crown (``crown_above_eyes_m``
+    above the point between the eyes) to the floor, at the head's position,
+    projected through the camera and clipped to the frame (a person near the
+    camera is cut by its bottom edge). It is reported when the head is at least
+    ``min_depth_m`` in front of the lens, the crown's image point is in the frame
+    and the clipped box is at least ``min_height_px`` tall, whichever way the
+    person faces. People hiding each other are not modelled.
+
+    Attributes:
+        every_n_frames: the detector runs on one frame in n (the runner's
+            ``detectors.person.every_n_frames``).
+        dropout: probability a body is missed on a run (with noise).
+        jitter_frac: Gaussian error of each box edge, in box widths (with noise).
+        score: the detector's score.
+    """
+
+    every_n_frames: int = 3
+    width_m: float = 0.45
+    crown_above_eyes_m: float = 0.12
+    min_height_px: float = 40.0
+    min_depth_m: float = 0.25
+    dropout: float = 0.05
+    jitter_frac: float = 0.03
+    score: float = 0.8
+
+    def __post_init__(self) -> None:
+        if self.every_n_frames < 1:
+            raise ValueError(f"every_n_frames must be at least 1, got {self.every_n_frames}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+
+def body_model_for(scene: Scene) -> BodyModel | None:
+    """The body model a scene asks for (``scene.meta["bodies"]``), or None (faces only)."""
+    spec = scene.meta.get("bodies")
+    if spec is None or spec is False:
+        return None
+    return BodyModel(**spec) if isinstance(spec, dict) else BodyModel()
+
+
+def body_boxes(scene: Scene, s: PersonSamples, model: BodyModel) -> tuple[np.ndarray, np.ndarray]:
+    """Noise-free body boxes (N, 4) in pixels and whether each is reported (N,)."""
+    cam = scene.layout.camera
+    k = scene.layout.intrinsics
+    crown = s.head_world + np.array([0.0, 0.0, model.crown_above_eyes_m])
+    feet = s.head_world * np.array([1.0, 1.0, 0.0])
+    crown_c = cam.to_camera(crown)
+    feet_c = cam.to_camera(feet)
+    z = s.head_cam[:, 2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        safe = np.where(z > 1e-6, z, np.nan)
+        v_top = k.fy * crown_c[:, 1] / np.where(crown_c[:, 2] > 1e-6, crown_c[:, 2], np.nan) + k.cy
+        v_bottom = np.where(feet_c[:, 2] > 0.05,
+                            k.fy * feet_c[:, 1] / np.where(feet_c[:, 2] > 0.05, feet_c[:, 2], 1.0)
+                            + k.cy, np.inf)
+        half = k.fx * model.width_m / 2.0 / safe
+        u = s.u
+        boxes = np.stack([np.clip(u - half, 0, k.width), np.clip(v_top, 0, k.height),
+                          np.clip(u + half, 0, k.width), np.clip(v_bottom, 0, k.height)], axis=1)
+        visible = (
+            s.present & (z >= model.min_depth_m)
+            & (u >= 0) & (u < k.width) & (v_top >= 0) & (v_top < k.height)
+            & (boxes[:, 3] - boxes[:, 1] >= model.min_height_px)
+        )
+    return boxes, visible
+
+
 @dataclass
 class PersonSamples:
     """One person sampled at ``t``: world and camera geometry and what a detector sees.
@@ -215,7 +296,8 @@ class _PersonFrames:
     """One person's noisy detections over the frames they are present in."""
 
     def __init__(self, scene: Scene, index: int, person: Person, frames: np.ndarray,
-                 fps: float, noise: NoiseModel, detector: DetectorModel, seed: int):
+                 fps: float, noise: NoiseModel, detector: DetectorModel, seed: int,
+                 bodies: BodyModel | None = None):
         self.person = person
         self.first = int(frames[0])
         self.last = int(frames[-1])
@@ -246,6 +328,37 @@ class _PersonFrames:
         base = 0.95 - 0.25 * (s.view_angle_deg / detector.max_view_angle_deg) ** 2
         self.score = np.clip(base + _normal(rng, noise.score_sigma, (n,)), 0.5, 0.99)
         self.keep = keep
+        self.body_box: np.ndarray | None = None
+        self.body_keep: np.ndarray | None = None
+        if bodies is not None:
+            self._bodies(scene, s, bodies, noise, np.random.default_rng([seed, index, 1]))
+
+    def _bodies(self, scene: Scene, s: PersonSamples, model: BodyModel, noise: NoiseModel,
+                rng: np.random.Generator) -> None:
+        """Body boxes with their own noise (own generator: the faces' draws stay the same)."""
+        boxes, visible = body_boxes(scene, s, model)
+        noisy = noise.dropout > 0 or noise.jitter_px > 0
+        n = len(boxes)
+        if noisy:
+            visible = visible & (rng.random(n) >= model.dropout)
+            width = np.nan_to_num(boxes[:, 2] - boxes[:, 0])
+            boxes = boxes + rng.normal(0.0, model.jitter_frac, (n, 4)) * width[:, None]
+            k = scene.layout.intrinsics
+            boxes = np.stack([np.clip(boxes[:, 0], 0, k.width), np.clip(boxes[:, 1], 0, k.height),
+                              np.clip(boxes[:, 2], 0, k.width), np.clip(boxes[:, 3], 0, k.height)],
+                             axis=1)
+            visible = visible & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+        self.body_box = boxes
+        self.body_keep = visible
+
+    def body(self, frame: int, score: float) -> BodyBox | None:
+        if self.body_box is None or self.body_keep is None:
+            return None
+        i = frame - self.first
+        if not self.body_keep[i]:
+            return None
+        x0, y0, x1, y1 = (float(b) for b in self.body_box[i])
+        return BodyBox(x0, y0, x1, y1, score)
 
     def face(self, frame: int) -> Face | None:
         i = frame - self.first
@@ -267,9 +380,14 @@ class _PersonFrames:
 
 
 def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
-                  detector: DetectorModel | None = None) -> Iterator[FrameObservation]:
-    """The scene as perception would report it, one frame at a time."""
+                  detector: DetectorModel | None = None,
+                  bodies: BodyModel | None = None) -> Iterator[FrameObservation]:
+    """The scene as perception would report it, one frame at a time.
+
+    ``bodies``: also report body boxes with this model (None: faces only).
+    """
     detector = detector or DetectorModel()
+    carried: list[BodyBox] = []
     fps = noise.fps
     n_frames = len(frame_times(scene.duration_s, fps))
     w, h = scene.layout.image_size
@@ -285,7 +403,8 @@ def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
         while pending and pending[0][0] <= frame:
             first, index, person, last = heapq.heappop(pending)
             frames = np.arange(first, last + 1, dtype=np.float64)
-            active.append(_PersonFrames(scene, index, person, frames, fps, noise, detector, seed))
+            active.append(_PersonFrames(scene, index, person, frames, fps, noise, detector, seed,
+                                        bodies))
         faces = []
         for pf in active:
             face = pf.face(frame)
@@ -294,7 +413,13 @@ def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
         if len(faces) > detector.max_faces:
             faces.sort(key=lambda f: f.size_px, reverse=True)
             faces = faces[: detector.max_faces]
+        fresh = bodies is not None and frame % bodies.every_n_frames == 0
+        if fresh:
+            assert bodies is not None
+            carried = [b for b in (pf.body(frame, bodies.score) for pf in active)
+                       if b is not None]
         active = [pf for pf in active if pf.last > frame]
         t = frame / fps
         wall = None if scene.start_wall_time is None else scene.start_wall_time + t
-        yield FrameObservation(index=frame, t=t, width=w, height=h, faces=faces, wall_time=wall)
+        yield FrameObservation(index=frame, t=t, width=w, height=h, faces=faces, wall_time=wall,
+                               bodies=list(carried), bodies_fresh=fresh)

@@ -20,7 +20,7 @@ from frontdesk.config import Config, load_config
 from frontdesk.errors import FrontdeskError
 from frontdesk.sim.layout import DEFAULT_COUNTER_ID, DEFAULT_ZONES
 from frontdesk.sim.observations import read_observations, write_observations
-from frontdesk.sim.render import DetectorModel, NoiseModel, render_frames
+from frontdesk.sim.render import BodyModel, DetectorModel, NoiseModel, body_model_for, render_frames
 from frontdesk.sim.scene import Scene
 from frontdesk.sim.truth import Truth, compute_truth
 from frontdesk.types import FrameObservation
@@ -61,16 +61,28 @@ def config_yaml(config: Config) -> str:
 
 
 def write_run(out_dir: str | os.PathLike[str], scene: Scene, config: Config, noise: NoiseModel,
-              seed: int, detector: DetectorModel | None = None) -> dict[str, Any]:
-    """Render ``scene`` with ``noise`` and write the run's three files; return a summary."""
+              seed: int, detector: DetectorModel | None = None,
+              bodies: BodyModel | bool | None = None) -> dict[str, Any]:
+    """Render ``scene`` with ``noise`` and write the run's three files; return a summary.
+
+    ``bodies``: None renders body boxes when the scene asks for them
+    (:func:`~frontdesk.sim.render.body_model_for`); False never; True or a model always.
+    The truth is judged with the same bodies (a person seen only by their body is
+    seen), so a faces-only run of a scene can be scored against the truth of a
+    run with bodies (``frontdesk eval --truth``).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    truth = compute_truth(scene, config, noise.fps, detector=detector)
-    truth.source = {**truth.source, "noise": noise.to_json(), "render_seed": seed}
+    if bodies is None or bodies is True:
+        bodies = body_model_for(scene) or (BodyModel() if bodies is True else None)
+    body_model = bodies if isinstance(bodies, BodyModel) else None
+    truth = compute_truth(scene, config, noise.fps, detector=detector, bodies=body_model)
+    truth.source = {**truth.source, "noise": noise.to_json(), "render_seed": seed,
+                    "bodies": body_model is not None}
     (out / CONFIG_FILE).write_text(config_yaml(config), encoding="utf-8")
     truth.save(out / TRUTH_FILE)
     frames = write_observations(out / OBSERVATIONS_FILE,
-                                render_frames(scene, noise, seed, detector))
+                                render_frames(scene, noise, seed, detector, body_model))
     summary = {
         "out": str(out),
         "frames": frames,
@@ -81,6 +93,7 @@ def write_run(out_dir: str | os.PathLike[str], scene: Scene, config: Config, noi
         "alerts": sum(1 for v in truth.visits if v.alert is True),
         "noise": noise.name,
         "fps": noise.fps,
+        "bodies": body_model is not None,
     }
     log.info("wrote %d frames (%.0f s) and %d true visits to %s", frames, scene.duration_s,
              len(truth.visits), out)

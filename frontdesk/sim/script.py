@@ -5,6 +5,8 @@
     duration_s: 30            # optional: default, last waypoint + 2 s
     counter_id: counter-1     # optional
     start_wall_time: 1718000000   # optional, Unix seconds at t = 0
+    bodies: true              # optional: also report body boxes (a person detector);
+                              # or a mapping of BodyModel fields, e.g. {every_n_frames: 1}
     people:
       - id: anna
         role: staff
@@ -158,7 +160,7 @@ def scene_from_dict(data: Any, layout: CounterLayout = DEFAULT_LAYOUT,
     """Build a :class:`Scene` from the parsed YAML (see the module docstring)."""
     if not isinstance(data, dict):
         raise ScriptError(f"{name}: a scene is a mapping with people:")
-    unknown = set(data) - {"duration_s", "counter_id", "start_wall_time", "people"}
+    unknown = set(data) - {"duration_s", "counter_id", "start_wall_time", "people", "bodies"}
     if unknown:
         raise ScriptError(f"{name}: unknown keys {sorted(unknown)}")
     spots = _spots(layout)
@@ -170,13 +172,32 @@ def scene_from_dict(data: Any, layout: CounterLayout = DEFAULT_LAYOUT,
     if duration is None:
         duration = max(p.path.end_t for p in people) + 2.0
     wall = data.get("start_wall_time")
+    meta: dict[str, Any] = {"generator": "script", "script": name}
+    bodies = data.get("bodies")
+    if bodies:
+        meta["bodies"] = _bodies(bodies, name)
     try:
         return Scene(layout=layout, people=people, duration_s=float(duration),
                      counter_id=str(data.get("counter_id", DEFAULT_COUNTER_ID)),
                      start_wall_time=None if wall is None else float(wall),
-                     meta={"generator": "script", "script": name})
+                     meta=meta)
     except ValueError as exc:
         raise ScriptError(f"{name}: {exc}") from None
+
+
+def _bodies(value: Any, name: str) -> dict[str, Any]:
+    """The ``bodies:`` entry as BodyModel keyword arguments (checked here, not at render)."""
+    from frontdesk.sim.render import BodyModel
+
+    if value is True:
+        return {}
+    if not isinstance(value, dict):
+        raise ScriptError(f"{name}: bodies: is true or a mapping of body model settings")
+    try:
+        BodyModel(**value)
+    except (TypeError, ValueError) as exc:
+        raise ScriptError(f"{name}: bodies: {exc}") from None
+    return dict(value)
 
 
 def load_scene(path: str | os.PathLike[str], layout: CounterLayout = DEFAULT_LAYOUT) -> Scene:

@@ -53,7 +53,7 @@ import numpy as np
 
 from frontdesk.config import Config, CounterConfig
 from frontdesk.geometry import points_in_polygon
-from frontdesk.sim.render import DetectorModel, PersonSamples, sample_person
+from frontdesk.sim.render import BodyModel, DetectorModel, PersonSamples, body_boxes, sample_person
 from frontdesk.sim.scene import Person, Scene
 from frontdesk.sim.world import unit_rows
 
@@ -243,11 +243,16 @@ class _CustomerView:
     s: PersonSamples
     in_service: np.ndarray
     in_approach: np.ndarray
+    seen: np.ndarray
+    """Seen at all: the face, or (with a person detector) the body."""
 
 
 def _customer_view(scene: Scene, person: Person, t: np.ndarray, counter: CounterConfig,
-                   detector: DetectorModel) -> _CustomerView:
+                   detector: DetectorModel, bodies: BodyModel | None = None) -> _CustomerView:
     s = sample_person(scene, person, t, detector)
+    seen = s.visible
+    if bodies is not None:
+        seen = seen | body_boxes(scene, s, bodies)[1]
     w, h = scene.layout.image_size
     pts = np.stack([s.u / w, s.v / h], axis=1)
     pts = np.nan_to_num(pts, nan=-1.0)
@@ -255,7 +260,7 @@ def _customer_view(scene: Scene, person: Person, t: np.ndarray, counter: Counter
     in_service = points_in_polygon(pts, zones.service)
     in_approach = (points_in_polygon(pts, zones.approach) if zones.approach
                    else np.zeros(len(t), dtype=bool))
-    return _CustomerView(s, in_service, in_approach)
+    return _CustomerView(s, in_service, in_approach, seen)
 
 
 def _arrival(view: _CustomerView, person: Person, t: np.ndarray, still_s: float,
@@ -266,9 +271,14 @@ def _arrival(view: _CustomerView, person: Person, t: np.ndarray, still_s: float,
     ``margin_s`` of ``still_s`` gone the other way (None when there is no such stand).
     """
     s = view.s
-    service = np.flatnonzero(s.visible & view.in_service)
-    service_t = float(t[service[0]]) if len(service) else math.inf
-    still = s.visible & view.in_approach & (person.path.speed(t) < STILL_SPEED_M_S)
+    in_zones = view.in_service | view.in_approach
+    if (s.visible & in_zones).any():
+        service = np.flatnonzero(view.seen & view.in_service)
+        service_t = float(t[service[0]]) if len(service) else math.inf
+        standing_zone = view.in_approach
+    else:  # seen by the body alone: arrives only by standing still, in either zone
+        service_t, standing_zone = math.inf, in_zones
+    still = view.seen & standing_zone & (person.path.speed(t) < STILL_SPEED_M_S)
     stands = [(float(t[a]), float(t[b] - t[a])) for a, b in runs(still) if t[a] < service_t]
     qualifying = [start for start, dur in stands if dur + 1e-9 >= still_s]
     arrival = min([service_t, *qualifying])
@@ -346,11 +356,16 @@ def _samples(view: _CustomerView, t: np.ndarray, image_size: tuple[int, int],
 
 
 def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.005,
-                  detector: DetectorModel | None = None) -> Truth:
+                  detector: DetectorModel | None = None,
+                  bodies: BodyModel | None = None) -> Truth:
     """The ground truth of ``scene`` judged with ``config``'s zones and engine settings.
 
     ``fps`` only sets the margin (two frames) inside which alert decisions are
-    left open; every time is computed on the ``step_s`` grid.
+    left open; every time is computed on the ``step_s`` grid. With ``bodies`` (a
+    person detector), a customer whose body is seen is seen: visits, first
+    sighting, arrival and leaving count body sightings too. Acknowledgement still
+    needs both faces (no eye contact without a face; ``engine.ack_without_face``
+    off).
     """
     detector = detector or DetectorModel()
     counter = _counter(config, scene.counter_id)
@@ -361,14 +376,14 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
         t = _grid(person.path.start_t, min(person.path.end_t, scene.duration_s), step_s)
         if len(t) < 2:
             continue
-        view = _customer_view(scene, person, t, counter, detector)
-        seen = view.s.visible & (view.in_service | view.in_approach)
+        view = _customer_view(scene, person, t, counter, detector, bodies)
+        seen = view.seen & (view.in_service | view.in_approach)
         longest = max((t[b] - t[a] for a, b in runs(seen)), default=-1.0)
         if longest < config.engine.role_hysteresis_s + FLEETING_MARGIN_S:
             log.debug("%s is seen in the zones for %.2f s: too brief for a visit", person.id,
                       longest)
             continue
-        first_seen_t = float(t[np.flatnonzero(view.s.visible)[0]])
+        first_seen_t = float(t[np.flatnonzero(view.seen)[0]])
         left_t = float(t[np.flatnonzero(seen)[-1]])
         arrival_t, arrival_by, arrival_alt_t = _arrival(view, person, t, ecfg.arrival_still_s,
                                                         margin_s)

@@ -13,6 +13,9 @@ Drawn:
   camera model: green while eye contact holds, yellow while the person looks at
   someone (dwell not yet reached), white otherwise;
 * each waiting customer's timer under their face (red once alerting);
+* with a person detector, every body box (thin, coloured by the role of the track
+  it belongs to); a person seen by their body alone is labelled "(no face)" at
+  the box's head point and gets their timer there;
 * a banner per counter: customers waiting, longest wait, alert state, staff.
 """
 
@@ -27,8 +30,9 @@ import numpy as np
 
 from frontdesk.camera_model import Intrinsics
 from frontdesk.config import Config
+from frontdesk.detectors.fusion import body_head_point
 from frontdesk.engine.state import CounterState
-from frontdesk.types import Face, FrameObservation
+from frontdesk.types import BodyBox, Face, FrameObservation
 
 __all__ = ["draw_overlays", "ZONE_COLORS", "ROLE_COLORS"]
 
@@ -108,6 +112,37 @@ def _nearest_track(face: Face, w: int, h: int, tracks: Sequence[Any]) -> Any | N
         if d < best_d:
             best, best_d = tv, d
     return best
+
+
+def _body_track(body: BodyBox, w: int, h: int, tracks: Sequence[Any]) -> Any | None:
+    """The track a body belongs to: the nearest head point within the body's width."""
+    hx, hy = body_head_point(body)
+    best, best_d = None, max(body.width_px / w, _MATCH_DISTANCE_NORM)
+    for tv in tracks:
+        tx, ty = tv.center_norm
+        d = float(np.hypot(tx - hx / w, ty - hy / h))
+        if d < best_d:
+            best, best_d = tv, d
+    return best
+
+
+def _draw_body(img: np.ndarray, body: BodyBox, track: Any | None, timers: dict,
+               scale: float) -> None:
+    role = getattr(track, "role", None)
+    color = ROLE_COLORS.get(role, ROLE_COLORS[None])
+    x0, y0, x1, y1 = (round(v) for v in body.xyxy)
+    cv2.rectangle(img, (x0, y0), (x1, y1), color, 1, cv2.LINE_AA)
+    if track is None or getattr(track, "seen_by", None) != "body":
+        return  # the face draws the label, or nobody is tracked here
+    hx, hy = (round(v) for v in body_head_point(body))
+    cv2.circle(img, (hx, hy), max(3, round(5 * scale)), color, -1, cv2.LINE_AA)
+    _label(img, f"#{track.track_id} {role or '?'} (no face)", (x0, y0 - 6), color, scale)
+    timer = timers.get(track.track_id)
+    if timer is not None:
+        waited_s, alert, acknowledged = timer
+        text = "acknowledged" if acknowledged else f"waiting {waited_s:.0f} s"
+        _label(img, text, (hx, hy + round(30 * scale)),
+               (255, 255, 255) if alert else (0, 230, 255), scale, ALERT if alert else (0, 0, 0))
 
 
 def _gaze_end(face: Face, intr: Intrinsics) -> tuple[int, int] | None:
@@ -208,9 +243,11 @@ def draw_overlays(image: np.ndarray, obs: FrameObservation | None, tracks_view: 
         intr = Intrinsics.from_config(config.camera, w, h)
         timers = _customer_timers(counter_states)
         sx, sy = w / max(obs.width, 1), h / max(obs.height, 1)
-        for face in obs.faces:
-            if abs(sx - 1) > 1e-6 or abs(sy - 1) > 1e-6:
-                continue  # observation from a different frame size: nothing sensible to draw
+        same_size = abs(sx - 1) <= 1e-6 and abs(sy - 1) <= 1e-6
+        # (an observation from a different frame size: nothing sensible to draw)
+        for body in obs.bodies if same_size else ():
+            _draw_body(img, body, _body_track(body, w, h, tracks_view), timers, scale)
+        for face in obs.faces if same_size else ():
             _draw_face(img, face, _nearest_track(face, w, h, tracks_view), timers, intr, scale)
     _draw_banners(img, config, counter_states, scale)
     return img

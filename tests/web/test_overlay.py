@@ -97,3 +97,30 @@ def test_waiting_timer_and_alert_banner(config: Config) -> None:
     banner = (0, 0, 600, 40)
     assert count_color(alert, ALERT, tol=10, box=banner) > 1000
     assert count_color(calm, ALERT, tol=10, box=banner) == 0
+
+
+def test_a_customer_seen_by_the_body_alone_is_drawn_with_its_timer(config: Config) -> None:
+    from frontdesk.detectors.fusion import body_head_point
+    from frontdesk.types import BodyBox
+    from frontdesk.web.overlay import ROLE_COLORS
+
+    image = np.full((HEIGHT, WIDTH, 3), 90, np.uint8)
+    body = BodyBox(WIDTH * 0.78, HEIGHT * 0.3, WIDTH * 0.95, HEIGHT, 0.8)
+    hx, hy = body_head_point(body)
+    obs = FrameObservation(1, 12.0, WIDTH, HEIGHT, [], bodies=[body], bodies_fresh=True)
+
+    class Track:
+        track_id, role, center_norm, seen_by = 4, "customer", (hx / WIDTH, hy / HEIGHT), "body"
+        looking_at: tuple[int, ...] = ()
+        contact_with: tuple[int, ...] = ()
+
+    c = WaitingCustomer("v1", 4, True, 12.0, False, True)
+    states = {"counter-1": CounterState("counter-1", 12.0, 1, 12.0, True, False, True,
+                                        False, customers=(c,))}
+    out = draw_overlays(image, obs, [Track()], states, config)
+    left_edge = (round(body.x0) - 1, round(body.y0) + 20, round(body.x0) + 2, round(body.y1) - 5)
+    assert count_color(out, ROLE_COLORS["customer"], tol=30, box=left_edge) > 100
+    under_head = (round(hx) - 5, round(hy) + 5, round(hx) + 150, round(hy) + 60)
+    assert count_color(out, ALERT, tol=10, box=under_head) > 200  # red timer at the head
+    assert count_color(draw_overlays(image, None, [Track()], states, config), ALERT, tol=10,
+                       box=under_head) == 0

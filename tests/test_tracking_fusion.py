@@ -1,0 +1,115 @@
+"""The tracker with faces and bodies: people keep their track while the face is hidden."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from frontdesk.config import TrackingConfig
+from frontdesk.detectors.fusion import HEAD_BELOW_TOP_WIDTHS, body_head_point
+from frontdesk.tracking import PersonTracker, person_distance
+from frontdesk.types import BodyBox, Face, FrameObservation
+
+W, H = 1280, 720
+FPS = 15.0
+
+
+def face_at(u: float, v: float, size_px: float = 60.0) -> Face:
+    h = size_px / 2
+    return Face(bbox=(u - h, v - h, u + h, v + h), score=0.9, yaw_deg=0.0, pitch_deg=0.0,
+                roll_deg=0.0, gaze=np.array([0.0, 0.0, -1.0]),
+                head_position_m=np.array([(u - W / 2) / 640 * 2, 0.0, 2.0]))
+
+
+def body_under(u: float, v: float, width: float = 180.0, drop: float = 0.0) -> BodyBox:
+    """A body box whose head point is ``drop`` px above the face centre (u, v)."""
+    top = v - HEAD_BELOW_TOP_WIDTHS * width - drop
+    return BodyBox(u - width / 2, top, u + width / 2, min(top + 3.5 * width, H), 0.8)
+
+
+def frame(i: int, faces: list[Face], bodies: list[BodyBox], fresh: bool = True
+          ) -> FrameObservation:
+    return FrameObservation(index=i, t=i / FPS, width=W, height=H, faces=faces, bodies=bodies,
+                            bodies_fresh=fresh)
+
+
+def test_the_track_survives_the_face_turning_away_while_the_body_stays() -> None:
+    tracker = PersonTracker(TrackingConfig(min_hits=2, grace_s=1.0))
+    u, v = 900.0, 300.0
+    ids: set[int] = set()
+    for i in range(15):  # face and body together: the offset is learned (20 px here)
+        out = tracker.update(frame(i, [face_at(u, v)], [body_under(u, v, drop=20.0)]))
+        ids |= {tr.track_id for tr in out}
+    for i in range(15, 15 + 5 * int(FPS)):  # 5 s turned away: body only
+        out = tracker.update(frame(i, [], [body_under(u + 0.5 * (i - 15), v, drop=20.0)]))
+        assert [tr.track_id for tr in out] == [1]
+        tr = out[0]
+        assert tr.face is None and tr.body is not None
+        # the head point corrected by the learned offset lands on the face centre
+        assert tr.center_norm[0] * W == pytest.approx(u + 0.5 * (i - 15), abs=0.5)
+        assert tr.center_norm[1] * H == pytest.approx(v, abs=0.5)
+        assert tr.head_position_m is not None  # the last face-derived position
+    back = tracker.update(frame(200, [face_at(u + 40, v)], [body_under(u + 40, v, drop=20.0)]))
+    assert ids == {1} and [tr.track_id for tr in back] == [1] and back[0].face is not None
+
+
+def test_without_bodies_the_same_turn_loses_the_track() -> None:
+    tracker = PersonTracker(TrackingConfig(min_hits=2, grace_s=1.0))
+    for i in range(15):
+        tracker.update(frame(i, [face_at(900, 300)], [], fresh=False))
+    for i in range(15, 15 + 2 * int(FPS)):
+        out = tracker.update(frame(i, [], [], fresh=False))
+    assert out == []
+    back = tracker.update(frame(100, [face_at(900, 300)], [], fresh=False))
+    back = tracker.update(frame(101, [face_at(900, 300)], [], fresh=False))
+    assert [tr.track_id for tr in back] == [2]  # a new person as far as faces can tell
+
+
+def test_a_person_who_never_faces_the_camera_gets_a_track() -> None:
+    tracker = PersonTracker(TrackingConfig(min_hits=2))
+    body = BodyBox(1000, 200, 1180, 720, 0.8)
+    out = []
+    for i in range(3):
+        out = tracker.update(frame(i, [], [body]))
+    assert len(out) == 1
+    tr = out[0]
+    assert tr.face is None and tr.body == body and tr.head_position_m is None
+    hx, hy = body_head_point(body)
+    assert tr.center_norm == pytest.approx((hx / W, hy / H))
+
+
+def test_carried_bodies_are_not_measurements() -> None:
+    """Between detector runs the boxes are old: the body-only track is held, not measured."""
+    tracker = PersonTracker(TrackingConfig(min_hits=1, grace_s=1.0))
+    body = BodyBox(1000, 200, 1180, 720, 0.8)
+    seen = []
+    for i in range(int(3 * FPS)):
+        fresh = i == 0  # the detector ran once, then its box was only carried
+        out = tracker.update(frame(i, [], [body], fresh=fresh))
+        seen.append((len(out), out[0].body is not None if out else None))
+    assert seen[0] == (1, True)
+    assert all(s == (1, False) for s in seen[1:int(FPS)])  # held within the grace
+    assert seen[-1] == (0, None)  # then gone: stale boxes never keep a track alive
+
+
+def test_face_and_body_of_one_person_make_one_track_and_a_neighbour_another() -> None:
+    tracker = PersonTracker(TrackingConfig(min_hits=1))
+    out = []
+    for i in range(10):
+        out = tracker.update(frame(i, [face_at(300, 300)],
+                                   [body_under(300, 300), body_under(900, 320)]))
+    assert len(out) == 2
+    by_x = sorted(out, key=lambda tr: tr.center_norm[0])
+    assert by_x[0].face is not None and by_x[0].body is not None
+    assert by_x[1].face is None and by_x[1].body is not None
+
+
+def test_body_candidates_are_moved_by_each_tracks_own_offset() -> None:
+    # candidates: (x, y, log width, body only, body width); objects add the size-gate
+    # columns and the learned offset in body widths.
+    cands = np.array([[500.0, 300.0, -3000.0, 1.0, 100.0],
+                      [500.0, 300.0, -3000.0, 0.0, 0.0]])
+    objs = np.array([[500.0, 320.0, -3000.0, -3000.0, 0.0, 0.0, 0.2]])
+    d = person_distance(cands, objs)
+    assert d[0, 0] == pytest.approx(0.0)   # the body's head point + 0.2 widths down = the face
+    assert d[1, 0] == pytest.approx(20.0)  # a face is where it is
