@@ -221,6 +221,8 @@ class Runner:
         use_store: write visits and events to ``config.store.path``.
         use_mqtt: publish to ``config.mqtt.url`` (the outbox is kept even without a broker).
         on_event: called with each event (the CLI prints them).
+        log_events: log each event (INFO; WARNING for alerts and outages). Off when
+            ``on_event`` already shows them, as in ``frontdesk demo``.
         max_frames: stop after this many frames (demos, tests).
         observations: replay this observations.jsonl instead of camera and perception
             (see :class:`ObservationReplay`); the engine, store and MQTT path is the same.
@@ -249,6 +251,7 @@ class Runner:
         use_store: bool = True,
         use_mqtt: bool = True,
         on_event: Callable[[Event], None] | None = None,
+        log_events: bool = True,
         max_frames: int | None = None,
         observations: str | os.PathLike[str] | None = None,
         speed: float = 0.0,
@@ -264,6 +267,7 @@ class Runner:
         self.use_store = use_store
         self.use_mqtt = use_mqtt
         self.on_event = on_event
+        self.log_events = log_events
         self.max_frames = max_frames
         self.notifier = notifier or SdNotifier({})
         self._wall_clock = wall_clock
@@ -586,7 +590,8 @@ class Runner:
             level = logging.WARNING if e.type in (
                 EventType.CUSTOMER_WAITING, EventType.CUSTOMER_ESCALATED,
                 EventType.COUNTER_UNATTENDED, EventType.CAMERA_OFFLINE) else logging.INFO
-            log.log(level, "%s", format_event(e))
+            if self.log_events:
+                log.log(level, "%s", format_event(e))
             if self.on_event is not None:
                 self.on_event(e)
         if publisher is not None:

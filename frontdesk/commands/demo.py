@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{e.t:7.2f}s] {format_event(e)}", flush=True)
 
     print("frontdesk demo: processing the demo footage (events appear as they happen)", flush=True)
-    runner = Runner(config, on_event=show, use_mqtt=bool(args.mqtt))
+    # The demo prints each event itself (above); the log would say it twice.
+    runner = Runner(config, on_event=show, log_events=False, use_mqtt=bool(args.mqtt))
     runner.install_signal_handlers()
     summary = runner.run()
     print(f"frontdesk demo: {summary.frames} frames in {summary.wall_seconds:.1f} s "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,8 @@ def test_render_scene_prints_the_demo_scene_and_names_bad_input(
 
 def test_demo_runs_the_pipeline_on_the_demo_footage_and_writes_a_report(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     # The real demo scene takes about a minute to render; the demo's wiring is the
     # same for a short scene (the full scene's story is checked in test_demo_scene.py).
     short = render_scene_from_dict(tiny_scene(8.0), "tiny")
@@ -90,6 +92,9 @@ def test_demo_runs_the_pipeline_on_the_demo_footage_and_writes_a_report(
     out = capsys.readouterr().out
     assert "rendering the demo footage 100 %" in out
     assert "customer_arrived" in out and "customer_acknowledged" in out
+    # Each event is printed once: the runner's log line would repeat it.
+    assert out.count("customer_arrived") == 1
+    assert not [r for r in caplog.records if "customer_arrived" in r.getMessage()]
     assert "what really happened" in out and "bob" in out
     report = tmp_path / "demo-run" / "report.html"
     assert report.is_file() and "report written to" in out
