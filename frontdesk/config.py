@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from frontdesk.validation import reject_duplicates
+
 __all__ = [
     "ConfigError",
     "Config",
@@ -731,11 +733,7 @@ class CameraEntryConfig(_Model):
     @field_validator("counters")
     @classmethod
     def _unique_counter_ids(cls, v: list[CounterConfig]) -> list[CounterConfig]:
-        seen: set[str] = set()
-        for c in v:
-            if c.id in seen:
-                raise ValueError(f"counter id {c.id!r} is used twice")
-            seen.add(c.id)
+        reject_duplicates((c.id for c in v), "counter id")
         return v
 
 
@@ -775,11 +773,7 @@ class Config(_Model):
     @field_validator("counters")
     @classmethod
     def _unique_counter_ids(cls, v: list[CounterConfig]) -> list[CounterConfig]:
-        seen: set[str] = set()
-        for c in v:
-            if c.id in seen:
-                raise ValueError(f"counter id {c.id!r} is used twice")
-            seen.add(c.id)
+        reject_duplicates((c.id for c in v), "counter id")
         return v
 
     @field_validator("timezone")

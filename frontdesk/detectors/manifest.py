@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from frontdesk.detectors.layouts import LAYOUTS, Layout, Preprocess, default_preprocess
 from frontdesk.errors import ModelError
+from frontdesk.validation import reject_duplicates
 
 __all__ = [
     "COCO_CLASSES",
@@ -154,11 +155,7 @@ class Manifest(BaseModel):
     @field_validator("models")
     @classmethod
     def _unique_names(cls, v: list[ModelEntry]) -> list[ModelEntry]:
-        seen: set[str] = set()
-        for entry in v:
-            if entry.name in seen:
-                raise ValueError(f"model name {entry.name!r} is used twice")
-            seen.add(entry.name)
+        reject_duplicates((entry.name for entry in v), "model name")
         return v
 
     def get(self, name: str, where: str = MANIFEST_NAME) -> ModelEntry:
