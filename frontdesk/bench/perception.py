@@ -76,6 +76,9 @@ def register(targets: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--frames", type=positive_int, default=300, metavar="N",
                    help=f"frames to measure (default 300, after {WARMUP_FRAMES} warm-up frames)")
+    p.add_argument("--detection-tiles", type=int, default=None, metavar="N",
+                   help="perception.detection_tiles (default: the config default, 2; "
+                        "0: whole frame only)")
     add_output_and_pinning_args(p)
     p.set_defaults(func=run)
 
@@ -172,9 +175,10 @@ def _paste(img: np.ndarray, face: np.ndarray, alpha: np.ndarray, x: int, y: int)
 
 
 def run_perception_bench(
-    frames: int, pin: bool = True, cpu: int | None = None
+    frames: int, pin: bool = True, cpu: int | None = None, detection_tiles: int | None = None
 ) -> PerceptionBenchResult:
-    """Run the benchmark over ``frames`` frames (plus warm-up) and return the figures."""
+    """Run the benchmark over ``frames`` frames (plus warm-up) and return the figures.
+    ``detection_tiles`` overrides ``perception.detection_tiles`` (None: its default)."""
     from frontdesk.bench.cpu import least_busy_cpu, pin_to_cpu
     from frontdesk.capture import open_source
     from frontdesk.config import CameraConfig, PerceptionConfig
@@ -186,7 +190,9 @@ def run_perception_bench(
         core = least_busy_cpu() if cpu is None else cpu
         if pin_to_cpu(core):
             pinned = core
-    camera, perception = CameraConfig.model_validate({}), PerceptionConfig.model_validate({})
+    overrides = {} if detection_tiles is None else {"detection_tiles": detection_tiles}
+    camera = CameraConfig.model_validate({})
+    perception = PerceptionConfig.model_validate(overrides)
     tally = _Tally()
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as tmp:
         clip = make_two_face_clip(Path(tmp) / "two-faces.avi", frames + WARMUP_FRAMES)
@@ -379,7 +385,8 @@ def format_result(r: PerceptionBenchResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = run_perception_bench(args.frames, pin=not args.no_pin, cpu=args.cpu)
+    result = run_perception_bench(args.frames, pin=not args.no_pin, cpu=args.cpu,
+                                  detection_tiles=args.detection_tiles)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:
