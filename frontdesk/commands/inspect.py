@@ -1,8 +1,9 @@
 """`frontdesk inspect IMAGE_OR_VIDEO`: print what perception sees, frame by frame.
 
-With ``--json`` each frame is one line holding exactly
-:meth:`frontdesk.types.FrameObservation.to_json`; otherwise a short readable
-summary per frame and face.
+With ``--json`` each frame is one line holding
+:func:`frontdesk.sim.observations.observation_to_json` (the observation with its
+frame size), the format ``frontdesk eval`` and ``frontdesk run --observations``
+read; otherwise a short readable summary per frame and face.
 """
 
 from __future__ import annotations
@@ -87,12 +88,13 @@ def format_observation(obs: FrameObservation) -> str:
 def run(args: argparse.Namespace) -> int:
     from frontdesk.capture import open_source
     from frontdesk.perception import FacePerceiver
+    from frontdesk.sim.observations import observation_to_json
 
     camera, perception = camera_and_perception(args.config, args.fov)
     with open_source(args.input, camera) as source, FacePerceiver(perception, camera) as perceiver:
         for frame in source:
             obs = perceiver.process(frame)
-            text = json.dumps(obs.to_json()) if args.json else format_observation(obs)
+            text = json.dumps(observation_to_json(obs)) if args.json else format_observation(obs)
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
     return 0

@@ -7,8 +7,8 @@ Each line is ``FrameObservation.to_json()`` (``frame``, ``t``, ``faces``: each
 person detector, ``bodies`` (each ``BodyBox.to_json()``: ``bbox``, ``score``,
 ``class_id``) and ``bodies_fresh`` (did the detector run on this frame).
 
-The reader also takes lines without ``width``/``height`` (as ``frontdesk inspect
---json`` may print them) when the caller passes the frame size. ``rotation`` is
+The reader also takes lines without ``width``/``height`` (written by hand or by
+an older ``frontdesk inspect --json``) when the caller passes the frame size. ``rotation`` is
 rebuilt from the pose angles (:func:`frontdesk.sim.world.rotation_from_euler`,
 the convention of :mod:`frontdesk.perception.pose`); landmarks are not stored.
 Values are rounded as ``to_json`` rounds them (0.1 px, 0.1 mm of gaze per metre,

@@ -11,6 +11,7 @@ import pytest
 
 from frontdesk.cli import main
 from frontdesk.commands.inspect import camera_and_perception
+from frontdesk.sim.observations import observation_from_json
 
 FACE_KEYS = {"bbox", "score", "yaw_deg", "pitch_deg", "roll_deg", "gaze", "head_position_m"}
 
@@ -33,8 +34,11 @@ def test_inspect_image_json(tmp_path: Path, astronaut_bgr: np.ndarray,
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert set(record) == {"frame", "t", "faces"}
+    assert set(record) == {"frame", "t", "faces", "width", "height"}
     assert record["frame"] == 0 and record["t"] == 0.0
+    assert (record["width"], record["height"]) == astronaut_bgr.shape[1::-1]
+    # The line is what `frontdesk eval` and `run --observations` read, no --size needed.
+    assert observation_from_json(record).faces[0].bbox == tuple(record["faces"][0]["bbox"])
     (face,) = record["faces"]
     assert set(face) == FACE_KEYS
     assert 0.45 < face["head_position_m"][2] < 0.8  # as the 60 degree lens says
