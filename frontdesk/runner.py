@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import threading
@@ -290,6 +291,8 @@ class Runner:
         """The person detector (``detectors.person``), None without one or when replaying."""
         self._bodies_every: Any = None
         self._last_bodies: list[Any] = []
+        self._first_bodies_t: float | None = None
+        """Source time of the person detector's first run (None: not yet, or checked)."""
 
     # ------------------------------------------------------------------ control
 
@@ -435,6 +438,26 @@ class Runner:
         if self.person_detector is not None:
             self._bodies_every = EveryNFrames(self.person_detector, person.every_n_frames)
 
+    def _check_bodies_gap(self, t: float) -> None:
+        """At start-up (the detector's second run), warn when its runs are further apart
+        in source time than ``tracking.grace_s``: people seen only by their body are
+        then dropped by the tracker between two runs."""
+        first, self._first_bodies_t = self._first_bodies_t, t
+        if first is None:
+            return
+        self._first_bodies_t = math.inf  # checked once
+        gap = t - first
+        grace = self.config.tracking.grace_s
+        if math.isfinite(first) and gap > grace:
+            n = self.config.detectors.person.every_n_frames
+            fps = n / gap if gap > 0 else 0.0
+            log.warning(
+                "detectors.person.every_n_frames %d at %.1f fps runs the person detector "
+                "every %.2f s, longer than tracking.grace_s %.2f s: people seen only by "
+                "their body are dropped between runs; set every_n_frames to at most %d "
+                "(or raise tracking.grace_s)", n, fps, gap, grace,
+                max(1, math.floor(grace * fps)))
+
     def _detect_bodies(self, frame: Any, obs: FrameObservation) -> None:
         """Add the person detector's boxes to ``obs``: fresh on the frames it runs,
         the latest run's carried (not fresh) on the frames between."""
@@ -442,6 +465,7 @@ class Runner:
         boxes = self._bodies_every.maybe_detect(frame.image)
         if boxes is not None:
             self._last_bodies = boxes
+            self._check_bodies_gap(obs.t)
         obs.bodies = list(self._last_bodies)
         obs.bodies_fresh = boxes is not None
 

@@ -48,6 +48,12 @@ of the body's width for the Kalman size estimate, and is never refused by the
 size gate (a body's implied face is too rough for it). Body boxes carried from
 an earlier detector run (``bodies_fresh`` False) are not measurements and are
 ignored here; the grace period covers the frames between detector runs.
+
+Where a body is all there is to go by, two rules keep people apart in a busy
+scene (someone leaving with their back to the camera crossing someone walking
+up): a body size gate (:data:`MAX_BODY_SIZE_RATIO`, see :func:`person_distance`),
+and no track started by a body alone that is cut at the frame's side or lies
+mostly inside a tracked person's body box (:data:`BIRTH_MAX_OVERLAP`).
 """
 
 from __future__ import annotations
@@ -66,7 +72,8 @@ from frontdesk.detectors.fusion import FACE_PER_BODY_WIDTH, body_head_point, mat
 from frontdesk.types import BodyBox, Face, FrameObservation, TrackedFace
 
 __all__ = ["FaceTracker", "PersonTracker", "face_distance", "person_distance",
-           "MAX_JUMP_FACE_WIDTHS", "MAX_SIZE_RATIO", "SIZE_GATE_AFTER_S"]
+           "MAX_JUMP_FACE_WIDTHS", "MAX_SIZE_RATIO", "SIZE_GATE_AFTER_S", "MAX_BODY_SIZE_RATIO",
+           "BODY_SIZE_MEMORY_S", "BIRTH_MAX_OVERLAP"]
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +98,24 @@ _WIDTH_SMOOTHING = 0.3
 _OFFSET_SMOOTHING = 0.3
 """Weight of a new face-and-body frame in the running average of a track's offset
 between the face centre and the body's head point."""
+MAX_BODY_SIZE_RATIO = 1.6
+"""Largest factor, either way, between a detection's body width and the width of the
+body a track was last measured with, for them to be the same person (bodies only:
+see :func:`person_distance`). Two people crossing in the image at different depths
+(one walking up, one leaving) differ by a factor 1.7 to 2 on the simulator; one
+person's box changes by under 30 % between two detector runs, even walking
+towards the camera at 1 m."""
+BIRTH_MAX_OVERLAP = 0.5
+"""A body alone starts no track when this share of the smaller of its box and a tracked
+person's body box lies in both (see :meth:`FaceTracker._refuse_crowded_births`)."""
+BODY_SIZE_MEMORY_S = 1.0
+"""A track's body width is compared only while at most this old."""
+_BODY_WIDTH_SMOOTHING = 0.5
+"""Weight of a new box in the running average of a track's log body width."""
+_EDGE_FRACTION = 0.02
+"""A body box this close to the frame's left or right edge (fraction of the frame
+width) is taken as cut there: its width says nothing about the person's size. Not
+zero: a detector's box edge at the frame's border wanders a few pixels inside."""
 
 
 @dataclass
@@ -122,6 +147,12 @@ class _TrackRecord:
     public_id: int | None = None
     offset_bw: tuple[float, float] | None = None
     """Face centre minus the body's head point, in body widths (None: never seen together)."""
+    body_log_width: float | None = None
+    """Running average of the log width of the track's uncut body boxes, point units."""
+    body_seen_t: float = -math.inf
+    """When ``body_log_width`` was last updated."""
+    by_body: bool = False
+    """The latest detection was a body without a face."""
 
 
 class FaceTracker:
@@ -154,14 +185,19 @@ class FaceTracker:
         tracker.distance_function = _FaceDistance(self)  # type: ignore[assignment]
         return tracker
 
-    def _object_columns(self, obj: object) -> tuple[float, float, float, float]:
-        """(measured log width, seconds unseen, offset x, offset y in body widths) of a
-        norfair object, for the size gate and body-only candidates."""
+    def _object_columns(self, obj: object) -> tuple[float, ...]:
+        """(measured log width, seconds unseen, offset x, offset y in body widths, log body
+        width or NaN, 1.0 when last seen by the body alone) of a norfair object, for the
+        size gates and body-only candidates."""
         rec = self._records.get(id(obj))
         if rec is None:
-            return float(obj.estimate.ravel()[2]), 0.0, 0.0, 0.0  # type: ignore[attr-defined]
+            return float(obj.estimate.ravel()[2]), 0.0, 0.0, 0.0, math.nan, 0.0  # type: ignore[attr-defined]
         ox, oy = rec.offset_bw if rec.offset_bw is not None else (0.0, 0.0)
-        return rec.log_width, self._now - rec.last_seen_t, ox, oy
+        body = math.nan
+        if rec.body_log_width is not None and self._now - rec.body_seen_t <= BODY_SIZE_MEMORY_S:
+            body = rec.body_log_width
+        return (rec.log_width, self._now - rec.last_seen_t, ox, oy, body,
+                1.0 if rec.by_body else 0.0)
 
     def reset(self) -> None:
         """Forget every track (e.g. after the camera went offline). Ids keep counting up."""
@@ -182,9 +218,10 @@ class FaceTracker:
         self._now = obs.t
         width = float(obs.width) if obs.width > 0 else 1.0
         seen = _people(obs, width)
-        detections = [_detection(p, i, width) for i, p in enumerate(seen)]
+        detections = [_detection(p, i, width, obs.width) for i, p in enumerate(seen)]
         self._tracker.update(detections=detections)
         matched = {id(d): d.data[0] for d in detections}
+        self._refuse_crowded_births(seen, matched, obs.width)
         out: list[TrackedFace] = []
         for obj in list(self._tracker.tracked_objects):
             index = matched.get(id(obj.last_detection))
@@ -193,6 +230,32 @@ class FaceTracker:
             if tracked is not None:
                 out.append(tracked)
         return out
+
+    def _refuse_crowded_births(self, seen: list[_Seen], matched: dict[int, int],
+                               frame_width: float) -> None:
+        """Drop this frame's new tracks that a body alone would start where it cannot
+        tell one person from another: a box cut at the frame's side (someone entering
+        or leaving there, whose box and head point move with the cut), or a box lying
+        for the most part (:data:`BIRTH_MAX_OVERLAP`) inside or around the body of a
+        person already tracked (someone passing behind or in front of them). A face
+        starts a track anywhere; such a body gets one once it stands clear."""
+        if not any(p.face is None for p in seen):
+            return
+        new, held_bodies = [], []
+        for obj in self._tracker.tracked_objects:
+            index = matched.get(id(obj.last_detection))
+            if index is None:
+                continue
+            person = seen[index]
+            if id(obj) not in self._records:
+                if person.face is None and person.body is not None:
+                    new.append((obj, person.body))
+            elif person.body is not None:
+                held_bodies.append(person.body)
+        for obj, body in new:
+            if _cut_at_side(body, frame_width) or any(
+                    _overlap(body, other) > BIRTH_MAX_OVERLAP for other in held_bodies):
+                self._drop(obj)
 
     def _advance(self, obj: object, person: _Seen | None,
                  obs: FrameObservation) -> TrackedFace | None:
@@ -246,6 +309,14 @@ class FaceTracker:
                     k = _OFFSET_SMOOTHING
                     rec.offset_bw = (rec.offset_bw[0] + k * (off[0] - rec.offset_bw[0]),
                                      rec.offset_bw[1] + k * (off[1] - rec.offset_bw[1]))
+        if body is not None and not _cut_at_side(body, obs.width):
+            log_bw = math.log(body.width_px / obs.width) * _SCALE
+            if rec.body_log_width is None or obs.t - rec.body_seen_t > BODY_SIZE_MEMORY_S:
+                rec.body_log_width = log_bw
+            else:
+                rec.body_log_width += _BODY_WIDTH_SMOOTHING * (log_bw - rec.body_log_width)
+            rec.body_seen_t = obs.t
+        rec.by_body = face is None
         rec.last_seen_t = obs.t
         rec.hits += 1
         rec.center_norm = center
@@ -275,7 +346,18 @@ def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
     body's width in point units. Objects may then carry two more: the track's
     learned offset of its face centre from its body's head point (x, y, body
     widths). A body-only candidate is moved by each track's own offset before the
-    distance is taken, and the size gate does not apply to it.
+    distance is taken, and the face size gate does not apply to it.
+
+    The body size gate (candidates' sixth column: the log width of their body box,
+    NaN when it has none or the box is cut at the frame's side; objects' eighth:
+    the track's log body width of the last :data:`BODY_SIZE_MEMORY_S`, NaN for none,
+    and ninth: 1.0 when the track was last seen by its body alone): where a body is
+    all there is to go by (a body-only candidate, or any candidate with a body
+    against a track last seen by its body alone), a body whose width differs by
+    more than a factor :data:`MAX_BODY_SIZE_RATIO` either way from the track's is
+    refused. It keeps apart two people crossing in the image at different depths:
+    one walking up to the counter, one leaving with their back to the camera.
+    Without bodies nothing is gated by it.
     """
     cand_xy = np.broadcast_to(candidates[:, None, :2], (len(candidates), len(objects), 2))
     if candidates.shape[1] >= 5 and objects.shape[1] >= 7:
@@ -297,6 +379,14 @@ def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
     shrink = (ref_log_width[None, :] - candidates[:, None, 2]) / _SCALE
     gated = (dist > MAX_JUMP_FACE_WIDTHS * width[None, :]) | (
         held[None, :] & ~body[:, None] & (shrink > _MAX_LOG_SIZE_RATIO))
+    if candidates.shape[1] >= 6 and objects.shape[1] >= 9:
+        # Bodies only where a body is all there is to go by: a body-only candidate, or
+        # a track last seen by its body alone. A face's own width is too noisy far
+        # away (a 40 px face varies by 30 %) to stand for a body.
+        applies = body[:, None] | (objects[None, :, 8] > 0.5)
+        with np.errstate(invalid="ignore"):  # NaN: no uncut box on either side
+            ratio = np.abs(candidates[:, None, 5] - objects[None, :, 7]) / _SCALE
+            gated |= applies & (ratio > _MAX_LOG_BODY_RATIO)
     return np.where(gated, _FAR, dist)
 
 
@@ -319,16 +409,34 @@ class _FaceDistance(Distance):
 
 
 def _candidate_row(c: object) -> np.ndarray:
-    """(x, y, log width, body only, body width) of a detection (a track: not a body)."""
+    """(x, y, log width, body only, body width, log body width or NaN) of a detection
+    (a track: not a body)."""
     if isinstance(c, Detection):
         point = np.asarray(c.points, dtype=float).ravel()[:3]
-        _, body_only, body_width = c.data
-        return np.array([*point, body_only, body_width], dtype=float)
-    return np.array([*np.asarray(c.estimate, dtype=float).ravel()[:3], 0.0, 0.0])  # type: ignore[attr-defined]
+        _, body_only, body_width, body_log_width = c.data
+        return np.array([*point, body_only, body_width, body_log_width], dtype=float)
+    return np.array([*np.asarray(c.estimate, dtype=float).ravel()[:3], 0.0, 0.0,  # type: ignore[attr-defined]
+                     math.nan])
 
 
 _FAR = 1e9
 _MAX_LOG_SIZE_RATIO = math.log(MAX_SIZE_RATIO)
+_MAX_LOG_BODY_RATIO = math.log(MAX_BODY_SIZE_RATIO)
+
+
+def _overlap(a: BodyBox, b: BodyBox) -> float:
+    """Intersection over the smaller box's area (1.0: one box inside the other)."""
+    iw = min(a.x1, b.x1) - max(a.x0, b.x0)
+    ih = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    smaller = min(a.width_px * a.height_px, b.width_px * b.height_px)
+    return iw * ih / smaller if smaller > 0 else 0.0
+
+
+def _cut_at_side(body: BodyBox, frame_width: float) -> bool:
+    margin = _EDGE_FRACTION * frame_width
+    return body.x0 <= margin or body.x1 >= frame_width - margin
 
 
 def _log_width(face: Face, width: float) -> float:
@@ -354,13 +462,18 @@ def _people(obs: FrameObservation, width: float) -> list[_Seen]:
     return out
 
 
-def _detection(person: _Seen, index: int, width: float) -> Detection:
+def _detection(person: _Seen, index: int, width: float, frame_width: float) -> Detection:
     point = [person.u / width * _SCALE, person.v / width * _SCALE, person.log_width]
-    if person.face is None and person.body is not None:
-        data = (index, 1.0, person.body.width_px / width * _SCALE)
+    body = person.body
+    body_log_width = math.nan
+    if body is not None and body.width_px > 0 and not _cut_at_side(body, frame_width):
+        body_log_width = math.log(body.width_px / width) * _SCALE
+    if person.face is None and body is not None:
+        data = (index, 1.0, body.width_px / width * _SCALE, body_log_width)
     else:
-        data = (index, 0.0, 0.0)
-    return Detection(np.array([point]), data=data)  # data: (index, body only, body width)
+        data = (index, 0.0, 0.0, body_log_width)
+    # data: (index, body only, body width, log body width or NaN)
+    return Detection(np.array([point]), data=data)
 
 
 PersonTracker = FaceTracker

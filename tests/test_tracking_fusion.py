@@ -113,3 +113,66 @@ def test_body_candidates_are_moved_by_each_tracks_own_offset() -> None:
     d = person_distance(cands, objs)
     assert d[0, 0] == pytest.approx(0.0)   # the body's head point + 0.2 widths down = the face
     assert d[1, 0] == pytest.approx(20.0)  # a face is where it is
+
+
+def test_a_body_twice_as_wide_does_not_take_a_track_last_seen_by_its_body() -> None:
+    """One person leaving with their back turned (a far, narrow body), another walking up
+    (a near, wide one) crossing at the same head point: the size gate keeps them apart."""
+    tracker = PersonTracker(TrackingConfig(min_hits=2, grace_s=1.0))
+    leaving = BodyBox(800, 200, 900, 550, 0.8)  # 100 px wide
+    for i in range(0, 9, 3):
+        out = tracker.update(frame(i, [], [leaving]))
+    assert [tr.track_id for tr in out] == [1]
+    hx, hy = body_head_point(leaving)
+    near = body_under(hx, hy, width=200.0)  # same head point, twice as wide
+    for i in range(9, 15, 3):
+        out = tracker.update(frame(i, [face_at(hx, hy, 66.0)], [near]))
+    by_id = {tr.track_id: tr for tr in out}
+    assert by_id[1].face is None and by_id[1].body is None  # held, not taken over
+    assert 1 not in {tr.track_id for tr in out if tr.face is not None}
+    # a body only 30 % wider is the same person
+    tracker = PersonTracker(TrackingConfig(min_hits=2, grace_s=1.0))
+    for i in range(0, 9, 3):
+        tracker.update(frame(i, [], [leaving]))
+    closer = BodyBox(785, 185, 915, 640, 0.8)
+    out = tracker.update(frame(9, [], [closer]))
+    assert [(tr.track_id, tr.body) for tr in out] == [(1, closer)]
+
+
+def test_the_body_size_gate_needs_bodies() -> None:
+    cand = np.array([[500.0, 200.0, np.log(0.05) * 1000, 0.0, 0.0, np.nan]])
+    objs = np.array([[500.0, 200.0, np.log(0.05) * 1000, np.log(0.05) * 1000, 0.0, 0.0, 0.0,
+                      np.log(0.3) * 1000, 1.0]])
+    assert person_distance(cand, objs)[0, 0] == pytest.approx(0.0)  # a face alone: no body
+    wide = cand.copy()
+    wide[0, 5] = np.log(0.3 * 2.0) * 1000  # a body twice the track's body
+    assert person_distance(wide, objs)[0, 0] > 1e6
+    wide[0, 5] = np.log(0.3 * 1.5) * 1000
+    assert person_distance(wide, objs)[0, 0] == pytest.approx(0.0)
+
+
+def test_a_body_alone_inside_a_tracked_persons_body_starts_no_track() -> None:
+    tracker = PersonTracker(TrackingConfig(min_hits=2, grace_s=1.0))
+    u, v = 700.0, 300.0
+    big = body_under(u, v, width=300.0)
+    behind = BodyBox(640, 250, 760, 600, 0.8)  # a leaver passing behind, inside the box
+    clear = BodyBox(200, 250, 320, 600, 0.8)  # someone standing clear of everyone
+    for i in range(0, 6, 3):  # the customer is tracked first
+        tracker.update(frame(i, [face_at(u, v, 100.0)], [big]))
+    out = []
+    for i in range(6, 21, 3):
+        out = tracker.update(frame(i, [face_at(u, v, 100.0)], [big, behind, clear]))
+    bodies_only = [tr for tr in out if tr.face is None]
+    assert [tr.body for tr in bodies_only] == [clear]
+    assert len(out) == 2
+
+
+def test_a_body_cut_at_the_frames_side_starts_no_track_until_it_is_in_view() -> None:
+    tracker = PersonTracker(TrackingConfig(min_hits=2, grace_s=1.0))
+    for i in range(0, 15, 3):
+        out = tracker.update(frame(i, [], [BodyBox(1150, 200, 1280, 720, 0.8)]))
+        assert out == []
+    inside = BodyBox(1000, 200, 1200, 720, 0.8)
+    for i in range(15, 24, 3):
+        out = tracker.update(frame(i, [], [inside]))
+    assert [tr.body for tr in out] == [inside]

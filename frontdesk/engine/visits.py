@@ -226,6 +226,8 @@ class VisitBook:
             if visit.unseen_since_t is None or ts.first_seen_t < visit.unseen_since_t:
                 continue
             old = visit.track
+            if old.last_face_t < old.last_seen_t:
+                continue  # lost while seen by the body alone: walked away, not turned away
             d2 = max((x - old.x) ** 2 + ((y - old.y) * aspect) ** 2
                      for x, y in ((ts.x, ts.y), (ts.born_x, ts.born_y)))
             if d2 <= best_d2:
@@ -278,7 +280,10 @@ class VisitBook:
             adopted = self._adopt(visit, self.aspect)
             if adopted is not None:
                 return []  # the lost customer is back: their visit steps on from the next frame
-        visit.confirmed = visit.confirmed or role is Role.CUSTOMER
+        # A person never seen by their face is a customer only once arrived (stood still):
+        # bodies walking past or leaving with their backs to the camera are not visits.
+        visit.confirmed = visit.confirmed or (role is Role.CUSTOMER and (
+            visit.arrival_t is not None or visit.track.last_face_t > -math.inf))
         if visit.ack_t is None:
             self._take_eye_contact(visit)
         if not visit.confirmed:

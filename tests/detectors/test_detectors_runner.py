@@ -125,3 +125,23 @@ def test_an_altered_model_file_stops_the_run(tmp_path: Path) -> None:
         fh.write(b"\0")
     with pytest.raises(ModelError, match="(?i)sha-?256|checksum"):
         Runner(_config(tmp_path, models), use_store=False, use_mqtt=False).run()
+
+
+def test_detector_runs_further_apart_than_the_grace_are_warned_about_at_start_up(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A folder is timed at 10 fps: one run in 12 frames is 1.2 s, over the 1 s grace."""
+    _frames(tmp_path / "frames", 14, with_face=False)
+    with caplog.at_level("WARNING", logger="frontdesk.runner"):
+        _run(tmp_path, _config(tmp_path, _models(tmp_path), every_n=12))
+    warned = [r.getMessage() for r in caplog.records if "every_n_frames" in r.getMessage()]
+    assert len(warned) == 1
+    assert "every 1.20 s" in warned[0] and "grace_s 1.00" in warned[0]
+    assert "at most 10" in warned[0]
+
+
+def test_detector_runs_within_the_grace_are_not_warned_about(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _frames(tmp_path / "frames", 14, with_face=False)
+    with caplog.at_level("WARNING", logger="frontdesk.runner"):
+        _run(tmp_path, _config(tmp_path, _models(tmp_path), every_n=10))  # 1.0 s: allowed
+    assert not [r for r in caplog.records if "every_n_frames" in r.getMessage()]

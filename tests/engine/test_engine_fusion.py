@@ -77,3 +77,57 @@ def test_the_head_of_a_faceless_track_uses_the_range_of_its_last_face() -> None:
     assert ts.fresh and not ts.face_fresh
     assert np.linalg.norm(ts.position) == pytest.approx(np.linalg.norm(CUSTOMER_HEAD), rel=1e-6)
     assert ts.position[0] / ts.position[2] == pytest.approx(moved[0] / moved[2], rel=1e-6)
+
+
+def _with_face(track_id: int, head: tuple[float, float, float]) -> TrackedFace:
+    f = face(head, (0.0, 0.0, -1.0))
+    u, v = f.center_px
+    return TrackedFace(track_id=track_id, face=f, center_norm=(u / W, v / H),
+                       head_position_m=f.head_position_m)
+
+
+@pytest.mark.parametrize("by_face", [True, False])
+def test_a_faceless_walker_that_never_arrives_is_no_visit(by_face: bool) -> None:
+    """Walking through the approach zone without stopping: a face is a passer-by, a body
+    alone (someone leaving with their back to the camera) is nobody's visit."""
+    engine = make_engine()
+    events = []
+    for i in range(int(25 * 15)):
+        t = i / 15
+        tracks = [_staff(None)]
+        if t < 3.0:
+            head = (2.0 - 0.4 * t, 0.0, 2.0)  # u 1.0 -> 0.73, never still
+            tracks.append(_with_face(2, head) if by_face else _body_only(2, head))
+        events += engine.update_tracks(t, None, tracks, W, H)
+    mine = [e for e in events if e.track_id == 2]
+    if by_face:
+        assert [e.type for e in mine] == [EventType.CUSTOMER_LEFT]
+        assert mine[0].outcome is not None and mine[0].outcome.value == "passed_by"
+    else:
+        assert mine == []
+
+
+@pytest.mark.parametrize("lost_by", ["face", "body"])
+def test_a_face_where_a_customer_was_lost_continues_the_visit_only_if_lost_by_face(
+        lost_by: str) -> None:
+    """Lost while seen by the face alone: turned away, the next face there is them. Lost
+    while the body was still seen: they walked off, the next face there is someone else."""
+    engine = make_engine(visit_hold_s=10.0)
+    events = []
+    for i in range(int(12 * 15)):
+        t = i / 15
+        tracks = [_staff(None)]
+        if t < 4.0:
+            tracks.append(_with_face(2, CUSTOMER_HEAD))
+        elif t < 5.0 and lost_by == "body":
+            tracks.append(_body_only(2, CUSTOMER_HEAD))
+        elif t >= 6.5:
+            tracks.append(_with_face(3, CUSTOMER_HEAD))
+        events += engine.update_tracks(t, None, tracks, W, H)
+    arrived = [e for e in events if e.type is EventType.CUSTOMER_ARRIVED]
+    if lost_by == "face":
+        assert [e.track_id for e in arrived] == [2]  # track 3 took the visit over
+        assert engine.tracks_view()[-1].visit_id == arrived[0].visit_id
+    else:
+        assert [e.track_id for e in arrived] == [2, 3]
+        assert arrived[0].visit_id != arrived[1].visit_id
