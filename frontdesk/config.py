@@ -33,6 +33,7 @@ from frontdesk.validation import reject_duplicates
 __all__ = [
     "ConfigError",
     "Config",
+    "load_camera_config",
     "CameraConfig",
     "CameraEntryConfig",
     "PerceptionConfig",
@@ -972,6 +973,28 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{p}: cannot read config file: {exc}"]) from None
     return parse_config(text, str(p))
+
+
+def load_camera_config(path: str | os.PathLike[str], camera_id: str | None = None) -> Config:
+    """A config for the commands that work on one camera's footage (inspect,
+    simulate, eval, demo, render-scene, calibrate snapshot): the file as it is, or,
+    when it lists ``cameras``, the entry ``camera_id`` names (:meth:`Config.for_camera`;
+    the only one when there is one).
+
+    Raises:
+        ConfigError: the file is invalid; several cameras and no ``camera_id``; an
+            unknown ``camera_id``; a ``camera_id`` for a file without cameras.
+    """
+    config = load_config(path)
+    if camera_id is not None:
+        return config.for_camera(camera_id)
+    ids = config.camera_ids
+    if not ids:
+        return config
+    if len(ids) == 1:
+        return config.for_camera(ids[0])
+    raise ConfigError([f"{path}: the config lists several cameras ({', '.join(ids)}); "
+                       "say which one with --camera ID"])
 
 
 def default_config_dict(**overrides: Any) -> dict[str, Any]:

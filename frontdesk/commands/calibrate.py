@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from frontdesk.commands import add_camera_option
+
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = cal.add_parser("snapshot", help="write one frame with the live view's overlays")
     s.add_argument("--config", "-c", required=True, metavar="FILE", help="YAML config file")
     s.add_argument("--source", help="override camera.source")
+    add_camera_option(s)
     s.add_argument("--out", required=True, metavar="FILE.png", help="image to write (.png or .jpg)")
     s.add_argument("--frames", type=int, default=30,
                    help="frames to run before drawing (tracks and roles settle; default 30)")
@@ -82,10 +85,10 @@ def run_intrinsics(args: argparse.Namespace) -> int:
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
-    from frontdesk.config import load_config
+    from frontdesk.config import load_camera_config
     from frontdesk.web.snapshot import check_image_path, take_snapshot, write_image
 
-    config = load_config(args.config)
+    config = load_camera_config(args.config, args.camera)
     check_image_path(args.out)
     snap = take_snapshot(config, args.source, frames=args.frames)
     path = write_image(args.out, snap.image)

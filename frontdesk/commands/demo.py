@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from frontdesk.commands import add_camera_option
+
 log = logging.getLogger(__name__)
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "frontdesk.yaml"
@@ -28,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, help="folder for the demo's store, outbox and report "
                    "(default: $FRONTDESK_DATA_DIR/demo-run or data/demo-run)")
     p.add_argument("--mqtt", metavar="URL", help="also publish to this broker")
+    add_camera_option(p)
     p.set_defaults(func=run)
 
 
@@ -79,16 +82,16 @@ def demo_config(config: Any, scene_counter: dict[str, Any]) -> tuple[Any, list[s
 
 
 def run(args: argparse.Namespace) -> int:
-    from frontdesk.config import default_config_dict, load_config, parse_config
+    from frontdesk.config import default_config_dict, load_camera_config, parse_config
     from frontdesk.demo_footage import demo_truth_path, ensure_demo_clip
     from frontdesk.engine.events import Event
     from frontdesk.runner import Runner, format_event
     from frontdesk.sim.layout import default_counter_dict
 
     if args.config:
-        config = load_config(args.config)
+        config = load_camera_config(args.config, args.camera)
     elif REPO_CONFIG.exists():
-        config = load_config(REPO_CONFIG)
+        config = load_camera_config(REPO_CONFIG, args.camera)
     else:
         import yaml
 

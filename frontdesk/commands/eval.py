@@ -11,6 +11,7 @@ import json
 import logging
 import re
 
+from frontdesk.commands import add_camera_option
 from frontdesk.errors import FrontdeskError
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="largest image distance (fraction of the frame) between a true visit "
                    "and the engine visit matched to it (default 0.08)")
     p.add_argument("--details", help="write one JSON line per visit (truth, engine, errors) here")
+    add_camera_option(p)
     p.set_defaults(func=run)
 
 
@@ -82,11 +84,12 @@ def run(args: argparse.Namespace) -> int:
         from frontdesk.render.evaluate import evaluate_clip
 
         figures = evaluate_clip(args.video, args.truth, args.config, args.save_observations,
-                                args.max_distance)
+                                args.max_distance, camera_id=args.camera)
     else:
         if not args.dir:
             raise FrontdeskError("eval: give a run folder DIR, or --video CLIP")
-        r = load_run(args.dir, args.config, args.truth, args.observations, _size(args.size))
+        r = load_run(args.dir, args.config, args.truth, args.observations, _size(args.size),
+                     camera_id=args.camera)
         figures = evaluate(r.truth, r.config, r.observations(), args.max_distance)
     details = figures.pop("details")
     if args.details:

@@ -14,6 +14,8 @@ import math
 import sys
 from typing import TYPE_CHECKING
 
+from frontdesk.commands import add_camera_option
+
 if TYPE_CHECKING:
     from frontdesk.config import CameraConfig, PerceptionConfig
     from frontdesk.types import FrameObservation
@@ -47,17 +49,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--fov", type=_fov, metavar="DEG",
         help="horizontal field of view in degrees (replaces the config's camera model; default 90)",
     )
+    add_camera_option(p)
     p.set_defaults(func=run)
 
 
 def camera_and_perception(
-    config_path: str | None, fov_deg: float | None
+    config_path: str | None, fov_deg: float | None, camera_id: str | None = None
 ) -> tuple[CameraConfig, PerceptionConfig]:
-    """The camera and perception settings for ``inspect``: from the config, or defaults."""
-    from frontdesk.config import CameraConfig, PerceptionConfig, load_config
+    """The camera and perception settings for ``inspect``: from the config (its
+    camera ``camera_id`` when it lists several), or defaults."""
+    from frontdesk.config import CameraConfig, PerceptionConfig, load_camera_config
 
     if config_path:
-        cfg = load_config(config_path)
+        cfg = load_camera_config(config_path, camera_id)
         camera, perception = cfg.camera, cfg.perception
     else:
         camera, perception = CameraConfig.model_validate({}), PerceptionConfig.model_validate({})
@@ -90,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from frontdesk.perception import FacePerceiver
     from frontdesk.sim.observations import observation_to_json
 
-    camera, perception = camera_and_perception(args.config, args.fov)
+    camera, perception = camera_and_perception(args.config, args.fov, args.camera)
     with open_source(args.input, camera) as source, FacePerceiver(perception, camera) as perceiver:
         for frame in source:
             obs = perceiver.process(frame)

@@ -9,6 +9,7 @@ import re
 import sys
 import time
 
+from frontdesk.commands import add_camera_option
 from frontdesk.errors import FrontdeskError
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fps", type=float, help="frames per second (default the scene's, else 15)")
     p.add_argument("--config", help="config whose zones and engine settings judge the truth "
                    "(default: the simulator's default counter)")
+    add_camera_option(p)
     p.add_argument("--eval", action="store_true",
                    help="then run perception and the engine over the clip and score them "
                    "against the truth")
@@ -75,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
     import yaml
 
-    from frontdesk.config import load_config
+    from frontdesk.config import load_camera_config
     from frontdesk.render.clip import render_clip
     from frontdesk.render.demo_scene import DEMO_SCENE_NAME, DEMO_SCENE_YAML, demo_scene_dict
     from frontdesk.render.scene_file import render_scene_from_dict
@@ -104,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             render["fps"] = float(args.fps)
         data["render"] = render
     rs = render_scene_from_dict(data, name)
-    config = load_config(args.config) if args.config else None
+    config = load_camera_config(args.config, args.camera) if args.config else None
     result = render_clip(rs, args.out, config, progress=_Progress(args.json))
     out: dict = {
         "clip": str(result.files.video), "truth": str(result.files.truth),

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 
+from frontdesk.commands import add_camera_option
 from frontdesk.errors import FrontdeskError
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: the default scene's counter)",
     )
     p.add_argument("--scene", help="a scripted scene (YAML) instead of a random one")
+    add_camera_option(p)
     p.add_argument(
         "--bodies",
         choices=["scene", "on", "off"],
@@ -66,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from frontdesk.config import load_config
+    from frontdesk.config import load_camera_config
     from frontdesk.sim.generate import random_scene
     from frontdesk.sim.layout import geometry_report
     from frontdesk.sim.render import NOISE_PRESETS
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         raise FrontdeskError(f"simulate: --visits must be at least 1, got {args.visits}")
     if args.fps is not None and not 1.0 <= args.fps <= 120.0:
         raise FrontdeskError(f"simulate: --fps must be between 1 and 120, got {args.fps}")
-    config = load_config(args.config) if args.config else sim_config()
+    config = load_camera_config(args.config, args.camera) if args.config else sim_config()
     counter_id = config.counters[0].id
     if args.scene:
         scene = load_scene(args.scene)
@@ -104,7 +106,7 @@ def _simulate_day(args: argparse.Namespace) -> int:
     """A simulated working day at every counter, through the real engine, into a store."""
     import datetime as dt
 
-    from frontdesk.config import load_config
+    from frontdesk.config import load_camera_config
     from frontdesk.report.simday import DayPlan, simulate_day
     from frontdesk.sim.runs import sim_config
 
@@ -117,7 +119,7 @@ def _simulate_day(args: argparse.Namespace) -> int:
         if args.customers < 1:
             raise FrontdeskError(f"simulate: --customers must be at least 1, got {args.customers}")
         plan = DayPlan(customers=args.customers, noise=plan.noise, fps=plan.fps)
-    config = load_config(args.config) if args.config else sim_config()
+    config = load_camera_config(args.config, args.camera) if args.config else sim_config()
     done = simulate_day(config, args.store, day, seed=args.seed, plan=plan)
     print(
         json.dumps(

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from frontdesk.config import Config, load_config
+from frontdesk.config import Config, load_camera_config
 from frontdesk.errors import FrontdeskError
 from frontdesk.render.clip import clip_files
 from frontdesk.sim.truth import Truth
@@ -95,8 +95,10 @@ def evaluate_observations(observations: list[FrameObservation], truth: Truth, co
 def evaluate_clip(clip: str | os.PathLike[str], truth_path: str | os.PathLike[str] | None = None,
                   config_path: str | os.PathLike[str] | None = None,
                   observations_out: str | os.PathLike[str] | None = None,
-                  max_distance_norm: float = 0.08) -> dict[str, Any]:
-    """Perception, engine and scoring on one clip: the figures of ``sim.evaluate.score``."""
+                  max_distance_norm: float = 0.08,
+                  camera_id: str | None = None) -> dict[str, Any]:
+    """Perception, engine and scoring on one clip: the figures of ``sim.evaluate.score``.
+    ``camera_id`` picks the camera of a config that lists several."""
     files = clip_files(clip)
     truth_file = Path(truth_path) if truth_path else files.truth
     config_file = Path(config_path) if config_path else files.config
@@ -107,7 +109,7 @@ def evaluate_clip(clip: str | os.PathLike[str], truth_path: str | os.PathLike[st
         truth = Truth.load(truth_file)
     except ValueError as exc:
         raise FrontdeskError(f"{truth_file}: {exc}") from None
-    config = load_config(config_file)
+    config = load_camera_config(config_file, camera_id)
     run = perceive_clip(clip, config, observations_out)
     figures = evaluate_observations(run.observations, truth, config, max_distance_norm)
     figures["perception_s"] = round(run.seconds, 2)

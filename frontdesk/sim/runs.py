@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from frontdesk.config import Config, load_config
+from frontdesk.config import Config, load_camera_config
 from frontdesk.errors import FrontdeskError
 from frontdesk.sim.layout import DEFAULT_COUNTER_ID, DEFAULT_ZONES
 from frontdesk.sim.observations import read_observations, write_observations
@@ -117,8 +117,9 @@ class Run:
 
 def load_run(folder: str | os.PathLike[str], config_path: str | None = None,
              truth_path: str | None = None, observations_path: str | None = None,
-             size: tuple[int, int] | None = None) -> Run:
-    """Read a run folder; any of its three files can be given elsewhere instead."""
+             size: tuple[int, int] | None = None, camera_id: str | None = None) -> Run:
+    """Read a run folder; any of its three files can be given elsewhere instead.
+    ``camera_id`` picks the camera of a config that lists several."""
     d = Path(folder)
     if not d.is_dir():
         raise FrontdeskError(f"{d}: not a folder")
@@ -128,7 +129,7 @@ def load_run(folder: str | os.PathLike[str], config_path: str | None = None,
     for f, what in ((truth_file, "truth"), (obs_file, "observations")):
         if not f.is_file():
             raise FrontdeskError(f"{f}: no {what} file")
-    config = load_config(cfg_file)
+    config = load_camera_config(cfg_file, camera_id)
     try:
         truth = Truth.load(truth_file)
     except ValueError as exc:
