@@ -20,11 +20,13 @@ topic read frontdesk/+/+/cmd/+
 topic write homeassistant/device/+/config
 topic read homeassistant/status
 
-# a staff buzzer or wearable: reads alerts, may acknowledge and snooze, not disable.
+# a staff buzzer or wearable: reads alerts (and states, for each counter's camera),
+# may acknowledge and snooze, not disable.
 user buzzer
 topic read frontdesk/+/availability
 topic read frontdesk/+/+/availability
 topic read frontdesk/+/+/alert
+topic read frontdesk/+/+/state
 topic write frontdesk/+/+/cmd/ack
 topic write frontdesk/+/+/cmd/snooze
 topic write cmnd/+/POWER

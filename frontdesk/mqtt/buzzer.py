@@ -35,6 +35,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
@@ -295,12 +296,13 @@ class Buzzer:
         self._client.on_disconnect = self._on_disconnect
         self._client.on_connect_fail = self._on_connect_fail
         self._client.on_message = self._on_message
-        self._inbox: queue.SimpleQueue[tuple[str, str, bool]] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[tuple[str, str, Any]] = queue.SimpleQueue()
         self._ignored_log = RateLimitedLog(log)
         self._cond = threading.Condition()
         self._alerts: dict[str, bool] = {}
         self._online: bool | None = None
         self._availability: dict[str, bool] = {}  # topic -> online (site's or per camera)
+        self._camera_of: dict[str, str] = {}  # counter -> camera, from the retained states
         self.active = False
         self.ignored = 0
         self._connected_once = False
@@ -370,9 +372,11 @@ class Buzzer:
             return self._cond.wait_for(lambda: self._connected_once and
                                        self._client.is_connected(), timeout=timeout_s)
 
-    def _apply(self, kind: str, counter_id: str, value: bool) -> None:
+    def _apply(self, kind: str, counter_id: str, value: Any) -> None:
         with self._cond:
-            if kind == "alert":
+            if kind == "camera":
+                self._camera_of[counter_id] = value
+            elif kind == "alert":
                 self._alerts[counter_id] = value
             else:
                 # Several cameras: one availability topic per worker. frontdesk is
@@ -387,11 +391,31 @@ class Buzzer:
                     log.info("buzzer: frontdesk is online again")
                 self._online = value
 
+    def _learn_camera(self, counter_id: str, payload: bytes) -> None:
+        """A counter's camera, from its retained state (several cameras): so that a
+        camera whose worker is down silences its own counters' alerts only."""
+        try:
+            camera = json.loads(payload).get("camera_id")
+        except (ValueError, AttributeError):
+            return  # a malformed state says nothing about cameras; alerts still count
+        if isinstance(camera, str) and camera:
+            self._inbox.put(("camera", counter_id, camera))
+
+    def _offline(self, counter_id: str) -> bool:
+        """Whether the worker publishing ``counter_id`` is known to be offline: its
+        camera's availability topic when the counter's camera is known, else the site's."""
+        camera = self._camera_of.get(counter_id)
+        if camera is not None:
+            online = self._availability.get(replace(self.topics, camera_id=camera).availability())
+            if online is not None:
+                return not online
+        return self._online is False
+
     def _update(self) -> None:
         with self._cond:
-            alerting = any(self._alerts.values())
-            offline = self._online is False and self.config.off_when_offline
-            wanted = alerting and not offline
+            silence = self.config.off_when_offline
+            wanted = any(on and not (silence and self._offline(c))
+                         for c, on in self._alerts.items())
         if wanted != self.active:
             self._set_active(wanted)
 
@@ -445,8 +469,10 @@ class Buzzer:
         filters = [(self.topics.availability(), 1), (self.topics.availability_filter(), 1)]
         if self.watched:
             filters += [(self.topics.alert_filter(c), 1) for c in self.watched]
+            filters += [(self.topics.state(c), 1) for c in self.watched]
         else:
             filters.append((self.topics.alert_filter(None), 1))
+            filters.append((self.topics.state("+"), 1))
         client.subscribe(filters)
         log.info("buzzer: connected to %s", self._broker_text)
         with self._cond:
@@ -479,6 +505,10 @@ class Buzzer:
             if self.topics.is_availability(topic):
                 value = validate_payload("availability", payload)
                 self._inbox.put(("availability", topic, value == "online"))
+                return
+            state_of = self.topics.counter_of_state(topic)
+            if state_of is not None:
+                self._learn_camera(state_of, payload)
                 return
             counter_id = self.topics.counter_of_alert(topic)
             if counter_id is None or (self.watched and counter_id not in self.watched):

@@ -19,7 +19,8 @@ __all__ = [
     "significant_state",
 ]
 
-STATE_SCHEMA_VERSION = 1
+STATE_SCHEMA_VERSION = 2
+"""2: ``last_frame_age_s`` and ``camera_id`` added (docs/mqtt.md, "state")."""
 
 CAMERA_STATES = ("online", "offline", "ended", "unknown")
 
@@ -72,6 +73,7 @@ def state_payload(
     health: Health | dict[str, Any],
     outbox_depth: int,
     published_at: float,
+    camera_id: str | None = None,
 ) -> dict[str, Any]:
     """The retained state: ``CounterState.to_json()`` plus the publisher's health fields."""
     data = state.to_json()
@@ -81,6 +83,7 @@ def state_payload(
     data.update(
         schema_version=STATE_SCHEMA_VERSION,
         site_id=site_id,
+        camera_id=camera_id,
         name=name,
         published_at=round(published_at, 3),
         fps=None if fps is None else round(max(fps, 0.0), 2),

@@ -695,6 +695,7 @@ class MqttPublisher:
             payload = state_payload(
                 state, site_id=self._config.site_id, name=self._names.get(counter_id),
                 health=health, outbox_depth=self._outbox.depth, published_at=time.time(),
+                camera_id=self.topics.camera_id,
             )
             if not self._publish(gen, self.topics.state(counter_id), encode_json(payload),
                                  retain=True):

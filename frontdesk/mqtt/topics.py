@@ -154,7 +154,13 @@ class Topics:
         return self.alert(counter_id if counter_id is not None else "+")
 
     def counter_of_alert(self, topic: str) -> str | None:
-        head, tail = self.base + "/", "/alert"
+        return self._counter_of(topic, "/alert")
+
+    def counter_of_state(self, topic: str) -> str | None:
+        return self._counter_of(topic, "/state")
+
+    def _counter_of(self, topic: str, tail: str) -> str | None:
+        head = self.base + "/"
         if topic.startswith(head) and topic.endswith(tail):
             middle = topic[len(head):-len(tail)]
             if middle and "/" not in middle:

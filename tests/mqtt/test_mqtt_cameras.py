@@ -2,7 +2,8 @@
 
 * a camera worker's publisher has its own availability topic and last will, and
   its Home Assistant devices point at it;
-* the buzzer treats frontdesk as offline only when every camera worker is;
+* the buzzer treats frontdesk as offline only when every camera worker is, and
+  ignores the stale alert of a counter whose camera's worker is down;
 * the state heartbeat carries ``last_frame_age_s``, which keeps growing while the
   main loop hands over nothing new (a stuck loop).
 """
@@ -20,6 +21,7 @@ from mqtt_helpers import SITE, make_config, make_state
 from frontdesk.config import BuzzerConfig, MqttConfig
 from frontdesk.mqtt.buzzer import Buzzer
 from frontdesk.mqtt.contract import validate_payload
+from frontdesk.mqtt.payloads import state_payload
 from frontdesk.mqtt.publisher import MqttPublisher
 from frontdesk.mqtt.topics import Topics
 
@@ -93,6 +95,51 @@ def test_buzzer_is_offline_only_when_every_camera_worker_is(
         assert buzzer.wait_active(False, 5)
         sender.publish(f"{BASE}/back/availability", b"online", retain=True)
         assert buzzer.wait_active(True, 5)
+    finally:
+        stop.set()
+        thread.join(5)
+        buzzer.stop()
+
+
+def _state_of(counter_id: str, camera_id: str, alert: bool) -> bytes:
+    state = state_payload(make_state(counter_id, waiting=1, alert=alert), site_id=SITE,
+                          name=None, health={"camera": "online", "fps": 15.0}, outbox_depth=0,
+                          published_at=time.time(), camera_id=camera_id)
+    validate_payload("state", json.dumps(state).encode())
+    return json.dumps(state).encode()
+
+
+def test_buzzer_silences_only_the_alerts_of_a_camera_whose_worker_is_down(
+    mqtt_broker: Any, mqtt_recorder: Any
+) -> None:
+    """A dead worker leaves its counter's retained alert ON; with several cameras the
+    buzzer learns each counter's camera from its retained state and ignores that
+    alert while the camera is offline, without silencing the other camera's."""
+    sender = mqtt_recorder(mqtt_broker, ["unused"])
+    sender.publish(f"{BASE}/counter-1/state", _state_of("counter-1", "front", False), retain=True)
+    sender.publish(f"{BASE}/counter-2/state", _state_of("counter-2", "back", True), retain=True)
+    sender.publish(f"{BASE}/counter-1/alert", b"OFF", retain=True)
+    sender.publish(f"{BASE}/counter-2/alert", b"ON", retain=True)
+    sender.publish(f"{BASE}/front/availability", b"online", retain=True)
+    sender.publish(f"{BASE}/back/availability", b"online", retain=True)
+    buzzer = Buzzer(MqttConfig(url=mqtt_broker.url), SITE, BuzzerConfig())
+    stop = threading.Event()
+    thread = threading.Thread(target=buzzer.run, args=(stop,), daemon=True)
+    buzzer.start()
+    thread.start()
+    try:
+        assert buzzer.wait_connected(5)
+        assert buzzer.wait_active(True, 5)
+        sender.publish(f"{BASE}/back/availability", b"offline", retain=True)  # back's worker died
+        assert buzzer.wait_active(False, 5), "a dead camera's stale alert kept buzzing"
+        sender.publish(f"{BASE}/counter-1/alert", b"ON", retain=True)  # front's own alert
+        assert buzzer.wait_active(True, 5)
+        assert buzzer.alerting_counters() == ["counter-1", "counter-2"]
+        sender.publish(f"{BASE}/counter-1/alert", b"OFF", retain=True)
+        assert buzzer.wait_active(False, 5)
+        sender.publish(f"{BASE}/back/availability", b"online", retain=True)  # back restarted
+        assert buzzer.wait_active(True, 5)
+        assert buzzer.ignored == 0
     finally:
         stop.set()
         thread.join(5)
