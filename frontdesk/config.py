@@ -849,7 +849,8 @@ class Config(_Model):
         the MQTT client id becomes ``<client id>-<camera id>`` (default client id
         ``frontdesk-SITE``) and the outbox ``<outbox stem>-<camera id><suffix>``, so
         no two workers share either; the store is shared (SQLite WAL, each write one
-        short transaction). The web UI stays on only for the first camera.
+        short transaction). The web UI of camera number i (from 0) listens on
+        ``web.bind``'s port + i.
 
         Raises:
             ConfigError: no camera with that id (or no cameras at all).
@@ -875,8 +876,13 @@ class Config(_Model):
             override = getattr(entry, key)
             if override is not None:
                 update[key] = override
-        if index > 0 and self.web.enabled:
-            update["web"] = self.web.model_copy(update={"enabled": False})
+        if index > 0:  # every camera serves the web UI, camera i on web.bind's port + i
+            host, _, port = self.web.bind.rpartition(":")
+            if int(port) != 0:  # port 0 (tests): each worker picks a free port
+                if int(port) + index > 65535:
+                    raise ConfigError([f"web.bind: port {port} + {index} for camera "
+                                       f"{camera_id!r} is beyond 65535"])
+                update["web"] = self.web.model_copy(update={"bind": f"{host}:{int(port) + index}"})
         cut = self.model_copy(update=update)
         cut._camera_id = camera_id
         return cut

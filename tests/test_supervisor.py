@@ -405,8 +405,10 @@ def test_check_config_lists_cameras_and_rejects_a_duplicate_with_its_line(
     assert out.returncode == 0, out.stderr
     assert "2 cameras" in out.stdout
     assert ("camera left: source demo://counter; counters: c1; MQTT client box-left; "
-            "outbox /var/lib/frontdesk/outbox-left.db; web UI on 127.0.0.1:8080") in out.stdout
-    assert "camera right: source demo://counter; counters: c2; MQTT client box-right" in out.stdout
+            "outbox /var/lib/frontdesk/outbox-left.db; web UI http://127.0.0.1:8080/") in out.stdout
+    assert ("camera right: source demo://counter; counters: c2; MQTT client box-right; "
+            "outbox /var/lib/frontdesk/outbox-right.db; web UI http://127.0.0.1:8081/"
+            ) in out.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text(BASE.replace("id: c2", "id: c1"))
     out = subprocess.run([sys.executable, "-m", "frontdesk", "check-config", str(bad)],
@@ -424,13 +426,20 @@ def test_for_camera_cuts_a_one_camera_config_that_collides_with_nothing() -> Non
     assert (left.mqtt.client_id, right.mqtt.client_id) == ("box-left", "box-right")
     assert left.mqtt.outbox_path != right.mqtt.outbox_path
     assert left.store.path == right.store.path  # shared: SQLite WAL, see docs/deployment.md
-    assert left.web.enabled and not right.web.enabled  # the web UI runs in the first worker
+    # Every camera serves the web UI: camera number i on web.bind's port + i.
+    assert left.web.enabled and right.web.enabled
+    assert (left.web.bind, right.web.bind) == ("127.0.0.1:8080", "127.0.0.1:8081")
+    assert right.web.password_env == left.web.password_env  # one login config for all
     # Overrides such as --mqtt keep the camera (model_copy keeps private attributes).
     from frontdesk.mqtt import apply_mqtt_override
 
     assert apply_mqtt_override(right, "mqtt://127.0.0.1:1883").camera_id == "right"
     with pytest.raises(ConfigError, match="no such camera"):
         cfg.for_camera("middle")
+    top = parse_config(BASE.replace("enabled: true", "enabled: true\n  bind: 127.0.0.1:65535"))
+    assert top.for_camera("left").web.bind == "127.0.0.1:65535"
+    with pytest.raises(ConfigError, match="port 65535 \\+ 1 for camera 'right' is beyond 65535"):
+        top.for_camera("right")
 
 
 def test_one_camera_config_is_unchanged() -> None:
@@ -470,3 +479,119 @@ def test_run_refuses_source_and_unknown_replay_camera_with_cameras(tmp_path: Pat
                              capture_output=True, text=True, timeout=60)
         assert out.returncode != 0
         assert message in out.stderr, out.stderr
+
+
+# --------------------------------------------------------------------------- web UI per camera
+
+
+def _free_port_pair() -> int:
+    """A port P with P and P + 1 both free now (the two cameras' web UIs)."""
+    import random
+    import socket
+
+    for _ in range(200):
+        port = random.randint(20000, 60000)
+        socks = []
+        try:
+            for p in (port, port + 1):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no two consecutive free ports")
+
+
+def test_every_worker_serves_its_cameras_web_ui_and_saves_into_its_entry(
+    tmp_path: Path, sim: Path
+) -> None:
+    import httpx
+
+    port = _free_port_pair()
+    config = _write_config(tmp_path, sim, None)
+    raw = yaml.safe_load(config.read_text())
+    raw["web"] = {"enabled": True, "bind": f"127.0.0.1:{port}", "password_env": "FD_TEST_PW"}
+    text = ("# Two cameras on one box.\n# This comment must survive the web UI's saves.\n"
+            + yaml.safe_dump(raw).replace("cameras:\n", "cameras:  # left, then right\n"))
+    config.write_text(text)
+    out = subprocess.run([sys.executable, "-m", "frontdesk", "check-config", str(config)],
+                         capture_output=True, text=True, timeout=60)
+    lines = {line.split(":")[0].strip(): line for line in out.stdout.splitlines()}
+    assert lines["camera left"].endswith(f"; web UI http://127.0.0.1:{port}/"), out.stdout
+    assert lines["camera right"].endswith(f"; web UI http://127.0.0.1:{port + 1}/"), out.stdout
+
+    log = tmp_path / "run.log"
+    argv = [sys.executable, "-m", "frontdesk", "run", "-c", str(config), "--speed", "1"]
+    for cid in CAMERAS:
+        argv += ["--observations", f"{cid}={sim / 'observations.jsonl'}"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(log, "wb"),  # noqa: SIM115
+                            env={**os.environ, "FD_TEST_PW": "pw-for-both"})
+    urls = {"left": f"http://127.0.0.1:{port}", "right": f"http://127.0.0.1:{port + 1}"}
+    auth = {"Authorization": "Bearer pw-for-both"}
+    clients = {cid: httpx.Client(base_url=url, headers=auth, timeout=30.0)
+               for cid, url in urls.items()}
+
+    def answering() -> bool:
+        try:
+            return all(c.get("/api/state").status_code == 200 for c in clients.values())
+        except httpx.TransportError:
+            return False
+
+    try:
+        _wait(answering, 60, "both workers' web UIs")
+        for cid, c in clients.items():
+            s = c.get("/api/session").json()
+            assert s["camera"] == cid
+            assert [(p["id"], p["url"], p["current"]) for p in s["cameras"]] == [
+                ("left", f"{urls['left']}/", cid == "left"),
+                ("right", f"{urls['right']}/", cid == "right")]
+            assert [z["id"] for z in c.get("/api/zones").json()["counters"]] == [CAMERAS[cid]]
+            assert httpx.get(f"{urls[cid]}/api/state").status_code == 401  # password applies
+
+        # Both cameras save at the same moment, several times: no edit is lost.
+        service = [[0.7, 0.2], [1.0, 0.2], [1.0, 0.9], [0.7, 0.9]]
+        for i in range(4):
+            x = round(0.30 + 0.02 * i, 2)
+            staff = [[0.0, 0.3], [x, 0.3], [x, 0.8], [0.0, 0.8]]
+            start = threading.Barrier(2)
+            codes: dict[str, int] = {}
+
+            def save(cid: str, staff: list[list[float]] = staff,
+                     start: threading.Barrier = start, codes: dict[str, int] = codes) -> None:
+                body = {"counters": [{"id": CAMERAS[cid],
+                                      "zones": {"service": service, "staff": staff}}]}
+                start.wait()
+                codes[cid] = clients[cid].put("/api/zones", json=body).status_code
+
+            threads = [threading.Thread(target=save, args=(cid,)) for cid in CAMERAS]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            assert codes == {"left": 200, "right": 200}
+            saved = load_config(config)
+            for cid in CAMERAS:
+                assert saved.for_camera(cid).counters[0].zones.staff[1] == (x, 0.3), (i, cid)
+        # Each worker applied its own zones to its running engine, between two frames.
+        for c in clients.values():
+            _wait(lambda c=c: (lambda s: s["applied_version"] == s["saved_version"] == 4)(
+                c.get("/api/status").json()), 20, "the zones to be applied")
+    finally:
+        for c in clients.values():
+            c.close()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(40)
+    text_after = config.read_text()
+    assert "# This comment must survive the web UI's saves." in text_after
+    assert "cameras:  # left, then right" in text_after
+    run_log = log.read_text()
+    assert code == 0, run_log[-3000:]
+    assert f"camera left: web UI at http://127.0.0.1:{port}/" in run_log
+    assert f"camera right: web UI at http://127.0.0.1:{port + 1}/" in run_log
+    assert re.search(rf"\[camera right\] .*web UI for camera right on "
+                     rf"http://127.0.0.1:{port + 1}/", run_log), run_log[-3000:]
+    assert len(list(tmp_path.glob("frontdesk.yaml.*.bak"))) == 8

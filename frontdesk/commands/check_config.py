@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from frontdesk.config import load_config
+from frontdesk.web.cameras import bind_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +26,10 @@ def run(args: argparse.Namespace) -> int:
     for camera_id in cfg.camera_ids:
         worker = cfg.for_camera(camera_id)
         counters = ", ".join(c.id for c in worker.counters)
-        web = f"; web UI on {worker.web.bind}" if worker.web.enabled else ""
+        web = ""
+        if worker.web.enabled:
+            free = worker.web.bind.endswith(":0")
+            web = "; web UI on a free port" if free else f"; web UI {bind_url(worker.web.bind)}"
         print(f"  camera {camera_id}: source {worker.camera.source}; counters: {counters}; "
               f"MQTT client {worker.mqtt.client_id}; outbox {worker.mqtt.outbox_path}{web}")
     return 0

@@ -52,6 +52,13 @@ def run(args: argparse.Namespace) -> int:
     if args.speed and not args.observations:
         raise FrontdeskError("run: --speed applies only to --observations")
     config = load_config(args.config)
+    if args.web:
+        from frontdesk.config import apply_web_override
+
+        # On the whole config: with cameras, --web is the first camera's address and
+        # camera number i listens on its port + i (Config.for_camera).
+        config = apply_web_override(config, args.web)
+    whole = config
     if config.cameras and args.camera is None:
         return _supervise(args, config)
     if args.camera is not None:
@@ -63,10 +70,11 @@ def run(args: argparse.Namespace) -> int:
     if args.observations and len(args.observations) > 1:
         raise FrontdeskError("run: one --observations file for one camera")
     observations = args.observations[0] if args.observations else None
-    return _run_one(args, config, observations)
+    return _run_one(args, config, observations, whole)
 
 
-def _run_one(args: argparse.Namespace, config: Any, observations: str | None) -> int:
+def _run_one(args: argparse.Namespace, config: Any, observations: str | None,
+             whole: Any = None) -> int:
     from frontdesk.runner import Runner
     from frontdesk.sdnotify import SdNotifier
 
@@ -74,10 +82,6 @@ def _run_one(args: argparse.Namespace, config: Any, observations: str | None) ->
         from frontdesk.mqtt import apply_mqtt_override
 
         config = apply_mqtt_override(config, args.mqtt)
-    if args.web:
-        from frontdesk.config import apply_web_override
-
-        config = apply_web_override(config, args.web)
     runner = Runner(
         config,
         source=args.source,
@@ -93,7 +97,7 @@ def _run_one(args: argparse.Namespace, config: Any, observations: str | None) ->
         from frontdesk.web import start_web
 
         # Before the loop starts, so a bad bind or a missing password fails loudly.
-        web = start_web(runner, config, config_path=args.config)
+        web = start_web(runner, config, config_path=args.config, whole_config=whole)
         log.info("web UI at %s", web.url)
     runner.install_signal_handlers()
     try:
@@ -122,9 +126,9 @@ def _prefix_log_lines(prefix: str) -> None:
 def worker_run_args(args: argparse.Namespace, camera_ids: list[str]) -> dict[str, list[str]]:
     """The ``frontdesk run`` options each camera's worker gets from the supervisor's.
 
-    ``--mqtt``, ``--no-store``, ``--max-frames`` and ``--loop`` go to every worker;
-    ``--web`` to the first camera's only; ``--observations ID=FILE`` (with ``--speed``)
-    to that camera's.
+    ``--mqtt``, ``--no-store``, ``--max-frames``, ``--loop`` and ``--web`` go to every
+    worker (with ``--web HOST:PORT`` camera number i serves on PORT + i);
+    ``--observations ID=FILE`` (with ``--speed``) to that camera's.
     """
     from frontdesk.errors import FrontdeskError
 
@@ -147,11 +151,11 @@ def worker_run_args(args: argparse.Namespace, camera_ids: list[str]) -> dict[str
         common += ["--max-frames", str(args.max_frames)]
     if args.loop:
         common.append("--loop")
+    if args.web:
+        common += ["--web", args.web]
     result: dict[str, list[str]] = {}
-    for i, cid in enumerate(camera_ids):
+    for cid in camera_ids:
         extra = list(common)
-        if i == 0 and args.web:
-            extra += ["--web", args.web]
         if cid in replays:
             extra += ["--observations", replays[cid]]
             if args.speed:
@@ -173,6 +177,13 @@ def _supervise(args: argparse.Namespace, config: Any) -> int:
     from frontdesk.supervisor import Supervisor, worker_commands
 
     ids = config.camera_ids
+    if config.web.enabled:
+        from frontdesk.web.cameras import bind_url, camera_peers
+
+        for peer in camera_peers(config):
+            where = bind_url(peer.bind) if peer.port else "a free port (web.bind port 0)"
+            log.info("camera %s: web UI at %s (counters: %s)", peer.id, where,
+                     ", ".join(peer.counters))
     commands = worker_commands(str(Path(args.config).resolve()), ids,
                                worker_run_args(args, ids), _global_args())
     supervisor = Supervisor(commands, notifier=SdNotifier())

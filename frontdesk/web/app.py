@@ -15,7 +15,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -45,6 +45,7 @@ from frontdesk.web.auth import (
     is_loopback,
     secret_matches,
 )
+from frontdesk.web.cameras import CameraPeer, url_for_host
 from frontdesk.web.config_file import ConfigFile, set_camera_keys, set_counter_zones
 from frontdesk.web.hub import LiveHub
 from frontdesk.web.today import TodayFigures, list_reports, report_path, reports_dir
@@ -109,13 +110,23 @@ class CalibrateIn(_Body):
 
 
 class WebContext:
-    """Everything the routes share: the hub, the auth settings and the config file."""
+    """Everything the routes share: the hub, the auth settings and the config file.
+
+    ``camera_id`` (with a ``cameras:`` list): the camera this worker serves; saves go
+    to its entry of the file, and the session cookie is ``frontdesk_session_ID`` (the
+    cameras' UIs share a host name, and browsers share cookies across ports).
+    ``cameras``: every camera's web UI, for the links between them.
+    """
 
     def __init__(self, hub: LiveHub, auth: AuthSettings, config_path: str | None,
                  clock: Callable[[], float] = time.time,
-                 limiter: LoginLimiter | None = None) -> None:
+                 limiter: LoginLimiter | None = None, camera_id: str | None = None,
+                 cameras: Sequence[CameraPeer] = ()) -> None:
         self.hub = hub
         self.auth = auth
+        self.camera_id = camera_id
+        self.cameras = list(cameras)
+        self.cookie_name = SESSION_COOKIE if camera_id is None else f"{SESSION_COOKIE}_{camera_id}"
         self.signer = SessionSigner(auth.session_s, clock=clock)
         self.limiter = limiter or LoginLimiter()
         self.config_file = ConfigFile(config_path) if config_path else None
@@ -132,7 +143,7 @@ class WebContext:
         if scheme.lower() == "bearer" and value:
             return any(secret is not None and secret_matches(value.strip(), secret)
                        for secret in (self.auth.token, self.auth.password))
-        return self.signer.valid(request.cookies.get(SESSION_COOKIE))
+        return self.signer.valid(request.cookies.get(self.cookie_name))
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -162,10 +173,11 @@ def _safe_next(value: str | None) -> str:
 
 
 def _login_page(message: str = "", next_path: str = "/live", status: int = 200,
-                headers: dict[str, str] | None = None) -> HTMLResponse:
+                headers: dict[str, str] | None = None, camera: str | None = None) -> HTMLResponse:
     template = Template((TEMPLATES / "login.html").read_text(encoding="utf-8"))
+    which = "" if camera is None else f" (camera {html.escape(camera)})"
     body = template.substitute(message=html.escape(message), next=html.escape(next_path),
-                               hidden="" if message else "hidden")
+                               hidden="" if message else "hidden", camera=which)
     return HTMLResponse(body, status_code=status,
                         headers={"Cache-Control": "no-store", **(headers or {})})
 
@@ -336,7 +348,7 @@ def _add_auth_routes(app: FastAPI, ctx: WebContext) -> None:
     def login_form(next_path: str | None = Query(None, alias="next")) -> Response:
         if ctx.auth.open:
             return RedirectResponse(_safe_next(next_path), status_code=303)
-        return _login_page(next_path=_safe_next(next_path))
+        return _login_page(next_path=_safe_next(next_path), camera=ctx.camera_id)
 
     @app.post("/login")
     async def login(request: Request) -> Response:
@@ -350,15 +362,15 @@ def _add_auth_routes(app: FastAPI, ctx: WebContext) -> None:
         if wait_s > 0:
             secs = math.ceil(wait_s)
             return _login_page(f"Too many failed logins: try again in {secs} s.", next_path,
-                               429, {"Retry-After": str(secs)})
+                               429, {"Retry-After": str(secs)}, ctx.camera_id)
         secrets = [s for s in (ctx.auth.password, ctx.auth.token) if s is not None]
         if not password or not any(secret_matches(password, s) for s in secrets):
             ctx.limiter.failed(client)
             log.warning("failed web login from %s", client)
-            return _login_page("Wrong password.", next_path, 401)
+            return _login_page("Wrong password.", next_path, 401, camera=ctx.camera_id)
         ctx.limiter.succeeded(client)
         response = RedirectResponse(next_path, status_code=303)
-        response.set_cookie(SESSION_COOKIE, ctx.signer.issue(), max_age=int(ctx.auth.session_s),
+        response.set_cookie(ctx.cookie_name, ctx.signer.issue(), max_age=int(ctx.auth.session_s),
                             httponly=True, samesite="strict", secure=ctx.auth.cookie_secure,
                             path="/")
         log.info("web login from %s", client)
@@ -366,9 +378,9 @@ def _add_auth_routes(app: FastAPI, ctx: WebContext) -> None:
 
     @app.post("/logout")
     def logout(request: Request) -> Response:
-        ctx.signer.revoke(request.cookies.get(SESSION_COOKIE))
+        ctx.signer.revoke(request.cookies.get(ctx.cookie_name))
         response = RedirectResponse("/login" if not ctx.auth.open else "/live", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+        response.delete_cookie(ctx.cookie_name, path="/", httponly=True, samesite="strict")
         return response
 
     @app.get("/")
@@ -380,11 +392,25 @@ def _add_auth_routes(app: FastAPI, ctx: WebContext) -> None:
                           response_class=HTMLResponse)
 
     @app.get("/api/session")
-    def session() -> dict[str, Any]:
+    def session(request: Request) -> dict[str, Any]:
         mode = "open" if ctx.auth.open else "password" if ctx.auth.password else "token"
         return {"auth": mode, "logged_in": True,
                 "site_id": ctx.hub.config.site_id,
-                "can_save": ctx.config_file is not None}
+                "can_save": ctx.config_file is not None,
+                "camera": ctx.camera_id,
+                "cameras": _cameras_json(ctx, request)}
+
+
+def _cameras_json(ctx: WebContext, request: Request) -> list[dict[str, Any]]:
+    """Every camera's web UI, at the host name the browser used (None: port unknown)."""
+    host = request.url.hostname or ""
+    out = []
+    for peer in ctx.cameras:
+        current = peer.id == ctx.camera_id
+        port = request.url.port if current else peer.port
+        out.append({"id": peer.id, "counters": list(peer.counters), "current": current,
+                    "url": url_for_host(request.url.scheme, host, port)})
+    return out
 
 
 def _add_live_routes(app: FastAPI, ctx: WebContext) -> None:
@@ -465,7 +491,7 @@ def _add_zone_routes(app: FastAPI, ctx: WebContext) -> None:
 
         def edit(doc: Any) -> None:
             for c in update.counters:
-                set_counter_zones(doc, c.id, c.zones.model_dump())
+                set_counter_zones(doc, c.id, c.zones.model_dump(), ctx.camera_id)
 
         try:
             result = ctx.config_file.update(edit)
@@ -474,7 +500,9 @@ def _add_zone_routes(app: FastAPI, ctx: WebContext) -> None:
                           problems=exc.problems)
         except FrontdeskError as exc:
             return _error(409, str(exc))
-        running = hub.config.model_copy(update={"counters": result.config.counters})
+        saved = (result.config if ctx.camera_id is None
+                 else result.config.for_camera(ctx.camera_id))
+        running = hub.config.model_copy(update={"counters": saved.counters})
         version = hub.request_config(running)
         return JSONResponse({"saved": True, "backup": result.backup.name, "version": version,
                              "message": f"saved to {result.path.name} (backup "
@@ -505,7 +533,8 @@ def _add_camera_routes(app: FastAPI, ctx: WebContext) -> None:
         if ctx.config_file is None:
             return _error(409, "frontdesk was started without a config file: nothing saved")
         try:
-            result = ctx.config_file.update(lambda doc: set_camera_keys(doc, values))
+            result = ctx.config_file.update(
+                lambda doc: set_camera_keys(doc, values, ctx.camera_id))
         except ConfigError as exc:
             return _error(400, "the config would not be valid: " + "; ".join(exc.problems))
         except FrontdeskError as exc:

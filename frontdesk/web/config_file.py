@@ -8,10 +8,18 @@ is validated with :func:`frontdesk.config.parse_config` (so a save can never
 leave a config that frontdesk refuses at the next start), the old file is
 copied to ``NAME.YYYYmmdd-HHMMSS.bak`` beside it, and the new text is written to
 a temporary file that is renamed over the old one.
+
+With a ``cameras:`` list, each camera's worker edits its own entry (``camera_id``).
+Several processes may save the same file (one worker per camera), so the whole
+read, edit, validate, write runs under an exclusive ``fcntl.flock`` on a lock
+file beside the config (``.NAME.lock``): the file is re-read under the lock, and
+two workers saving at nearly the same time each keep the other's edit.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import logging
 import os
@@ -32,7 +40,7 @@ from frontdesk.config import Config, parse_config
 from frontdesk.errors import FrontdeskError
 
 __all__ = ["ConfigFile", "SaveResult", "guess_indent", "flow_polygon", "set_counter_zones",
-           "set_camera_keys", "backups_of"]
+           "set_camera_keys", "backups_of", "lock_path"]
 
 log = logging.getLogger(__name__)
 
@@ -105,22 +113,39 @@ def _flow_list(values: Sequence[Any]) -> CommentedSeq:
     return seq
 
 
-def _counter_node(doc: CommentedMap, counter_id: str) -> CommentedMap:
-    counters = doc.get("counters") if isinstance(doc, dict) else None
+def _camera_node(doc: CommentedMap, camera_id: str | None) -> CommentedMap:
+    """The document itself (one camera), or the ``cameras:`` entry with ``id: camera_id``."""
+    if camera_id is None:
+        return doc
+    cameras = doc.get("cameras") if isinstance(doc, dict) else None
+    if isinstance(cameras, list):
+        for node in cameras:
+            if isinstance(node, CommentedMap) and node.get("id") == camera_id:
+                return node
+    raise FrontdeskError(f"camera {camera_id!r} is not in the cameras list of the config file")
+
+
+def _counter_node(doc: CommentedMap, counter_id: str, camera_id: str | None = None
+                  ) -> CommentedMap:
+    section = _camera_node(doc, camera_id)
+    counters = section.get("counters") if isinstance(section, dict) else None
     if isinstance(counters, list):
         for node in counters:
             if isinstance(node, CommentedMap) and node.get("id") == counter_id:
                 return node
-    raise FrontdeskError(f"counter {counter_id!r} is not in the config file")
+    where = "" if camera_id is None else f" under camera {camera_id!r}"
+    raise FrontdeskError(f"counter {counter_id!r} is not in the config file{where}")
 
 
-def set_counter_zones(doc: CommentedMap, counter_id: str, zones: dict[str, Any]) -> None:
+def set_counter_zones(doc: CommentedMap, counter_id: str, zones: dict[str, Any],
+                      camera_id: str | None = None) -> None:
     """Replace one counter's zones: ``service``, ``staff``, ``approach`` (None: none), ``ignore``.
 
     Keys absent from ``zones`` are left as they are. A removed approach zone is
-    written as ``null`` when the key was there, else left out.
+    written as ``null`` when the key was there, else left out. ``camera_id``: the
+    counter is in that entry of ``cameras:`` (None: the top-level ``counters``).
     """
-    node = _counter_node(doc, counter_id)
+    node = _counter_node(doc, counter_id, camera_id)
     if not isinstance(node.get("zones"), dict):
         node["zones"] = CommentedMap()
     z = node["zones"]
@@ -141,11 +166,14 @@ def set_counter_zones(doc: CommentedMap, counter_id: str, zones: dict[str, Any])
             z["ignore"] = seq
 
 
-def set_camera_keys(doc: CommentedMap, values: dict[str, Any]) -> None:
-    """Set keys of the ``camera`` section (matrix rows and lists on one line each)."""
-    cam = doc.get("camera")
+def set_camera_keys(doc: CommentedMap, values: dict[str, Any],
+                    camera_id: str | None = None) -> None:
+    """Set keys of the ``camera`` section (matrix rows and lists on one line each);
+    with ``camera_id``, of that ``cameras:`` entry's ``camera``."""
+    section = _camera_node(doc, camera_id)
+    cam = section.get("camera")
     if not isinstance(cam, dict):
-        cam = doc["camera"] = CommentedMap()
+        cam = section["camera"] = CommentedMap()
     for key, value in values.items():
         if key == "matrix" and value is not None:
             rows = CommentedSeq([_flow_list([round(float(v), 6) for v in row]) for row in value])
@@ -183,7 +211,7 @@ class ConfigFile:
             ConfigError: the edited file would not be a valid config (nothing written).
             FrontdeskError: the file cannot be read, parsed or written.
         """
-        with self._lock:
+        with self._lock, self._file_lock():
             text = self.read_text()
             y = _yaml(text)
             try:
@@ -201,6 +229,21 @@ class ConfigFile:
             self._replace(new_text)
         log.info("config %s saved (backup %s)", self.path, backup.name)
         return SaveResult(config=config, backup=backup, path=self.path)
+
+    @contextlib.contextmanager
+    def _file_lock(self) -> Any:
+        """Exclusive ``flock`` on ``.NAME.lock`` beside the file, against other processes."""
+        path = lock_path(self.path)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise FrontdeskError(f"cannot open the lock file {path}: "
+                                 f"{exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def _backup(self, text: str) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self._clock()))
@@ -235,6 +278,12 @@ class ConfigFile:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def lock_path(path: str | os.PathLike[str]) -> Path:
+    """The lock file :class:`ConfigFile` holds while it saves ``path``."""
+    p = Path(path)
+    return p.with_name(f".{p.name}.lock")
 
 
 def backups_of(path: str | os.PathLike[str]) -> list[Path]:

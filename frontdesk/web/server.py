@@ -13,6 +13,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
@@ -21,6 +22,7 @@ from frontdesk.config import Config
 from frontdesk.errors import FrontdeskError
 from frontdesk.web.app import WebContext, create_app
 from frontdesk.web.auth import AuthSettings, resolve_auth
+from frontdesk.web.cameras import CameraPeer, camera_peers
 from frontdesk.web.hub import LiveHub
 
 __all__ = ["WebServer", "start_web"]
@@ -85,7 +87,8 @@ class WebServer:
 
 def start_web(runner: Any, config: Config, bind: str | None = None, *,
               config_path: str | None = None, env: dict[str, str] | None = None,
-              hub: LiveHub | None = None, start_timeout_s: float = 10.0) -> WebServer:
+              hub: LiveHub | None = None, start_timeout_s: float = 10.0,
+              whole_config: Config | None = None) -> WebServer:
     """Start the web UI for ``runner`` (anything with ``add_observer`` and ``health``).
 
     Args:
@@ -97,6 +100,10 @@ def start_web(runner: Any, config: Config, bind: str | None = None, *,
             read-only.
         env: environment to read secrets from (default ``os.environ``).
         hub: an existing hub (tests); default a new one attached to ``runner``.
+        whole_config: with a ``cameras:`` list, the whole config ``config`` was cut from
+            (:meth:`~frontdesk.config.Config.for_camera`): the pages name this camera
+            (``config.camera_id``) and link to the others, and saves go to this
+            camera's entry of ``config_path``.
 
     Raises:
         FrontdeskError: a non-loopback address without a password or token, a
@@ -108,7 +115,14 @@ def start_web(runner: Any, config: Config, bind: str | None = None, *,
         hub = LiveHub(config)
         if runner is not None:
             hub.attach(runner)
-    ctx = WebContext(hub, auth, config_path)
+    camera_id = config.camera_id
+    peers: Sequence[CameraPeer] = ()
+    if camera_id is not None:
+        if whole_config is None or camera_id not in whole_config.camera_ids:
+            raise FrontdeskError(f"web UI for camera {camera_id!r}: the whole config (with its "
+                                 f"cameras list) is needed")
+        peers = camera_peers(whole_config)
+    ctx = WebContext(hub, auth, config_path, camera_id=camera_id, cameras=peers)
     app = create_app(ctx)
     server = uvicorn.Server(uvicorn.Config(
         app, log_config=None, access_log=False, lifespan="off", http="h11", ws="none",
@@ -127,5 +141,6 @@ def start_web(runner: Any, config: Config, bind: str | None = None, *,
         time.sleep(0.02)
     web = WebServer(server, thread, sock, hub, ctx, auth)
     mode = "open to this machine" if auth.open else "login required"
-    log.info("web UI on %s/ (%s)", web.url, mode)
+    which = "" if camera_id is None else f" for camera {camera_id}"
+    log.info("web UI%s on %s/ (%s)", which, web.url, mode)
     return web

@@ -15,6 +15,7 @@ from frontdesk.web.config_file import (
     ConfigFile,
     backups_of,
     guess_indent,
+    lock_path,
     set_camera_keys,
     set_counter_zones,
 )
@@ -88,7 +89,10 @@ def test_backups_get_distinct_names_and_the_mode_is_kept(config_path: Path) -> N
     assert second.backup.read_text() == first.path.read_text().replace(
         "approach: null", "approach: [[0.55, 0.3], [0.74, 0.3], [0.74, 0.5], [0.55, 0.5]]")
     assert (config_path.stat().st_mode & 0o777) == 0o640
-    assert not [p for p in config_path.parent.iterdir() if p.name.startswith(".frontdesk")]
+    # No temporary file left; only the lock file, kept (removing it would race with a
+    # process about to lock it).
+    leftovers = [p for p in config_path.parent.iterdir() if p.name.startswith(".frontdesk")]
+    assert leftovers == [lock_path(config_path)]
 
 
 def test_camera_keys(config_path: Path) -> None:

@@ -189,3 +189,69 @@ def feeding(runner: StandInRunner, t0: float, fps: float = 10.0,
     finally:
         stop.set()
         thread.join(5.0)
+
+
+# Two cameras of one box: each worker serves its own web UI (docs/web.md, "Several cameras").
+MULTI_CAMERA_YAML = """\
+# frontdesk test configuration: two cameras on one box.
+#
+# Comments like this one must survive every save from any camera's web UI.
+site_id: web-multi   # the shop
+
+cameras:
+  # The front door camera.
+  - id: front
+    camera:
+      source: demo://counter
+      horizontal_fov_deg: 90   # front lens
+    counters:
+      - id: front-desk
+        zones:
+          # Where a customer stands at the front desk.
+          service: [[0.76, 0.27], [1.0, 0.27], [1.0, 0.85], [0.76, 0.85]]
+          # Front desk staff.
+          staff: [[0.0, 0.28], [0.39, 0.28], [0.39, 0.82], [0.0, 0.82]]
+  # The pharmacy camera.
+  - id: pharmacy
+    camera:
+      source: demo://counter
+      horizontal_fov_deg: 100   # pharmacy lens
+    counters:
+      - id: pharmacy-desk
+        zones:
+          # Where a customer stands at the pharmacy.
+          service: [[0.76, 0.27], [1.0, 0.27], [1.0, 0.85], [0.76, 0.85]]
+          # Pharmacy staff.
+          staff: [[0.0, 0.28], [0.39, 0.28], [0.39, 0.82], [0.0, 0.82]]
+
+engine:
+  alert_after_s: 3.0
+  escalate_after_s: 20.0
+
+web:
+  enabled: true
+  bind: 127.0.0.1:PORT   # the first camera; the next on PORT + 1
+  password_env: FD_TEST_WEB_PASSWORD
+"""
+
+
+def free_port_pair() -> int:
+    """A port P with P and P + 1 both free now (the two cameras' web UIs)."""
+    import random
+    import socket
+
+    for _ in range(200):
+        port = random.randint(20000, 60000)
+        socks = []
+        try:
+            for p in (port, port + 1):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no two consecutive free ports")

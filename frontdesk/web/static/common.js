@@ -59,11 +59,34 @@ const fd = (() => {
     }
   }
 
+  // With several cameras: which camera this page is, and the same page on the others
+  // (each camera's worker serves its own UI on its own port, on this host name).
+  function cameras(s) {
+    if (!s || !s.camera || !s.cameras) return;
+    const brand = document.querySelector("header.nav > strong");
+    if (!brand || document.getElementById("cameras")) return;
+    const nav = el("span", { id: "cameras", class: "cameras" });
+    for (const c of s.cameras) {
+      const title = "counters: " + c.counters.join(", ");
+      if (c.current) {
+        nav.append(el("span", { class: "camera current", title, text: "camera " + c.id }));
+      } else if (c.url) {
+        const href = new URL(location.pathname + location.search, c.url).href;
+        nav.append(el("a", { class: "camera", href, title, text: c.id }));
+      } else {
+        nav.append(el("span", { class: "camera muted", title: title + " (port unknown)", text: c.id }));
+      }
+    }
+    brand.after(nav);
+    document.title += " (camera " + s.camera + ")";
+  }
+
   async function session() {
     try {
       const s = await api("/api/session");
       const form = document.getElementById("logout-form");
       if (form && s.auth === "open") form.hidden = true;
+      cameras(s);
       return s;
     } catch (e) { return null; }
   }
