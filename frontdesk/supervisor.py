@@ -42,7 +42,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,6 +147,8 @@ class Supervisor:
         worker_watchdog_s: a ready worker silent this long (no ``WATCHDOG=1``) is killed
             and restarted; None turns the check off. Defaults to systemd's period.
         stop_timeout_s: after SIGTERM, how long workers get before SIGKILL.
+        start_timeout_s: a worker not READY this long after its start (models that
+            never load, a hung open) is killed and restarted; None turns it off.
         env: the workers' environment (default: this process's).
         on_ready: called with the worker's state when it first says READY=1 after a start.
         on_exit: called with each :class:`WorkerExit`.
@@ -163,6 +164,7 @@ class Supervisor:
         stable_after_s: float = 60.0,
         worker_watchdog_s: float | None = None,
         stop_timeout_s: float = 25.0,
+        start_timeout_s: float | None = 120.0,
         env: dict[str, str] | None = None,
         on_ready: Callable[[WorkerState], None] | None = None,
         on_exit: Callable[[WorkerExit], None] | None = None,
@@ -179,10 +181,14 @@ class Supervisor:
         self.stable_after_s = stable_after_s
         self.worker_watchdog_s = worker_watchdog_s if worker_watchdog_s is not None else sd_period
         self.stop_timeout_s = stop_timeout_s
+        self.start_timeout_s = start_timeout_s
         self.env = dict(os.environ if env is None else env)
         self.on_ready = on_ready
         self.on_exit = on_exit
-        self._stop = threading.Event()
+        # A plain flag, not a threading.Event: a signal handler must not take a lock
+        # the interrupted main thread may hold. The loop polls it every tick.
+        self._stopping = False
+        self._signal_name: str | None = None
         self._ready_sent = False
         self._last_sd_ping = 0.0
         self._dir = tempfile.mkdtemp(prefix="frontdesk-supervisor-")
@@ -199,12 +205,13 @@ class Supervisor:
 
     def stop(self) -> None:
         """Stop every worker gracefully; safe from a signal handler or another thread."""
-        self._stop.set()
+        self._stopping = True
 
     def install_signal_handlers(self) -> None:
         def handler(signum: int, _frame: object) -> None:
-            log.info("received %s: stopping %d camera workers", signal.Signals(signum).name,
-                     len(self.workers))
+            # Only flags here: logging takes locks the interrupted thread may hold,
+            # so the loop logs the signal when it sees the flag.
+            self._signal_name = signal.Signals(signum).name
             self.stop()
 
         signal.signal(signal.SIGTERM, handler)
@@ -216,7 +223,7 @@ class Supervisor:
         """Supervise until every worker finished or :meth:`stop`; the exit status."""
         log.info("supervising %d cameras: %s", len(self.workers), ", ".join(self.workers))
         try:
-            while not self._stop.is_set():
+            while not self._stopping:
                 now = time.monotonic()
                 for w in self.workers.values():
                     self._read_notifications(w, now)
@@ -227,8 +234,10 @@ class Supervisor:
                     log.info("every camera worker finished")
                     break
                 self._notify_systemd(now)
-                self._stop.wait(tick_s)
+                time.sleep(tick_s)
             else:
+                log.info("%s: stopping %d camera workers", self._signal_name or "asked",
+                         len(self.workers))
                 self.notifier.stopping()
                 self._stop_workers()
         finally:
@@ -283,11 +292,11 @@ class Supervisor:
             return
         try:
             pid, status, usage = os.wait4(w.proc.pid, os.WNOHANG)
-        except ChildProcessError:
-            pid, status, usage = w.proc.pid, 0, None
-        if pid == 0:
-            return
-        code = os.waitstatus_to_exitcode(status)
+            if pid == 0:
+                return
+            code = os.waitstatus_to_exitcode(status)
+        except ChildProcessError:  # reaped elsewhere: how it ended is unknown, so not clean
+            pid, code, usage = w.proc.pid, 255, None
         w.proc.returncode = code  # keep Popen from waiting on a reaped pid
         w.proc = None
         ran_s = now - w.started_mono
@@ -305,7 +314,9 @@ class Supervisor:
             w.finished = True
             log.info("camera %s: worker finished (%s; %s)", w.camera_id, how, usage_text)
             return
-        if self._stop.is_set():
+        if self._stopping:
+            log.warning("camera %s: worker ended badly while stopping (%s after %s)",
+                        w.camera_id, how, usage_text)
             return
         self._schedule_restart(w, now, ran_s)
         log.error("camera %s: worker died (%s after %s); restarting in %.1f s", w.camera_id,
@@ -318,8 +329,18 @@ class Supervisor:
         w.backoff_s = min(w.backoff_s * 2.0, self.backoff_max_s)
 
     def _check_stuck(self, w: WorkerState, now: float) -> None:
+        if w.proc is None:
+            return
+        if not w.ready:
+            limit = self.start_timeout_s
+            if limit is not None and now - w.started_mono > limit:
+                log.error("camera %s: worker not ready %.0f s after its start (stuck?); "
+                          "killing it", w.camera_id, now - w.started_mono)
+                with contextlib.suppress(ProcessLookupError):
+                    w.proc.kill()  # reaped (and restarted) on the next tick
+            return
         period = self.worker_watchdog_s
-        if period is None or w.proc is None or not w.ready:
+        if period is None:
             return
         if now - w.last_ping_mono > period:
             log.error("camera %s: worker silent for %.0f s (stuck?); killing it", w.camera_id,

@@ -287,6 +287,37 @@ def test_supervisor_restarts_a_dying_worker_with_exponential_backoff(tmp_path: P
     assert code == 1  # stopped while "a" was down
 
 
+def test_a_worker_that_never_gets_ready_is_killed_and_restarted(tmp_path: Path) -> None:
+    """Models that never load or an open that hangs: without READY within
+    start_timeout_s the worker is killed (SIGKILL) and started again."""
+    starts = tmp_path / "starts"
+    hung = _script(tmp_path, "hung", f"""
+        import time
+        with open({str(starts)!r}, "a") as f:
+            f.write("start\\n")
+        time.sleep(60)
+    """)
+    exits: list[WorkerExit] = []
+    sup = Supervisor({"a": hung}, start_timeout_s=0.6, backoff_initial_s=0.1,
+                     on_exit=exits.append)
+    threading.Timer(2.5, sup.stop).start()
+    sup.run(tick_s=0.02)
+    assert len(starts.read_text().split()) >= 2
+    killed = [e.returncode for e in exits]
+    assert killed.count(-signal.SIGKILL) >= 1, killed
+    assert all(0.5 < e.ran_s < 1.5 for e in exits if e.returncode == -signal.SIGKILL), exits
+
+
+def test_workers_get_the_supervisors_log_level_and_debug() -> None:
+    from argparse import Namespace
+
+    from frontdesk.commands.run import _global_args
+
+    assert _global_args(Namespace(quiet=True, verbose=0, debug=False)) == ["-q"]
+    assert _global_args(Namespace(quiet=False, verbose=2, debug=True)) == ["-v", "-v", "--debug"]
+    assert _global_args(Namespace(quiet=False, verbose=0, debug=False)) == []
+
+
 def test_supervisor_kills_a_silent_worker_and_forwards_ready_and_watchdog(
     tmp_path: Path,
 ) -> None:

@@ -77,6 +77,7 @@ def register(targets: argparse._SubParsersAction) -> None:
     p.add_argument("--frames", type=positive_int, default=300, metavar="N",
                    help=f"frames to measure (default 300, after {WARMUP_FRAMES} warm-up frames)")
     p.add_argument("--detection-tiles", type=int, default=None, metavar="N",
+                   choices=range(0, 7),
                    help="perception.detection_tiles (default: the config default, 2; "
                         "0: whole frame only)")
     add_output_and_pinning_args(p)

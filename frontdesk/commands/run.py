@@ -166,10 +166,10 @@ def worker_run_args(args: argparse.Namespace, camera_ids: list[str]) -> dict[str
     return result
 
 
-def _global_args() -> list[str]:
-    """The worker's log level follows the supervisor's."""
-    level = logging.getLogger().level
-    return ["-q"] if level >= logging.WARNING else ["-v"] if level <= logging.DEBUG else []
+def _global_args(args: argparse.Namespace) -> list[str]:
+    """The supervisor's own global options (log level, --debug), for its workers."""
+    out = ["-q"] if args.quiet else ["-v"] * int(args.verbose or 0)
+    return out + (["--debug"] if args.debug else [])
 
 
 def _supervise(args: argparse.Namespace, config: Any) -> int:
@@ -185,7 +185,7 @@ def _supervise(args: argparse.Namespace, config: Any) -> int:
             log.info("camera %s: web UI at %s (counters: %s)", peer.id, where,
                      ", ".join(peer.counters))
     commands = worker_commands(str(Path(args.config).resolve()), ids,
-                               worker_run_args(args, ids), _global_args())
+                               worker_run_args(args, ids), _global_args(args))
     supervisor = Supervisor(commands, notifier=SdNotifier())
     supervisor.install_signal_handlers()
     code = supervisor.run()
