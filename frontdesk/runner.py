@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 __all__ = ["RunSummary", "Runner", "ObservationReplay", "format_event", "LEFT_OPEN_DETAIL"]
 
+_BODIES_GAP_CHECK_FRAME = 10
+"""The frame at which the person detector's interval is checked against the grace period
+(the engine's frame period has settled by then)."""
+
 LEFT_OPEN_DETAIL = "left open by a previous run that did not stop cleanly; closed at start-up"
 """``detail`` of the ``customer_left`` (interrupted) event that closes such a visit."""
 
@@ -291,7 +295,6 @@ class Runner:
         """The person detector (``detectors.person``), None without one or when replaying."""
         self._bodies_every: Any = None
         self._last_bodies: list[Any] = []
-        self._first_bodies_t: float | None = None
         """Source time of the person detector's first run (None: not yet, or checked)."""
 
     # ------------------------------------------------------------------ control
@@ -419,6 +422,8 @@ class Runner:
         # Cheap: the publisher sends only what changed (the alert topic at once).
         self._publish_state(publisher, engine, t, source)
         self.summary.frames += 1
+        if self.summary.frames == _BODIES_GAP_CHECK_FRAME and self._bodies_every is not None:
+            self._check_bodies_gap(engine.frame_s)
 
     def _open_person_detector(self) -> None:
         """The optional person detector (``detectors.person``), run every n frames.
@@ -438,25 +443,22 @@ class Runner:
         if self.person_detector is not None:
             self._bodies_every = EveryNFrames(self.person_detector, person.every_n_frames)
 
-    def _check_bodies_gap(self, t: float) -> None:
-        """At start-up (the detector's second run), warn when its runs are further apart
-        in source time than ``tracking.grace_s``: people seen only by their body are
+    def _check_bodies_gap(self, frame_s: float) -> None:
+        """Once, early on: warn when the person detector's runs are further apart in
+        source time than ``tracking.grace_s`` (from the engine's smoothed frame
+        period, which ignores start-up stalls): people seen only by their body are
         then dropped by the tracker between two runs."""
-        first, self._first_bodies_t = self._first_bodies_t, t
-        if first is None:
+        n = self.config.detectors.person.every_n_frames
+        gap, grace = n * frame_s, self.config.tracking.grace_s
+        if frame_s <= 0 or gap <= grace + 1e-9:
             return
-        self._first_bodies_t = math.inf  # checked once
-        gap = t - first
-        grace = self.config.tracking.grace_s
-        if math.isfinite(first) and gap > grace:
-            n = self.config.detectors.person.every_n_frames
-            fps = n / gap if gap > 0 else 0.0
-            log.warning(
-                "detectors.person.every_n_frames %d at %.1f fps runs the person detector "
-                "every %.2f s, longer than tracking.grace_s %.2f s: people seen only by "
-                "their body are dropped between runs; set every_n_frames to at most %d "
-                "(or raise tracking.grace_s)", n, fps, gap, grace,
-                max(1, math.floor(grace * fps)))
+        fps = 1.0 / frame_s
+        log.warning(
+            "detectors.person.every_n_frames %d at %.1f fps runs the person detector "
+            "every %.2f s, longer than tracking.grace_s %.2f s: people seen only by "
+            "their body are dropped between runs; set every_n_frames to at most %d "
+            "(or raise tracking.grace_s)", n, fps, gap, grace,
+            max(1, math.floor(grace * fps + 1e-9)))
 
     def _detect_bodies(self, frame: Any, obs: FrameObservation) -> None:
         """Add the person detector's boxes to ``obs``: fresh on the frames it runs,
@@ -465,7 +467,6 @@ class Runner:
         boxes = self._bodies_every.maybe_detect(frame.image)
         if boxes is not None:
             self._last_bodies = boxes
-            self._check_bodies_gap(obs.t)
         obs.bodies = list(self._last_bodies)
         obs.bodies_fresh = boxes is not None
 
