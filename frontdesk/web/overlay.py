@@ -103,27 +103,36 @@ def _draw_zones(img: np.ndarray, config: Config, scale: float) -> None:
         _label(img, text, (int(top[0]) + 4, int(top[1]) + round(18 * scale)), color, scale * 0.8)
 
 
-def _nearest_track(face: Face, w: int, h: int, tracks: Sequence[Any]) -> Any | None:
-    cx, cy = face.center_px
-    best, best_d = None, _MATCH_DISTANCE_NORM
+def _nearest(point_px: tuple[float, float], radius_norm: float, w: int, h: int,
+             tracks: Sequence[Any]) -> Any | None:
+    """The track whose head point is nearest ``point_px``, within ``radius_norm``."""
+    px, py = point_px[0] / w, point_px[1] / h
+    best, best_d = None, radius_norm
     for tv in tracks:
         tx, ty = tv.center_norm
-        d = float(np.hypot(tx - cx / w, ty - cy / h))
+        d = float(np.hypot(tx - px, ty - py))
         if d < best_d:
             best, best_d = tv, d
     return best
+
+
+def _nearest_track(face: Face, w: int, h: int, tracks: Sequence[Any]) -> Any | None:
+    return _nearest(face.center_px, _MATCH_DISTANCE_NORM, w, h, tracks)
 
 
 def _body_track(body: BodyBox, w: int, h: int, tracks: Sequence[Any]) -> Any | None:
     """The track a body belongs to: the nearest head point within the body's width."""
-    hx, hy = body_head_point(body)
-    best, best_d = None, max(body.width_px / w, _MATCH_DISTANCE_NORM)
-    for tv in tracks:
-        tx, ty = tv.center_norm
-        d = float(np.hypot(tx - hx / w, ty - hy / h))
-        if d < best_d:
-            best, best_d = tv, d
-    return best
+    return _nearest(body_head_point(body), max(body.width_px / w, _MATCH_DISTANCE_NORM),
+                    w, h, tracks)
+
+
+def _draw_timer(img: np.ndarray, timer: tuple[float, bool, bool], xy: tuple[int, int],
+                scale: float) -> None:
+    """A customer's wait ("waiting 12 s", alerted ones white on red) or "acknowledged"."""
+    waited_s, alert, acknowledged = timer
+    text = "acknowledged" if acknowledged else f"waiting {waited_s:.0f} s"
+    _label(img, text, xy, (255, 255, 255) if alert else (0, 230, 255), scale,
+           ALERT if alert else (0, 0, 0))
 
 
 def _draw_body(img: np.ndarray, body: BodyBox, track: Any | None, timers: dict,
@@ -139,10 +148,7 @@ def _draw_body(img: np.ndarray, body: BodyBox, track: Any | None, timers: dict,
     _label(img, f"#{track.track_id} {role or '?'} (no face)", (x0, y0 - 6), color, scale)
     timer = timers.get(track.track_id)
     if timer is not None:
-        waited_s, alert, acknowledged = timer
-        text = "acknowledged" if acknowledged else f"waiting {waited_s:.0f} s"
-        _label(img, text, (hx, hy + round(30 * scale)),
-               (255, 255, 255) if alert else (0, 230, 255), scale, ALERT if alert else (0, 0, 0))
+        _draw_timer(img, timer, (hx, hy + round(30 * scale)), scale)
 
 
 def _gaze_end(face: Face, intr: Intrinsics) -> tuple[int, int] | None:
@@ -191,10 +197,7 @@ def _draw_face(img: np.ndarray, face: Face, track: Any | None, timers: dict,
     _label(img, name, (x0, y0 - 6), color, scale)
     timer = timers.get(track.track_id) if track is not None else None
     if timer is not None:
-        waited_s, alert, acknowledged = timer
-        text = "acknowledged" if acknowledged else f"waiting {waited_s:.0f} s"
-        _label(img, text, (x0, y1 + round(22 * scale)),
-               (255, 255, 255) if alert else (0, 230, 255), scale, ALERT if alert else (0, 0, 0))
+        _draw_timer(img, timer, (x0, y1 + round(22 * scale)), scale)
 
 
 def _draw_banners(img: np.ndarray, config: Config, states: Mapping[str, CounterState],
