@@ -37,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--config", "-c", metavar="FILE", help="config file to store the result in")
     i.add_argument("--write", action="store_true",
                    help="write camera.matrix, distortion and calibrated_size into --config")
+    add_camera_option(i)
     i.set_defaults(func=run_intrinsics)
 
     s = cal.add_parser("snapshot", help="write one frame with the live view's overlays")
@@ -61,6 +62,11 @@ def run_intrinsics(args: argparse.Namespace) -> int:
 
     if args.write and not args.config:
         raise FrontdeskError("--write needs --config FILE (the config to store the result in)")
+    camera_id = None
+    if args.write:  # which camera section to write, checked before the slow part
+        from frontdesk.config import load_camera_config
+
+        camera_id = load_camera_config(args.config, args.camera).camera_id
     board = parse_board(args.board, args.square_mm)
     min_boards = args.min_boards if args.min_boards is not None else MIN_BOARDS
     result = calibrate_images(args.images, board, min_boards=max(1, min_boards))
@@ -79,7 +85,7 @@ def run_intrinsics(args: argparse.Namespace) -> int:
         from frontdesk.web.config_file import ConfigFile, set_camera_keys
 
         saved = ConfigFile(args.config).update(
-            lambda doc: set_camera_keys(doc, result.config_values()))
+            lambda doc: set_camera_keys(doc, result.config_values(), camera_id))
         print(f"written to {saved.path} (backup {saved.backup.name})")
     return 0
 

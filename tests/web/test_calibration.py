@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from web_scene import CONFIG_YAML, render_board
+from web_scene import CONFIG_YAML, MULTI_CAMERA_YAML, render_board
 
 from frontdesk.calibration import BoardSpec, calibrate_images, find_board, parse_board
 from frontdesk.cli import main
@@ -111,6 +111,24 @@ def test_intrinsics_command_writes_the_config(tmp_path: Path,
     assert camera.calibrated_size == (640, 480) and len(camera.distortion or []) == 5
     assert "# A 90 degree lens." in cfg.read_text()
     assert backups_of(cfg)[0].read_text() == CONFIG_YAML
+
+
+def test_intrinsics_command_writes_into_the_chosen_camera_of_several(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "frontdesk.yaml"
+    text = MULTI_CAMERA_YAML.replace("PORT", "8080")
+    cfg.write_text(text, encoding="utf-8")
+    args = ["calibrate", "intrinsics", *map(str, LEFT), "--config", str(cfg), "--write"]
+    assert main(args) == 2  # which camera? asked before calibrating, nothing written
+    assert "several cameras (front, pharmacy)" in capsys.readouterr().err
+    assert cfg.read_text() == text
+    assert main([*args, "--camera", "pharmacy"]) == 0
+    config = load_config(cfg)
+    front, pharmacy = (config.for_camera(c).camera for c in ("front", "pharmacy"))
+    assert front.matrix is None and front.horizontal_fov_deg == 90
+    assert pharmacy.matrix is not None and pharmacy.calibrated_size == (640, 480)
+    assert abs(pharmacy.matrix[0][0] - opencv_reference_fx()) < 10
+    assert "# Pharmacy staff." in cfg.read_text() and "# pharmacy lens" in cfg.read_text()
 
 
 def test_intrinsics_command_refuses_too_few(capsys: pytest.CaptureFixture[str]) -> None:
