@@ -7,7 +7,7 @@ import pytest
 
 from frontdesk.config import TrackingConfig
 from frontdesk.detectors.fusion import HEAD_BELOW_TOP_WIDTHS, body_head_point
-from frontdesk.tracking import PersonTracker, person_distance
+from frontdesk.tracking import BODY_GROWTH_S, KIND_PENALTY, PersonTracker, person_distance
 from frontdesk.types import BodyBox, Face, FrameObservation
 
 W, H = 1280, 720
@@ -176,3 +176,96 @@ def test_a_body_cut_at_the_frames_side_starts_no_track_until_it_is_in_view() -> 
     for i in range(15, 24, 3):
         out = tracker.update(frame(i, [], [inside]))
     assert [tr.body for tr in out] == [inside]
+
+
+def _objs(rows: list[tuple[float, float, float, bool]]) -> np.ndarray:
+    """Tracks (x, y, seconds unseen, last seen by the body alone) with a 0.05-wide face,
+    no learned offset and no recent body: only the kind rule differs between them."""
+    lw = np.log(0.05) * 1000
+    return np.array([[x, y, lw, lw, unseen, 0.0, 0.0, np.nan, 1.0 if by_body else 0.0]
+                     for x, y, unseen, by_body in rows])
+
+
+def _cands(rows: list[tuple[float, float, bool]]) -> np.ndarray:
+    """Candidates (x, y, body alone) with a 0.05-wide face (implied, for a body)."""
+    lw = np.log(0.05) * 1000
+    return np.array([[x, y, lw, 1.0 if body else 0.0, 150.0 if body else 0.0, np.nan]
+                     for x, y, body in rows])
+
+
+def test_a_body_alone_yields_a_face_track_to_its_face() -> None:
+    """Seed 11 (12 customers): a customer walking up, her face missed on a detector frame,
+    was taken by the body of a customer leaving with his back turned, 6 units from her
+    track's prediction against her face's 17 (she was speeding up); her face then started
+    a second visit."""
+    track = _objs([(812.0, 208.0, 0.13, False)])
+    both = person_distance(_cands([(829.0, 207.5, False), (816.6, 202.0, True)]), track)
+    assert both[0, 0] == pytest.approx(np.hypot(17.0, 0.5))
+    assert both[1, 0] == pytest.approx(np.hypot(4.6, 6.0) + KIND_PENALTY)
+    assert both[0, 0] < both[1, 0]
+    # her face missed this frame: her own body alone (turned away) takes the track as before
+    alone = person_distance(_cands([(816.6, 202.0, True)]), track)
+    assert alone[0, 0] == pytest.approx(np.hypot(4.6, 6.0))
+
+
+def test_a_face_goes_to_the_face_track_before_a_held_body_only_track() -> None:
+    """Seed 11: a track held for 0.7 s after its body was last seen drifted (a constant-
+    velocity prediction from boxes every third frame) onto the face of a customer whose own
+    face track saw her the frame before, and took her face."""
+    tracks = _objs([(886.0, 205.0, 0.73, True), (898.5, 197.5, 0.07, False)])
+    d = person_distance(_cands([(881.1, 197.6, False)]), tracks)
+    assert d[0, 1] == pytest.approx(17.4, abs=0.1)
+    assert d[0, 0] == pytest.approx(np.hypot(4.9, 7.4) + KIND_PENALTY)
+    # a body-only track seen as recently as the face track: no penalty (a queue, one
+    # person's face missed once, their body seen: the face comes back to them)
+    fresh = _objs([(886.0, 205.0, 0.07, True), (898.5, 197.5, 0.07, False)])
+    assert person_distance(_cands([(881.1, 197.6, False)]), fresh)[0, 0] == pytest.approx(
+        np.hypot(4.9, 7.4))
+    # and with no face track near, the face is that person turning back: no penalty
+    alone = person_distance(_cands([(881.1, 197.6, False)]), tracks[:1])
+    assert alone[0, 0] == pytest.approx(np.hypot(4.9, 7.4))
+
+
+def test_faces_only_nothing_is_penalised() -> None:
+    tracks = _objs([(500.0, 200.0, 0.0, False), (520.0, 200.0, 0.5, False)])
+    d = person_distance(_cands([(505.0, 200.0, False), (515.0, 200.0, False)]), tracks)
+    assert d == pytest.approx(np.array([[5.0, 15.0], [15.0, 5.0]]))
+
+
+def test_a_crossing_leavers_body_does_not_take_a_face_track() -> None:
+    """Tracker level: a customer walks right (face every frame, her body on detector
+    frames) and speeds up; on a detector frame a leaver's body crosses where her track
+    predicts her, nearer that prediction than her own face. Before: her track took the
+    leaver's body and her face started a second track (a second visit)."""
+    tracker = PersonTracker(TrackingConfig(min_hits=2, grace_s=1.0))
+    out = []
+    for i in range(12):
+        u = 700.0 + 4.0 * i
+        bodies = [body_under(u, 300.0, width=200.0)] if i % 3 == 0 else []
+        out = tracker.update(frame(i, [face_at(u, 300.0, 66.0)], bodies, fresh=i % 3 == 0))
+    assert [tr.track_id for tr in out] == [1]
+    predicted = 700.0 + 4.0 * 12
+    u = predicted + 20.0  # she speeds up
+    leaver = body_under(predicted, 300.0, width=140.0)  # within the body size gate (1.43)
+    out = tracker.update(frame(12, [face_at(u, 300.0, 66.0)],
+                               [body_under(u, 300.0, width=200.0), leaver]))
+    assert [tr.track_id for tr in out if tr.face is not None] == [1]
+    for i in range(13, 20):
+        u += 8.0
+        out = tracker.update(frame(i, [face_at(u, 300.0, 66.0)], [], fresh=False))
+        assert [tr.track_id for tr in out if tr.face is not None] == [1], i
+
+
+def test_the_body_size_gate_widens_with_the_time_since_the_body_was_measured() -> None:
+    """Seed 102: a customer walking up to the counter at 1 m, her body missed on one
+    detector run, came back 1.68 times wider 0.4 s later; refused, her track was lost and
+    her face started a second visit."""
+    lw = np.log(0.05) * 1000
+    body = np.log(0.16) * 1000
+
+    def track(body_age_s: float) -> np.ndarray:
+        return np.array([[500.0, 200.0, lw, lw, 0.07, 0.0, 0.0, body, 0.0, body_age_s]])
+
+    cand = np.array([[500.0, 200.0, lw, 1.0, 269.0, np.log(0.16 * 1.68) * 1000]])
+    assert person_distance(cand, track(0.2))[0, 0] > 1e6  # one run ago: the gate holds
+    assert person_distance(cand, track(2 * BODY_GROWTH_S))[0, 0] == pytest.approx(0.0)

@@ -16,8 +16,9 @@ Rules for a face box F and a body box B (pixels):
   than the body is a nearer person whose own body box was missed).
 
 Among the pairs that pass, the closest are matched first, one to one: the cost
-is the distance from F's centre to B's "head point" (centred horizontally,
-``head_point`` of the height down from the top), divided by B's width.
+is the distance from F's centre to B's head point (:func:`body_head_point`:
+centred horizontally, :data:`HEAD_BELOW_TOP_WIDTHS` box widths below the top),
+divided by B's width.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ HEAD_BELOW_TOP_WIDTHS = 0.25
 """Where the point between the eyes lies below a body box's top edge, in box widths.
 The eyes are about 0.12 m below the crown and shoulders about 0.45 to 0.5 m wide.
 Measured from the top and in widths, it holds for a box cut at the counter top or
-the frame's bottom edge; a fraction of the box *height* (the matching cost's
-``head_point``) moves with the cut. The tracker learns each person's own offset
-from the frames where face and body are both seen."""
+the frame's bottom edge; a fraction of the box *height* moves with the cut (the
+matching cost used 12 % of the height at first, which put a tall, near box's head
+point low: a customer queueing a step behind another, her face inside both boxes,
+was given his). The tracker learns each person's own offset from the frames where
+face and body are both seen."""
 FACE_PER_BODY_WIDTH = 1.0 / 3.0
 """Face width (0.15 m) over shoulder width (0.45 m): the face size a body implies."""
 
@@ -56,13 +59,11 @@ class FusionRules:
             1 bottom). At a counter the box is often cut at the counter top, so
             the head can sit lower than on a full-length box; 0.6 allows that.
         max_face_to_body: largest face width as a share of the body width.
-        head_point: where a head is expected, as a fraction of the box height.
     """
 
     min_inside: float = 0.6
     head_fraction: float = 0.6
     max_face_to_body: float = 1.0
-    head_point: float = 0.12
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _pair_cost(face: BBox, body: BodyBox, rules: FusionRules) -> float | None:
     cx, cy = (fx0 + fx1) / 2.0, (fy0 + fy1) / 2.0
     if (cy - body.y0) / body.height_px > rules.head_fraction:
         return None
-    hx, hy = body.center_px[0], body.y0 + rules.head_point * body.height_px
+    hx, hy = body_head_point(body)
     return float(np.hypot(cx - hx, cy - hy) / body.width_px)
 
 

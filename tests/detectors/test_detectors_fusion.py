@@ -59,3 +59,13 @@ def test_rules_are_adjustable() -> None:
     low_face = [(570, 440, 630, 500)]  # centre at 0.62 of the height
     assert _pairs(low_face, [BODY]) == []
     assert _pairs(low_face, [BODY], FusionRules(head_fraction=0.7)) == [(0, 0)]
+
+
+def test_a_far_face_in_front_of_a_nearer_box_goes_to_its_own_box() -> None:
+    """Seed 11 (12 customers), t = 88.2 s: a customer at 3.1 m queues behind and a little to
+    the left of one at 2.4 m; her face lies inside both boxes. Measured by a fraction of the
+    box *height* (12 %), the nearer, taller box's head point was the closer one, and her
+    face went to his body; by the top edge plus a quarter width it goes to her own."""
+    near = BodyBox(795.9, 210.6, 916.6, 705.3, 0.8)  # the customer in front, 121 px wide
+    far = BodyBox(783.3, 237.3, 874.0, 609.3, 0.8)  # hers, 91 px wide
+    assert _pairs([(818.8, 245.4, 847.1, 279.4)], [near, far]) == [(0, 1)]

@@ -6,7 +6,10 @@ by their bodies. Before the tracker's body rules (size gate, no body-only births
 beside tracked people or at the frame's side) and the engine's (a faceless track
 is a visit only once arrived; a visit lost while seen by the body alone is not
 taken over), the seed-8 scene below with bodies matched 11 of 12 visits with
-0.44 within 0.25 s and 18 engine visits; faces only, everything is exact.
+0.44 within 0.25 s and 18 engine visits; faces only, everything is exact. Seed 11
+was still short after those (14 engine visits, 0.909 within 0.25 s, alerts 0.889 /
+0.889) until a face was matched to a body by the box's top edge, and a face
+continuing a face track was preferred to a body alone (``KIND_PENALTY``).
 """
 
 from __future__ import annotations
@@ -34,13 +37,14 @@ def _scores(seed: int, visits: int, bodies: BodyModel | None) -> dict[str, Any]:
     return score(truth, run_engine(config, render_frames(scene, noise, seed, bodies=bodies)))
 
 
-@pytest.mark.parametrize("seed", [8, 3])
+@pytest.mark.parametrize("seed", [8, 3, 11])
 def test_a_busy_scene_with_bodies_is_no_worse_than_faces_only(seed: int) -> None:
     faces = _scores(seed, 12, None)
     fused = _scores(seed, 12, BodyModel())
     assert fused["visits"] == faces["visits"] == 12
     for key in HIGHER_IS_BETTER:
         assert fused[key] is not None and fused[key] >= faces[key], (key, fused, faces)
-    # no ghost visits from bodies leaving or walking along the queue (before: 18 and 21
-    # engine visits for 12); seed 3 keeps one short "passed by" body-only visit
-    assert fused["engine_visits"] <= faces["engine_visits"] + 1, (fused, faces)
+    # no ghost visits from bodies leaving or walking along the queue (first version: 18,
+    # 21 and 21 engine visits for 12; seed 3 then kept one short "passed by" body-only
+    # visit and seed 11 two)
+    assert fused["engine_visits"] == faces["engine_visits"], (fused, faces)
