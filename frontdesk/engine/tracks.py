@@ -95,6 +95,11 @@ class TrackState:
     def likely_role(self) -> Role | None:
         return self.role.likely
 
+    @property
+    def face_seen(self) -> bool:
+        """Whether this person's face was ever measured (not a body-only track)."""
+        return self.last_face_t > -math.inf
+
     def measure(self, t: float, x: float, y: float, position: Vec3, gaze: Vec3,
                 smoothing: Smoothing) -> None:
         """Take one frame's face measurement, smoothing position and gaze over time."""

@@ -49,7 +49,6 @@ are raised for a customer out of sight or out of the zones.
 from __future__ import annotations
 
 import logging
-import math
 
 from frontdesk.config import EngineConfig
 from frontdesk.engine.contact import Contact, DwellRule
@@ -189,7 +188,7 @@ class VisitBook:
             visit.counter_id = here  # not arrived yet: it belongs to the counter it walks to
             visit.still = None
             visit.last_in_zone_t = t
-            if self.zones.counters[here].in_service(ts.x, ts.y) and ts.last_face_t > -math.inf:
+            if self.zones.counters[here].in_service(ts.x, ts.y) and ts.face_seen:
                 visit.arrival_t = t
 
     def _open(self, ts: TrackState, counter_id: str, t: float) -> Visit:
@@ -253,11 +252,11 @@ class VisitBook:
         # A person never seen by their face (a body alone) arrives only by standing still,
         # in the service zone too: people walking past or leaving with their backs to the
         # camera cross the service zone, and a face's evidence of attention is missing.
-        if in_service and ts.last_face_t > -math.inf:
+        if in_service and ts.face_seen:
             visit.arrival_t = t
             return
         radius = self.cfg.still_radius_norm
-        if ts.last_face_t == -math.inf:  # a box's head point jitters with the box's size
+        if not ts.face_seen:  # a box's head point jitters with the box's size
             radius = max(radius, BODY_STILL_FRACTION * ts.body_width_norm)
         if visit.still is None:
             visit.still = StillDetector(self.cfg.arrival_still_s, radius)
@@ -283,7 +282,7 @@ class VisitBook:
         # A person never seen by their face is a customer only once arrived (stood still):
         # bodies walking past or leaving with their backs to the camera are not visits.
         visit.confirmed = visit.confirmed or (role is Role.CUSTOMER and (
-            visit.arrival_t is not None or visit.track.last_face_t > -math.inf))
+            visit.arrival_t is not None or visit.track.face_seen))
         if visit.ack_t is None:
             self._take_eye_contact(visit)
         if not visit.confirmed:
