@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,22 @@ def test_camera_worker_publishes_its_own_availability_and_last_will(
     assert (tmp_path / "outbox-back.db").exists() and not (tmp_path / "outbox.db").exists()
 
 
+@contextlib.contextmanager
+def _running_buzzer(broker: Any) -> Iterator[Buzzer]:
+    """A buzzer with the default settings, connected and running in a thread."""
+    buzzer = Buzzer(MqttConfig(url=broker.url), SITE, BuzzerConfig())
+    stop = threading.Event()
+    thread = threading.Thread(target=buzzer.run, args=(stop,), daemon=True)
+    buzzer.start()
+    thread.start()
+    try:
+        yield buzzer
+    finally:
+        stop.set()
+        thread.join(5)
+        buzzer.stop()
+
+
 def test_buzzer_is_offline_only_when_every_camera_worker_is(
     mqtt_broker: Any, mqtt_recorder: Any
 ) -> None:
@@ -80,12 +98,7 @@ def test_buzzer_is_offline_only_when_every_camera_worker_is(
     sender.publish(f"{BASE}/counter-1/alert", b"ON", retain=True)
     sender.publish(f"{BASE}/front/availability", b"online", retain=True)
     sender.publish(f"{BASE}/back/availability", b"online", retain=True)
-    buzzer = Buzzer(MqttConfig(url=mqtt_broker.url), SITE, BuzzerConfig())
-    stop = threading.Event()
-    thread = threading.Thread(target=buzzer.run, args=(stop,), daemon=True)
-    buzzer.start()
-    thread.start()
-    try:
+    with _running_buzzer(mqtt_broker) as buzzer:
         assert buzzer.wait_connected(5)
         assert buzzer.wait_active(True, 5)
         sender.publish(f"{BASE}/back/availability", b"offline", retain=True)  # one worker died
@@ -95,10 +108,6 @@ def test_buzzer_is_offline_only_when_every_camera_worker_is(
         assert buzzer.wait_active(False, 5)
         sender.publish(f"{BASE}/back/availability", b"online", retain=True)
         assert buzzer.wait_active(True, 5)
-    finally:
-        stop.set()
-        thread.join(5)
-        buzzer.stop()
 
 
 def _state_of(counter_id: str, camera_id: str, alert: bool) -> bytes:
@@ -122,12 +131,7 @@ def test_buzzer_silences_only_the_alerts_of_a_camera_whose_worker_is_down(
     sender.publish(f"{BASE}/counter-2/alert", b"ON", retain=True)
     sender.publish(f"{BASE}/front/availability", b"online", retain=True)
     sender.publish(f"{BASE}/back/availability", b"online", retain=True)
-    buzzer = Buzzer(MqttConfig(url=mqtt_broker.url), SITE, BuzzerConfig())
-    stop = threading.Event()
-    thread = threading.Thread(target=buzzer.run, args=(stop,), daemon=True)
-    buzzer.start()
-    thread.start()
-    try:
+    with _running_buzzer(mqtt_broker) as buzzer:
         assert buzzer.wait_connected(5)
         assert buzzer.wait_active(True, 5)
         sender.publish(f"{BASE}/back/availability", b"offline", retain=True)  # back's worker died
@@ -140,10 +144,6 @@ def test_buzzer_silences_only_the_alerts_of_a_camera_whose_worker_is_down(
         sender.publish(f"{BASE}/back/availability", b"online", retain=True)  # back restarted
         assert buzzer.wait_active(True, 5)
         assert buzzer.ignored == 0
-    finally:
-        stop.set()
-        thread.join(5)
-        buzzer.stop()
 
 
 def test_heartbeat_last_frame_age_grows_while_no_frame_arrives(
