@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
+from port_helpers import free_port_pair
 
 from frontdesk.config import CameraEntryConfig, ConfigError, load_config, parse_config
 from frontdesk.mqtt.contract import validate_payload
@@ -515,34 +516,12 @@ def test_run_refuses_source_and_unknown_replay_camera_with_cameras(tmp_path: Pat
 # --------------------------------------------------------------------------- web UI per camera
 
 
-def _free_port_pair() -> int:
-    """A port P with P and P + 1 both free now (the two cameras' web UIs)."""
-    import random
-    import socket
-
-    for _ in range(200):
-        port = random.randint(20000, 60000)
-        socks = []
-        try:
-            for p in (port, port + 1):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-            return port
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no two consecutive free ports")
-
-
 def test_every_worker_serves_its_cameras_web_ui_and_saves_into_its_entry(
     tmp_path: Path, sim: Path
 ) -> None:
     import httpx
 
-    port = _free_port_pair()
+    port = free_port_pair()
     config = _write_config(tmp_path, sim, None)
     raw = yaml.safe_load(config.read_text())
     raw["web"] = {"enabled": True, "bind": f"127.0.0.1:{port}", "password_env": "FD_TEST_PW"}

@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
-from web_scene import ENV, MULTI_CAMERA_YAML, PASSWORD, StandInRunner, feeding, free_port_pair
+from port_helpers import free_port_pair
+from web_scene import ENV, MULTI_CAMERA_YAML, PASSWORD, StandInRunner, feeding
 
 from frontdesk.config import Config, load_config, parse_config
 from frontdesk.errors import FrontdeskError
