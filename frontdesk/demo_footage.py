@@ -89,6 +89,23 @@ def _log_progress(done: int, total: int) -> None:
                  total)
 
 
+def resolve_source(spec: str, progress: Progress | None = None) -> str:
+    """``spec`` as capture can open it: ``demo://NAME`` becomes its clip's file
+    (rendered on first use, see :func:`ensure_demo_clip`); any other spec is
+    returned as it is. Commands call this before :func:`frontdesk.capture.open_source`,
+    which opens sources and never renders.
+
+    Raises:
+        SourceError: an unknown demo clip, or one that cannot be made.
+    """
+    from frontdesk.capture.spec import parse_spec
+
+    parsed = parse_spec(spec)
+    if parsed.kind != "demo":
+        return spec
+    return str(ensure_demo_clip(str(parsed.target), progress=progress))
+
+
 def ensure_demo_clip(name: str = "counter", progress: Progress | None = None) -> Path:
     """The path of demo clip ``name``, rendering it first when missing or unreadable.
 

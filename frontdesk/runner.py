@@ -1,44 +1,63 @@
-"""The main loop: capture -> perception -> tracking and engine -> store, MQTT, web.
+"""The main loop: a source's frames through the pipeline, events and state to the sinks.
 
-Side effects live here and in the stages' adapters; the engine stays pure. The
-loop never dies on a bad frame: problems in the frame loop are skipped, counted
-and reported in the health record; problems at start-up fail loudly.
+::
+
+    source ──► FramePipeline.step(frame) ──► events, state ──► sinks: MQTT · store · web hub
+
+The runner wires the stages for one camera, runs the frame loop, applies the
+sinks' commands between two frames and keeps the health record. What happens
+to a frame is the pipeline's business (:mod:`frontdesk.pipeline`); what
+happens to an event is each sink's (:mod:`frontdesk.sinks`). The loop never
+dies on a bad frame: problems in the frame loop are skipped, counted and
+reported in the health record; problems at start-up fail loudly.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import os
 import signal
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from frontdesk.capture import StatusChange, open_source, scrub_credentials
 from frontdesk.config import Config
-from frontdesk.engine.events import Event, EventType, Outcome
-from frontdesk.errors import FrontdeskError
+from frontdesk.engine import Engine
+from frontdesk.engine.events import Event, EventType
+from frontdesk.pipeline import FramePipeline, PipelineStep
+from frontdesk.rate import RateMeter
+from frontdesk.replay import ObservationReplay
 from frontdesk.sdnotify import SdNotifier
-from frontdesk.types import CameraStatus, FrameObservation
+from frontdesk.sinks import EventSink, StateUpdate, apply_commands, close_sinks
+from frontdesk.types import CameraStatus, Frame, FrameObservation
+
+if TYPE_CHECKING:
+    from frontdesk.detectors.onnx_person import OnnxPersonDetector
+    from frontdesk.store import VisitStore
+    from frontdesk.store.sink import StoreSink
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RunSummary", "Runner", "ObservationReplay", "format_event", "LEFT_OPEN_DETAIL"]
-
-_BODIES_GAP_CHECK_FRAME = 10
-"""The frame at which the person detector's interval is checked against the grace period
-(the engine's frame period has settled by then)."""
+__all__ = ["RunSummary", "Runner", "format_event", "LEFT_OPEN_DETAIL", "Observer"]
 
 LEFT_OPEN_DETAIL = "left open by a previous run that did not stop cleanly; closed at start-up"
 """``detail`` of the ``customer_left`` (interrupted) event that closes such a visit."""
 
-STORE_BACKLOG_MAX = 100_000
+_ALERT_TYPES = (EventType.CUSTOMER_WAITING, EventType.CUSTOMER_ESCALATED,
+                EventType.COUNTER_UNATTENDED, EventType.CAMERA_OFFLINE)
+
+
+class Observer(Protocol):
+    """Called in the loop's thread after each frame: ``(frame, observation, engine,
+    events)``; ``frame`` is None when replaying observations. For tests and
+    debugging aids; what receives events for good is a sink."""
+
+    def __call__(self, frame: Frame | None, obs: FrameObservation, engine: Engine,
+                 events: list[Event]) -> None: ...
 
 
 @dataclass
@@ -54,6 +73,11 @@ class RunSummary:
     def count(self, events: Iterable[Event]) -> None:
         for e in events:
             self.events[e.type.value] = self.events.get(e.type.value, 0) + 1
+
+    def track_time(self, t: float) -> None:
+        if self.first_t is None:
+            self.first_t = t
+        self.last_t = t
 
     @property
     def fps(self) -> float:
@@ -80,140 +104,9 @@ def format_event(e: Event) -> str:
     return " ".join(parts)
 
 
-class _FpsMeter:
-    def __init__(self, window: int = 30) -> None:
-        self._times: list[float] = []
-        self._window = window
-
-    def tick(self, now: float) -> None:
-        self._times.append(now)
-        if len(self._times) > self._window:
-            self._times.pop(0)
-
-    @property
-    def fps(self) -> float:
-        if len(self._times) < 2:
-            return 0.0
-        span = self._times[-1] - self._times[0]
-        return (len(self._times) - 1) / span if span > 0 else 0.0
-
-
-class ObservationReplay:
-    """Replays an observations.jsonl file (``frontdesk simulate``) in place of camera + perception.
-
-    Each line is a :class:`FrameObservation` record (see :mod:`frontdesk.sim.observations`)
-    or a camera status record ``{"status": "offline"|"online", "t": ..., "detail": ...}``
-    (optional ``wall_time``): a camera that drops is replayed as a status record, a gap
-    with no frames and a status record when it comes back. The first item is an
-    ``online`` record (``previous`` None), the last an ``ended`` record, as file sources do.
-
-    A line that cannot be read is a corrupt frame: skipped, counted in
-    ``stats["corrupt_skipped"]`` and logged (the first and then every 100th).
-
-    Args:
-        path: the file; a missing file fails here, at start-up.
-        speed: 0 replays as fast as possible; otherwise the factor over real time
-            (1.0 as recorded, 60.0 one minute of video per second).
-        clock: monotonic seconds (tests pass their own).
-    """
-
-    kind = "observations"
-    is_live = False
-
-    def __init__(self, path: str | os.PathLike[str], speed: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise FrontdeskError(f"{self.path}: no observations file")
-        if not (speed == 0.0 or 0.01 <= speed <= 10_000.0):
-            raise FrontdeskError(f"replay speed must be 0 (as fast as possible) or between "
-                                 f"0.01 and 10000, got {speed}")
-        self.speed = float(speed)
-        self.name = str(self.path)
-        self._clock = clock
-        self._closed = threading.Event()
-        self._status: str = CameraStatus.OFFLINE
-        self.stats: dict[str, Any] = {"source": self.name, "frames_read": 0, "corrupt_skipped": 0,
-                                      "status_records": 0}
-
-    @property
-    def status(self) -> str:
-        return self._status
-
-    def close(self) -> None:
-        self._closed.set()
-
-    def events(self) -> Iterator[FrameObservation | StatusChange]:
-        from frontdesk.sim.observations import observation_from_json
-
-        start: tuple[float, float] | None = None  # (record t, clock) of the first record
-        last_t, last_wall = 0.0, None
-        with open(self.path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if self._closed.is_set():
-                    return
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                    if not isinstance(record, dict):
-                        raise ValueError("not a JSON object")
-                    item: FrameObservation | StatusChange = (
-                        self._status_change(record) if "status" in record
-                        else observation_from_json(record))
-                except (ValueError, KeyError, TypeError) as exc:
-                    self._corrupt(lineno, exc)
-                    continue
-                if start is None:
-                    start = (item.t, self._clock())
-                    yield self._change(CameraStatus.ONLINE, None, item.t, item.wall_time,
-                                       "replay started")
-                if not self._pace(item.t, start):
-                    return
-                last_t, last_wall = item.t, item.wall_time
-                if isinstance(item, StatusChange):
-                    self.stats["status_records"] += 1
-                    if item.status == self._status:
-                        continue
-                    item = self._change(item.status, self._status, item.t, item.wall_time,
-                                        item.detail)
-                else:
-                    self.stats["frames_read"] += 1
-                yield item
-        if not self._closed.is_set():
-            yield self._change(CameraStatus.ENDED, self._status, last_t, last_wall,
-                               "end of the observations")
-
-    def _status_change(self, record: dict[str, Any]) -> StatusChange:
-        status = record["status"]
-        if status not in (CameraStatus.ONLINE, CameraStatus.OFFLINE):
-            raise ValueError(f"status must be online or offline, got {status!r}")
-        wall = record.get("wall_time")
-        return StatusChange(status, None, float(record["t"]),
-                            None if wall is None else float(wall),  # type: ignore[arg-type]
-                            str(record.get("detail", "")))
-
-    def _change(self, status: str, previous: str | None, t: float, wall: float | None,
-                detail: str) -> StatusChange:
-        self._status = status
-        return StatusChange(status, previous, t, wall, detail)  # type: ignore[arg-type]
-
-    def _pace(self, t: float, start: tuple[float, float]) -> bool:
-        """Wait until record time ``t`` is due at ``speed``; False when closed meanwhile."""
-        if self.speed == 0.0:
-            return not self._closed.is_set()
-        due = start[1] + (t - start[0]) / self.speed
-        delay = due - self._clock()
-        if delay > 0:
-            return not self._closed.wait(delay)
-        return not self._closed.is_set()
-
-    def _corrupt(self, lineno: int, exc: Exception) -> None:
-        self.stats["corrupt_skipped"] += 1
-        n = self.stats["corrupt_skipped"]
-        if n == 1 or n % 100 == 0:
-            log.warning("%s:%d: not an observation record (%s); skipped (%d so far)",
-                        self.path, lineno, exc, n)
+Source = Any
+"""A frame source (:func:`frontdesk.capture.open_source`) or an :class:`ObservationReplay`:
+``events()`` yields frames or observations and :class:`StatusChange` records; ``close()``."""
 
 
 class Runner:
@@ -221,7 +114,8 @@ class Runner:
 
     Args:
         config: validated configuration.
-        source: overrides ``config.camera.source``.
+        source: overrides ``config.camera.source`` (a file, folder, camera or URL;
+            ``demo://NAME`` is resolved by the commands before it gets here).
         loop: replay a file source endlessly.
         use_store: write visits and events to ``config.store.path``.
         use_mqtt: publish to ``config.mqtt.url`` (the outbox is kept even without a broker).
@@ -230,16 +124,16 @@ class Runner:
             ``on_event`` already shows them, as in ``frontdesk demo``.
         max_frames: stop after this many frames (demos, tests).
         observations: replay this observations.jsonl instead of camera and perception
-            (see :class:`ObservationReplay`); the engine, store and MQTT path is the same.
+            (see :class:`~frontdesk.replay.ObservationReplay`); the engine, store and
+            MQTT path is the same.
         speed: the replay's speed factor (0: as fast as possible).
         notifier: systemd notifications (READY, WATCHDOG, STOPPING); off by default.
         wall_clock: Unix seconds, to anchor sources that carry no wall time.
 
-    Observers (``add_observer``) are called in the loop's thread after each frame
-    with ``(frame, observation, engine, events)``; the web UI's live hub is one
-    (``frame`` is None when replaying observations).
-    They must return quickly (copy what they need, hand work to their own thread).
-    An observer that raises is logged once and removed, never ending the loop.
+    Sinks: the runner opens the store and MQTT sinks itself (``use_store``,
+    ``use_mqtt``) and closes them at the end; sinks added with :meth:`add_sink`
+    (the web UI's hub) receive the same events and states after them and belong
+    to whoever added them.
 
     At start-up, visits that the store still holds open for this site's counters
     (a previous run was killed, or lost power, before closing them) are closed as
@@ -278,34 +172,41 @@ class Runner:
         self._wall_clock = wall_clock
         self.summary = RunSummary()
         self._stop = threading.Event()
-        self._store_backlog: list[Event] = []
-        self._store_failing = False
-        self._observers: list[Callable[[Any, Any, Any, list[Event]], None]] = []
-        self._source: Any = None
+        self._observers: list[Observer] = []
+        self._added_sinks: list[EventSink] = []
+        self.sinks: list[EventSink] = []
+        """Every sink of the current run, in the order they receive events."""
+        self.store_sink: StoreSink | None = None
+        self._source: Source = None
         self.source_spec_display = scrub_credentials(self.source_spec)
-        self._fps = _FpsMeter()
+        self._fps = RateMeter()
         self.health: dict[str, Any] = {"camera": "starting", "fps": 0.0, "last_frame_age_s": None}
-        self.engine: Any = None
-        self.last_frame: Any = None
-        self.last_observation: Any = None
+        self.pipeline: FramePipeline | None = None
+        self.engine: Engine | None = None
+        self.last_frame: Frame | None = None
+        self.last_observation: FrameObservation | None = None
         self._last_frame_mono: float | None = None
         self._items_seen = 0
         self._wall_offset: float | None = None
-        self.person_detector: Any = None
+
+    @property
+    def person_detector(self) -> OnnxPersonDetector | None:
         """The person detector (``detectors.person``), None without one or when replaying."""
-        self._bodies_every: Any = None
-        self._last_bodies: list[Any] = []
-        """Source time of the person detector's first run (None: not yet, or checked)."""
+        return None if self.pipeline is None else self.pipeline.person_detector
 
     # ------------------------------------------------------------------ control
 
-    def add_observer(self, observer: Callable[[Any, Any, Any, list[Event]], None]) -> None:
+    def add_observer(self, observer: Observer) -> None:
         self._observers.append(observer)
 
-    def _notify(self, frame: Any, obs: Any, engine: Any, events: list[Event]) -> None:
+    def add_sink(self, sink: EventSink) -> None:
+        """Another sink for this run's events and states (before :meth:`run`)."""
+        self._added_sinks.append(sink)
+
+    def _notify(self, step: PipelineStep, engine: Engine) -> None:
         for observer in list(self._observers):
             try:
-                observer(frame, obs, engine, events)
+                observer(step.frame, step.observation, engine, step.events)
             except Exception:
                 log.exception("observer %r failed and was removed", observer)
                 self._observers.remove(observer)
@@ -327,47 +228,77 @@ class Runner:
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
 
-    # ------------------------------------------------------------------ loop
+    # ------------------------------------------------------------------ run
 
     def run(self) -> RunSummary:
-        from frontdesk.engine import Engine
-
-        cfg = self.config
         started = time.monotonic()
-        perceiver = None
-        if self.observations is None:
-            from frontdesk.perception import FacePerceiver
-
-            self._open_person_detector()  # checks the model file: fails loudly, before frame 1
-            perceiver = FacePerceiver(cfg.perception, cfg.camera)  # loads models: fails loudly
-        self.engine = engine = Engine(cfg)
-        store = publisher = source = None
+        # Loads the models (the person detector's file is checked first): fails
+        # loudly, before the first frame.
+        pipeline = self.pipeline = FramePipeline(self.config,
+                                                 perceive=self.observations is None)
+        engine = self.engine = pipeline.require_engine()
+        own_sinks: list[EventSink] = []
+        source: Source = None
         t = 0.0
         try:
-            store = self._open_store()
-            publisher = self._open_publisher()
+            own_sinks = self.open_sinks()
+            self.sinks = own_sinks + self._added_sinks
             source = self._source = self._open_source()
-            self._emit(self._close_left_open(store), store, publisher)
+            self._emit(self._close_left_open())
             self.notifier.ready(f"watching {self.source_spec_display}")
             watchdog = self._start_watchdog(source)
             try:
-                t = self._loop(source, perceiver, engine, store, publisher)
+                t = self._loop(source, pipeline, engine)
             finally:
                 if watchdog is not None:
                     watchdog.set()
         finally:
             self.notifier.stopping()
-            final_wall = self._wall_at(t)
             try:
-                self._emit(engine.finish(t, final_wall), store, publisher)
-                if publisher is not None:
-                    self._publish_state(publisher, engine, t, source)
+                self._emit(engine.finish(t, self._wall_at(t)))
+                self._state(engine, t, None, source)
             finally:
-                self._shut_down(source, perceiver, publisher, store)
+                self._shut_down(source, pipeline, own_sinks)
                 self.summary.wall_seconds = time.monotonic() - started
         return self.summary
 
-    def _loop(self, source: Any, perceiver: Any, engine: Any, store: Any, publisher: Any) -> float:
+    def open_sinks(self) -> list[EventSink]:
+        """The sinks this runner owns, in the order they receive events: MQTT, store."""
+        sinks: list[EventSink] = []
+        try:
+            if self.use_mqtt:
+                from frontdesk.mqtt import MqttPublisher
+                from frontdesk.mqtt.sink import MqttSink
+
+                publisher = MqttPublisher(self.config)
+                publisher.start()
+                sinks.append(MqttSink(publisher))
+            if self.use_store:
+                from frontdesk.store.sink import StoreSink
+
+                self.store_sink = StoreSink(self._open_store())
+                sinks.append(self.store_sink)
+        except BaseException:
+            close_sinks(sinks)
+            raise
+        return sinks
+
+    def _open_store(self) -> VisitStore:
+        from frontdesk.store import VisitStore
+
+        return VisitStore.open(self.config.store.path,
+                               retention_days=self.config.store.retention_days)
+
+    def _open_source(self) -> Source:
+        if self.observations is not None:
+            return ObservationReplay(self.observations, self.speed)
+        from frontdesk.demo_footage import resolve_source
+
+        return open_source(resolve_source(self.source_spec), self.config.camera, loop=self.loop)
+
+    # ------------------------------------------------------------------ loop
+
+    def _loop(self, source: Source, pipeline: FramePipeline, engine: Engine) -> float:
         """The frame loop; returns the source time of the last item."""
         t = 0.0
         for item in source.events():
@@ -376,99 +307,119 @@ class Runner:
                 break
             if isinstance(item, StatusChange):
                 t = max(t, item.t)
-                if item.wall_time is None:
-                    item = StatusChange(item.status, item.previous, item.t, self._wall_at(item.t),
-                                        item.detail)
-                self._emit(self._camera_events(engine, item), store, publisher)
-                if publisher is not None:
-                    self._publish_state(publisher, engine, t, source)
+                self._camera_change(engine, item, t, source)
                 continue
-            if isinstance(item, FrameObservation):
-                frame, obs = None, item
-                wall_time = obs.wall_time if obs.wall_time is not None else self._wall_at(obs.t)
-            else:
-                frame = item
-                wall_time = frame.wall_time if frame.wall_time is not None else self._wall_at(
-                    frame.t)
-                try:
-                    obs = perceiver.process(frame)
-                except Exception:  # never end the loop on one bad frame
-                    self.summary.frames_failed += 1
-                    log.warning("perception failed on frame %d; skipped", frame.index,
-                                exc_info=True)
-                    continue
-                if self._bodies_every is not None:
-                    self._detect_bodies(frame, obs)
-            t = obs.t
-            self._process(frame, obs, wall_time, engine, store, publisher, source)
+            step = self._perceive(pipeline, item)
+            if step is None:
+                continue
+            t = step.observation.t
+            self._process(step, pipeline, engine, source)
             if self.max_frames is not None and self.summary.frames >= self.max_frames:
                 break
         return t
 
-    def _process(self, frame: Any, obs: FrameObservation, wall_time: float, engine: Any,
-                 store: Any, publisher: Any, source: Any) -> None:
+    def _perceive(self, pipeline: FramePipeline, item: Frame | FrameObservation
+                  ) -> PipelineStep | None:
+        """The item's observation with its wall time; None when perception failed."""
+        if isinstance(item, FrameObservation):
+            frame, obs = None, item
+        else:
+            frame = item
+            try:
+                obs = pipeline.perceive(frame)
+            except Exception:  # never end the loop on one bad frame
+                self.summary.frames_failed += 1
+                log.warning("perception failed on frame %d; skipped", frame.index,
+                            exc_info=True)
+                return None
+        if obs.wall_time is None:
+            obs.wall_time = self._wall_at(obs.t)
+        return PipelineStep(frame, obs)
+
+    def _process(self, step: PipelineStep, pipeline: FramePipeline, engine: Engine,
+                 source: Source) -> None:
         now = time.monotonic()
-        t = obs.t
-        obs.wall_time = wall_time
-        self.last_frame, self.last_observation = frame, obs
+        obs = step.observation
+        wall_time = obs.wall_time if obs.wall_time is not None else self._wall_at(obs.t)
+        self.last_frame, self.last_observation = step.frame, obs
         self._last_frame_mono = now
         self.health["last_frame_time"] = wall_time
         self._fps.tick(now)
-        self._track_time(t)
-        events = engine.update(obs)
-        events += self._apply_commands(publisher, engine, t, wall_time)
-        self._emit(events, store, publisher)
-        self._notify(frame, obs, engine, events)
-        # Cheap: the publisher sends only what changed (the alert topic at once).
-        self._publish_state(publisher, engine, t, source)
+        self.summary.track_time(obs.t)
+        step.events = pipeline.update(obs)
+        step.events += apply_commands(self.sinks, engine, obs.t, wall_time)
+        self._emit(step.events)
+        self._notify(step, engine)
+        # Cheap: each sink sends only what changed (MQTT's alert topic at once).
+        self._state(engine, obs.t, step, source)
         self.summary.frames += 1
-        if self.summary.frames == _BODIES_GAP_CHECK_FRAME and self._bodies_every is not None:
-            self._check_bodies_gap(engine.frame_s)
 
-    def _open_person_detector(self) -> None:
-        """The optional person detector (``detectors.person``), run every n frames.
+    def _camera_change(self, engine: Engine, change: StatusChange, t: float,
+                       source: Source) -> None:
+        """Camera offline / online events from a capture status change.
 
-        None configured: nothing is loaded and each frame costs nothing more. A
-        configured model that is missing, altered (SHA-256), or does not load
-        raises :class:`~frontdesk.errors.ModelError` here, before the first frame.
+        The first record of a source (``previous`` None) and the end of a file are
+        not camera faults, so they raise no event.
         """
-        from frontdesk.detectors import build_person_detector
+        if change.wall_time is None:
+            change = StatusChange(change.status, change.previous, change.t,
+                                  self._wall_at(change.t), change.detail)
+        self.health["camera"] = change.status
+        if change.previous is None or change.status == CameraStatus.ENDED:
+            if change.status == CameraStatus.OFFLINE:
+                log.warning("camera %s is offline: %s", self.source_spec_display, change.detail)
+                self._emit(engine.camera_status(False, change.t, change.wall_time,
+                                                detail=change.detail))
+        else:
+            online = change.status == CameraStatus.ONLINE
+            self._emit(engine.camera_status(online, change.t, change.wall_time,
+                                            detail=change.detail))
+        self._state(engine, t, None, source)
 
-        person = self.config.detectors.person
-        if person.model is None:
+    # ------------------------------------------------------------------ sinks
+
+    def _emit(self, events: Sequence[Event]) -> None:
+        if not events:
             return
-        from frontdesk.detectors.onnx_person import EveryNFrames
+        self.summary.count(events)
+        for e in events:
+            if self.log_events:
+                log.log(logging.WARNING if e.type in _ALERT_TYPES else logging.INFO,
+                        "%s", format_event(e))
+            if self.on_event is not None:
+                self.on_event(e)
+        for sink in self.sinks:
+            sink.emit(events)
 
-        self.person_detector = build_person_detector(self.config.detectors)
-        if self.person_detector is not None:
-            self._bodies_every = EveryNFrames(self.person_detector, person.every_n_frames)
+    def _state(self, engine: Engine, t: float, step: PipelineStep | None,
+               source: Source) -> None:
+        update = StateUpdate(t, self._health(source), step, engine)
+        for sink in self.sinks:
+            sink.state(update)
 
-    def _check_bodies_gap(self, frame_s: float) -> None:
-        """Once, early on: warn when the person detector's runs are further apart in
-        source time than ``tracking.grace_s`` (from the engine's smoothed frame
-        period, which ignores start-up stalls): people seen only by their body are
-        then dropped by the tracker between two runs."""
-        n = self.config.detectors.person.every_n_frames
-        gap, grace = n * frame_s, self.config.tracking.grace_s
-        if frame_s <= 0 or gap <= grace + 1e-9:
-            return
-        fps = 1.0 / frame_s
-        log.warning(
-            "detectors.person.every_n_frames %d at %.1f fps runs the person detector "
-            "every %.2f s, longer than tracking.grace_s %.2f s: people seen only by "
-            "their body are dropped between runs; set every_n_frames to at most %d "
-            "(or raise tracking.grace_s)", n, fps, gap, grace,
-            max(1, math.floor(grace * fps + 1e-9)))
+    def _close_left_open(self) -> list[Event]:
+        """customer_left (interrupted) for visits a previous run left open in the store."""
+        if self.store_sink is None or self.engine is None:
+            return []
+        from frontdesk.store import StoreError
 
-    def _detect_bodies(self, frame: Any, obs: FrameObservation) -> None:
-        """Add the person detector's boxes to ``obs``: fresh on the frames it runs,
-        the latest run's carried (not fresh) on the frames between."""
-        assert self._bodies_every is not None
-        boxes = self._bodies_every.maybe_detect(frame.image)
-        if boxes is not None:
-            self._last_bodies = boxes
-        obs.bodies = list(self._last_bodies)
-        obs.bodies_fresh = boxes is not None
+        cfg = self.config
+        try:
+            rows = self.store_sink.store.open_visits(cfg.site_id, [c.id for c in cfg.counters])
+        except StoreError as exc:
+            log.error("cannot look for visits left open by a previous run: %s", exc)
+            return []
+        factory = self.engine.factory
+        events = [factory.left_open(
+            row["counter_id"], row["visit_id"], row.get("last_event"),
+            float(row["last_event_wall"] or row["arrival_wall"] or self._wall_clock()),
+            LEFT_OPEN_DETAIL) for row in rows]
+        if events:
+            log.warning("closing %d visits left open by a previous run as interrupted",
+                        len(events))
+        return events
+
+    # ------------------------------------------------------------------ health and time
 
     def _wall_at(self, t: float) -> float:
         """Wall time of source time ``t`` for sources without a wall clock (files).
@@ -480,62 +431,25 @@ class Runner:
             self._wall_offset = self._wall_clock() - t
         return self._wall_offset + t
 
-    def _shut_down(self, source: Any, perceiver: Any, publisher: Any, store: Any) -> None:
-        """Close everything, each step even if an earlier one failed."""
-        steps: list[tuple[str, Callable[[], Any]]] = []
-        if source is not None:
-            steps.append(("source", source.close))
-        if perceiver is not None:
-            steps.append(("perception", perceiver.close))
-        if self._bodies_every is not None:
-            steps.append(("person detector", self._bodies_every.close))
-        if publisher is not None:
-            steps.append(("MQTT", lambda: publisher.stop(5.0)))
-        if store is not None:
-            steps.append(("store", lambda: self._flush_store(store)))
-            steps.append(("store", store.close))
-        for name, step in steps:
-            try:
-                step()
-            except Exception:
-                log.exception("closing the %s failed", name)
+    def _health(self, source: Source) -> dict[str, Any]:
+        stats = getattr(source, "stats", None)
+        age = None if self._last_frame_mono is None else time.monotonic() - self._last_frame_mono
+        self.health.update(
+            fps=round(self._fps.fps, 2),
+            last_frame_age_s=None if age is None else round(age, 3),
+            camera=getattr(source, "status", self.health.get("camera")),
+            frames=self.summary.frames,
+            frames_failed=self.summary.frames_failed,
+        )
+        if isinstance(stats, dict):
+            self.health["capture"] = dict(stats)
+        elif stats is not None:
+            self.health["capture"] = stats.to_json() if hasattr(stats, "to_json") else vars(stats)
+        self.health["store_backlog"] = 0 if self.store_sink is None else len(
+            self.store_sink.backlog)
+        return dict(self.health)
 
-    def _flush_store(self, store: Any) -> None:
-        """A last try at events kept in memory while the store could not be written."""
-        if not self._store_backlog:
-            return
-        self._store_events(store, [])
-        if self._store_backlog:
-            log.error("%d events could not be written to the visit history before shutdown; "
-                      "they were published to MQTT (see the outbox) but are missing from "
-                      "the store", len(self._store_backlog))
-
-    def _close_left_open(self, store: Any) -> list[Event]:
-        """customer_left (interrupted) for visits a previous run left open in the store."""
-        if store is None:
-            return []
-        from frontdesk.store import StoreError
-
-        cfg = self.config
-        try:
-            rows = store.open_visits(cfg.site_id, [c.id for c in cfg.counters])
-        except StoreError as exc:
-            log.error("cannot look for visits left open by a previous run: %s", exc)
-            return []
-        events = []
-        for row in rows:
-            wall = row["last_event_wall"] or row["arrival_wall"] or self._wall_clock()
-            events.append(Event(
-                type=EventType.CUSTOMER_LEFT, event_id=uuid.uuid4().hex, site_id=cfg.site_id,
-                counter_id=row["counter_id"], t=0.0, wall_time=float(wall),
-                visit_id=row["visit_id"], track_id=row["track_id"], left_t=0.0,
-                outcome=Outcome.INTERRUPTED, detail=LEFT_OPEN_DETAIL))
-        if events:
-            log.warning("closing %d visits left open by a previous run as interrupted",
-                        len(events))
-        return events
-
-    def _start_watchdog(self, source: Any) -> threading.Event | None:
+    def _start_watchdog(self, source: Source) -> threading.Event | None:
         """Ping systemd's watchdog while frames or status records flow (or, with the
         camera offline, while capture keeps trying to reopen it); a stuck loop stops
         the pings and systemd restarts the service."""
@@ -562,134 +476,16 @@ class Runner:
         threading.Thread(target=main, name="frontdesk-watchdog", daemon=True).start()
         return stop
 
-    # ------------------------------------------------------------------ helpers
-
-    def _track_time(self, t: float) -> None:
-        if self.summary.first_t is None:
-            self.summary.first_t = t
-        self.summary.last_t = t
-
-    def _camera_events(self, engine: Any, change: StatusChange) -> list[Event]:
-        """Camera offline / online events from a capture status change.
-
-        The first record of a source (``previous`` None) and the end of a file are
-        not camera faults, so they raise no event.
-        """
-        self.health["camera"] = change.status
-        if change.previous is None or change.status == CameraStatus.ENDED:
-            if change.status == CameraStatus.OFFLINE:
-                log.warning("camera %s is offline: %s", self.source_spec_display, change.detail)
-            else:
-                return []
-        online = change.status == CameraStatus.ONLINE
-        result: list[Event] = engine.camera_status(online, change.t, change.wall_time,
-                                                   detail=change.detail)
-        return result
-
-    def _apply_commands(self, publisher: Any, engine: Any, t: float,
-                        wall_time: float) -> list[Event]:
-        if publisher is None:
-            return []
-        events: list[Event] = []
-        from frontdesk.mqtt.commands import CommandKind
-
-        for cmd in publisher.pending_commands():
+    def _shut_down(self, source: Source, pipeline: FramePipeline,
+                   own_sinks: list[EventSink]) -> None:
+        """Close everything, each step even if an earlier one failed."""
+        if source is not None:
             try:
-                if cmd.kind == CommandKind.ACKNOWLEDGE:
-                    events += engine.acknowledge(cmd.counter_id, t, wall_time)
-                elif cmd.kind == CommandKind.SNOOZE:
-                    events += engine.snooze(cmd.counter_id, float(cmd.seconds or 0.0), t)
-                elif cmd.kind == CommandKind.SET_ENABLED:
-                    events += engine.set_enabled(cmd.counter_id, bool(cmd.enabled), t)
-            except ValueError as exc:  # e.g. a counter this camera does not have
-                log.warning("command %s for %s ignored: %s", cmd.kind.value, cmd.counter_id, exc)
-                continue
-            log.info("command %s for %s applied", cmd.kind.value, cmd.counter_id)
-        return events
+                source.close()
+            except Exception:
+                log.exception("closing the source failed")
+        pipeline.close()
+        close_sinks(own_sinks)
+        if self.store_sink is not None:
+            self.summary.store_dropped = self.store_sink.dropped
 
-    def _emit(self, events: list[Event], store: Any, publisher: Any) -> None:
-        if not events:
-            return
-        self.summary.count(events)
-        for e in events:
-            level = logging.WARNING if e.type in (
-                EventType.CUSTOMER_WAITING, EventType.CUSTOMER_ESCALATED,
-                EventType.COUNTER_UNATTENDED, EventType.CAMERA_OFFLINE) else logging.INFO
-            if self.log_events:
-                log.log(level, "%s", format_event(e))
-            if self.on_event is not None:
-                self.on_event(e)
-        if publisher is not None:
-            publisher.publish_events(events)
-        if store is not None:
-            self._store_events(store, events)
-
-    def _store_events(self, store: Any, events: list[Event]) -> None:
-        """Write events to the store; on failure (disk full, locked) keep them and retry.
-
-        The backlog is held in memory, bounded by ``STORE_BACKLOG_MAX``; one error
-        line per failure streak, one line when writing works again.
-        """
-        from frontdesk.store import StoreError
-
-        self._store_backlog.extend(events)
-        try:
-            store.record_events(self._store_backlog)
-        except StoreError as exc:
-            if not self._store_failing:
-                log.error("cannot write the visit history (%s); keeping events in memory and "
-                          "retrying", exc)
-            self._store_failing = True
-            overflow = len(self._store_backlog) - STORE_BACKLOG_MAX
-            if overflow > 0:
-                del self._store_backlog[:overflow]
-                self.summary.store_dropped += overflow
-            return
-        if self._store_failing:
-            log.info("visit history writable again: %d events written", len(self._store_backlog))
-        self._store_failing = False
-        self._store_backlog.clear()
-
-    def _health(self, source: Any) -> dict[str, Any]:
-        stats = getattr(source, "stats", None)
-        age = None if self._last_frame_mono is None else time.monotonic() - self._last_frame_mono
-        self.health.update(
-            fps=round(self._fps.fps, 2),
-            last_frame_age_s=None if age is None else round(age, 3),
-            camera=getattr(source, "status", self.health.get("camera")),
-            frames=self.summary.frames,
-            frames_failed=self.summary.frames_failed,
-        )
-        if isinstance(stats, dict):
-            self.health["capture"] = dict(stats)
-        elif stats is not None:
-            self.health["capture"] = stats.to_json() if hasattr(stats, "to_json") else vars(stats)
-        self.health["store_backlog"] = len(self._store_backlog)
-        return dict(self.health)
-
-    def _publish_state(self, publisher: Any, engine: Any, t: float, source: Any) -> None:
-        health = self._health(source)
-        if publisher is not None:
-            publisher.publish_state(engine.counter_states(t), health)
-
-    def _open_source(self) -> Any:
-        if self.observations is not None:
-            return ObservationReplay(self.observations, self.speed)
-        return open_source(self.source_spec, self.config.camera, loop=self.loop)
-
-    def _open_store(self) -> Any:
-        if not self.use_store:
-            return None
-        from frontdesk.store import VisitStore
-
-        return VisitStore.open(self.config.store.path,
-                               retention_days=self.config.store.retention_days)
-
-    def _open_publisher(self) -> Any:
-        if not self.use_mqtt:
-            return None
-        from frontdesk.mqtt import MqttPublisher
-
-        publisher = MqttPublisher(self.config)
-        publisher.start()
-        return publisher

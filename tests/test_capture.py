@@ -40,6 +40,7 @@ from frontdesk.demo_footage import (
     demo_clip_path,
     demo_truth_path,
     ensure_demo_clip,
+    resolve_source,
 )
 from frontdesk.errors import FrontdeskError, SourceError
 from frontdesk.types import CameraStatus, Frame
@@ -654,11 +655,14 @@ def test_demo_clip_is_made_once_and_plays(demo_dir: Path) -> None:
     assert demo_truth_path().is_file()  # the ground truth is written beside it
     made_ns = path.stat().st_mtime_ns
     assert ensure_demo_clip("counter").stat().st_mtime_ns == made_ns  # cached
-    with open_source("demo://counter") as source:
+    with pytest.raises(SourceError, match="resolve it to its file first"):
+        open_source("demo://counter")  # capture opens sources; it never renders
+    assert resolve_source("demo://counter") == str(path)
+    with open_source(resolve_source("demo://counter")) as source:
         frames = list(source)
     n = 61  # 0 .. 4 s at 15 fps
-    assert len(frames) == n and source.kind == "demo"
-    assert all(f.source == "demo://counter" for f in frames)
+    assert len(frames) == n and source.kind == "file"
+    assert all(f.source == str(path) for f in frames)
     assert (frames[0].width, frames[0].height) == (320, 180)
     assert [f.t for f in frames] == pytest.approx([i / 15.0 for i in range(n)])
 

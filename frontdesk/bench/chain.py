@@ -2,9 +2,11 @@
 
 The chain is what ``frontdesk run`` does per frame, minus the side effects
 (store, MQTT, web): decode the next frame of the demo clip (1280 x 720, 15 fps,
-rendered on first use: :mod:`frontdesk.demo_footage`), ``FacePerceiver.process``
-(detection, crops, Face Mesh, pose, gaze, distance) and ``Engine.update``
-(tracking, zones, roles, eye contact, visits).
+rendered on first use: :mod:`frontdesk.demo_footage`), perception
+(detection, crops, Face Mesh, pose, gaze, distance) and the engine (tracking,
+zones, roles, eye contact, visits), both through the frame pipeline that ``run``
+uses (:class:`~frontdesk.pipeline.FramePipeline`: ``perceive`` and ``update``,
+timed apart).
 
 The baseline is bare MediaPipe on the same frames: the full-range detector on
 the RGB frame and on as many square tiles as the perceiver runs per frame, and
@@ -31,9 +33,13 @@ import sys
 import time
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from frontdesk.bench.cpu import add_output_and_pinning_args, positive_int
+
+if TYPE_CHECKING:
+    from frontdesk.pipeline import FramePipeline
+    from frontdesk.types import Frame
 
 __all__ = ["register", "run", "ChainBenchResult", "run_chain_bench", "format_result", "GOAL_FPS"]
 
@@ -123,9 +129,8 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None) -> Ch
     from frontdesk.bench.perception import bare_graphs, bare_inputs
     from frontdesk.config import Config
     from frontdesk.demo_footage import ensure_demo_clip
-    from frontdesk.engine import Engine
-    from frontdesk.perception import FacePerceiver
     from frontdesk.perception.mediapipe_faces import MESH_DETECTION_CONFIDENCE
+    from frontdesk.pipeline import FramePipeline
     from frontdesk.sim.runs import sim_config
 
     clip = str(ensure_demo_clip("counter"))  # rendered on first use, before any timing
@@ -137,10 +142,9 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None) -> Ch
     config: Config = sim_config()
     tally = _Tally()
     size = (0, 0)
-    with (FacePerceiver(config.perception, config.camera) as perceiver,
+    with (FramePipeline(config) as pipeline,
           bare_graphs(config.perception.min_detection_confidence,
                       MESH_DETECTION_CONFIDENCE) as (det, mesh, prep)):
-        engine = Engine(config)
         it = _frames(clip, config.camera)
         for i in range(frames + WARMUP_FRAMES):
             if i == WARMUP_FRAMES:
@@ -154,9 +158,9 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None) -> Ch
             images, crops = bare_inputs(prep, rgb, config.perception)
             if i % 2:
                 _measure_bare(det, mesh, images, crops, tally)
-                _measure_chain(perceiver, engine, frame, tally)
+                _measure_chain(pipeline, frame, tally)
             else:
-                _measure_chain(perceiver, engine, frame, tally)
+                _measure_chain(pipeline, frame, tally)
                 _measure_bare(det, mesh, images, crops, tally)
         it.close()
     return _result(clip, tally, size, pinned)
@@ -173,11 +177,11 @@ def _measure_bare(
     tally.bare_cpu.append((time.process_time() - c0) * 1000.0)
 
 
-def _measure_chain(perceiver: Any, engine: Any, frame: Any, tally: _Tally) -> None:
+def _measure_chain(pipeline: FramePipeline, frame: Frame, tally: _Tally) -> None:
     c0, t0 = time.process_time(), time.perf_counter()
-    obs = perceiver.process(frame)
+    obs = pipeline.perceive(frame)
     t1 = time.perf_counter()
-    events = engine.update(obs)
+    events = pipeline.update(obs)
     t2, c2 = time.perf_counter(), time.process_time()
     tally.perception.append((t1 - t0) * 1000.0)
     tally.engine.append((t2 - t1) * 1000.0)

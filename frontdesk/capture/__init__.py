@@ -72,10 +72,12 @@ def open_source(
     Args:
         spec: a video file; a folder of images (or one image); a camera index
             (``"0"``) or device path (``/dev/video0``); an ``rtsp://``, ``rtsps://``,
-            ``http://`` or ``https://`` URL; or ``demo://counter``.
+            ``http://`` or ``https://`` URL. ``demo://NAME`` is resolved to its
+            file by the commands (:func:`frontdesk.demo_footage.resolve_source`):
+            capture opens sources and never renders.
         camera_cfg: requested size, ``max_fps`` and reconnect back-off for live
             sources; not used by files and folders.
-        loop: replay a file, folder or demo clip endlessly, times increasing by the
+        loop: replay a file or folder endlessly, times increasing by the
             clip's duration each lap. Ignored by live sources.
         clock: the source clock for live frames (``Frame.t``) and for
             ``stats.last_frame_age_s``. Files use video time whatever the clock.
@@ -85,16 +87,13 @@ def open_source(
 
     Raises:
         SourceError: a missing, unreadable or undecodable file or folder, an empty
-            folder, an unknown demo clip, or an unsupported URL scheme. Live sources
+            folder, an unresolved demo clip, or an unsupported URL scheme. Live sources
             never raise here: a camera that is missing now is offline and retried.
     """
     parsed = parse_spec(spec)
     if parsed.kind == "demo":
-        from frontdesk.demo_footage import ensure_demo_clip
-
-        path = ensure_demo_clip(str(parsed.target))
-        return VideoFileSource(path, name=parsed.name, kind="demo", loop=loop,
-                               clock=clock, wall_clock=wall_clock)
+        raise SourceError(f"{parsed.name} is demo footage, made on first use: resolve it to "
+                          "its file first (frontdesk.demo_footage.resolve_source)")
     if parsed.kind in ("camera", "url"):
         return LiveSource(
             lambda: open_cv_device(parsed, camera_cfg),

@@ -1,5 +1,8 @@
 """`frontdesk inspect IMAGE_OR_VIDEO`: print what perception sees, frame by frame.
 
+Perception is the frame pipeline's (:mod:`frontdesk.pipeline`): with a config
+that has a person detector, its bodies are in each observation too.
+
 With ``--json`` each frame is one line holding
 :func:`frontdesk.sim.observations.observation_to_json` (the observation with its
 frame size), the format ``frontdesk eval`` and ``frontdesk run --observations``
@@ -15,9 +18,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from frontdesk.commands import add_camera_option
+from frontdesk.config import CameraConfig, Config, PerceptionConfig
 
 if TYPE_CHECKING:
-    from frontdesk.config import CameraConfig, PerceptionConfig
     from frontdesk.types import FrameObservation
 
 
@@ -53,23 +56,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def inspect_config(config_path: str | None, fov_deg: float | None,
+                   camera_id: str | None = None) -> Config:
+    """The config ``inspect`` runs with: the file's (its camera ``camera_id`` when it
+    lists several), or the defaults; ``fov_deg`` replaces the camera model."""
+    from frontdesk.config import Config, default_config_dict, load_camera_config
+
+    cfg = (load_camera_config(config_path, camera_id) if config_path
+           else Config.model_validate(default_config_dict()))
+    if fov_deg is not None:
+        data = cfg.camera.model_dump()
+        data.update(horizontal_fov_deg=fov_deg, matrix=None, distortion=None, calibrated_size=None)
+        cfg = cfg.model_copy(update={"camera": CameraConfig.model_validate(data)})
+    return cfg
+
+
 def camera_and_perception(
     config_path: str | None, fov_deg: float | None, camera_id: str | None = None
 ) -> tuple[CameraConfig, PerceptionConfig]:
-    """The camera and perception settings for ``inspect``: from the config (its
-    camera ``camera_id`` when it lists several), or defaults."""
-    from frontdesk.config import CameraConfig, PerceptionConfig, load_camera_config
-
-    if config_path:
-        cfg = load_camera_config(config_path, camera_id)
-        camera, perception = cfg.camera, cfg.perception
-    else:
-        camera, perception = CameraConfig.model_validate({}), PerceptionConfig.model_validate({})
-    if fov_deg is not None:
-        data = camera.model_dump()
-        data.update(horizontal_fov_deg=fov_deg, matrix=None, distortion=None, calibrated_size=None)
-        camera = CameraConfig.model_validate(data)
-    return camera, perception
+    """The camera and perception settings of :func:`inspect_config`."""
+    cfg = inspect_config(config_path, fov_deg, camera_id)
+    return cfg.camera, cfg.perception
 
 
 def format_observation(obs: FrameObservation) -> str:
@@ -91,13 +98,15 @@ def format_observation(obs: FrameObservation) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from frontdesk.capture import open_source
-    from frontdesk.perception import FacePerceiver
+    from frontdesk.demo_footage import resolve_source
+    from frontdesk.pipeline import FramePipeline
     from frontdesk.sim.observations import observation_to_json
 
-    camera, perception = camera_and_perception(args.config, args.fov, args.camera)
-    with open_source(args.input, camera) as source, FacePerceiver(perception, camera) as perceiver:
+    config = inspect_config(args.config, args.fov, args.camera)
+    with (open_source(resolve_source(args.input), config.camera) as source,
+          FramePipeline(config, engine=False) as pipeline):
         for frame in source:
-            obs = perceiver.process(frame)
+            obs = pipeline.perceive(frame)
             text = json.dumps(observation_to_json(obs)) if args.json else format_observation(obs)
             sys.stdout.write(text + "\n")
             sys.stdout.flush()

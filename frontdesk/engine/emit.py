@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from frontdesk.engine.events import Event, EventType
+from frontdesk.engine.events import AckSource, Event, EventType, Outcome
 
 if TYPE_CHECKING:
     from frontdesk.engine.visits import Visit
@@ -50,3 +50,33 @@ class EventFactory:
             timings["mutual_gaze"] = visit.mutual_gaze(t)
         timings.update(fields)
         return self.counter_event(type_, visit.counter_id, t, wall_time, **timings)
+
+    def left_open(self, counter_id: str, visit_id: str, last_event: Mapping[str, Any] | None,
+                  wall_time: float, detail: str) -> Event:
+        """``customer_left`` (interrupted) for a visit a previous run left open.
+
+        The visit's timings (track, first seen, arrival, acknowledgement) and the
+        event's time come from the visit's last stored event: they are on the
+        clock of the run that saw the visit, like every other event of that
+        visit. ``left_t`` is that last event's time: the last moment the visit
+        is known to have been open.
+        """
+        last: dict[str, Any] = {}
+        if last_event is not None:
+            try:
+                last = Event.from_json(dict(last_event)).to_json()
+            except ValueError:
+                last = {}
+        t = float(last.get("t", 0.0))
+        timings = {k: last[k] for k in _VISIT_TIMINGS if k in last}
+        timings.setdefault("first_seen_t", last.get("arrival_t", t))
+        if "ack_by" in timings:
+            timings["ack_by"] = AckSource(timings["ack_by"])
+        return self.counter_event(EventType.CUSTOMER_LEFT, counter_id, t, wall_time,
+                                  visit_id=visit_id, left_t=t, outcome=Outcome.INTERRUPTED,
+                                  detail=detail, **timings)
+
+
+_VISIT_TIMINGS = ("track_id", "first_seen_t", "arrival_t", "ack_t", "latency_s", "ack_by",
+                  "staff_track_id", "mutual_gaze", "customer_looked_t")
+"""The fields a left-open visit's closing event takes from its last stored event."""

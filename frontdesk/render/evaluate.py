@@ -1,7 +1,8 @@
 """Perception and the engine over a video, scored against its truth file.
 
 The whole chain on footage: frames decoded from the file (video time), the real
-:class:`~frontdesk.perception.FacePerceiver`, then the simulator's evaluation
+perception of the frame pipeline (:class:`~frontdesk.pipeline.FramePipeline`:
+faces, and bodies when a person detector is configured), then the simulator's evaluation
 (:func:`frontdesk.sim.evaluate.evaluate`: a fresh engine, visits matched to the
 truth, latency errors, alert precision and recall; docs/simulator.md,
 "Evaluation"). The observations can be kept as ``observations.jsonl``, the
@@ -60,9 +61,10 @@ class PerceptionRun:
 def perceive_clip(clip: str | os.PathLike[str], config: Config,
                   out: str | os.PathLike[str] | None = None,
                   progress: Progress | None = None) -> PerceptionRun:
-    """Run perception over every frame of ``clip``; optionally write observations.jsonl."""
+    """The pipeline's perception (faces, and bodies when a person detector is
+    configured) over every frame of ``clip``; optionally write observations.jsonl."""
     from frontdesk.capture import open_source
-    from frontdesk.perception import FacePerceiver
+    from frontdesk.pipeline import FramePipeline
 
     path = Path(clip)
     if not path.is_file():
@@ -70,11 +72,13 @@ def perceive_clip(clip: str | os.PathLike[str], config: Config,
     started = time.monotonic()
     observations: list[FrameObservation] = []
     with (open_source(str(path), config.camera) as source,
-          FacePerceiver(config.perception, config.camera) as perceiver):
+          FramePipeline(config, engine=False) as pipeline):
         for frame in source:
-            observations.append(perceiver.process(frame))
+            observations.append(pipeline.perceive(frame))
             if progress is not None:
                 progress(len(observations))
+        perceiver = pipeline.perceiver
+        assert perceiver is not None
         stage = perceiver.stage_ms
         seen, misses = perceiver.faces_seen, perceiver.mesh_misses
     if out is not None:

@@ -139,16 +139,17 @@ def run_engine(config: Config, observations: Iterable[FrameObservation]) -> Engi
     Image positions of each visit's track are sampled every 0.25 s from the
     engine's track view, for matching.
     """
-    from frontdesk.engine import Engine
+    from frontdesk.pipeline import FramePipeline
 
     ids = itertools.count(1)
-    engine = Engine(config, id_factory=lambda: f"e{next(ids):06d}")
+    pipeline = FramePipeline(config, perceive=False, id_factory=lambda: f"e{next(ids):06d}")
+    engine = pipeline.require_engine()
     events: list[Event] = []
     positions: dict[str, list[tuple[float, float, float]]] = {}
     next_sample_t = -math.inf
     last_t, last_wall, frames = 0.0, None, 0
     for obs in observations:
-        events += engine.update(obs)
+        events += pipeline.update(obs)
         last_t, last_wall, frames = obs.t, obs.wall_time, frames + 1
         if obs.t + 1e-9 >= next_sample_t:
             next_sample_t = obs.t + _POSITION_EVERY_S

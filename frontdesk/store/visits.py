@@ -366,8 +366,9 @@ class VisitStore:
     def open_visits(self, site_id: str, counter_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Visits of these counters with no outcome yet (left open by a run that was killed).
 
-        Each dict has ``counter_id``, ``visit_id``, ``track_id``, ``arrival_wall`` and
-        ``last_event_wall`` (the wall time of the visit's last stored event, or None).
+        Each dict has ``counter_id``, ``visit_id``, ``track_id``, ``arrival_wall``,
+        ``last_event_wall`` (the wall time of the visit's last stored event, or None)
+        and ``last_event`` (that event's JSON payload as a dict, or None).
         """
         if not counter_ids:
             return []
@@ -376,7 +377,10 @@ class VisitStore:
         sql = b.sql(
             "SELECT c.counter_id, v.visit_id, v.track_id, v.arrival_wall, "
             "(SELECT MAX(e.wall_time) FROM events e WHERE e.counter_key = v.counter_key "
-            "AND e.visit_id = v.visit_id) FROM visits v JOIN counters c ON "
+            "AND e.visit_id = v.visit_id), "
+            "(SELECT e.payload FROM events e WHERE e.counter_key = v.counter_key "
+            "AND e.visit_id = v.visit_id ORDER BY e.t DESC LIMIT 1) "
+            "FROM visits v JOIN counters c ON "
             f"c.counter_key = v.counter_key WHERE c.site_id = ? AND c.counter_id IN ({marks}) "
             "AND v.outcome IS NULL ORDER BY v.first_seen_wall")
         with b.reading("find visits left open") as cur:
@@ -384,7 +388,7 @@ class VisitStore:
             rows = cur.fetchall()
         return [{"counter_id": str(r[0]), "visit_id": str(r[1]),
                  "track_id": None if r[2] is None else int(r[2]), "arrival_wall": r[3],
-                 "last_event_wall": r[4]} for r in rows]
+                 "last_event_wall": r[4], "last_event": _payload_dict(r[5])} for r in rows]
 
     def day_wall_range(self, keys: Sequence[int] | None = None) -> tuple[float, float] | None:
         """The earliest and latest visit day time (of the given counters), or None."""
@@ -569,3 +573,14 @@ def _key_filter(keys: Sequence[int] | None) -> tuple[str, list[Any]]:
     if not keys:
         return " AND 1 = 0", []
     return f" AND counter_key IN ({', '.join('?' for _ in keys)})", [int(k) for k in keys]
+
+
+def _payload_dict(payload: Any) -> dict[str, Any] | None:
+    """A stored event payload as a dict (None when missing or unreadable)."""
+    if payload is None:
+        return None
+    try:
+        value = json.loads(payload) if isinstance(payload, str | bytes) else payload
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

@@ -1,15 +1,16 @@
 """The bridge between the frame loop and the web server's threads.
 
-:class:`LiveHub` is a runner observer (``runner.add_observer(hub.observe)``). In
-the loop's thread, after each frame, it:
+:class:`LiveHub` is one of the runner's sinks (``hub.attach(runner)``, see
+:mod:`frontdesk.sinks`). In the loop's thread it:
 
-1. applies a config the zone editor saved (``request_config``), so the engine
-   picks up new zones between two frames, never during one;
-2. takes the engine's live views (``tracks_view()``, ``counter_states(t)``) and
-   the frame's face samples for the placement check;
-3. keeps the frame's image **only while someone is watching the live view**
-   (a frame was asked for within the last few seconds); otherwise no image is
-   held here at all.
+1. hands the loop the config the zone editor saved (``request_config``) as a
+   command, so the engine picks up new zones between two frames, never during
+   one (``take_commands``);
+2. counts today's events (``emit``);
+3. after each frame, keeps the engine's live views (tracks, counter states) and
+   the frame's face samples for the placement check (``state``), and the
+   frame's image **only while someone is watching the live view** (a frame was
+   asked for within the last few seconds); otherwise no image is held here at all.
 
 Web requests read immutable snapshots and never touch the engine.
 """
@@ -20,7 +21,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,8 +30,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from frontdesk.config import Config
+from frontdesk.engine.commands import SetZones
 from frontdesk.engine.events import Event, EventType, Outcome
 from frontdesk.engine.state import CounterState
+from frontdesk.rate import RateMeter
+from frontdesk.sinks import EngineCommand, StateUpdate
 from frontdesk.types import FrameObservation
 from frontdesk.web.placement_check import FrameSample, PlacementReport, check_placement
 
@@ -125,21 +129,6 @@ def apply_zones(engine: Any, config: Config) -> None:
     engine.config = config
 
 
-class _Rate:
-    def __init__(self, n: int = 30) -> None:
-        self._times: deque[float] = deque(maxlen=n)
-
-    def tick(self, now: float) -> None:
-        self._times.append(now)
-
-    @property
-    def fps(self) -> float:
-        if len(self._times) < 2:
-            return 0.0
-        span = self._times[-1] - self._times[0]
-        return (len(self._times) - 1) / span if span > 0 else 0.0
-
-
 class LiveHub:
     """Shared state between the frame loop (writer) and web requests (readers).
 
@@ -160,7 +149,7 @@ class LiveHub:
         self.apply_error: str | None = None
         self.version = 0
         self._samples: deque[FrameSample] = deque()
-        self._rate = _Rate()
+        self._rate = RateMeter()
         self.counts = LiveCounts()
         self._tz = _zone(config.timezone)
         self.runner: Any = None
@@ -171,23 +160,28 @@ class LiveHub:
     # ------------------------------------------------------------------ loop side
 
     def attach(self, runner: Any) -> None:
-        """Observe ``runner``'s frames (and read its health)."""
+        """Receive ``runner``'s events and states as one of its sinks (and read its health)."""
         self.runner = runner
-        runner.add_observer(self.observe)
+        runner.add_sink(self)
 
-    def observe(self, frame: Any, obs: FrameObservation, engine: Any, events: list[Event]) -> None:
-        """The runner observer: called in the loop's thread after each frame."""
-        self._apply_pending(engine)
+    def emit(self, events: Sequence[Event]) -> None:
+        """The sink contract: today's live counts (in the loop's thread)."""
+        for e in events:
+            self.counts.add(e, self._day_of(e.wall_time))
+
+    def state(self, update: StateUpdate) -> None:
+        """The sink contract: after each frame, the live view's snapshot (in the
+        loop's thread). Camera status updates carry no frame and change nothing here."""
+        step = update.step
+        if step is None:
+            return
+        obs, frame = step.observation, step.frame
         now = self._clock()
-        tracks = tuple(engine.tracks_view())
-        states = dict(engine.counter_states(obs.t))
         watching = now < self._watch_until
         image = frame.image.copy() if watching and frame is not None else None
         snap = LiveSnapshot(int(obs.index), float(obs.t), now, int(obs.width), int(obs.height),
-                            image, obs, tracks, states)
+                            image, obs, update.tracks, dict(update.states))
         sample = FrameSample.from_observation(obs)
-        for e in events:
-            self.counts.add(e, self._day_of(e.wall_time))
         with self._cond:
             self._snapshot = snap
             self._samples.append(sample)
@@ -199,20 +193,22 @@ class LiveHub:
             self.version += 1
             self._cond.notify_all()
 
-    def _apply_pending(self, engine: Any) -> None:
+    def take_commands(self) -> list[EngineCommand]:
+        """Zones saved in the editor, for the loop to apply between two frames."""
         with self._cond:
             pending, version = self._pending, self.saved_version
             self._pending = None
         if pending is None:
-            return
-        try:
-            apply_zones(engine, pending)
-        except Exception as exc:  # never end the loop: report it on the page
-            log.exception("the saved zones could not be applied")
-            self.apply_error = f"saved, but not applied: {exc}; restart frontdesk"
+            return []
+        return [SetZones(pending, lambda error: self._zones_applied(pending, version, error))]
+
+    def _zones_applied(self, config: Config, version: int, error: str | None) -> None:
+        if error is not None:  # never end the loop: report it on the page
+            log.error("the saved zones could not be applied: %s", error)
+            self.apply_error = f"saved, but not applied: {error}; restart frontdesk"
             return
         if self.runner is not None:
-            self.runner.config = pending
+            self.runner.config = config
         self.applied_version = version
         self.apply_error = None
         log.info("zones applied to the running engine (version %d)", version)
@@ -312,7 +308,10 @@ class LiveHub:
             self._cond.wait_for(lambda: self.version > after or self.closed, timeout=timeout_s)
             return self.version
 
+    name = "web UI"
+
     def close(self) -> None:
+        """Wake every waiting request; the web server calls it when it stops."""
         with self._cond:
             self.closed = True
             self._cond.notify_all()

@@ -89,11 +89,11 @@ def start_web(runner: Any, config: Config, bind: str | None = None, *,
               config_path: str | None = None, env: dict[str, str] | None = None,
               hub: LiveHub | None = None, start_timeout_s: float = 10.0,
               whole_config: Config | None = None) -> WebServer:
-    """Start the web UI for ``runner`` (anything with ``add_observer`` and ``health``).
+    """Start the web UI for ``runner`` (anything with ``add_sink`` and ``health``).
 
     Args:
-        runner: the frame loop to observe; None serves zones and settings without
-            a live view (frames answer 503).
+        runner: the frame loop whose events and states the hub receives; None
+            serves zones and settings without a live view (frames answer 503).
         config: the running configuration (``web`` section for bind and secrets).
         bind: ``HOST:PORT`` overriding ``config.web.bind`` (``frontdesk run --web``).
         config_path: the YAML file the zone editor and camera page save to; None:

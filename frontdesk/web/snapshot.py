@@ -1,9 +1,9 @@
 """``frontdesk calibrate snapshot``: one frame with the live view's overlays, written to a file.
 
 For installers working remotely: grab a few frames from the camera (so tracks
-settle and roles are given), run perception and the engine on them exactly as
-``frontdesk run`` does, and draw the last frame with :func:`draw_overlays`. The
-placement check runs over the same frames.
+settle and roles are given), run them through the frame pipeline exactly as
+``frontdesk run`` does (:mod:`frontdesk.pipeline`), and draw the last frame
+with :func:`draw_overlays`. The placement check runs over the same frames.
 """
 
 from __future__ import annotations
@@ -46,18 +46,17 @@ def take_snapshot(config: Config, source: str | None = None, frames: int = 30,
         FrontdeskError: the source gives no frame within ``timeout_s``.
     """
     from frontdesk.capture import StatusChange, open_source, scrub_credentials
-    from frontdesk.engine import Engine
-    from frontdesk.perception import FacePerceiver
+    from frontdesk.demo_footage import resolve_source
+    from frontdesk.pipeline import FramePipeline, PipelineStep
 
     if frames < 1:
         raise FrontdeskError("--frames must be at least 1")
     spec = source or config.camera.source
-    engine = Engine(config)
     samples: list[FrameSample] = []
-    last: tuple[Any, Any] | None = None
+    last: PipelineStep | None = None
     count = 0
-    with FacePerceiver(config.perception, config.camera) as perceiver:
-        src = open_source(spec, config.camera, loop=True)
+    with FramePipeline(config) as pipeline:
+        src = open_source(resolve_source(spec), config.camera, loop=True)
         timer = threading.Timer(timeout_s, src.close)  # closing wakes a wait on a dead camera
         timer.daemon = True
         timer.start()
@@ -67,19 +66,19 @@ def take_snapshot(config: Config, source: str | None = None, frames: int = 30,
                     if item.status != "online":
                         log.warning("camera %s: %s", item.status, item.detail)
                     continue
-                obs = perceiver.process(item)
-                engine.update(obs)
-                samples.append(FrameSample.from_observation(obs))
-                last = (item, obs)
+                last = pipeline.step(item)
+                samples.append(FrameSample.from_observation(last.observation))
                 count += 1
                 if count >= frames:
                     break
         finally:
             timer.cancel()
             src.close()
+    engine = pipeline.require_engine()
     if last is None:
         raise FrontdeskError(f"no frame from {scrub_credentials(spec)} within {timeout_s:.0f} s")
-    frame, obs = last
+    frame, obs = last.frame, last.observation
+    assert frame is not None
     tracks = list(engine.tracks_view())
     states = dict(engine.counter_states(obs.t))
     image = draw_overlays(frame.image, obs, tracks, states, config)

@@ -21,7 +21,8 @@ import yaml
 
 from frontdesk.config import parse_config
 from frontdesk.errors import FrontdeskError
-from frontdesk.runner import LEFT_OPEN_DETAIL, ObservationReplay, Runner
+from frontdesk.replay import ObservationReplay
+from frontdesk.runner import LEFT_OPEN_DETAIL, Runner
 from frontdesk.sdnotify import SdNotifier
 from frontdesk.store import VisitStore
 
@@ -146,9 +147,10 @@ def test_a_full_disk_keeps_events_in_memory_and_writes_them_when_space_returns(
             conn.execute("PRAGMA max_page_count = 1073741823")
 
     runner.add_observer(disk)
-    with caplog.at_level("INFO", logger="frontdesk.runner"):
+    with caplog.at_level("INFO", logger="frontdesk"):
         summary = runner.run()
-    assert runner._store_failing is False and not runner._store_backlog
+    assert runner.store_sink is not None
+    assert runner.store_sink.failing is False and not runner.store_sink.backlog
     assert summary.store_dropped == 0
     assert any("disk full" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
     assert any("writable again" in r.getMessage() for r in caplog.records)

@@ -20,6 +20,8 @@ import numpy as np
 from frontdesk.calibration import BoardSpec
 from frontdesk.config import Config
 from frontdesk.engine import Engine, Event
+from frontdesk.pipeline import PipelineStep
+from frontdesk.sinks import StateUpdate, apply_commands
 from frontdesk.types import Face, Frame, FrameObservation
 
 WIDTH, HEIGHT, FOCAL_PX = 1280, 720, 640.0
@@ -125,20 +127,21 @@ def render_board(k: np.ndarray, rvec: np.ndarray, tvec_mm: np.ndarray, board: Bo
 class StandInRunner:
     """What the web UI needs of ``frontdesk.runner.Runner``, fed by hand.
 
-    ``step(t, faces)`` runs the real engine on one frame and calls the observers
-    in the caller's thread, as the runner's loop does.
+    ``step(t, faces)`` runs the real engine on one frame, applies the sinks'
+    commands and hands events and state to the sinks in the caller's thread, as
+    the runner's loop does.
     """
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self.engine = Engine(config)
         self.health: dict[str, Any] = {"camera": "online", "fps": 0.0, "last_frame_age_s": None}
-        self._observers: list[Callable[..., None]] = []
+        self._sinks: list[Any] = []
         self.events: list[Event] = []
         self.index = 0
 
-    def add_observer(self, observer: Callable[..., None]) -> None:
-        self._observers.append(observer)
+    def add_sink(self, sink: Any) -> None:
+        self._sinks.append(sink)
 
     def step(self, t: float, faces: list[Face], image: np.ndarray | None = None) -> list[Event]:
         """One frame at ``t``; ``image`` (BGR, 1280x720) replaces the drawn one."""
@@ -146,9 +149,13 @@ class StandInRunner:
         frame = Frame(render(faces) if image is None else image, t, self.index,
                       wall_time=1.7e9 + t, source="stand-in")
         events = self.engine.update(obs)
+        events += apply_commands(self._sinks, self.engine, t, 1.7e9 + t)
         self.events += events
-        for observer in list(self._observers):
-            observer(frame, obs, self.engine, events)
+        step = PipelineStep(frame, obs, events)
+        for sink in list(self._sinks):
+            if events:
+                sink.emit(events)
+            sink.state(StateUpdate(t, self.health, step, self.engine))
         self.index += 1
         return events
 

@@ -1,0 +1,210 @@
+"""The frame pipeline: one frame in, one observation and the engine's events out.
+
+Every command that needs perception or the engine goes through
+:class:`FramePipeline` (``run``, ``demo``, ``calibrate snapshot``, ``eval
+--video``, ``inspect``, ``bench chain``), so a stage added here reaches all of
+them at once. The stages, in order::
+
+    Frame ──► perceive ──────────────────────► FrameObservation ──► update ──► Event[]
+              faces (FacePerceiver)                                 tracking, zones,
+              + bodies (person detector, at its cadence)            eye contact, visits
+                                                                    (Engine)
+
+``perceive`` and ``update`` can be called apart: ``eval --video`` keeps the
+observations and scores them with a fresh engine of its own; ``run
+--observations`` replays recorded observations straight into ``update``.
+
+Start-up is loud and the frame loop is not: a missing or altered model raises
+here, in the constructor; what one frame does wrong is the caller's to skip and
+count.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from frontdesk.config import Config
+from frontdesk.engine import Engine
+from frontdesk.engine.events import Event
+from frontdesk.types import BodyBox, Frame, FrameObservation
+
+if TYPE_CHECKING:
+    from frontdesk.detectors.onnx_person import EveryNFrames, OnnxPersonDetector
+    from frontdesk.perception import FacePerceiver
+
+__all__ = ["FramePipeline", "PipelineStep", "BodyCadence", "BODIES_GAP_CHECK_FRAME"]
+
+log = logging.getLogger(__name__)
+
+BODIES_GAP_CHECK_FRAME = 10
+"""The engine frame at which the person detector's interval is checked against the
+grace period (the engine's frame period has settled by then)."""
+
+
+@dataclass
+class PipelineStep:
+    """What one frame gave: the frame (None for a replayed observation), what
+    perception saw, and the engine's events."""
+
+    frame: Frame | None
+    observation: FrameObservation
+    events: list[Event] = field(default_factory=list)
+
+
+class BodyCadence:
+    """The optional person detector, run on one frame in ``every_n_frames``.
+
+    Adds its boxes to each observation: fresh on the frames it runs, the latest
+    run's carried (``bodies_fresh`` False) on the frames between.
+    """
+
+    def __init__(self, detector: OnnxPersonDetector, every_n_frames: int) -> None:
+        from frontdesk.detectors.onnx_person import EveryNFrames
+
+        self.detector = detector
+        self.every_n_frames = every_n_frames
+        self._every: EveryNFrames = EveryNFrames(detector, every_n_frames)
+        self._last: list[BodyBox] = []
+
+    def add_bodies(self, frame: Frame, obs: FrameObservation) -> None:
+        boxes = self._every.maybe_detect(frame.image)
+        if boxes is not None:
+            self._last = boxes
+        obs.bodies = list(self._last)
+        obs.bodies_fresh = boxes is not None
+
+    def close(self) -> None:
+        self._every.close()
+
+
+class FramePipeline:
+    """Perception, the person detector at its cadence, tracking and the engine.
+
+    Args:
+        config: the validated configuration (camera, perception, detectors,
+            tracking, zones, engine).
+        perceive: load the perception models (False when only replayed
+            observations will come: ``run --observations``).
+        engine: run the engine (False for perception only: ``inspect``, ``eval
+            --video``, which scores its observations with a pipeline of its own).
+        id_factory: the engine's event and visit ids (default random; evaluation
+            passes a counter for reproducible runs).
+
+    Raises:
+        ModelError: the configured person detector's model is missing, altered or
+            does not load (checked before MediaPipe's models are loaded).
+    """
+
+    def __init__(self, config: Config, *, perceive: bool = True, engine: bool = True,
+                 id_factory: Callable[[], str] | None = None) -> None:
+        self.config = config
+        self.bodies: BodyCadence | None = None
+        self.perceiver: FacePerceiver | None = None
+        self.engine: Engine | None = Engine(config, id_factory) if engine else None
+        self._gap_checked = False
+        self._closed = False
+        if perceive:
+            self.bodies = _open_body_cadence(config)
+            try:
+                from frontdesk.perception import FacePerceiver
+
+                self.perceiver = FacePerceiver(config.perception, config.camera)
+            except BaseException:
+                self.close()
+                raise
+
+    # ------------------------------------------------------------------ stages
+
+    @property
+    def person_detector(self) -> OnnxPersonDetector | None:
+        """The person detector (``detectors.person``), None without one."""
+        return None if self.bodies is None else self.bodies.detector
+
+    def perceive(self, frame: Frame) -> FrameObservation:
+        """Faces (and bodies, at the detector's cadence) in ``frame``."""
+        if self.perceiver is None:
+            raise RuntimeError("this pipeline was opened without perception")
+        obs = self.perceiver.process(frame)
+        if self.bodies is not None:
+            self.bodies.add_bodies(frame, obs)
+        return obs
+
+    def update(self, obs: FrameObservation) -> list[Event]:
+        """Tracking and the engine on one observation; the events it raised."""
+        engine = self.require_engine()
+        events = engine.update(obs)
+        if not self._gap_checked and engine.frames >= BODIES_GAP_CHECK_FRAME:
+            self._gap_checked = True
+            self._check_bodies_gap(engine.frame_s)
+        return events
+
+    def step(self, frame: Frame) -> PipelineStep:
+        """:meth:`perceive`, then :meth:`update` when the pipeline has an engine."""
+        obs = self.perceive(frame)
+        events = self.update(obs) if self.engine is not None else []
+        return PipelineStep(frame, obs, events)
+
+    def require_engine(self) -> Engine:
+        if self.engine is None:
+            raise RuntimeError("this pipeline was opened without the engine")
+        return self.engine
+
+    # ------------------------------------------------------------------ checks
+
+    def _check_bodies_gap(self, frame_s: float) -> None:
+        """Once, early on: warn when the person detector's runs are further apart in
+        source time than ``tracking.grace_s`` (from the engine's smoothed frame
+        period, which ignores start-up stalls): people seen only by their body are
+        then dropped by the tracker between two runs."""
+        if self.bodies is None:
+            return
+        n = self.bodies.every_n_frames
+        gap, grace = n * frame_s, self.config.tracking.grace_s
+        if frame_s <= 0 or gap <= grace + 1e-9:
+            return
+        fps = 1.0 / frame_s
+        log.warning(
+            "detectors.person.every_n_frames %d at %.1f fps runs the person detector "
+            "every %.2f s, longer than tracking.grace_s %.2f s: people seen only by "
+            "their body are dropped between runs; set every_n_frames to at most %d "
+            "(or raise tracking.grace_s)", n, fps, gap, grace,
+            max(1, math.floor(grace * fps + 1e-9)))
+
+    # ------------------------------------------------------------------ lifetime
+
+    def close(self) -> None:
+        """Release the models, each even if another fails to close; once."""
+        if self._closed:
+            return
+        self._closed = True
+        for name, part in (("perception", self.perceiver), ("person detector", self.bodies)):
+            if part is None:
+                continue
+            try:
+                part.close()
+            except Exception:
+                log.exception("closing the %s failed", name)
+
+    def __enter__(self) -> FramePipeline:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _open_body_cadence(config: Config) -> BodyCadence | None:
+    """The person detector configured in ``detectors.person``, or None: nothing is
+    loaded without one and each frame costs nothing more."""
+    person = config.detectors.person
+    if person.model is None:
+        return None
+    from frontdesk.detectors import build_person_detector
+
+    detector = build_person_detector(config.detectors)
+    return None if detector is None else BodyCadence(detector, person.every_n_frames)
