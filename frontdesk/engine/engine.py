@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from frontdesk.camera_model import Intrinsics
-from frontdesk.config import Config
+from frontdesk.config import Config, CounterConfig
 from frontdesk.engine.contact import DwellRule, GazeRun
 from frontdesk.engine.counters import CounterRuntime
 from frontdesk.engine.emit import EventFactory
@@ -131,6 +131,27 @@ class Engine:
         self.skipped_frames = 0
         self.frame_s = 0.0
         """Running estimate of the frame period, seconds (0 until the second frame)."""
+
+    # ------------------------------------------------------------------ zones
+
+    def set_zones(self, counters: Sequence[CounterConfig]) -> None:
+        """Use the zones of ``counters`` from the next frame on (call between frames).
+
+        ``counters`` must have the same ids as the running ones: counters are not
+        added or removed while running (:class:`ValueError` otherwise, and nothing
+        changes). Only the zones are taken, ignore masks included; the counters'
+        runtime state (enabled, snoozed, unattended) stays as the commands left it.
+        The engine's zone map (shared with its visit book) and ``config.counters``
+        are replaced together. Tracks, roles, visits and gaze runs carry on: every
+        measured track is placed in the new zones on its next frame.
+        """
+        counters = list(counters)
+        new_ids = {c.id for c in counters}
+        if new_ids != set(self.counters) or len(new_ids) != len(counters):
+            raise ValueError("the new config has other counters: restart frontdesk to use them")
+        zone_map = ZoneMap(counters)
+        self.config = self.config.model_copy(update={"counters": counters})
+        self.zones = self.visits.zones = zone_map
 
     # ------------------------------------------------------------------ frames
 

@@ -34,7 +34,7 @@ from frontdesk.engine.state import CounterState
 from frontdesk.types import FrameObservation
 from frontdesk.web.placement_check import FrameSample, PlacementReport, check_placement
 
-__all__ = ["LiveHub", "LiveSnapshot", "LiveCounts", "apply_zones"]
+__all__ = ["LiveHub", "LiveSnapshot", "LiveCounts"]
 
 log = logging.getLogger(__name__)
 
@@ -99,30 +99,6 @@ class LiveCounts:
                 "latency_p50_s": lat[(len(lat) - 1) // 2] if lat else None,
             }
         return {"day": self.day.isoformat() if self.day else None, "counters": out}
-
-
-def apply_zones(engine: Any, config: Config) -> None:
-    """Give a running engine the zones of ``config`` (same counter ids), between frames.
-
-    Uses ``engine.set_zones(counters)`` when the engine has it; otherwise swaps
-    the compiled :class:`~frontdesk.engine.zones.ZoneMap` the engine and its
-    visit book share.
-    """
-    setter = getattr(engine, "set_zones", None)
-    if callable(setter):
-        setter(config.counters)
-        return
-    from frontdesk.engine.zones import ZoneMap
-
-    known = set(getattr(engine, "counters", {}) or {})
-    if known and known != {c.id for c in config.counters}:
-        raise ValueError("the new config has other counters: restart frontdesk to use them")
-    zones = ZoneMap(config.counters)
-    engine.zones = zones
-    visits = getattr(engine, "visits", None)
-    if visits is not None and hasattr(visits, "zones"):
-        visits.zones = zones
-    engine.config = config
 
 
 class _Rate:
@@ -206,7 +182,7 @@ class LiveHub:
         if pending is None:
             return
         try:
-            apply_zones(engine, pending)
+            engine.set_zones(pending.counters)
         except Exception as exc:  # never end the loop: report it on the page
             log.exception("the saved zones could not be applied")
             self.apply_error = f"saved, but not applied: {exc}; restart frontdesk"
