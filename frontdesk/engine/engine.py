@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from frontdesk.camera_model import Intrinsics
 from frontdesk.config import Config, CounterConfig
-from frontdesk.engine.contact import DwellRule, GazeRun
+from frontdesk.engine.contact import DwellRule, GazeCone, GazeRun
 from frontdesk.engine.counters import CounterRuntime
 from frontdesk.engine.emit import EventFactory
 from frontdesk.engine.events import Event, EventType
@@ -33,7 +33,6 @@ from frontdesk.engine.state import CounterState, WaitingCustomer
 from frontdesk.engine.tracks import Smoothing, TrackState
 from frontdesk.engine.visits import Visit, VisitBook
 from frontdesk.engine.zones import Role, ZoneMap
-from frontdesk.geometry import cos_angle_to_point
 from frontdesk.types import BodyBox, FrameObservation, TrackedFace
 
 if TYPE_CHECKING:
@@ -121,7 +120,7 @@ class Engine:
         self.visits = VisitBook(self.cfg, self.grace_s, self.zones, self.counters, self.factory,
                                 self.rule)
         self._tracker: FaceTracker | None = None
-        self._cos_cone = math.cos(math.radians(self.cfg.gaze_cone_deg))
+        self.cone = GazeCone(self.cfg.gaze_cone_deg)
         self._tracks: dict[int, TrackState] = {}
         self._last_t: float | None = None
         self._last_wall: float | None = None
@@ -343,8 +342,7 @@ class Engine:
         else:
             target_seen = target.face_fresh or t - target.last_face_t <= TARGET_HOLD_S
         if observer.face_fresh and target_seen and observer.gaze is not None:
-            cos = cos_angle_to_point(observer.position, observer.gaze, target.position)
-            in_cone = cos >= self._cos_cone
+            in_cone = self.cone.contains(observer.position, observer.gaze, target.position)
         run = target.incoming.get(observer.track_id)
         if run is None:
             if not in_cone:
