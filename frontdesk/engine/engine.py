@@ -36,7 +36,7 @@ from frontdesk.engine.zones import Role, ZoneMap
 from frontdesk.types import BodyBox, FrameObservation, TrackedFace
 
 if TYPE_CHECKING:
-    from frontdesk.tracking import FaceTracker
+    from frontdesk.tracking import PersonTracker
 
 __all__ = ["Engine", "TrackView", "body_depth_m", "PERSON_HEIGHT_M", "SHOULDER_WIDTH_M"]
 
@@ -119,7 +119,7 @@ class Engine:
         self.smoothing = Smoothing(self.cfg.gaze_smoothing_s, self.cfg.position_smoothing_s)
         self.visits = VisitBook(self.cfg, self.grace_s, self.zones, self.counters, self.factory,
                                 self.rule)
-        self._tracker: FaceTracker | None = None
+        self._tracker: PersonTracker | None = None
         self.cone = GazeCone(self.cfg.gaze_cone_deg)
         self._tracks: dict[int, TrackState] = {}
         self._last_t: float | None = None
@@ -155,12 +155,12 @@ class Engine:
     # ------------------------------------------------------------------ frames
 
     @property
-    def tracker(self) -> FaceTracker:
-        """The face tracker :meth:`update` runs (made on first use: norfair is slow to import)."""
+    def tracker(self) -> PersonTracker:
+        """The person tracker :meth:`update` runs (made on first use: norfair is slow to import)."""
         if self._tracker is None:
-            from frontdesk.tracking import FaceTracker
+            from frontdesk.tracking import PersonTracker
 
-            self._tracker = FaceTracker(self.config.tracking)
+            self._tracker = PersonTracker(self.config.tracking)
         return self._tracker
 
     def update(self, obs: FrameObservation) -> list[Event]:
