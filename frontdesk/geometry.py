@@ -1,4 +1,4 @@
-"""Pure geometry for the engine: rays, angles, cones and polygons.
+"""Pure geometry for the engine: rays, angles and polygons.
 
 Two flavours of each operation:
 
@@ -7,6 +7,8 @@ Two flavours of each operation:
 * scalar fast paths (``cos_angle_to_point``, :class:`ZonePolygon`) the engine calls
   per frame, written with plain floats because numpy's per-call overhead
   (about a microsecond) dominates on 3-vectors.
+
+The eye-contact cone built on these angles is in :mod:`frontdesk.engine.contact`.
 
 Conventions: 3D points and directions are in OpenCV's camera frame (x right,
 y down, z forward, metres). Polygons are in normalised image coordinates
@@ -25,7 +27,6 @@ __all__ = [
     "unit",
     "angle_between_deg",
     "angle_to_point_deg",
-    "in_cone",
     "cos_angle_to_point",
     "point_in_polygon",
     "points_in_polygon",
@@ -70,14 +71,6 @@ def angle_to_point_deg(
     """
     offset = np.asarray(point, dtype=np.float64) - np.asarray(origin, dtype=np.float64)
     return angle_between_deg(direction, offset)
-
-
-def in_cone(
-    origin: np.ndarray, direction: np.ndarray, point: np.ndarray, half_angle_deg: float
-) -> np.ndarray | bool:
-    """True where ``point`` lies within ``half_angle_deg`` of the ray (boundary included)."""
-    inside = np.asarray(angle_to_point_deg(origin, direction, point)) <= half_angle_deg
-    return bool(inside) if inside.ndim == 0 else inside
 
 
 def cos_angle_to_point(

@@ -1,4 +1,4 @@
-"""Face tracking: stable anonymous ids across frames, an adapter over norfair.
+"""Person tracking: stable anonymous ids across frames, an adapter over norfair.
 
 norfair does the association (greedy global-minimum matching on a distance
 matrix) and the constant-velocity Kalman prediction that carries a track
@@ -10,7 +10,7 @@ need in seconds, because the frame rate of a live camera varies:
 * a track is confirmed (and gets its public id) after ``min_hits`` detections;
 * public ids are small integers counting up from 1, never reused by one tracker.
 
-Distance (:func:`face_distance`): Euclidean between face centres, both axes
+Distance (:func:`person_distance`): Euclidean between face centres, both axes
 divided by the frame *width* (so a jump means the same on screen either way),
 with two gates: at most ``max_distance_norm``, and at most
 :data:`MAX_JUMP_FACE_WIDTHS` widths of the tracked face. The second gate is what
@@ -73,7 +73,7 @@ from frontdesk.config import TrackingConfig
 from frontdesk.detectors.fusion import FACE_PER_BODY_WIDTH, body_head_point, match_faces_to_bodies
 from frontdesk.types import BodyBox, Face, FrameObservation, TrackedFace
 
-__all__ = ["FaceTracker", "PersonTracker", "face_distance", "person_distance",
+__all__ = ["PersonTracker", "person_distance",
            "MAX_JUMP_FACE_WIDTHS", "MAX_SIZE_RATIO", "SIZE_GATE_AFTER_S", "MAX_BODY_SIZE_RATIO",
            "BODY_SIZE_MEMORY_S", "BIRTH_MAX_OVERLAP"]
 
@@ -110,7 +110,7 @@ towards the camera at 1 m. After a missed run it may change more: the limit grow
 with the time since the track's body was measured (:data:`BODY_GROWTH_S`)."""
 BIRTH_MAX_OVERLAP = 0.5
 """A body alone starts no track when this share of the smaller of its box and a tracked
-person's body box lies in both (see :meth:`FaceTracker._refuse_crowded_births`)."""
+person's body box lies in both (see :meth:`PersonTracker._refuse_crowded_births`)."""
 KIND_PENALTY = 20.0
 """Added to the distance (point units: 0.02 of the frame width, 26 px at 1280) of a pair a
 face could better make (see :func:`person_distance`): a body alone against a track last
@@ -172,8 +172,11 @@ class _TrackRecord:
     """The latest detection was a body without a face."""
 
 
-class FaceTracker:
-    """Give each face a stable anonymous id across frames.
+class PersonTracker:
+    """Give each person a stable anonymous id across frames, by their face, body or both.
+
+    A track is anchored on the person's head point: the face centre when the face
+    is seen, else the body's head point moved by the track's learned offset.
 
     Args:
         tracking_cfg: ``grace_s`` (longer keeps people through occlusions but
@@ -192,7 +195,7 @@ class FaceTracker:
 
     def _new_tracker(self) -> Tracker:
         tracker = Tracker(
-            distance_function="euclidean",  # replaced below by face_distance
+            distance_function="euclidean",  # replaced below by person_distance
             distance_threshold=self.cfg.max_distance_norm * _SCALE,
             hit_counter_max=1,  # lifetimes are managed here, in seconds
             initialization_delay=0,
@@ -346,7 +349,7 @@ class FaceTracker:
         self._tracker.tracked_objects = [o for o in self._tracker.tracked_objects if o is not obj]
 
 
-def face_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
+def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
     """Distance matrix (candidates x objects) between stacked points (x, y, log width).
 
     Objects may carry two more columns: the measured log width and the seconds
@@ -354,18 +357,13 @@ def face_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
     enough for the size gate). The centre distance, or ``_FAR`` where it exceeds
     :data:`MAX_JUMP_FACE_WIDTHS` widths of the tracked face, or where a track held
     for :data:`SIZE_GATE_AFTER_S` is wider than the candidate by more than :data:`MAX_SIZE_RATIO`.
-    """
-    return person_distance(candidates, objects)
 
-
-def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
-    """:func:`face_distance` for people: candidates may be bodies seen without a face.
-
-    Candidates may carry two more columns: 1.0 for a body-only detection, and the
-    body's width in point units. Objects may then carry two more: the track's
-    learned offset of its face centre from its body's head point (x, y, body
-    widths). A body-only candidate is moved by each track's own offset before the
-    distance is taken, and the face size gate does not apply to it.
+    Candidates may be bodies seen without a face: they may carry two more columns,
+    1.0 for a body-only detection and the body's width in point units. Objects may
+    then carry two more: the track's learned offset of its face centre from its
+    body's head point (x, y, body widths). A body-only candidate is moved by each
+    track's own offset before the distance is taken, and the face size gate does
+    not apply to it.
 
     The body size gate (candidates' sixth column: the log width of their body box,
     NaN when it has none or the box is cut at the frame's side; objects' eighth:
@@ -445,7 +443,7 @@ class _FaceDistance(Distance):
     estimate plus its measured width, time unseen and face-to-body offset, which the
     adapter keeps."""
 
-    def __init__(self, owner: FaceTracker):
+    def __init__(self, owner: PersonTracker):
         self._owner = owner
 
     def get_distances(self, objects, candidates):  # type: ignore[no-untyped-def,unused-ignore]
@@ -524,7 +522,3 @@ def _detection(person: _Seen, index: int, width: float, frame_width: float) -> D
         data = (index, 0.0, 0.0, body_log_width)
     # data: (index, body only, body width, log body width or NaN)
     return Detection(np.array([point]), data=data)
-
-
-PersonTracker = FaceTracker
-"""The same tracker: it follows people, by their faces, their bodies or both."""

@@ -1,4 +1,4 @@
-"""Geometry with points placed by hand: eye-contact angles, cones, polygons."""
+"""Geometry with points placed by hand: eye-contact angles and the cone, polygons."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from frontdesk.engine.contact import in_cone
 from frontdesk.geometry import (
     ZonePolygon,
     angle_between_deg,
     angle_to_point_deg,
     blend_unit,
     cos_angle_to_point,
-    in_cone,
     point_in_polygon,
     points_in_polygon,
     unit,

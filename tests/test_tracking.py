@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from frontdesk.config import TrackingConfig
-from frontdesk.tracking import MAX_SIZE_RATIO, SIZE_GATE_AFTER_S, FaceTracker, face_distance
+from frontdesk.tracking import MAX_SIZE_RATIO, SIZE_GATE_AFTER_S, PersonTracker, person_distance
 from frontdesk.types import Face, FrameObservation, TrackedFace
 
 W, H = 1280, 720
@@ -29,7 +29,7 @@ def ids(tracks: list[TrackedFace]) -> list[int]:
 
 
 def test_two_walking_faces_keep_their_ids() -> None:
-    tracker = FaceTracker(TrackingConfig(min_hits=1))
+    tracker = PersonTracker(TrackingConfig(min_hits=1))
     seen: dict[int, list[float]] = {}
     for i in range(60):
         t = i / 15
@@ -43,7 +43,7 @@ def test_two_walking_faces_keep_their_ids() -> None:
 
 
 def test_a_short_miss_is_held_with_no_face_and_keeps_the_id() -> None:
-    tracker = FaceTracker(TrackingConfig(min_hits=1, grace_s=1.0))
+    tracker = PersonTracker(TrackingConfig(min_hits=1, grace_s=1.0))
     first = tracker.update(obs(0.0, (400, 300)))
     held = tracker.update(obs(0.1, index=1))
     back = tracker.update(obs(0.2, (405, 300), index=2))
@@ -55,7 +55,7 @@ def test_a_short_miss_is_held_with_no_face_and_keeps_the_id() -> None:
 
 @pytest.mark.parametrize("fps", [5.0, 30.0])
 def test_grace_is_measured_in_seconds_whatever_the_frame_rate(fps: float) -> None:
-    tracker = FaceTracker(TrackingConfig(min_hits=1, grace_s=1.0))
+    tracker = PersonTracker(TrackingConfig(min_hits=1, grace_s=1.0))
     tracker.update(obs(0.0, (400, 300)))
     alive_until = 0.0
     for i in range(1, int(3 * fps)):
@@ -66,7 +66,7 @@ def test_grace_is_measured_in_seconds_whatever_the_frame_rate(fps: float) -> Non
 
 
 def test_tracks_are_confirmed_after_min_hits_and_age_counts_from_first_detection() -> None:
-    tracker = FaceTracker(TrackingConfig(min_hits=3))
+    tracker = PersonTracker(TrackingConfig(min_hits=3))
     assert tracker.update(obs(0.0, (400, 300))) == []
     assert tracker.update(obs(0.1, (402, 300))) == []
     out = tracker.update(obs(0.2, (404, 300)))
@@ -75,21 +75,21 @@ def test_tracks_are_confirmed_after_min_hits_and_age_counts_from_first_detection
 
 
 def test_a_single_false_detection_never_becomes_a_track() -> None:
-    tracker = FaceTracker(TrackingConfig(min_hits=2, grace_s=0.5))
+    tracker = PersonTracker(TrackingConfig(min_hits=2, grace_s=0.5))
     out = [tracker.update(obs(0.0, (400, 300)))]
     out += [tracker.update(obs(i / 10, index=i)) for i in range(1, 20)]
     assert all(o == [] for o in out)
 
 
 def test_a_face_far_from_every_track_gets_a_new_id() -> None:
-    tracker = FaceTracker(TrackingConfig(min_hits=1, max_distance_norm=0.1))
+    tracker = PersonTracker(TrackingConfig(min_hits=1, max_distance_norm=0.1))
     tracker.update(obs(0.0, (200, 300)))
     out = tracker.update(obs(0.1, (900, 300)))  # jumped 0.55 of the frame width
     assert 2 in ids(out)
 
 
 def test_after_the_grace_a_returning_face_is_a_new_person() -> None:
-    tracker = FaceTracker(TrackingConfig(min_hits=1, grace_s=0.5))
+    tracker = PersonTracker(TrackingConfig(min_hits=1, grace_s=0.5))
     tracker.update(obs(0.0, (400, 300)))
     for i in range(1, 10):
         tracker.update(obs(i * 0.1, index=i))
@@ -97,14 +97,14 @@ def test_after_the_grace_a_returning_face_is_a_new_person() -> None:
 
 
 def test_time_going_backwards_resets_the_tracks() -> None:
-    tracker = FaceTracker(TrackingConfig(min_hits=1))
+    tracker = PersonTracker(TrackingConfig(min_hits=1))
     tracker.update(obs(5.0, (400, 300)))
     out = tracker.update(obs(1.0, (400, 300)))
     assert ids(out) == [2]
 
 
 def test_a_missed_near_face_does_not_take_a_small_far_face_appearing_beside_it() -> None:
-    tracker = FaceTracker(TrackingConfig(min_hits=1, max_distance_norm=0.15))
+    tracker = PersonTracker(TrackingConfig(min_hits=1, max_distance_norm=0.15))
     tracker.update(obs(0.0, (600, 300)))
     beside = FrameObservation(index=1, t=0.1, width=W, height=H,
                               faces=[face_at(770, 300, size_px=20)])  # 170 px: 2.8 face widths
@@ -115,22 +115,22 @@ def test_a_missed_near_face_does_not_take_a_small_far_face_appearing_beside_it()
     assert back[1].face is not None and back[1].center_norm[0] == pytest.approx(602 / W)
 
 
-def test_face_distance_gates_on_the_tracked_face_width() -> None:
+def test_person_distance_gates_on_the_tracked_face_width() -> None:
     objects = np.array([[100.0, 100.0, np.log(0.05) * 1000]])  # a face 0.05 of the width
     size = np.log(0.05) * 1000
     candidates = np.array([[200.0, 100.0, size], [220.0, 100.0, size]])  # 2.0 and 2.4 widths
-    d = face_distance(candidates, objects)
+    d = person_distance(candidates, objects)
     assert d[0, 0] == pytest.approx(100.0) and d[1, 0] == pytest.approx(120.0)
-    far = face_distance(np.array([[240.0, 100.0, size]]), objects)  # 2.8 widths away
+    far = person_distance(np.array([[240.0, 100.0, size]]), objects)  # 2.8 widths away
     assert far[0, 0] > 1e6
 
 
-def test_face_distance_gates_on_the_width_ratio() -> None:
+def test_person_distance_gates_on_the_width_ratio() -> None:
     objects = np.array([[100.0, 100.0, np.log(0.05) * 1000]])
     ok = np.log(0.05 * MAX_SIZE_RATIO * 0.95) * 1000
     too_small = np.log(0.05 / MAX_SIZE_RATIO / 1.05) * 1000
     too_big = np.log(0.05 * MAX_SIZE_RATIO * 1.05) * 1000
-    d = face_distance(np.array([[110.0, 100.0, ok], [110.0, 100.0, too_small],
+    d = person_distance(np.array([[110.0, 100.0, ok], [110.0, 100.0, too_small],
                                 [110.0, 100.0, too_big]]), objects)
     assert d[0, 0] == pytest.approx(10.0)
     # Much narrower: another person farther away. Much wider: the same person, who
@@ -141,7 +141,7 @@ def test_face_distance_gates_on_the_width_ratio() -> None:
 
 def _held_then(size_px: float) -> dict[int, TrackedFace]:
     """A 60 px face seen, missed for 0.8 s (within the 1 s grace), then a face of size_px nearby."""
-    tracker = FaceTracker(TrackingConfig(min_hits=1, grace_s=1.0, max_distance_norm=0.15))
+    tracker = PersonTracker(TrackingConfig(min_hits=1, grace_s=1.0, max_distance_norm=0.15))
     for i in range(5):
         tracker.update(obs(i / 10, (600, 300), index=i))
     for i in range(5, 13):
@@ -168,5 +168,5 @@ def test_the_size_gate_waits_for_a_track_held_past_a_dropout() -> None:
     candidates = np.array([[110.0, 100.0, half]])
     just_missed = np.array([[100.0, 100.0, log_w, log_w, SIZE_GATE_AFTER_S / 3]])
     held = np.array([[100.0, 100.0, log_w, log_w, SIZE_GATE_AFTER_S]])
-    assert face_distance(candidates, just_missed)[0, 0] == pytest.approx(10.0)
-    assert face_distance(candidates, held)[0, 0] > 1e6
+    assert person_distance(candidates, just_missed)[0, 0] == pytest.approx(10.0)
+    assert person_distance(candidates, held)[0, 0] > 1e6

@@ -75,7 +75,7 @@ class SetZones:
 
     def apply(self, engine: Engine, t: float, wall_time: float) -> list[Event]:
         try:
-            engine.set_zones(self.config)
+            engine.set_zones(self.config.counters)
         except Exception as exc:  # reported on the page; the old zones stay
             self.on_done(str(exc))
             return []

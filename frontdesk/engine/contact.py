@@ -1,4 +1,10 @@
-"""Eye contact held for a dwell, tolerant of noisy gaze and dropped frames.
+"""Eye contact: the gaze cone, and looks held for a dwell despite noise and dropped frames.
+
+The cone: a target's head is looked at when the angle between the observer's
+gaze and the direction from the observer's head to the target's head is at most
+the cone's half-angle (``engine.gaze_cone_deg``), edge included.
+:class:`GazeCone` is the per-frame scalar test the engine runs on every pair;
+:func:`in_cone` the vectorised one for batches, tools and tests.
 
 One :class:`GazeRun` follows one ordered pair (observer looking at target). Each
 frame it receives whether the target's head is inside the observer's gaze cone:
@@ -23,11 +29,52 @@ satisfied (which is ``confirmed_t``).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Contact", "GazeRun", "DwellRule"]
+import numpy as np
+
+from frontdesk.geometry import angle_to_point_deg, cos_angle_to_point
+
+__all__ = ["GazeCone", "in_cone", "Contact", "GazeRun", "DwellRule"]
 
 _TIME_EPS_S = 1e-6
+
+
+def in_cone(
+    origin: np.ndarray, direction: np.ndarray, point: np.ndarray, half_angle_deg: float
+) -> np.ndarray | bool:
+    """True where ``point`` lies within ``half_angle_deg`` of the ray (boundary included).
+
+    With ``origin`` the observer's head, ``direction`` their gaze and ``point`` the
+    target's head: whether the observer looks at the target. Broadcasts like
+    :func:`~frontdesk.geometry.angle_to_point_deg`; one point gives a bool.
+    """
+    inside = np.asarray(angle_to_point_deg(origin, direction, point)) <= half_angle_deg
+    return bool(inside) if inside.ndim == 0 else inside
+
+
+class GazeCone:
+    """The gaze cone of half-angle ``half_angle_deg``, scalar fast path (no numpy).
+
+    :meth:`contains` compares the cosine of the eye-contact angle with the
+    half-angle's (a larger cosine is a smaller angle); the edge counts as inside.
+    """
+
+    __slots__ = ("half_angle_deg", "cos_half_angle")
+
+    def __init__(self, half_angle_deg: float):
+        self.half_angle_deg = half_angle_deg
+        self.cos_half_angle = math.cos(math.radians(half_angle_deg))
+
+    def contains(self, origin: Sequence[float], direction: Sequence[float],
+                 point: Sequence[float]) -> bool:
+        """Whether ``point`` lies in the cone around the ray (``origin``, ``direction``).
+
+        ``direction`` need not be unit length; a zero one contains nothing.
+        """
+        return cos_angle_to_point(origin, direction, point) >= self.cos_half_angle
 
 
 @dataclass(frozen=True)

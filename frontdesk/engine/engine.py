@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from frontdesk.camera_model import Intrinsics
-from frontdesk.config import Config
-from frontdesk.engine.contact import DwellRule, GazeRun
+from frontdesk.config import Config, CounterConfig
+from frontdesk.engine.contact import DwellRule, GazeCone, GazeRun
 from frontdesk.engine.counters import CounterRuntime
 from frontdesk.engine.emit import EventFactory
 from frontdesk.engine.events import Event, EventType
@@ -33,11 +33,10 @@ from frontdesk.engine.state import CounterState, WaitingCustomer
 from frontdesk.engine.tracks import Smoothing, TrackState
 from frontdesk.engine.visits import Visit, VisitBook
 from frontdesk.engine.zones import Role, ZoneMap
-from frontdesk.geometry import cos_angle_to_point
 from frontdesk.types import BodyBox, FrameObservation, TrackedFace
 
 if TYPE_CHECKING:
-    from frontdesk.tracking import FaceTracker
+    from frontdesk.tracking import PersonTracker
 
 __all__ = ["Engine", "TrackView", "body_depth_m", "PERSON_HEIGHT_M", "SHOULDER_WIDTH_M"]
 
@@ -120,8 +119,8 @@ class Engine:
         self.smoothing = Smoothing(self.cfg.gaze_smoothing_s, self.cfg.position_smoothing_s)
         self.visits = VisitBook(self.cfg, self.grace_s, self.zones, self.counters, self.factory,
                                 self.rule)
-        self._tracker: FaceTracker | None = None
-        self._cos_cone = math.cos(math.radians(self.cfg.gaze_cone_deg))
+        self._tracker: PersonTracker | None = None
+        self.cone = GazeCone(self.cfg.gaze_cone_deg)
         self._tracks: dict[int, TrackState] = {}
         self._last_t: float | None = None
         self._last_wall: float | None = None
@@ -132,15 +131,36 @@ class Engine:
         self.frame_s = 0.0
         """Running estimate of the frame period, seconds (0 until the second frame)."""
 
+    # ------------------------------------------------------------------ zones
+
+    def set_zones(self, counters: Sequence[CounterConfig]) -> None:
+        """Use the zones of ``counters`` from the next frame on (call between frames).
+
+        ``counters`` must have the same ids as the running ones: counters are not
+        added or removed while running (:class:`ValueError` otherwise, and nothing
+        changes). Only the zones are taken, ignore masks included; the counters'
+        runtime state (enabled, snoozed, unattended) stays as the commands left it.
+        The engine's zone map (shared with its visit book) and ``config.counters``
+        are replaced together. Tracks, roles, visits and gaze runs carry on: every
+        measured track is placed in the new zones on its next frame.
+        """
+        counters = list(counters)
+        new_ids = {c.id for c in counters}
+        if new_ids != set(self.counters) or len(new_ids) != len(counters):
+            raise ValueError("the new config has other counters: restart frontdesk to use them")
+        zone_map = ZoneMap(counters)
+        self.config = self.config.model_copy(update={"counters": counters})
+        self.zones = self.visits.zones = zone_map
+
     # ------------------------------------------------------------------ frames
 
     @property
-    def tracker(self) -> FaceTracker:
-        """The face tracker :meth:`update` runs (made on first use: norfair is slow to import)."""
+    def tracker(self) -> PersonTracker:
+        """The person tracker :meth:`update` runs (made on first use: norfair is slow to import)."""
         if self._tracker is None:
-            from frontdesk.tracking import FaceTracker
+            from frontdesk.tracking import PersonTracker
 
-            self._tracker = FaceTracker(self.config.tracking)
+            self._tracker = PersonTracker(self.config.tracking)
         return self._tracker
 
     def update(self, obs: FrameObservation) -> list[Event]:
@@ -322,8 +342,7 @@ class Engine:
         else:
             target_seen = target.face_fresh or t - target.last_face_t <= TARGET_HOLD_S
         if observer.face_fresh and target_seen and observer.gaze is not None:
-            cos = cos_angle_to_point(observer.position, observer.gaze, target.position)
-            in_cone = cos >= self._cos_cone
+            in_cone = self.cone.contains(observer.position, observer.gaze, target.position)
         run = target.incoming.get(observer.track_id)
         if run is None:
             if not in_cone:

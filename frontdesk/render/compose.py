@@ -24,7 +24,7 @@ import numpy as np
 
 from frontdesk.render.backdrop import Backdrop, draw_backdrop
 from frontdesk.render.faces import PreparedLook, prepare_look
-from frontdesk.render.figure import BodyBox, FigureDrawer, PersonPose
+from frontdesk.render.figure import FigureBounds, FigureDrawer, PersonPose
 from frontdesk.render.raster import Solid, fill_solid
 from frontdesk.render.scene_file import Lighting, Occluder, RenderScene
 from frontdesk.sim.render import DetectorModel, frame_times, sample_person
@@ -138,7 +138,7 @@ class SceneRenderer:
         colours = np.broadcast_to(np.asarray(occ.colour, dtype=np.float64), (6, 3))
         fill_solid(canvas, pts_c, solid, colours, self.drawer.light_cam, self.k, ambient=0.6)
 
-    def _hide_behind_counter(self, canvas: np.ndarray, box: BodyBox, depth_m: float) -> None:
+    def _hide_behind_counter(self, canvas: np.ndarray, box: FigureBounds, depth_m: float) -> None:
         if box.x1 <= box.x0 or box.y1 <= box.y0:
             return
         region = (slice(box.y0, box.y1), slice(box.x0, box.x1))

@@ -41,7 +41,7 @@ from frontdesk.render.raster import (
 )
 from frontdesk.sim.world import CameraPose
 
-__all__ = ["PersonPose", "FigureDrawer", "BodyBox"]
+__all__ = ["PersonPose", "FigureDrawer", "FigureBounds"]
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,12 @@ class PersonPose:
 
 
 @dataclass(frozen=True)
-class BodyBox:
-    """Pixels a drawn figure may cover: (x0, y0, x1, y1), clipped to the frame."""
+class FigureBounds:
+    """Pixels a drawn figure may cover: (x0, y0, x1, y1), clipped to the frame.
+
+    Integer pixel bounds of what the renderer drew (head, face and body), not a
+    detector's :class:`frontdesk.types.BodyBox`.
+    """
 
     x0: int
     y0: int
@@ -224,8 +228,8 @@ class FigureDrawer:
         box[3] = max(box[3], float(px[:, 1].max()))
 
     def draw(self, canvas: np.ndarray, look: PreparedLook, pose: PersonPose
-             ) -> tuple[DrawnFace | None, BodyBox]:
-        """Draw the person; return the face drawn (None if it could not be) and the box covered."""
+             ) -> tuple[DrawnFace | None, FigureBounds]:
+        """Draw the person; return the face drawn (None if it could not be) and its bounds."""
         box = [math.inf, math.inf, -math.inf, -math.inf]
         s = look.look.head_scale
         hw = pose.head_world
@@ -275,7 +279,7 @@ class FigureDrawer:
             box = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
         h, w = canvas.shape[:2]
         if not math.isfinite(box[0]):
-            return face, BodyBox(0, 0, 0, 0)
-        bb = BodyBox(max(int(box[0]) - 2, 0), max(int(box[1]) - 2, 0),
+            return face, FigureBounds(0, 0, 0, 0)
+        bb = FigureBounds(max(int(box[0]) - 2, 0), max(int(box[1]) - 2, 0),
                      min(int(math.ceil(box[2])) + 2, w), min(int(math.ceil(box[3])) + 2, h))
         return face, bb

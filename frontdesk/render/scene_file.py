@@ -45,8 +45,7 @@ import yaml
 from frontdesk.errors import FrontdeskError
 from frontdesk.render.faces import Look, default_look, look_from_dict
 from frontdesk.sim.layout import DEFAULT_LAYOUT, CounterLayout
-from frontdesk.sim.scene import Path as HeadPath
-from frontdesk.sim.scene import Scene, Waypoint
+from frontdesk.sim.scene import HeadPath, Scene, Waypoint
 from frontdesk.sim.script import ScriptError, scene_from_dict
 
 __all__ = [

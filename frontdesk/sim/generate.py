@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from frontdesk.sim.layout import DEFAULT_COUNTER_ID, DEFAULT_LAYOUT, CounterLayout
-from frontdesk.sim.scene import GazeAction, Path, Person, Scene, Waypoint
+from frontdesk.sim.scene import GazeAction, HeadPath, Person, Scene, Waypoint
 from frontdesk.sim.world import unit_rows, view_angle_deg
 
 __all__ = ["RandomSceneParams", "random_scene", "poisson_entries"]
@@ -211,7 +211,7 @@ class _Story:
                 GazeAction(leave_t, "walk", turn_s=0.3),
             ]))
         wps.append(Waypoint(max(end_t, wps[-1].t + 1.0), tuple(spot)))
-        return Person(plan.id, "staff", Path(wps), self._staff_gaze(plan, looks, end_t))
+        return Person(plan.id, "staff", HeadPath(wps), self._staff_gaze(plan, looks, end_t))
 
     def _work_action(self, plan: _StaffPlan, t: float) -> GazeAction:
         wx, wy, wz = self.layout.work_point
@@ -351,7 +351,7 @@ def random_scene(seed: int, visits: int, layout: CounterLayout = DEFAULT_LAYOUT,
         customers.append(c)
     end_t = max(c.waypoints[-1].t for c in customers) + 5.0 if customers else 10.0
     people = [story.staff_person(plan, end_t) for plan in staff]
-    people += [Person(c.id, "customer", Path(c.waypoints), c.gaze) for c in customers]
+    people += [Person(c.id, "customer", HeadPath(c.waypoints), c.gaze) for c in customers]
     meta = {"generator": "random", "seed": seed, "visits": visits,
             "staff": len(staff)}
     return Scene(layout=layout, people=people, duration_s=end_t, counter_id=counter_id,

@@ -1,6 +1,6 @@
 """Scenes: people as moving heads with a gaze, over time, in the world frame.
 
-A :class:`Person` has a :class:`Path` (head positions at given times, linearly
+A :class:`Person` has a :class:`HeadPath` (head positions at given times, linearly
 interpolated; present from the first waypoint to the last) and a list of
 :class:`GazeAction` (from time ``t`` the person turns, over ``turn_s``, to look
 at a point, at another person's head, along a heading, where they walk, or at
@@ -25,7 +25,7 @@ __all__ = [
     "Role",
     "GazeKind",
     "Waypoint",
-    "Path",
+    "HeadPath",
     "GazeAction",
     "Person",
     "Scene",
@@ -52,7 +52,7 @@ class Waypoint:
     position: tuple[float, float, float]
 
 
-class Path:
+class HeadPath:
     """Head positions over time: linear between waypoints, present from first to last.
 
     Two waypoints at the same place make the person stand still between them.
@@ -162,7 +162,7 @@ class Person:
 
     id: str
     role: Role
-    path: Path
+    path: HeadPath
     gaze: list[GazeAction] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -47,8 +47,7 @@ import yaml
 
 from frontdesk.errors import FrontdeskError
 from frontdesk.sim.layout import DEFAULT_COUNTER_ID, DEFAULT_LAYOUT, CounterLayout
-from frontdesk.sim.scene import GazeAction, Person, Scene, Waypoint
-from frontdesk.sim.scene import Path as HeadPath
+from frontdesk.sim.scene import GazeAction, HeadPath, Person, Scene, Waypoint
 
 __all__ = ["ScriptError", "scene_from_dict", "load_scene", "DEFAULT_HEAD_Z"]
 

@@ -38,7 +38,7 @@ from frontdesk.sinks import EngineCommand, StateUpdate
 from frontdesk.types import FrameObservation
 from frontdesk.web.placement_check import FrameSample, PlacementReport, check_placement
 
-__all__ = ["LiveHub", "LiveSnapshot", "LiveCounts", "apply_zones"]
+__all__ = ["LiveHub", "LiveSnapshot", "LiveCounts"]
 
 log = logging.getLogger(__name__)
 
@@ -105,28 +105,6 @@ class LiveCounts:
         return {"day": self.day.isoformat() if self.day else None, "counters": out}
 
 
-def apply_zones(engine: Any, config: Config) -> None:
-    """Give a running engine the zones of ``config`` (same counter ids), between frames.
-
-    Uses ``engine.set_zones(counters)`` when the engine has it; otherwise swaps
-    the compiled :class:`~frontdesk.engine.zones.ZoneMap` the engine and its
-    visit book share.
-    """
-    setter = getattr(engine, "set_zones", None)
-    if callable(setter):
-        setter(config.counters)
-        return
-    from frontdesk.engine.zones import ZoneMap
-
-    known = set(getattr(engine, "counters", {}) or {})
-    if known and known != {c.id for c in config.counters}:
-        raise ValueError("the new config has other counters: restart frontdesk to use them")
-    zones = ZoneMap(config.counters)
-    engine.zones = zones
-    visits = getattr(engine, "visits", None)
-    if visits is not None and hasattr(visits, "zones"):
-        visits.zones = zones
-    engine.config = config
 
 
 class LiveHub:

@@ -370,6 +370,75 @@ def test_the_full_pipeline_through_the_tracker() -> None:
     assert run.one("customer_left").left_t == pytest.approx(12.0)
 
 
+# ---------------------------------------------------------------------- live zone changes
+
+
+def test_zones_set_mid_run_apply_from_the_next_frame() -> None:
+    """A customer outside every zone becomes one from the first frame after the change."""
+    engine = make_engine(make_config(counters=[{"id": "counter-1", "zones": zones(0.6, 1.0)}]))
+    whole_image = make_config().counters
+    seen: dict[str, object] = {}
+
+    def between(e: Engine, t: float) -> list[Event]:
+        if t == 3.0:
+            assert [v.role for v in e.tracks_view()] == [None]  # outside the zones so far
+            e.set_zones(whole_image)
+            assert [v.role for v in e.tracks_view()] == [None]  # nothing moves between frames
+        if abs(t - (3.0 + FRAME_S)) < 1e-6:
+            seen["role"] = [v.role for v in e.tracks_view()]
+        return []
+
+    standing = customer(at=still(SERVICE_AT), end_t=10.0)
+    run = run_tracks(engine, [standing], 12.0, between=between)
+    assert seen["role"] == ["customer"]  # a candidate from the next frame on
+    arrived = run.one("customer_arrived")
+    assert arrived.arrival_t == pytest.approx(3.0 + FRAME_S)
+    assert arrived.first_seen_t == pytest.approx(0.5)  # the track carried on
+    assert run.one("customer_left").left_t == pytest.approx(10.0)
+    assert engine.visits.zones is engine.zones
+    assert engine.config.counters == whole_image
+    assert engine.zones.counters["counter-1"].service.points[0] == (0.35, 0.1)
+
+
+def test_an_ignore_mask_set_mid_run_drops_the_person_under_it_from_the_next_frame() -> None:
+    poster = [[0.5, 0.3], [0.6, 0.3], [0.6, 0.7], [0.5, 0.7]]  # over the customer (u 0.55)
+    masked = make_config(counters=[{"id": "counter-1", "zones": zones(ignore=[poster])}])
+
+    def between(e: Engine, t: float) -> list[Event]:
+        if t == 6.0:
+            e.set_zones(masked.counters)
+        return []
+
+    engine = make_engine()
+    run = run_tracks(engine, [customer(at=still(SERVICE_AT), end_t=12.0)], 12.0,
+                     between=between)
+    left = run.one("customer_left")
+    assert left.left_t == pytest.approx(6.0) and left.t == pytest.approx(6.0 + FRAME_S)
+    assert engine.tracks_view() == []
+    assert engine.zones.is_ignored(0.55, 0.5) and engine.visits.zones is engine.zones
+
+
+def test_setting_zones_keeps_the_counters_runtime_state() -> None:
+    engine = make_engine()
+    engine.set_enabled("counter-1", False, 1.0)
+    engine.snooze("counter-1", 60.0, 1.0)
+    engine.set_zones(make_config(counters=[{"id": "counter-1", "zones": zones(0.2, 0.8),
+                                            "enabled": True}]).counters)
+    state = engine.counter_states(2.0)["counter-1"]
+    assert state.enabled is False and state.snoozed_until_t == pytest.approx(61.0)
+
+
+@pytest.mark.parametrize("ids", [["counter-2"], ["counter-1", "counter-2"]])
+def test_zones_of_other_counters_are_refused_and_nothing_changes(ids: list[str]) -> None:
+    engine = make_engine()
+    zone_map, config = engine.zones, engine.config
+    other = make_config(counters=[{"id": i, "zones": zones()} for i in ids]).counters
+    with pytest.raises(ValueError, match="other counters"):
+        engine.set_zones(other)
+    assert engine.zones is zone_map and engine.visits.zones is zone_map
+    assert engine.config is config
+
+
 # ---------------------------------------------------------------------- commands
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of the engine's parts: dwell runs, stillness, roles, zones."""
+"""Unit tests of the engine's parts: the gaze cone, dwell runs, stillness, roles, zones."""
 
 from __future__ import annotations
 
@@ -6,12 +6,24 @@ import numpy as np
 import pytest
 
 from frontdesk.config import CounterConfig
-from frontdesk.engine.contact import Contact, DwellRule, GazeRun
+from frontdesk.engine.contact import Contact, DwellRule, GazeCone, GazeRun, in_cone
 from frontdesk.engine.stillness import StillDetector
 from frontdesk.engine.zones import Placement, Role, RoleState, ZoneMap
 
 RULE = DwellRule(dwell_s=0.5, gap_s=0.3)
 FPS = 15.0
+
+
+@pytest.mark.parametrize("off_deg", [0.0, 5.0, 11.9, 12.1, 30.0, 90.0, 179.0])
+def test_the_engines_cone_test_agrees_with_the_vectorised_one(off_deg: float) -> None:
+    staff, customer = (-0.6, 0.0, 2.0), (0.6, 0.0, 2.0)
+    r = np.radians(off_deg)
+    gaze = (float(np.cos(r)), 0.0, float(np.sin(r)))  # the customer is straight along +x
+    cone = GazeCone(12.0)
+    assert cone.contains(staff, gaze, customer) is bool(in_cone(
+        np.array(staff), np.array(gaze), np.array(customer), 12.0))
+    assert cone.contains(staff, gaze, customer) is (off_deg < 12.0)
+    assert not cone.contains(staff, (0.0, 0.0, 0.0), customer)  # no gaze: at nobody
 
 
 def feed(run: GazeRun, pattern: str, t0: float = 0.0) -> tuple[list[Contact], float]:

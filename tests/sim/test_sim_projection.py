@@ -9,7 +9,7 @@ import pytest
 
 from frontdesk.sim.layout import DEFAULT_LAYOUT, CounterLayout
 from frontdesk.sim.render import NOISE_PRESETS, DetectorModel, NoiseModel, render_frames
-from frontdesk.sim.scene import GazeAction, Path, Person, Scene, Waypoint
+from frontdesk.sim.scene import GazeAction, HeadPath, Person, Scene, Waypoint
 from frontdesk.sim.world import (
     CameraPose,
     euler_from_forward,
@@ -25,7 +25,7 @@ LEVEL = CounterLayout(camera=CameraPose((0.0, 0.0, 1.6), 180.0, 0.0))
 
 def _one_person_scene(layout: CounterLayout, at: tuple[float, float, float],
                       gaze: GazeAction) -> Scene:
-    person = Person("p", "customer", Path([Waypoint(0.0, at), Waypoint(1.0, at)]), [gaze])
+    person = Person("p", "customer", HeadPath([Waypoint(0.0, at), Waypoint(1.0, at)]), [gaze])
     return Scene(layout=layout, people=[person], duration_s=1.0)
 
 
@@ -123,7 +123,7 @@ def test_far_faces_are_too_small_to_detect() -> None:
 
 def test_realistic_noise_has_the_stated_sizes() -> None:
     at = (-1.5, 0.0, 1.6)
-    person = Person("p", "customer", Path([Waypoint(0.0, at), Waypoint(400.0, at)]),
+    person = Person("p", "customer", HeadPath([Waypoint(0.0, at), Waypoint(400.0, at)]),
                     [GazeAction(0.0, "camera", turn_s=0.0)])
     scene = Scene(layout=LEVEL, people=[person], duration_s=400.0)
     noise = NOISE_PRESETS["realistic"]

@@ -50,6 +50,25 @@ def test_health_reports_the_age_of_the_last_frame(config: Config) -> None:
     assert health["last_frame_age_s"] == 2.5 and health["camera"] == "online"
 
 
+def test_saved_zones_reach_the_engine_before_the_next_frames_views(config: Config) -> None:
+    hub = LiveHub(config)
+    runner = StandInRunner(config)
+    hub.attach(runner)
+    runner.step(0.0, [])
+    old = config.counters[0]
+    moved = old.zones.model_copy(update={"staff": [[0.0, 0.2], [0.4, 0.2], [0.4, 0.8],
+                                                   [0.0, 0.8]]})
+    saved = config.model_copy(update={"counters": [old.model_copy(update={"zones": moved})]})
+    version = hub.request_config(saved)
+    assert runner.engine.zones.counters["counter-1"].staff.points[1] == (0.39, 0.28)
+    runner.step(0.1, [])
+    engine = runner.engine
+    assert engine.zones.counters["counter-1"].staff.points[1] == (0.4, 0.2)
+    assert engine.visits.zones is engine.zones and engine.config.counters == saved.counters
+    assert hub.applied_version == version and hub.apply_error is None
+    assert runner.config is saved
+
+
 def test_a_config_with_other_counters_is_not_applied_and_the_loop_goes_on(
         config: Config) -> None:
     hub = LiveHub(config)
