@@ -702,4 +702,4 @@ def test_unreadable_demo_clip_is_made_again(demo_dir: Path) -> None:
 
 def test_unknown_demo_footage_is_a_source_error() -> None:
     with pytest.raises(SourceError, match="known: demo://counter"):
-        open_source("demo://lobby")
+        resolve_source("demo://lobby")

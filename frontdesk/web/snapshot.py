@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import numpy as np
 
 from frontdesk.config import Config
 from frontdesk.errors import FrontdeskError
+from frontdesk.types import FrameObservation
 from frontdesk.web.overlay import draw_overlays
 from frontdesk.web.placement_check import FrameSample, PlacementReport, check_placement
 
@@ -36,6 +37,8 @@ class Snapshot:
     tracks: list[Any]
     states: dict[str, Any]
     placement: PlacementReport
+    observations: list[FrameObservation] = field(default_factory=list)
+    """What perception saw in each frame, in order."""
 
 
 def take_snapshot(config: Config, source: str | None = None, frames: int = 30,
@@ -53,6 +56,7 @@ def take_snapshot(config: Config, source: str | None = None, frames: int = 30,
         raise FrontdeskError("--frames must be at least 1")
     spec = source or config.camera.source
     samples: list[FrameSample] = []
+    observations: list[FrameObservation] = []
     last: PipelineStep | None = None
     count = 0
     with FramePipeline(config) as pipeline:
@@ -67,6 +71,7 @@ def take_snapshot(config: Config, source: str | None = None, frames: int = 30,
                         log.warning("camera %s: %s", item.status, item.detail)
                     continue
                 last = pipeline.step(item)
+                observations.append(last.observation)
                 samples.append(FrameSample.from_observation(last.observation))
                 count += 1
                 if count >= frames:
@@ -84,7 +89,7 @@ def take_snapshot(config: Config, source: str | None = None, frames: int = 30,
     image = draw_overlays(frame.image, obs, tracks, states, config)
     span_s = samples[-1].t - samples[0].t if samples else 0.0
     placement = check_placement(samples, config, window_s=max(60.0, span_s + 1.0))
-    return Snapshot(image, count, len(obs.faces), tracks, states, placement)
+    return Snapshot(image, count, len(obs.faces), tracks, states, placement, observations)
 
 
 def check_image_path(path: str | Path) -> Path:

@@ -16,9 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
+import frontdesk
 from frontdesk.config import parse_config
 from frontdesk.errors import FrontdeskError
 from frontdesk.replay import ObservationReplay
@@ -311,6 +313,14 @@ def test_visits_left_open_by_a_killed_run_are_closed_once_at_start_up(
     closed = [e for e in seen if e.detail == LEFT_OPEN_DETAIL]
     assert {e.visit_id for e in closed} == left_open
     assert all(e.outcome.value == "interrupted" for e in closed)
+    # Made by the engine's event factory like every other event: it passes the
+    # project's own event schema, with the visit's timings from its last stored event.
+    schema = json.loads((Path(frontdesk.__file__).parent / "schemas" /
+                         "event.schema.json").read_text())
+    for e in closed:
+        jsonschema.validate(e.to_json(), schema)
+        assert e.first_seen_t is not None and e.track_id is not None
+        assert e.left_t == e.t > 0.0 and e.first_seen_t <= e.t
     with sqlite3.connect(tmp_path / "visits.db") as con:
         counts = con.execute("SELECT visit_id, COUNT(*) FROM events WHERE type='customer_left' "
                              "GROUP BY visit_id").fetchall()
