@@ -21,7 +21,7 @@ The rules:
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,29 +125,32 @@ def _within(target: str, prefixes: Iterable[str]) -> bool:
     return any(target == p or target.startswith(p + ".") for p in prefixes)
 
 
-def forbidden(imports: Iterable[Import], importers: str, targets: Iterable[str]) -> list[str]:
-    """Imports from ``importers`` (a module or package) into any of ``targets``."""
-    targets = tuple(targets)
+def _imports_from(imports: Iterable[Import], importers: str,
+                  wrong: Callable[[str], bool]) -> list[str]:
+    """``file:line -> target`` for every import from ``importers`` (a module or
+    package) to a target ``wrong`` refuses."""
     return [
         imp.shown(t)
         for imp in imports
         if _within(imp.module, [importers])
         for t in imp.targets
-        if _within(t, targets)
+        if wrong(t)
     ]
+
+
+def forbidden(imports: Iterable[Import], importers: str, targets: Iterable[str]) -> list[str]:
+    """Imports from ``importers`` into any of ``targets`` (modules or packages)."""
+    targets = tuple(targets)
+    return _imports_from(imports, importers, lambda t: _within(t, targets))
 
 
 def outside(imports: Iterable[Import], importers: str, allowed: Iterable[str]) -> list[str]:
-    """Imports from ``importers`` (a module or package) to anything but itself and
-    the modules ``allowed`` (exact names: a package allows its ``__init__`` only)."""
+    """Imports from ``importers`` to anything but itself and the modules ``allowed``
+    (exact names: a package allows its ``__init__`` only)."""
     allowed = frozenset(allowed)
-    return [
-        imp.shown(t)
-        for imp in imports
-        if _within(imp.module, [importers])
-        for t in imp.targets
-        if t not in allowed and not _within(t, [importers])
-    ]
+    return _imports_from(
+        imports, importers, lambda t: t not in allowed and not _within(t, [importers])
+    )
 
 
 def cycles(imports: Iterable[Import]) -> list[str]:
