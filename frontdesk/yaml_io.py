@@ -100,19 +100,24 @@ def parse_yaml(text: str, filename: str, *, unique_keys: bool = False) -> YamlDo
         YamlFileError: "not valid YAML: PROBLEM" at the line of the problem, or
             "KEY.PATH: the key is given twice ..." at the line of the second one.
     """
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        if unique_keys and node is not None:
-            _refuse_duplicate_keys(node, filename)
-        data = loader.construct_document(node) if node is not None else None
+        loader = yaml.SafeLoader(text)  # already refuses unprintable characters
+        try:
+            node = loader.get_single_node()
+            if unique_keys and node is not None:
+                _refuse_duplicate_keys(node, filename)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        problem = str(exc).partition("\n")[0]
+        raise YamlFileError(filename, f"not valid YAML: {problem}",
+                            text.count("\n", 0, exc.position) + 1) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise YamlFileError(filename, f"not valid YAML: {problem}",
                             mark.line + 1 if mark else None) from None
-    finally:
-        loader.dispose()
     return YamlDocument(data, node)
 
 

@@ -23,6 +23,15 @@ def test_syntax_error_names_file_and_line() -> None:
     assert not info.value.missing
 
 
+def test_character_yaml_refuses_names_its_line() -> None:
+    with pytest.raises(YamlFileError) as info:
+        parse_yaml("a: 1\nb: \x1f\n", "s.yaml")
+    assert str(info.value) == (
+        "s.yaml:2: not valid YAML: unacceptable character #x001f: special characters are "
+        "not allowed"
+    )
+
+
 def test_missing_and_unreadable_files(tmp_path: Path) -> None:
     with pytest.raises(YamlFileError, match="nope.yaml: scene file not found") as info:
         load_yaml(tmp_path / "nope.yaml", "scene file")
