@@ -104,6 +104,39 @@ def test_yaml_syntax_error_has_line() -> None:
     assert "not valid YAML" in problem
 
 
+def test_duplicate_key_names_key_and_both_lines() -> None:
+    # PyYAML alone would keep the second value without a word.
+    (problem,) = _problems(GOOD.replace("  escalate_after_s: 30", "  escalate_after_s: 30\n"
+                                        "  alert_after_s: 5"))
+    assert problem == (
+        "f.yaml:13: engine.alert_after_s: the key is given twice (also on line 11); keep one"
+    )
+    (problem,) = _problems("site_id: a\n" + GOOD)
+    assert problem.startswith("f.yaml:2: site_id: the key is given twice (also on line 1)")
+    doubled_zone = GOOD.replace("      staff:", "      service: [[0, 0], [1, 0], [1, 1]]\n"
+                                "      staff:")
+    (problem,) = _problems(doubled_zone)
+    assert problem.startswith("f.yaml:9: counters[0].zones.service: the key is given twice")
+
+
+def test_same_key_in_different_mappings_is_fine() -> None:
+    text = GOOD.replace("engine:", "perception:\n  max_faces: 3\nengine:")
+    assert parse_config(text).perception.max_faces == 3
+    # A merged mapping's keys may be given again: the local value wins, as YAML says.
+    merged = GOOD.replace("engine:\n", "engine:\n  <<: {alert_after_s: 20, dwell_s: 1}\n")
+    config = parse_config(merged)
+    assert (config.engine.alert_after_s, config.engine.dwell_s) == (10, 1)
+
+
+def test_unreadable_config_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nowhere.yaml")
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("site_id: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin1\.yaml: cannot read config file: not UTF-8"):
+        load_config(latin1)
+
+
 @pytest.mark.parametrize(
     ("points", "fragment"),
     [

@@ -75,12 +75,11 @@ class _Progress:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import yaml
-
     from frontdesk.config import load_camera_config
     from frontdesk.render.clip import render_clip
     from frontdesk.render.demo_scene import DEMO_SCENE_NAME, DEMO_SCENE_YAML, demo_scene_dict
     from frontdesk.render.scene_file import render_scene_from_dict
+    from frontdesk.yaml_io import load_yaml
 
     if args.print_demo:
         sys.stdout.write(DEMO_SCENE_YAML)
@@ -91,13 +90,7 @@ def run(args: argparse.Namespace) -> int:
         data, name = demo_scene_dict(), DEMO_SCENE_NAME
     else:
         path = Path(args.scene)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise FrontdeskError(f"{path}: cannot read the scene: {exc.strerror}") from None
-        except yaml.YAMLError as exc:
-            raise FrontdeskError(f"{path}: not valid YAML: {exc}") from None
-        name = path.name
+        data, name = load_yaml(path, "scene file"), path.name
     if isinstance(data, dict) and (args.size or args.fps):
         render = dict(data.get("render") or {})
         if args.size:

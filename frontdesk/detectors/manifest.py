@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from frontdesk.detectors.layouts import LAYOUTS, Layout, Preprocess, default_preprocess
 from frontdesk.errors import ModelError
 from frontdesk.validation import reject_duplicates
+from frontdesk.yaml_io import YamlFileError, load_yaml
 
 __all__ = [
     "COCO_CLASSES",
@@ -196,17 +197,11 @@ def load_manifest(models_dir: str | os.PathLike[str]) -> Manifest:
     """
     path = manifest_path(models_dir)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Manifest()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{path}: cannot read the model manifest: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ModelError(f"{where}: the model manifest is not valid YAML") from None
+        data = load_yaml(path, "the model manifest")
+    except YamlFileError as exc:
+        if exc.missing:
+            return Manifest()
+        raise ModelError(str(exc)) from None
     if data is None:
         return Manifest()
     if not isinstance(data, dict):

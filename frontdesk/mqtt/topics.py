@@ -29,35 +29,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from frontdesk.config.topic_names import topic_level_problem, topic_prefix_problem
+
 __all__ = ["Topics", "COMMAND_KINDS", "topic_level_problem", "topic_prefix_problem"]
 
 COMMAND_KINDS = ("ack", "snooze", "enabled")
 """The last level of a command topic; see :class:`frontdesk.mqtt.commands.CommandKind`."""
 
 _HA_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
-
-
-def topic_level_problem(level: str) -> str | None:
-    """Why ``level`` cannot be one level of a topic name, or None when it can."""
-    if not level:
-        return "a topic level cannot be empty"
-    for ch, name in (("/", "'/'"), ("+", "the wildcard '+'"), ("#", "the wildcard '#'"),
-                     ("\x00", "a NUL character")):
-        if ch in level:
-            return f"the level {level!r} contains {name}"
-    return None
-
-
-def topic_prefix_problem(prefix: str) -> str | None:
-    """Why ``prefix`` cannot start a topic name (levels joined by '/'), or None."""
-    if prefix.startswith("$"):
-        return "a topic cannot start with '$' (reserved for the broker)"
-    levels = prefix.split("/")
-    for level in levels:
-        problem = topic_level_problem(level)
-        if problem:
-            return problem if len(levels) == 1 else f"in {prefix!r}: {problem}"
-    return None
 
 
 def ha_safe_id(text: str) -> str:

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from frontdesk.perception import landmarks as L
+import frontdesk.perception.landmarks as L
 
 __all__ = [
     "IRIS_SPREAD",

@@ -60,7 +60,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from frontdesk.perception import landmarks as L
+import frontdesk.perception.landmarks as L
 
 __all__ = [
     "FaceModel",

@@ -27,9 +27,9 @@ from types import TracebackType
 import cv2
 import numpy as np
 
+import frontdesk.perception.landmarks as L
 from frontdesk.camera_model import Intrinsics
 from frontdesk.config import CameraConfig, PerceptionConfig
-from frontdesk.perception import landmarks as L
 from frontdesk.perception.depth import depth_from_iris, fuse_depth, iris_diameter_px
 from frontdesk.perception.face_model import DEFAULT_FACE_MODEL, KEYPOINT_MODEL_MM, FaceModel
 from frontdesk.perception.gaze import EYE_RADIUS_MM, combine_gaze, eye_gaze

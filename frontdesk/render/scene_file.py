@@ -40,13 +40,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from frontdesk.errors import FrontdeskError
 from frontdesk.render.faces import Look, default_look, look_from_dict
 from frontdesk.sim.layout import DEFAULT_LAYOUT, CounterLayout
 from frontdesk.sim.scene import HeadPath, Scene, Waypoint
 from frontdesk.sim.script import ScriptError, scene_from_dict
+from frontdesk.yaml_io import load_yaml
 
 __all__ = [
     "Lighting",
@@ -224,10 +223,4 @@ def render_scene_from_dict(data: Any, name: str = "<scene>",
 def load_render_scene(path: str | os.PathLike[str]) -> RenderScene:
     """Read a scene file (see the module docstring)."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FrontdeskError(f"{p}: cannot read the scene: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise FrontdeskError(f"{p}: not valid YAML: {exc}") from None
-    return render_scene_from_dict(data, p.name)
+    return render_scene_from_dict(load_yaml(p, "scene file"), p.name)

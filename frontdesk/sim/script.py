@@ -43,11 +43,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from frontdesk.errors import FrontdeskError
 from frontdesk.sim.layout import DEFAULT_COUNTER_ID, DEFAULT_LAYOUT, CounterLayout
 from frontdesk.sim.scene import GazeAction, HeadPath, Person, Scene, Waypoint
+from frontdesk.yaml_io import YamlFileError, load_yaml
 
 __all__ = ["ScriptError", "scene_from_dict", "load_scene", "DEFAULT_HEAD_Z"]
 
@@ -203,9 +202,7 @@ def load_scene(path: str | os.PathLike[str], layout: CounterLayout = DEFAULT_LAY
     """Read a scripted scene from a YAML file."""
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScriptError(f"{p}: cannot read the scene: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ScriptError(f"{p}: not valid YAML: {exc}") from None
+        data = load_yaml(p, "scene file")
+    except YamlFileError as exc:
+        raise ScriptError(str(exc)) from None
     return scene_from_dict(data, layout, p.name)

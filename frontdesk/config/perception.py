@@ -1,0 +1,43 @@
+"""``perception:``: face detection and mesh settings, and the face sizes depth comes from."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from frontdesk.config.base import ConfigModel
+
+__all__ = ["PerceptionConfig"]
+
+
+class PerceptionConfig(ConfigModel):
+    min_detection_confidence: float = Field(
+        0.5, ge=0.05, le=0.99, description="Face detector threshold."
+    )
+    max_faces: int = Field(
+        6, ge=1, le=32, description="Most faces meshed per frame (largest first)."
+    )
+    mesh_min_face_px: float = Field(
+        24.0,
+        ge=8,
+        le=1000,
+        description="Faces narrower than this get no mesh (pose from keypoints).",
+    )
+    detection_tiles: int = Field(
+        2,
+        ge=0,
+        le=6,
+        description=(
+            "Square tiles along the frame's long side in which the face detector runs "
+            "again, for faces too small or too turned for the whole-frame pass; 0 = off."
+        ),
+    )
+    tiles_per_frame: int = Field(
+        1,
+        ge=1,
+        le=6,
+        description="How many of the tiles run on each frame (in turn when fewer than all).",
+    )
+    iris_diameter_mm: float = Field(11.7, ge=9, le=14, description="Adult iris diameter for depth.")
+    interocular_mm: float = Field(
+        63.0, ge=50, le=80, description="Adult distance between pupils, for depth from eye spacing."
+    )
