@@ -32,6 +32,7 @@ __all__ = [
     "points_in_polygon",
     "ZonePolygon",
     "blend_unit",
+    "person_box_norm",
 ]
 
 _EPS = 1e-12
@@ -163,3 +164,32 @@ class ZonePolygon:
 
     def __repr__(self) -> str:
         return f"ZonePolygon({list(self.points)})"
+
+
+PERSON_HALF_WIDTH_FACES = 1.3
+"""Half a person's width (shoulders) in face widths."""
+PERSON_ABOVE_FACES = 0.8
+"""From the face's centre to the top of the head, in face widths."""
+PERSON_BELOW_FACES = 6.0
+"""From the face's centre down to the hips, in face widths."""
+
+
+def person_box_norm(cx: float, cy: float, face_width_norm: float, aspect: float,
+                    below_faces: float = PERSON_BELOW_FACES
+                    ) -> tuple[float, float, float, float]:
+    """The image box a person standing upright occupies, from their face.
+
+    Args:
+        cx, cy: the face centre, normalised (x by the frame width, y by its height).
+        face_width_norm: the face's width as a fraction of the frame width.
+        aspect: frame height / width.
+        below_faces: how far down the box reaches, in face widths (the upper body
+            only with a small value).
+
+    Returns:
+        ``(x0, y0, x1, y1)`` normalised like ``cx, cy`` (not clipped to the frame).
+    """
+    w = max(face_width_norm, 0.0)
+    h_per_w = w / aspect if aspect > 0 else w  # a face width in units of the frame height
+    return (cx - PERSON_HALF_WIDTH_FACES * w, cy - PERSON_ABOVE_FACES * h_per_w,
+            cx + PERSON_HALF_WIDTH_FACES * w, cy + below_faces * h_per_w)

@@ -8,7 +8,7 @@ them at once. The stages, in order::
     Frame ──► perceive ──────────────────────► FrameObservation ──► update ──► Event[]
               faces (FacePerceiver)                                 tracking, zones,
               + bodies (person detector, at its cadence)            eye contact, visits
-                                                                    (Engine)
+              + occupancy (presence without a face)                 (Engine)
 
 ``perceive`` and ``update`` can be called apart: ``eval --video`` keeps the
 observations and scores them with a fresh engine of its own; ``run
@@ -36,6 +36,7 @@ from frontdesk.types import BodyBox, Frame, FrameObservation
 if TYPE_CHECKING:
     from frontdesk.detectors.onnx_person import EveryNFrames, OnnxPersonDetector
     from frontdesk.perception import FacePerceiver
+    from frontdesk.perception.presence import PresenceStage
 
 __all__ = ["FramePipeline", "PipelineStep", "BodyCadence", "BODIES_GAP_CHECK_FRAME"]
 
@@ -105,6 +106,7 @@ class FramePipeline:
         self.config = config
         self.bodies: BodyCadence | None = None
         self.perceiver: FacePerceiver | None = None
+        self.presence: PresenceStage | None = None
         self.engine: Engine | None = Engine(config, id_factory) if engine else None
         self._gap_checked = False
         self._closed = False
@@ -112,8 +114,11 @@ class FramePipeline:
             self.bodies = _open_body_cadence(config)
             try:
                 from frontdesk.perception import FacePerceiver
+                from frontdesk.perception.presence import PresenceStage
 
                 self.perceiver = FacePerceiver(config.perception, config.camera)
+                if config.perception.presence.enabled:
+                    self.presence = PresenceStage(config.perception.presence)
             except BaseException:
                 self.close()
                 raise
@@ -132,6 +137,8 @@ class FramePipeline:
         obs = self.perceiver.process(frame)
         if self.bodies is not None:
             self.bodies.add_bodies(frame, obs)
+        if self.presence is not None:
+            obs.occupancy = self.presence.update(frame, obs.faces)
         return obs
 
     def update(self, obs: FrameObservation) -> list[Event]:

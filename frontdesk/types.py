@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Frame", "Face", "BodyBox", "FrameObservation", "TrackedFace", "CameraStatus"]
+__all__ = ["Frame", "Face", "BodyBox", "OccupancyGrid", "FrameObservation", "TrackedFace",
+           "CameraStatus"]
 
 
 class CameraStatus:
@@ -197,6 +198,70 @@ class BodyBox:
         }
 
 
+@dataclass(frozen=True)
+class OccupancyGrid:
+    """Where the picture differs from the empty scene: a coarse grid of cells.
+
+    Perception's presence stage (:mod:`frontdesk.perception.presence`) compares
+    each frame with a learned picture of the empty scene; a cell is *occupied*
+    when enough of its pixels differ. It keeps a person present when their face
+    is gone (looking down at a phone, turned to a colleague): their head and body
+    still occupy the cells where they stand.
+
+    Attributes:
+        cells: bool array of shape (rows, cols); row 0 is the top of the image.
+    """
+
+    cells: np.ndarray
+
+    def __post_init__(self) -> None:
+        c = self.cells
+        if not isinstance(c, np.ndarray) or c.ndim != 2 or c.dtype != np.bool_:
+            got = getattr(c, "shape", type(c).__name__), getattr(c, "dtype", None)
+            raise ValueError(f"OccupancyGrid.cells must be a 2-D bool array, got {got}")
+
+    @property
+    def rows(self) -> int:
+        return int(self.cells.shape[0])
+
+    @property
+    def cols(self) -> int:
+        return int(self.cells.shape[1])
+
+    def fraction(self, x0: float, y0: float, x1: float, y1: float) -> float:
+        """Share of occupied cells in a box given in normalised image coordinates
+        (0 to 1 on both axes); cells count when their centre lies in the box."""
+        rows, cols = self.cells.shape
+        c0, c1 = _cell_span(x0, x1, cols)
+        r0, r1 = _cell_span(y0, y1, rows)
+        if c1 <= c0 or r1 <= r0:
+            return 0.0
+        return float(self.cells[r0:r1, c0:c1].mean())
+
+    def to_json(self) -> dict:
+        packed = np.packbits(self.cells.ravel())
+        return {"cols": self.cols, "rows": self.rows, "bits": packed.tobytes().hex()}
+
+    @classmethod
+    def from_json(cls, d: dict) -> OccupancyGrid:
+        rows, cols = int(d["rows"]), int(d["cols"])
+        if not (0 < rows <= 1024 and 0 < cols <= 1024):
+            raise ValueError(f"occupancy grid size {cols}x{rows} is out of range")
+        raw = np.frombuffer(bytes.fromhex(str(d["bits"])), dtype=np.uint8)
+        bits = np.unpackbits(raw)
+        if bits.size < rows * cols:
+            raise ValueError(f"occupancy grid {cols}x{rows} needs {rows * cols} bits, "
+                             f"got {bits.size}")
+        return cls(bits[: rows * cols].reshape(rows, cols).astype(bool))
+
+
+def _cell_span(lo: float, hi: float, n: int) -> tuple[int, int]:
+    """Cells whose centres ((i + 0.5) / n) lie in [lo, hi], clipped to the grid."""
+    start = max(0, math.ceil(lo * n - 0.5))
+    stop = min(n, math.floor(hi * n - 0.5) + 1)
+    return start, stop
+
+
 @dataclass
 class FrameObservation:
     """Everything perception saw in one frame. The simulator makes the same records.
@@ -217,6 +282,8 @@ class FrameObservation:
     wall_time: float | None = None
     bodies: list[BodyBox] = field(default_factory=list)
     bodies_fresh: bool = False
+    occupancy: OccupancyGrid | None = None
+    """Where the picture differs from the empty scene (None: presence stage off)."""
 
     def to_json(self) -> dict:
         d = {
@@ -227,6 +294,8 @@ class FrameObservation:
         if self.bodies or self.bodies_fresh:  # nothing added without a person detector
             d["bodies"] = [b.to_json() for b in self.bodies]
             d["bodies_fresh"] = bool(self.bodies_fresh)
+        if self.occupancy is not None:
+            d["occupancy"] = self.occupancy.to_json()
         return d
 
 

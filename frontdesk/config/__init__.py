@@ -38,6 +38,7 @@ from frontdesk.config.loading import (
 from frontdesk.config.mqtt import MqttConfig
 from frontdesk.config.overrides import apply_mqtt_override, apply_web_override
 from frontdesk.config.perception import PerceptionConfig
+from frontdesk.config.presence import PresenceConfig
 from frontdesk.config.root import CameraEntryConfig, Config
 from frontdesk.config.store import StoreConfig
 from frontdesk.config.tracking import TrackingConfig
@@ -61,6 +62,7 @@ __all__ = [
     "MqttConfig",
     "PerceptionConfig",
     "PersonDetectorConfig",
+    "PresenceConfig",
     "ReconnectConfig",
     "Source",
     "StoreConfig",

@@ -66,6 +66,20 @@ class EngineConfig(ConfigModel):
         "in the zones (turned away; a face appearing where they stood continues it) or while "
         "they are outside the zones. Longer bridges longer turns but delays customer_left.",
     )
+    presence_leave_s: float = Field(
+        1.0,
+        ge=0.1,
+        le=30,
+        description="A customer whose face is gone is kept while the place where she stood "
+        "stays occupied (perception.presence); she has left once it has been empty this long. "
+        "Longer rides out gaps in the occupancy; shorter reports departures sooner.",
+    )
+    presence_max_s: float = Field(
+        900.0,
+        ge=1,
+        le=7200,
+        description="The longest a customer is kept without her face on occupancy alone.",
+    )
     still_radius_norm: float = Field(
         0.02,
         gt=0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from frontdesk.config.base import ConfigModel
+from frontdesk.config.presence import PresenceConfig
 
 __all__ = ["PerceptionConfig"]
 
@@ -40,4 +41,8 @@ class PerceptionConfig(ConfigModel):
     iris_diameter_mm: float = Field(11.7, ge=9, le=14, description="Adult iris diameter for depth.")
     interocular_mm: float = Field(
         63.0, ge=50, le=80, description="Adult distance between pupils, for depth from eye spacing."
+    )
+    presence: PresenceConfig = Field(
+        default_factory=PresenceConfig,
+        description="Presence without a face: the occupancy grid (docs/perception.md).",
     )

@@ -33,7 +33,7 @@ from frontdesk.engine.state import CounterState, WaitingCustomer
 from frontdesk.engine.tracks import Smoothing, TrackState
 from frontdesk.engine.visits import Visit, VisitBook
 from frontdesk.engine.zones import Role, ZoneMap
-from frontdesk.types import BodyBox, FrameObservation, TrackedFace
+from frontdesk.types import BodyBox, FrameObservation, OccupancyGrid, TrackedFace
 
 if TYPE_CHECKING:
     from frontdesk.tracking import PersonTracker
@@ -176,13 +176,18 @@ class Engine:
                       if not self.zones.is_ignored(b.center_px[0] / w, b.y0 / h)]
             if len(kept) != len(obs.faces) or len(bodies) != len(obs.bodies):
                 obs = FrameObservation(obs.index, obs.t, obs.width, obs.height, kept,
-                                       obs.wall_time, bodies, obs.bodies_fresh)
+                                       obs.wall_time, bodies, obs.bodies_fresh, obs.occupancy)
         tracks = self.tracker.update(obs)
-        return self.update_tracks(obs.t, obs.wall_time, tracks, obs.width, obs.height)
+        return self.update_tracks(obs.t, obs.wall_time, tracks, obs.width, obs.height,
+                                  obs.occupancy)
 
     def update_tracks(self, t: float, wall_time: float | None, tracks: list[TrackedFace],
-                      width: int, height: int) -> list[Event]:
-        """Run the engine on one frame of tracks (tracks absent from the list are gone)."""
+                      width: int, height: int,
+                      occupancy: OccupancyGrid | None = None) -> list[Event]:
+        """Run the engine on one frame of tracks (tracks absent from the list are gone).
+
+        ``occupancy`` (perception's presence stage) keeps customers whose face is
+        gone while their place stays occupied."""
         if self._last_t is not None and t <= self._last_t:
             self.skipped_frames += 1
             log.debug("frame at %.3f s skipped: not after %.3f s", t, self._last_t)
@@ -192,6 +197,7 @@ class Engine:
         self._last_t, self._last_wall = t, wall_time
         self.frames += 1
         aspect = height / width if width > 0 else 1.0
+        self.visits.occupancy = occupancy
         active = self._update_tracks(t, tracks, aspect, width, height)
         events = self._drop_lost(active, t, wall_time)
         self._update_contacts(list(active.values()), t)
@@ -222,15 +228,18 @@ class Engine:
                 ts = self._tracks[tf.track_id] = TrackState(tf.track_id, t - tf.age_s)
             ts.fresh = ts.face_fresh = False
             if tf.face is not None:
-                self._measure(ts, tf, t, aspect)
+                self._measure(ts, tf, t, aspect, width)
             elif tf.body is not None:
                 self._measure_body(ts, tf, t, aspect, width, height)
             active[tf.track_id] = ts
         return active
 
-    def _measure(self, ts: TrackState, tf: TrackedFace, t: float, aspect: float) -> None:
+    def _measure(self, ts: TrackState, tf: TrackedFace, t: float, aspect: float,
+                 width: int) -> None:
         assert tf.face is not None
         x, y = tf.center_norm
+        if width > 0:
+            ts.note_face_box(t, x, y, tf.face.size_px / width)
         head = tf.head_position_m if tf.head_position_m is not None else tf.face.head_position_m
         px, py, pz = head.tolist()  # plain floats: cheaper arithmetic from here
         gx, gy, gz = tf.face.gaze.tolist()

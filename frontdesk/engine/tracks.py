@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import TYPE_CHECKING
 
 from frontdesk.engine.contact import Contact, GazeRun
@@ -34,6 +35,12 @@ class Smoothing:
         return math.exp(-dt_s / tau_s)
 
 
+RECENT_FACE_S = 1.5
+"""How far back :meth:`TrackState.steady_face` looks: long enough that a single
+inflated first box or the alternating detector passes do not move the median,
+short enough that a customer who stepped along the counter is placed where she is."""
+
+
 class TrackState:
     """Everything the engine remembers about one tracked person (face, body or both).
 
@@ -58,13 +65,16 @@ class TrackState:
         looks: confirmed looks of this track at staff (customers only).
         visit: the open visit of a customer, if any.
         visits_closed: how many visits this track has finished.
+        recent_faces: ``(t, x, y, width)`` of the face over the last
+            :data:`RECENT_FACE_S` seconds (normalised; width by the frame width), for
+            :meth:`steady_face`.
     """
 
     __slots__ = ("track_id", "first_seen_t", "last_seen_t", "fresh", "face_fresh", "last_face_t",
                  "range_from_face", "body_width_norm", "x", "y", "born_x",
                  "born_y", "position",
                  "range_m", "gaze", "placement", "role", "home_counter", "incoming", "acks",
-                 "looks", "visit", "visits_closed")
+                 "looks", "visit", "visits_closed", "recent_faces")
 
     def __init__(self, track_id: int, first_seen_t: float):
         self.track_id = track_id
@@ -90,6 +100,7 @@ class TrackState:
         self.looks: list[Contact] = []
         self.visit: Visit | None = None
         self.visits_closed = 0
+        self.recent_faces: deque[tuple[float, float, float, float]] = deque()
 
     @property
     def likely_role(self) -> Role | None:
@@ -153,6 +164,26 @@ class TrackState:
         self.x, self.y = x, y
         self.last_seen_t = t
         self.fresh = True
+
+    def note_face_box(self, t: float, x: float, y: float, width_norm: float) -> None:
+        """Remember where the face was and how wide (see :meth:`steady_face`)."""
+        faces = self.recent_faces
+        faces.append((t, x, y, width_norm))
+        while faces and faces[0][0] < t - RECENT_FACE_S:
+            faces.popleft()
+
+    def steady_face(self) -> tuple[float, float, float] | None:
+        """Median centre and width of the face over its last :data:`RECENT_FACE_S`
+        seconds seen: where the person stood, robust to one inflated box or to the
+        detector's passes disagreeing by a few pixels. None: never seen by a face."""
+        faces = self.recent_faces
+        if not faces:
+            return None
+        xs = sorted(f[1] for f in faces)
+        ys = sorted(f[2] for f in faces)
+        ws = sorted(f[3] for f in faces)
+        mid = len(faces) // 2
+        return xs[mid], ys[mid], ws[mid]
 
     def contacts_since(self, contacts: list[Contact], since_t: float) -> list[Contact]:
         return [c for c in contacts if c.start_t >= since_t - 1e-9]

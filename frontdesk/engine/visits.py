@@ -34,21 +34,31 @@ most ``dwell_s + contact_gap_s`` after the look started), so the engine does not
 alert for a customer it then reports as acknowledged in time.
 
 Out of sight is not gone: when an arrived customer's track is lost while in
-the zones (turned away from the camera longer than the tracker's grace), the
-visit waits ``visit_hold_s`` for a new face where they stood, which continues
-it. The new face opens a visit of its own like any other; when its role is
+the zones (looking down at a phone, turned to a colleague or away from the
+camera longer than the tracker's grace), the visit is held. With the occupancy
+grid of perception's presence stage (``FrameObservation.occupancy``) it is held
+for as long as the place where she stood (her head and upper body, from her
+steady face: :meth:`TrackState.steady_face`) stays occupied, her wait goes on
+and her alerts fire as for anyone waiting; she has left once the place has been
+empty for ``presence_leave_s``. Without a grid the visit waits ``visit_hold_s``
+for a new face where she stood, with no alerts meanwhile. A new face where she
+stood continues the visit. The new face opens a visit of its own like any other; when its role is
 fixed as customer (``role_hysteresis_s`` later) and it has stayed where it
 appeared, near where the lost customer was last measured, it takes over the
 lost customer's visit instead. A face that walks on from where it appeared is
-someone else: a newcomer walking up the queue, or a passer-by where faces
-first come into view. A customer measured outside the zones keeps the visit for
-``max(visit_hold_s, grace_s)`` (walking across a gap between zones). No alerts
-are raised for a customer out of sight or out of the zones.
+someone else (a newcomer walking up the queue, or a passer-by where faces
+first come into view), unless the place stayed occupied all along: then
+nobody else can have come, and a face near her steady position and of her
+size is her, however the detector's boxes jitter. A customer measured outside
+the zones keeps the visit for ``max(visit_hold_s, grace_s)`` (walking across a
+gap between zones). No alerts are raised for a customer out of the zones, nor
+for one out of sight without an occupancy grid.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 
 from frontdesk.config import EngineConfig
 from frontdesk.engine.contact import Contact, DwellRule
@@ -58,6 +68,8 @@ from frontdesk.engine.events import AckSource, Event, EventType, Outcome
 from frontdesk.engine.stillness import StillDetector
 from frontdesk.engine.tracks import TrackState
 from frontdesk.engine.zones import Role, ZoneMap
+from frontdesk.geometry import person_box_norm
+from frontdesk.types import OccupancyGrid
 
 __all__ = ["Visit", "VisitBook"]
 
@@ -76,6 +88,19 @@ from far away moves the face slowly on screen); a face standing still with 2 px
 jitter moves about 0.002."""
 
 
+PRESENCE_BELOW_FACES = 3.0
+"""The place checked for a customer whose face is gone reaches this many face widths
+below her face: head and upper body, what stays put while she looks at her phone
+(her legs may be hidden by the counter)."""
+PRESENCE_MIN_FRACTION = 0.3
+"""The place counts as occupied when at least this share of its cells is."""
+PRESENCE_SIZE_RATIO = 1.6
+"""A face continuing an occupied place's visit is at most this factor wider or
+narrower than the customer's steady face."""
+PRESENCE_RADIUS_FACES = 1.0
+"""... and its centre at most this many of her face widths from hers (at least
+``REACQUIRE_RADIUS_NORM``)."""
+
 BODY_STILL_FRACTION = 0.15
 """For a person seen only by their body, "still" allows this fraction of the body box's
 width (when wider than ``still_radius_norm``): a detector box's edges jitter in
@@ -87,6 +112,7 @@ class Visit:
 
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
+                 "held_face", "present_t",
                  "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
                  "outcome")
@@ -103,6 +129,10 @@ class Visit:
         self.still: StillDetector | None = None
         self.last_in_zone_t = t
         self.unseen_since_t: float | None = None
+        self.held_face: tuple[float, float, float] | None = None
+        """While unseen: the customer's steady face (x, y, width) when she was lost."""
+        self.present_t = -1e18
+        """While unseen: the latest frame her place was occupied."""
         self.past_looks: list[Contact] = []
         self.ack_t: float | None = None
         self.ack_by: AckSource | None = None
@@ -163,6 +193,8 @@ class VisitBook:
         """Open visits by track id."""
         self.aspect = 1.0
         """Frame height / width (from the latest :meth:`observe`)."""
+        self.occupancy: OccupancyGrid | None = None
+        """The current frame's occupancy grid (None: no presence stage)."""
 
     # ------------------------------------------------------------------ per-frame input
 
@@ -206,6 +238,57 @@ class VisitBook:
         appears where they stood continues their visit instead of starting one.
         """
         visit.unseen_since_t = visit.track.last_seen_t
+        visit.held_face = visit.track.steady_face()
+        visit.present_t = visit.unseen_since_t
+
+    def _occupied(self, visit: Visit) -> bool | None:
+        """Whether the place where the unseen customer stood is occupied; None when
+        there is nothing to tell (no occupancy grid, or never seen by a face)."""
+        grid, face = self.occupancy, visit.held_face
+        if grid is None or face is None:
+            return None
+        box = person_box_norm(face[0], face[1], face[2], self.aspect, PRESENCE_BELOW_FACES)
+        return grid.fraction(*box) >= PRESENCE_MIN_FRACTION
+
+    def _step_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
+        """An arrived customer whose face is gone: held while her place is occupied."""
+        assert visit.unseen_since_t is not None
+        occupied = self._occupied(visit)
+        if occupied is None:  # nothing to go by: wait a while for her face
+            if t - visit.unseen_since_t > self.cfg.visit_hold_s:
+                return self.close(visit, t, wall_time, visit.last_in_zone_t)
+            return []  # no alerts for a customer out of sight
+        if occupied:
+            visit.present_t = visit.last_in_zone_t = t
+        if (t - visit.present_t > self.cfg.presence_leave_s
+                or t - visit.unseen_since_t > self.cfg.presence_max_s):
+            return self.close(visit, t, wall_time, visit.last_in_zone_t)
+        return self._alerts(visit, t, wall_time) if occupied else []
+
+    def _continues(self, visit: Visit, ts: TrackState, walked: bool, aspect: float) -> float | None:
+        """How far the new track ``ts`` is from the unseen customer of ``visit`` (squared,
+        fractions of the frame width) if it can be her; None if it cannot."""
+        old = visit.track
+        if visit.unseen_since_t is None or ts.first_seen_t < visit.unseen_since_t:
+            return None
+        if old.last_face_t < old.last_seen_t:
+            return None  # lost while seen by the body alone: walked away, not turned away
+        held, mine = visit.held_face, ts.steady_face()
+        if (held is not None and mine is not None
+                and visit.present_t >= ts.first_seen_t - self.cfg.presence_leave_s):
+            # Her place stayed occupied until this face appeared: nobody else came.
+            radius = max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * held[2])
+            ratio = mine[2] / held[2] if held[2] > 0 else 1.0
+            d2 = (mine[0] - held[0]) ** 2 + ((mine[1] - held[1]) * aspect) ** 2
+            if d2 <= radius ** 2 and 1 / PRESENCE_SIZE_RATIO <= ratio <= PRESENCE_SIZE_RATIO:
+                return d2
+            return None
+        if walked:
+            return None  # walking: a new person
+        assert ts.born_x is not None
+        d2 = max((x - old.x) ** 2 + ((y - old.y) * aspect) ** 2
+                 for x, y in ((ts.x, ts.y), (ts.born_x, ts.born_y)))
+        return d2 if d2 <= REACQUIRE_RADIUS_NORM ** 2 else None
 
     def _adopt(self, new: Visit, aspect: float) -> Visit | None:
         """The unseen visit the face of a just-confirmed visit continues, if any (nearest first).
@@ -217,19 +300,12 @@ class VisitBook:
         if ts.visits_closed or ts.born_x is None or new.first_seen_t != ts.first_seen_t:
             return None
         stay = REACQUIRE_RADIUS_NORM * REACQUIRE_STAY_FRACTION
-        if (ts.x - ts.born_x) ** 2 + ((ts.y - ts.born_y) * aspect) ** 2 > stay ** 2:
-            return None  # walking: a new person
+        walked = (ts.x - ts.born_x) ** 2 + ((ts.y - ts.born_y) * aspect) ** 2 > stay ** 2
         best: Visit | None = None
-        best_d2 = REACQUIRE_RADIUS_NORM ** 2
+        best_d2 = math.inf
         for visit in self.open.values():
-            if visit.unseen_since_t is None or ts.first_seen_t < visit.unseen_since_t:
-                continue
-            old = visit.track
-            if old.last_face_t < old.last_seen_t:
-                continue  # lost while seen by the body alone: walked away, not turned away
-            d2 = max((x - old.x) ** 2 + ((y - old.y) * aspect) ** 2
-                     for x, y in ((ts.x, ts.y), (ts.born_x, ts.born_y)))
-            if d2 <= best_d2:
+            d2 = self._continues(visit, ts, walked, aspect)
+            if d2 is not None and d2 < best_d2:
                 best, best_d2 = visit, d2
         if best is None:
             return None
@@ -241,6 +317,7 @@ class VisitBook:
         best.past_looks = best.looks()
         best.track = ts
         best.unseen_since_t = None
+        best.held_face = None
         self.open.pop(old.track_id, None)
         self.open[ts.track_id] = best
         ts.visit = best
@@ -268,9 +345,7 @@ class VisitBook:
     def step(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
         """Advance one open visit at frame time ``t``: ack, report, alert, leave."""
         if visit.unseen_since_t is not None:
-            if t - visit.unseen_since_t > self.cfg.visit_hold_s:
-                return self.close(visit, t, wall_time, visit.last_in_zone_t)
-            return []  # no alerts for a customer out of sight
+            return self._step_unseen(visit, t, wall_time)
         role = visit.track.role.role
         if role is Role.STAFF:
             self._forget(visit)  # the track turned out to be staff: the visit never happened

@@ -28,7 +28,7 @@ import numpy as np
 
 from frontdesk.errors import FrontdeskError
 from frontdesk.sim.world import rotation_from_euler
-from frontdesk.types import BodyBox, Face, FrameObservation
+from frontdesk.types import BodyBox, Face, FrameObservation, OccupancyGrid
 
 __all__ = [
     "observation_to_json",
@@ -98,6 +98,7 @@ def observation_from_json(d: dict[str, Any], width: int | None = None,
         wall_time=None if wall is None else float(wall),
         bodies=[_body_from_json(b) for b in d.get("bodies", [])],
         bodies_fresh=bool(d.get("bodies_fresh", False)),
+        occupancy=None if d.get("occupancy") is None else OccupancyGrid.from_json(d["occupancy"]),
     )
 
 
