@@ -28,6 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="realistic",
         help="measurement noise preset (default realistic)",
     )
+    p.add_argument(
+        "--behaviours",
+        choices=["preset", "on", "off"],
+        default="preset",
+        help="random scenes: customers looking at phones, round the shop, at a second staff "
+        "member, staff at paperwork (default: as the noise preset, on with realistic)",
+    )
     p.add_argument("--fps", type=float, default=None, help="frame rate (default: the preset's, 15)")
     p.add_argument(
         "--config",
@@ -69,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from frontdesk.config import load_camera_config
-    from frontdesk.sim.generate import random_scene
+    from frontdesk.sim.generate import Behaviours, behaviours_for, random_scene
     from frontdesk.sim.layout import geometry_report
     from frontdesk.sim.render import NOISE_PRESETS
     from frontdesk.sim.runs import sim_config, write_run
@@ -94,7 +101,10 @@ def run(args: argparse.Namespace) -> int:
         scene = load_scene(args.scene)
         scene.counter_id = counter_id
     else:
-        scene = random_scene(args.seed, args.visits, counter_id=counter_id)
+        behaviours = {"preset": behaviours_for(args.noise), "on": Behaviours(),
+                      "off": None}[args.behaviours]
+        scene = random_scene(args.seed, args.visits, counter_id=counter_id,
+                             behaviours=behaviours)
     noise = NOISE_PRESETS[args.noise].with_fps(args.fps)
     bodies = {"scene": None, "on": True, "off": False}[args.bodies]
     summary = write_run(args.out, scene, config, noise, args.seed, bodies=bodies)

@@ -6,7 +6,8 @@
     python -m frontdesk.sim.benchmark --only subset        # the small entries the tests recompute
     python -m frontdesk.sim.benchmark --write tests/sim/regression.json
 
-Each entry is a random scene (seed, number of customers) rendered with a noise
+Each entry is a random scene (seed, number of customers, with the preset's
+behaviours: :data:`frontdesk.sim.generate.BEHAVIOUR_PRESETS`) rendered with a noise
 preset at a frame rate, judged by :mod:`frontdesk.sim.truth` and scored by
 :mod:`frontdesk.sim.evaluate`, exactly what ``frontdesk simulate`` followed by
 ``frontdesk eval --json`` computes, without the files in between.
@@ -55,14 +56,15 @@ HEADLINE = ("visits", "visits_matched", "latency_error_s", "within_0_25_s", "ale
 def run_entry(entry: Entry, details_path: Path | None = None) -> dict[str, Any]:
     """Simulate, judge and score one entry; return its figures (per-visit details to a file)."""
     from frontdesk.sim.evaluate import evaluate
-    from frontdesk.sim.generate import random_scene
+    from frontdesk.sim.generate import behaviours_for, random_scene
     from frontdesk.sim.render import NOISE_PRESETS, render_frames
     from frontdesk.sim.runs import sim_config
     from frontdesk.sim.truth import compute_truth
 
     config = sim_config()
     noise = NOISE_PRESETS[entry.noise].with_fps(entry.fps)
-    scene = random_scene(entry.seed, entry.visits, counter_id=config.counters[0].id)
+    scene = random_scene(entry.seed, entry.visits, counter_id=config.counters[0].id,
+                         behaviours=behaviours_for(entry.noise))
     truth = compute_truth(scene, config, noise.fps)
     figures = evaluate(truth, config, render_frames(scene, noise, entry.seed))
     details = figures.pop("details")

@@ -23,6 +23,14 @@ counter in some scenes.
 Everything random comes from one ``numpy.random.Generator`` seeded with ``seed``:
 the same seed and parameters give the same scene.
 
+With :class:`Behaviours` (the ``realistic`` preset's default,
+:data:`BEHAVIOUR_PRESETS`), people also do what hides a face from the camera:
+waiting customers look down at a phone or the counter, look round the shop and
+turn to a second member of staff; staff look down at paperwork or a screen.
+These draws come from a generator of their own (seeded with ``(seed, 1)``), laid
+over the story above, so the story itself (who comes when, waits how long, is
+greeted when) is the same with or without them.
+
 :func:`random_scene` takes the customers' entry times from
 :func:`poisson_entries`, or from the caller (``entry_times``): a generator for a
 whole working day passes times drawn from a time-of-day rate and a
@@ -42,7 +50,8 @@ from frontdesk.sim.layout import DEFAULT_COUNTER_ID, DEFAULT_LAYOUT, CounterLayo
 from frontdesk.sim.scene import GazeAction, HeadPath, Person, Scene, Waypoint
 from frontdesk.sim.world import unit_rows, view_angle_deg
 
-__all__ = ["RandomSceneParams", "random_scene", "poisson_entries"]
+__all__ = ["RandomSceneParams", "Behaviours", "BEHAVIOUR_PRESETS", "behaviours_for",
+           "random_scene", "poisson_entries"]
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +108,55 @@ class RandomSceneParams:
     step_up_delay_s: tuple[float, float] = (0.2, 0.6)
     turn_s: float = 0.15
     aim_error_deg: float = 3.0
+
+
+@dataclass(frozen=True)
+class Behaviours:
+    """What people do that hides their face, with rates (events per minute of the state).
+
+    A waiting customer (from joining the line to ``before_greeting_s`` before the
+    greeting, or to leaving when nobody greets) does one thing at a time, with
+    at least ``between_s`` of looking up in between; the next starts after an
+    exponential gap at the summed rate of the kinds that apply.
+
+    Attributes:
+        phone_per_min: looks down at a phone or the counter top while waiting.
+        phone_s: how long (log-uniform: most are short, some last a minute).
+        phone_pitch_deg: the head's pitch below the horizontal.
+        around_per_min: looks round the shop (face away from the camera) while waiting.
+        around_s: how long.
+        second_staff_per_min: turns to the other staff member (two staff, at the counter).
+        second_staff_s: how long.
+        paperwork_per_min: a staff member looks down at paperwork or a screen on the
+            counter instead of the till (a greeting or service look takes precedence).
+        paperwork_s: how long.
+        paperwork_pitch_deg: the head's pitch below the horizontal.
+        before_greeting_s: the customer looks up at least this long before the greeting
+            (so an acknowledgement is always a look both faces take part in).
+        between_s: shortest look up between two such looks.
+    """
+
+    phone_per_min: float = 1.0
+    phone_s: tuple[float, float] = (3.0, 60.0)
+    phone_pitch_deg: tuple[float, float] = (30.0, 60.0)
+    around_per_min: float = 0.8
+    around_s: tuple[float, float] = (1.0, 4.0)
+    second_staff_per_min: float = 0.8
+    second_staff_s: tuple[float, float] = (2.0, 6.0)
+    paperwork_per_min: float = 0.5
+    paperwork_s: tuple[float, float] = (3.0, 20.0)
+    paperwork_pitch_deg: tuple[float, float] = (35.0, 55.0)
+    before_greeting_s: float = 0.8
+    between_s: float = 1.0
+
+
+BEHAVIOUR_PRESETS: dict[str, Behaviours | None] = {"none": None, "realistic": Behaviours()}
+"""Behaviours a noise preset's random scenes have by default: on with ``realistic``."""
+
+
+def behaviours_for(noise: str) -> Behaviours | None:
+    """The behaviours random scenes get with noise preset ``noise`` (None: the bare story)."""
+    return BEHAVIOUR_PRESETS.get(noise)
 
 
 def poisson_entries(rng: np.random.Generator, n: int, mean_gap_s: float,
@@ -276,6 +334,8 @@ class _Customer:
     line_leave_t: float = math.inf
     at_counter_t: float | None = None
     queued: bool = False
+    greet_t: float | None = None
+    server_id: str | None = None
 
     def walk_to(self, point: Vec3, speed: float | None = None) -> float:
         last = self.waypoints[-1]
@@ -326,8 +386,12 @@ class _Line:
 def random_scene(seed: int, visits: int, layout: CounterLayout = DEFAULT_LAYOUT,
                  params: RandomSceneParams | None = None, counter_id: str = DEFAULT_COUNTER_ID,
                  entry_times: Sequence[float] | None = None,
-                 start_wall_time: float | None = None) -> Scene:
-    """A random scene with ``visits`` customers, reproducible from ``seed``."""
+                 start_wall_time: float | None = None,
+                 behaviours: Behaviours | None = None) -> Scene:
+    """A random scene with ``visits`` customers, reproducible from ``seed``.
+
+    ``behaviours``: also looks that hide faces (:class:`Behaviours`); None: the bare story.
+    """
     p = params or RandomSceneParams()
     rng = np.random.default_rng(seed)
     story = _Story(rng, layout, p)
@@ -350,10 +414,15 @@ def random_scene(seed: int, visits: int, layout: CounterLayout = DEFAULT_LAYOUT,
         line.occupy(c, [x for x, _ in (*layout.service_spots[:1], *layout.queue_spots)])
         customers.append(c)
     end_t = max(c.waypoints[-1].t for c in customers) + 5.0 if customers else 10.0
+    if behaviours is not None:
+        _Behave(np.random.default_rng([seed, 1]), layout, behaviours).apply(customers, staff,
+                                                                            end_t)
     people = [story.staff_person(plan, end_t) for plan in staff]
     people += [Person(c.id, "customer", HeadPath(c.waypoints), c.gaze) for c in customers]
-    meta = {"generator": "random", "seed": seed, "visits": visits,
-            "staff": len(staff)}
+    meta: dict[str, object] = {"generator": "random", "seed": seed, "visits": visits,
+                               "staff": len(staff)}
+    if behaviours is not None:
+        meta["behaviours"] = True
     return Scene(layout=layout, people=people, duration_s=end_t, counter_id=counter_id,
                  start_wall_time=start_wall_time, meta=meta)
 
@@ -469,6 +538,7 @@ def _serve(story: _Story, c: _Customer, staff: list[_StaffPlan], give_up_t: floa
         _leave(story, c, c.line_leave_t)
         return
     plan, greet_t = server
+    c.greet_t, c.server_id = greet_t, plan.id
     _glances(story, c, [plan], at, greet_t)
     plan.looks.append(_Look(greet_t, greet_t + hold, _P_CONTACT, [
         GazeAction(greet_t, "person", person=c.id, offset_deg=story.aim(), turn_s=p.turn_s)]))
@@ -544,3 +614,108 @@ def _customer_counter_gaze(story: _Story, c: _Customer, server: _StaffPlan | Non
             c.gaze.append(GazeAction(t, "point", point=pt, turn_s=0.3))
         t += dur
         use_server = look_at_server and not use_server
+
+
+# ---------------------------------------------------------------------------- behaviours
+
+
+class _Behave:
+    """Lays :class:`Behaviours` over a planned story (own generator: the story is unchanged)."""
+
+    def __init__(self, rng: np.random.Generator, layout: CounterLayout, b: Behaviours):
+        self.rng = rng
+        self.layout = layout
+        self.b = b
+
+    def u(self, lo_hi: tuple[float, float]) -> float:
+        return float(self.rng.uniform(lo_hi[0], lo_hi[1]))
+
+    def apply(self, customers: list[_Customer], staff: list[_StaffPlan], end_t: float) -> None:
+        for c in customers:
+            if c.line_join_t is not None:
+                self._customer(c, staff)
+        for plan in staff:
+            self._paperwork(plan, end_t)
+
+    def _customer(self, c: _Customer, staff: list[_StaffPlan]) -> None:
+        b = self.b
+        assert c.line_join_t is not None
+        start = c.line_join_t + 0.5
+        end = (c.greet_t - b.before_greeting_s if c.greet_t is not None
+               else c.line_leave_t - 0.3)
+        others = [p for p in staff if p.id != c.server_id]
+        t = start + float(self.rng.exponential(60.0 / max(self._rate(c, start, others), 1e-9)))
+        while t < end - 1.0:
+            kinds = [("phone", b.phone_per_min), ("around", b.around_per_min)]
+            at_counter = c.at_counter_t is not None and t >= c.at_counter_t
+            if at_counter and others:
+                kinds.append(("second_staff", b.second_staff_per_min))
+            weights = np.array([w for _, w in kinds])
+            kind = kinds[int(self.rng.choice(len(kinds), p=weights / weights.sum()))][0]
+            if kind == "phone":
+                lo, hi = b.phone_s
+                dur = float(math.exp(self.rng.uniform(math.log(lo), math.log(hi))))
+            else:
+                dur = self.u(b.around_s if kind == "around" else b.second_staff_s)
+            stop = min(t + dur, end)
+            action = self._action(kind, c, t, at_counter, others, stop)
+            if action is not None and stop - t >= 0.8:
+                _overlay(c, action, stop)
+            t = stop + b.between_s + float(
+                self.rng.exponential(60.0 / max(self._rate(c, stop, others), 1e-9)))
+
+    def _rate(self, c: _Customer, t: float, others: list[_StaffPlan]) -> float:
+        b = self.b
+        rate = b.phone_per_min + b.around_per_min
+        if others and c.at_counter_t is not None and t >= c.at_counter_t:
+            rate += b.second_staff_per_min
+        return rate
+
+    def _action(self, kind: str, c: _Customer, t: float, at_counter: bool,
+                others: list[_StaffPlan], stop: float) -> GazeAction | None:
+        from frontdesk.sim.script import look_down_action
+
+        if kind == "phone":
+            # at the counter: facing it (across, toward the staff side); in the line:
+            # along the line, toward the counter
+            facing = self.u((-110.0, -70.0)) if at_counter else self.u((-25.0, 25.0))
+            return look_down_action(self.u(self.b.phone_pitch_deg), facing, t=t, turn_s=0.4)
+        if kind == "around":  # the shop behind them: the face turned from the camera
+            return GazeAction(t, "heading", heading_deg=self.u((100.0, 250.0)),
+                              pitch_deg=self.u((-10.0, 10.0)), turn_s=0.5)
+        present = [p for p in others if p.present(t, stop)]
+        if not present:
+            return None
+        who = present[int(self.rng.integers(len(present)))]
+        return GazeAction(t, "person", person=who.id, turn_s=0.4)
+
+    def _paperwork(self, plan: _StaffPlan, end_t: float) -> None:
+        from frontdesk.sim.script import look_down_action
+
+        b = self.b
+        if b.paperwork_per_min <= 0:
+            return
+        wx, wy, _ = self.layout.work_point
+        facing = math.degrees(math.atan2(wy - plan.spot[1], wx - plan.spot[0]))
+        t = float(self.rng.exponential(60.0 / b.paperwork_per_min))
+        while t < end_t:
+            dur = self.u(b.paperwork_s)
+            action = look_down_action(self.u(b.paperwork_pitch_deg), facing + self.u((-20.0, 20.0)),
+                                      t=t, turn_s=0.4)
+            plan.looks.append(_Look(t, t + dur, _P_PAPERWORK, [action]))
+            t += dur + float(self.rng.exponential(60.0 / b.paperwork_per_min))
+
+
+_P_PAPERWORK = 0
+"""Below a turn to the shelf: paperwork gives way to every other planned look."""
+
+
+def _overlay(c: _Customer, action: GazeAction, stop: float) -> None:
+    """Look as ``action`` says from its time to ``stop``, then back to what the plan had."""
+    before = [a for a in c.gaze if a.t <= stop]
+    resume = before[-1] if before else GazeAction(stop, "walk")
+    kept = [a for a in c.gaze if not action.t <= a.t <= stop]
+    back = GazeAction(stop, resume.kind, point=resume.point, person=resume.person,
+                      heading_deg=resume.heading_deg, pitch_deg=resume.pitch_deg,
+                      offset_deg=resume.offset_deg, turn_s=0.4)
+    c.gaze = sorted([*kept, action, back], key=lambda a: a.t)

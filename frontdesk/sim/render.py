@@ -15,7 +15,10 @@ noise does not depend on who else is in the scene:
   so depth (focal length x interocular distance / eye spacing in pixels) and the
   3D head position carry the noise the jitter implies;
 * gaze noise: the gaze turns by a Gaussian ``gaze_sigma_deg`` on each of two
-  axes perpendicular to it; head pose angles get ``pose_sigma_deg``.
+  axes perpendicular to it; head pose angles get ``pose_sigma_deg``;
+* faces looking down (``pitch_loss_deg``) and small faces (``small_face_loss``) are
+  missed more often, as MediaPipe misses them; these draws come from a generator
+  of their own, so the other noise is the same with or without them.
 
 Bodies (optional, :class:`BodyModel`): when a scene asks for them (a scripted
 scene's ``bodies:`` key) or the caller passes a model, every frame also carries
@@ -35,7 +38,7 @@ import heapq
 import logging
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,6 +81,12 @@ class NoiseModel:
         dropout: probability that a visible face is missing from a frame.
         jitter_px: Gaussian error per axis on each eye centre, pixels.
         score_sigma: Gaussian error on the detector score.
+        pitch_loss_deg: (start, full): a face pitched down (head pose pitch, camera
+            frame, as perception reports it) more than ``start`` degrees is missed
+            with a probability rising linearly to 1 at ``full``; None: no such loss.
+        small_face_loss: (start_px, at_floor): a face narrower than ``start_px`` is
+            missed with a probability rising linearly to ``at_floor`` at the
+            detector's smallest face (``DetectorModel.min_face_px``); None: no such loss.
     """
 
     name: str
@@ -87,8 +96,18 @@ class NoiseModel:
     dropout: float = 0.0
     jitter_px: float = 0.0
     score_sigma: float = 0.0
+    pitch_loss_deg: tuple[float, float] | None = None
+    small_face_loss: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
+        if self.pitch_loss_deg is not None and not (
+                0.0 <= self.pitch_loss_deg[0] < self.pitch_loss_deg[1] <= 90.0):
+            raise ValueError(f"pitch_loss_deg is (start, full), 0 <= start < full <= 90, "
+                             f"got {self.pitch_loss_deg}")
+        if self.small_face_loss is not None and not (
+                self.small_face_loss[0] > 0 and 0.0 <= self.small_face_loss[1] <= 1.0):
+            raise ValueError(f"small_face_loss is (start_px > 0, probability 0 to 1), "
+                             f"got {self.small_face_loss}")
         if self.fps <= 0:
             raise ValueError(f"fps must be positive, got {self.fps}")
         if not 0.0 <= self.dropout < 1.0:
@@ -99,22 +118,41 @@ class NoiseModel:
     def with_fps(self, fps: float | None) -> NoiseModel:
         if fps is None:
             return self
-        return NoiseModel(self.name, fps, self.gaze_sigma_deg, self.pose_sigma_deg, self.dropout,
-                          self.jitter_px, self.score_sigma)
+        return replace(self, fps=fps)
 
     def to_json(self) -> dict:
-        return {
+        d: dict = {
             "name": self.name, "fps": self.fps, "gaze_sigma_deg": self.gaze_sigma_deg,
             "pose_sigma_deg": self.pose_sigma_deg, "dropout": self.dropout,
             "jitter_px": self.jitter_px, "score_sigma": self.score_sigma,
         }
+        if self.pitch_loss_deg is not None:
+            d["pitch_loss_deg"] = list(self.pitch_loss_deg)
+        if self.small_face_loss is not None:
+            d["small_face_loss"] = list(self.small_face_loss)
+        return d
+
+    def loss_probability(self, pitch_deg: np.ndarray, face_px: np.ndarray,
+                         min_face_px: float) -> np.ndarray:
+        """Chance a face the detector could see is missed for looking down or being small
+        (on top of ``dropout``): ``pitch_deg`` is the pose pitch (negative down)."""
+        keep = np.ones(np.shape(pitch_deg))
+        if self.pitch_loss_deg is not None:
+            a, b = self.pitch_loss_deg
+            keep *= 1.0 - np.clip((-np.asarray(pitch_deg) - a) / (b - a), 0.0, 1.0)
+        if self.small_face_loss is not None:
+            start, at_floor = self.small_face_loss
+            span = max(start - min_face_px, 1e-6)
+            keep *= 1.0 - at_floor * np.clip((start - np.asarray(face_px)) / span, 0.0, 1.0)
+        return 1.0 - keep
 
 
 NOISE_PRESETS: dict[str, NoiseModel] = {
     "none": NoiseModel("none"),
     "realistic": NoiseModel(
         "realistic", fps=15.0, gaze_sigma_deg=5.0, pose_sigma_deg=2.0, dropout=0.10,
-        jitter_px=2.0, score_sigma=0.03,
+        jitter_px=2.0, score_sigma=0.03, pitch_loss_deg=(45.0, 55.0),
+        small_face_loss=(32.0, 0.3),
     ),
 }
 
@@ -323,6 +361,9 @@ class _PersonFrames:
         up_c = np.broadcast_to(scene.layout.camera.directions_to_camera(WORLD_UP),
                                s.forward_cam.shape)
         yaw, pitch, roll = euler_from_forward(s.forward_cam, up_c)
+        if noise.pitch_loss_deg is not None or noise.small_face_loss is not None:
+            lost = noise.loss_probability(pitch, s.face_px, detector.min_face_px)
+            keep = keep & (np.random.default_rng([seed, index, 2]).random(n) >= np.nan_to_num(lost))
         pose_noise = _normal(rng, noise.pose_sigma_deg, (n, 3))
         self.pose = np.stack([yaw, pitch, roll], axis=1) + pose_noise
         base = 0.95 - 0.25 * (s.view_angle_deg / detector.max_view_angle_deg) ** 2

@@ -31,8 +31,11 @@
 
 Named spots: ``service`` (``service1``...), ``staff`` (``staff1``...), ``queue1``...,
 ``exit``. Gaze targets: ``walk: true``, ``point: [x, y, z]``, ``person: ID``,
-``heading: DEG`` (with ``pitch: DEG``), ``camera: true``, ``till: true``; each may
-add ``offset_deg: [heading, pitch]`` and ``turn_s``. World frame and layout:
+``heading: DEG`` (with ``pitch: DEG``), ``camera: true``, ``till: true``,
+``look_down: DEG`` (the head pitched DEG below the horizontal, at a phone or the
+counter top, facing plan heading ``facing: DEG``, default -90: across the counter
+toward the staff side; the eyes add their own 15 degrees); each may add
+``offset_deg: [heading, pitch]`` and ``turn_s``. World frame and layout:
 :mod:`frontdesk.sim.world`, :mod:`frontdesk.sim.layout`.
 """
 
@@ -48,7 +51,8 @@ from frontdesk.sim.layout import DEFAULT_COUNTER_ID, DEFAULT_LAYOUT, CounterLayo
 from frontdesk.sim.scene import GazeAction, HeadPath, Person, Scene, Waypoint
 from frontdesk.yaml_io import YamlFileError, load_yaml
 
-__all__ = ["ScriptError", "scene_from_dict", "load_scene", "DEFAULT_HEAD_Z"]
+__all__ = ["ScriptError", "scene_from_dict", "load_scene", "look_down_action", "DEFAULT_HEAD_Z",
+           "LOOK_DOWN_FACING_DEG"]
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +90,10 @@ def _point(value: Any, where: str, z: float, spots: dict[str, tuple[float, float
     raise ScriptError(f"{where}: expected a spot name or [x, y, z] in metres, got {value!r}")
 
 
-_GAZE_KEYS = {"walk", "point", "person", "heading", "camera", "till"}
-_GAZE_OPTIONS = {"t", "turn_s", "offset_deg", "pitch"}
+_GAZE_KEYS = {"walk", "point", "person", "heading", "camera", "till", "look_down"}
+_GAZE_OPTIONS = {"t", "turn_s", "offset_deg", "pitch", "facing"}
+LOOK_DOWN_FACING_DEG = -90.0
+"""Plan heading of a ``look_down`` without ``facing``: across the counter, toward the staff side."""
 
 
 def _gaze(d: Any, where: str, layout: CounterLayout) -> GazeAction:
@@ -100,6 +106,10 @@ def _gaze(d: Any, where: str, layout: CounterLayout) -> GazeAction:
     if len(targets) != 1:
         raise ScriptError(f"{where}: give exactly one of {sorted(_GAZE_KEYS)}, got {targets}")
     kind = targets[0]
+    if "facing" in d and kind != "look_down":
+        raise ScriptError(f"{where}: facing goes with look_down")
+    if "pitch" in d and kind != "heading":
+        raise ScriptError(f"{where}: pitch goes with heading (look_down sets the head's own)")
     kw: dict[str, Any] = {"t": float(d["t"]), "turn_s": float(d.get("turn_s", 0.2))}
     if "offset_deg" in d:
         off = d["offset_deg"]
@@ -117,10 +127,27 @@ def _gaze(d: Any, where: str, layout: CounterLayout) -> GazeAction:
             return GazeAction(kind="point", point=_point(d["point"], where, 0.0, {}), **kw)
         if kind == "person":
             return GazeAction(kind="person", person=str(d["person"]), **kw)
+        if kind == "look_down":
+            return look_down_action(float(d["look_down"]),
+                                    float(d.get("facing", LOOK_DOWN_FACING_DEG)), **kw)
         return GazeAction(kind="heading", heading_deg=float(d["heading"]),
                           pitch_deg=float(d.get("pitch", 0.0)), **kw)
     except (TypeError, ValueError) as exc:
         raise ScriptError(f"{where}: {exc}") from None
+
+
+def look_down_action(head_pitch_deg: float, facing_deg: float = LOOK_DOWN_FACING_DEG,
+                     eye_pitch_range_deg: float = 15.0, **kw: Any) -> GazeAction:
+    """Look down with the head pitched ``head_pitch_deg`` (0 to 80) below the horizontal.
+
+    The gaze goes ``eye_pitch_range_deg`` further down (the eyes' share of a look down,
+    :func:`frontdesk.sim.world.head_forward_from_gaze`), along plan heading ``facing_deg``.
+    """
+    if not 0.0 <= head_pitch_deg <= 80.0:
+        raise ValueError(f"look_down is the head's pitch below the horizontal, 0 to 80 degrees, "
+                         f"got {head_pitch_deg}")
+    gaze_pitch = max(-(head_pitch_deg + eye_pitch_range_deg), -89.0)
+    return GazeAction(kind="heading", heading_deg=facing_deg, pitch_deg=gaze_pitch, **kw)
 
 
 def _person(d: Any, i: int, layout: CounterLayout,

@@ -12,6 +12,9 @@ default), with the same definitions the engine uses (:mod:`frontdesk.engine.visi
 * ``arrival_t``: the first time it is seen in the ``service`` zone, or the start of
   a stretch of standing still (head speed below ``STILL_SPEED_M_S``) while seen in
   the ``approach`` zone that lasts ``arrival_still_s``, whichever comes first.
+  Between two sightings in the zones the person counts as seen even while the
+  face is hidden (looking down at a phone, at a colleague, round the shop): a
+  hidden face neither splits the visit nor restarts the stand.
   A stand lasting within two frames of ``arrival_still_s`` could count either
   way: ``arrival_alt_t`` is the arrival had it gone the other way (else None);
 * ``ack_t``: the start of the first stretch, at or after ``first_seen_t``, during
@@ -245,6 +248,9 @@ class _CustomerView:
     in_approach: np.ndarray
     seen: np.ndarray
     """Seen at all: the face, or (with a person detector) the body."""
+    held: np.ndarray
+    """Seen, or there between two sightings in the zones (the face hidden, looking down or
+    away): the visit goes on and its arrival is dated as if seen."""
 
 
 def _customer_view(scene: Scene, person: Person, t: np.ndarray, counter: CounterConfig,
@@ -260,7 +266,20 @@ def _customer_view(scene: Scene, person: Person, t: np.ndarray, counter: Counter
     in_service = points_in_polygon(pts, zones.service)
     in_approach = (points_in_polygon(pts, zones.approach) if zones.approach
                    else np.zeros(len(t), dtype=bool))
-    return _CustomerView(s, in_service, in_approach, seen)
+    return _CustomerView(s, in_service, in_approach, seen,
+                         _between_sightings(seen & (in_service | in_approach), s.present) | seen)
+
+
+def _between_sightings(seen_in_zones: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """The sightings in the zones with every gap between two of them filled where the person
+    is present all through the gap: hidden faces (a look down at a phone, at a colleague,
+    round the shop) do not end a visit, nor restart the stand that dates an arrival."""
+    held = seen_in_zones.copy()
+    stretches = runs(seen_in_zones)
+    for (_, end), (start, _) in zip(stretches, stretches[1:], strict=False):
+        if present[end + 1:start].all():
+            held[end + 1:start] = True
+    return held
 
 
 def _arrival(view: _CustomerView, person: Person, t: np.ndarray, still_s: float,
@@ -272,13 +291,14 @@ def _arrival(view: _CustomerView, person: Person, t: np.ndarray, still_s: float,
     """
     s = view.s
     in_zones = view.in_service | view.in_approach
+    held = view.held
     if (s.visible & in_zones).any():
-        service = np.flatnonzero(view.seen & view.in_service)
+        service = np.flatnonzero(held & view.in_service)
         service_t = float(t[service[0]]) if len(service) else math.inf
         standing_zone = view.in_approach
     else:  # seen by the body alone: arrives only by standing still, in either zone
         service_t, standing_zone = math.inf, in_zones
-    still = view.seen & standing_zone & (person.path.speed(t) < STILL_SPEED_M_S)
+    still = held & standing_zone & (person.path.speed(t) < STILL_SPEED_M_S)
     stands = [(float(t[a]), float(t[b] - t[a])) for a, b in runs(still) if t[a] < service_t]
     qualifying = [start for start, dur in stands if dur + 1e-9 >= still_s]
     arrival = min([service_t, *qualifying])
