@@ -37,7 +37,17 @@ Figures
   of ``within_0_25_s`` when the engine saw no acknowledgement;
 * ``alert_precision`` / ``alert_recall``: ``customer_waiting`` raised or not, per
   visit; true visits whose alert is ``null`` (too close to call) are left out;
-  likewise ``escalation_*``. A ratio with nothing to count is ``null``.
+  likewise ``escalation_*``. A ratio with nothing to count is ``null``;
+* ``outcome_agreement``: share of matched visits whose outcomes agree once both
+  sides close the same way at the end of the recording. The engine closes a visit
+  still open then as ``interrupted``; the truth calls a visit ``interrupted`` when
+  its face was seen within ``grace_s`` of the end. The two need not agree (a
+  customer still at the counter whose face was last seen 2 s before the end is
+  ``acknowledged`` in the truth and ``interrupted`` by the engine), so both are
+  compared as closed at the end: acknowledged (arrived, acknowledged), abandoned
+  (arrived, not acknowledged) or passed_by (never arrived), from each side's own
+  arrival and acknowledgement. Where the truth offers an alternative arrival or
+  acknowledgement, either answer agrees.
 """
 
 from __future__ import annotations
@@ -287,6 +297,19 @@ def _acknowledged(tv: TruthVisit) -> bool | None:
     return answers.pop() if len(answers) == 1 else None
 
 
+def _closed_outcome(arrival_t: float | None, ack_t: float | None) -> str:
+    """A visit's outcome once closed, open or not at the end of the recording."""
+    if arrival_t is None:
+        return "passed_by"
+    return "acknowledged" if ack_t is not None else "abandoned"
+
+
+def _true_outcomes(tv: TruthVisit) -> set[str]:
+    """The true visit's closed outcome, and its alternatives' (a stand or a look at a threshold)."""
+    arrivals = [tv.arrival_t] + ([tv.arrival_alt_t] if tv.arrival_alt_t is not None else [])
+    return {_closed_outcome(a, k) for a in arrivals for k in _acks(tv)}
+
+
 def _latency_error(tv: TruthVisit, ev: EngineVisit) -> float:
     """Engine latency minus true latency (the nearest, when arrival or ack is ambiguous)."""
     assert ev.latency_s is not None
@@ -357,7 +380,8 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
                          if tvs[i].escalation is not None],
                         sum(1 for e in unmatched_e if e.escalation),
                         sum(1 for t in unmatched_t if t.escalation is True))
-    outcome_same = sum(1 for i, j in pairs if tvs[i].outcome == evs[j].outcome)
+    outcome_same = sum(1 for i, j in pairs if _closed_outcome(evs[j].arrival_t, evs[j].ack_t)
+                       in _true_outcomes(tvs[i]))
     figures: dict[str, Any] = {
         "visits": len(tvs),
         "visits_matched": len(pairs),
@@ -382,6 +406,9 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
         j = matched_t.get(i)
         row: dict[str, Any] = {"truth": tv.to_json() | {"samples": None}}
         row["engine"] = evs[j].to_json() if j is not None else None
+        if j is not None:
+            row["outcome_agrees"] = _closed_outcome(evs[j].arrival_t, evs[j].ack_t) \
+                in _true_outcomes(tv)
         if j is not None and tv.latency_s is not None and evs[j].latency_s is not None \
                 and tv.arrival_t is not None:
             row["latency_error_s"] = round(_latency_error(tv, evs[j]), 4)

@@ -168,3 +168,29 @@ def test_an_alternative_acknowledgement_is_accepted() -> None:
     assert s["latency_error_s"]["max"] == pytest.approx(0.0)
     assert s["within_0_25_s"] == 1.0  # the unacknowledged one is left out, not a miss
     assert s["ack_precision"] == 1.0 and s["ack_recall"] == 1.0
+
+
+def test_outcomes_are_compared_as_both_sides_close_them_at_the_end() -> None:
+    # The recording ends at 100 s. "stays": still at the counter, face seen to the
+    # end, acknowledged (the truth says interrupted). "looks_down": acknowledged,
+    # still at the counter but her face last seen at 97 s (the truth says
+    # acknowledged). The engine holds both visits open and closes them as
+    # interrupted at the end. "ignored": arrived, never acknowledged, still there;
+    # the engine saw a look that was not there.
+    tvs = [_tv("stays", 60, 100, 62, 65), _tv("looks_down", 60, 97, 62, 64, x=0.5),
+           _tv("ignored", 70, 100, 72, None, alert=None, x=0.2)]
+    tvs[0].outcome, tvs[1].outcome, tvs[2].outcome = "interrupted", "acknowledged", "interrupted"
+    evs = [_ev("1", 60, 100, 62, 65), _ev("2", 60, 100, 62, 64, x=0.5),
+           _ev("3", 70, 100, 72, 80, x=0.2)]
+    for ev in evs:
+        ev.outcome = "interrupted"
+    s = _score(tvs, evs)
+    assert s["visits_matched"] == 3
+    assert s["outcome_agreement"] == pytest.approx(2 / 3, abs=1e-4)
+    assert [row["outcome_agrees"] for row in s["details"]] == [True, True, False]
+    # A look at the dwell that may count either way: either closed outcome agrees.
+    tv = _tv("brief_look", 0, 20, 2, 5)
+    tv.ack_alt, tv.ack_alt_t, tv.outcome = True, None, "acknowledged"
+    ev = _ev("4", 0, 20, 2, None)
+    ev.outcome = "abandoned"
+    assert _score([tv], [ev])["outcome_agreement"] == 1.0
