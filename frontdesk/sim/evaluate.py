@@ -10,9 +10,16 @@ after the last sighting). When both carry image positions (the truth's
 must also be in the same place: the median distance between the true head
 position and the engine track's face centre, taken at the truth's sample times
 (engine sample within half a second), must be at most ``max_distance_norm``
-(normalised image units). Pairs are then taken greedily, cheapest first, each
-visit at most once, with cost ``(1 - temporal IoU) + distance / max_distance_norm``.
-Truth files without positions (labelled footage) are matched on time alone.
+(normalised image units). Each candidate pair costs ``(1 - temporal IoU) +
+distance / max_distance_norm``; a pair whose positions cannot be compared (one
+side has no samples, or none near the other's times) costs ``(1 - temporal IoU)
++ 1``, as if its positions were at the gate: not knowing where a visit was must
+never make a pair cheaper than one whose positions agree. The pairs are then
+chosen together, not greedily: the assignment (each visit at most once) of least
+total cost, where a visit left unmatched costs :data:`UNMATCHED_COST` (so any
+candidate pair, whose cost is below 2, beats leaving both its visits
+unmatched). Truth files without positions (labelled footage) are thus matched
+on time alone.
 
 Figures
 -------
@@ -30,7 +37,17 @@ Figures
   of ``within_0_25_s`` when the engine saw no acknowledgement;
 * ``alert_precision`` / ``alert_recall``: ``customer_waiting`` raised or not, per
   visit; true visits whose alert is ``null`` (too close to call) are left out;
-  likewise ``escalation_*``. A ratio with nothing to count is ``null``.
+  likewise ``escalation_*``. A ratio with nothing to count is ``null``;
+* ``outcome_agreement``: share of matched visits whose outcomes agree once both
+  sides close the same way at the end of the recording. The engine closes a visit
+  still open then as ``interrupted``; the truth calls a visit ``interrupted`` when
+  its face was seen within ``grace_s`` of the end. The two need not agree (a
+  customer still at the counter whose face was last seen 2 s before the end is
+  ``acknowledged`` in the truth and ``interrupted`` by the engine), so both are
+  compared as closed at the end: acknowledged (arrived, acknowledged), abandoned
+  (arrived, not acknowledged) or passed_by (never arrived), from each side's own
+  arrival and acknowledgement. Where the truth offers an alternative arrival or
+  acknowledgement, either answer agrees.
 """
 
 from __future__ import annotations
@@ -57,11 +74,16 @@ __all__ = [
     "evaluate",
     "score",
     "LATENCY_TOLERANCE_S",
+    "UNMATCHED_COST",
 ]
 
 log = logging.getLogger(__name__)
 
 LATENCY_TOLERANCE_S = 0.25
+UNMATCHED_COST = 1.0
+"""What leaving one visit (true or engine) unmatched adds to the matching's total cost."""
+_UNKNOWN_PLACE_COST = 1.0
+"""Distance term of a pair whose positions cannot be compared: that of a pair at the gate."""
 _POSITION_EVERY_S = 0.25
 
 
@@ -195,7 +217,7 @@ def match_visits(truth: list[TruthVisit], engine: list[EngineVisit],
                  time_slack_s: float = 1.0,
                  max_distance_norm: float = 0.08) -> list[tuple[int, int]]:
     """Pairs (truth index, engine index); see the module docstring for the rule."""
-    candidates: list[tuple[float, int, int]] = []
+    costs: dict[tuple[int, int], float] = {}
     for i, tv in enumerate(truth):
         t0, t1 = tv.first_seen_t - time_slack_s, tv.left_t + time_slack_s
         for j, ev in enumerate(engine):
@@ -211,18 +233,52 @@ def match_visits(truth: list[TruthVisit], engine: list[EngineVisit],
             d = _distance(tv, ev)
             if d is not None and d > max_distance_norm:
                 continue
-            cost = (1.0 - iou) + (d / max_distance_norm if d is not None else 0.0)
-            candidates.append((cost, i, j))
-    candidates.sort()
-    used_t: set[int] = set()
-    used_e: set[int] = set()
-    pairs = []
-    for _, i, j in candidates:
-        if i in used_t or j in used_e:
-            continue
-        used_t.add(i)
-        used_e.add(j)
-        pairs.append((i, j))
+            place = d / max_distance_norm if d is not None else _UNKNOWN_PLACE_COST
+            costs[(i, j)] = (1.0 - iou) + place
+    return _assign(costs)
+
+
+def _assign(costs: dict[tuple[int, int], float]) -> list[tuple[int, int]]:
+    """The pairs of least total cost, each index at most once, an unmatched one
+    costing :data:`UNMATCHED_COST`; solved per group of visits linked by candidates."""
+    from scipy.optimize import linear_sum_assignment
+
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def root(node: tuple[str, int]) -> tuple[str, int]:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for i, j in costs:
+        a, b = root(("t", i)), root(("e", j))
+        if a != b:
+            parent[a] = b
+    groups: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for i, j in costs:
+        groups.setdefault(root(("t", i)), []).append((i, j))
+    forbidden = 1e6
+    pairs: list[tuple[int, int]] = []
+    for links in groups.values():
+        ts = sorted({i for i, _ in links})
+        es = sorted({j for _, j in links})
+        nt, ne = len(ts), len(es)
+        row = {i: k for k, i in enumerate(ts)}
+        col = {j: k for k, j in enumerate(es)}
+        # Rows: true visits, then one "unmatched" row per engine visit; columns: engine
+        # visits, then one "unmatched" column per true visit.
+        m = np.full((nt + ne, ne + nt), forbidden)
+        for i, j in links:
+            m[row[i], col[j]] = costs[(i, j)]
+        m[np.arange(nt), ne + np.arange(nt)] = UNMATCHED_COST
+        m[nt + np.arange(ne), np.arange(ne)] = UNMATCHED_COST
+        m[nt:, ne:] = 0.0
+        rows, cols = linear_sum_assignment(m)
+        for r, c in zip(rows, cols, strict=True):
+            if r < nt and c < ne and m[r, c] < forbidden:
+                pairs.append((ts[r], es[c]))
     return sorted(pairs)
 
 
@@ -240,6 +296,19 @@ def _acknowledged(tv: TruthVisit) -> bool | None:
     """Acknowledged or not; None when the alternative says otherwise."""
     answers = {k is not None for k in _acks(tv)}
     return answers.pop() if len(answers) == 1 else None
+
+
+def _closed_outcome(arrival_t: float | None, ack_t: float | None) -> str:
+    """A visit's outcome once closed, open or not at the end of the recording."""
+    if arrival_t is None:
+        return "passed_by"
+    return "acknowledged" if ack_t is not None else "abandoned"
+
+
+def _true_outcomes(tv: TruthVisit) -> set[str]:
+    """The true visit's closed outcome, and its alternatives' (a stand or a look at a threshold)."""
+    arrivals = [tv.arrival_t] + ([tv.arrival_alt_t] if tv.arrival_alt_t is not None else [])
+    return {_closed_outcome(a, k) for a in arrivals for k in _acks(tv)}
 
 
 def _latency_error(tv: TruthVisit, ev: EngineVisit) -> float:
@@ -312,7 +381,8 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
                          if tvs[i].escalation is not None],
                         sum(1 for e in unmatched_e if e.escalation),
                         sum(1 for t in unmatched_t if t.escalation is True))
-    outcome_same = sum(1 for i, j in pairs if tvs[i].outcome == evs[j].outcome)
+    outcome_same = sum(1 for i, j in pairs if _closed_outcome(evs[j].arrival_t, evs[j].ack_t)
+                       in _true_outcomes(tvs[i]))
     figures: dict[str, Any] = {
         "visits": len(tvs),
         "visits_matched": len(pairs),
@@ -337,6 +407,9 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
         j = matched_t.get(i)
         row: dict[str, Any] = {"truth": tv.to_json() | {"samples": None}}
         row["engine"] = evs[j].to_json() if j is not None else None
+        if j is not None:
+            row["outcome_agrees"] = _closed_outcome(evs[j].arrival_t, evs[j].ack_t) \
+                in _true_outcomes(tv)
         if j is not None and tv.latency_s is not None and evs[j].latency_s is not None \
                 and tv.arrival_t is not None:
             row["latency_error_s"] = round(_latency_error(tv, evs[j]), 4)

@@ -81,6 +81,33 @@ def test_matching_uses_place_as_well_as_time() -> None:
     assert match_visits([_tv("a", 0, 10)], [_ev("b", 20, 30)]) == []
 
 
+def test_three_queueing_customers_are_not_swapped_by_a_visit_without_positions() -> None:
+    # Three customers queue side by side in the image (0.04 apart, inside the 0.08
+    # gate of each other). The engine has each of them right, a little off in place
+    # as under noise, but found the middle one late (far in the queue) and has no
+    # position samples for her. A pair without a position comparison used to cost
+    # nothing for place, so the middle visit went to the third customer (a better
+    # overlap in time) and the third's visit to the middle customer.
+    tvs = [_tv("first", 0, 60, x=0.60), _tv("middle", 5, 62, x=0.64),
+           _tv("third", 12, 64, x=0.68)]
+    evs = [_ev("A", 0.2, 60, x=0.61), _ev("B", 14, 62), _ev("C", 12.2, 64, x=0.69)]
+    evs[1].samples = []
+    assert match_visits(tvs, evs) == [(0, 0), (1, 1), (2, 2)]
+    # The same with the positions missing on the true side instead.
+    tvs[1].samples = []
+    evs[1] = _ev("B", 14, 62, x=0.645)
+    assert match_visits(tvs, evs) == [(0, 0), (1, 1), (2, 2)]
+
+
+def test_matching_chooses_the_pairs_together() -> None:
+    # Engine visit 1 is nearest "a" but is also within the gate of "b"; engine
+    # visit 2 can only be "a". Cheapest first would give 1 to "a" and leave "b"
+    # and 2 unmatched; the least total cost matches both.
+    tvs = [_tv("a", 0, 30, x=0.50), _tv("b", 0, 30, x=0.56)]
+    evs = [_ev("1", 0, 30, x=0.51), _ev("2", 0, 30, x=0.45)]
+    assert match_visits(tvs, evs) == [(0, 1), (1, 0)]
+
+
 def test_engine_on_the_tiny_scene_is_exact_to_a_frame() -> None:
     scene = load_scene(TINY)
     cfg = sim_config()
@@ -141,3 +168,29 @@ def test_an_alternative_acknowledgement_is_accepted() -> None:
     assert s["latency_error_s"]["max"] == pytest.approx(0.0)
     assert s["within_0_25_s"] == 1.0  # the unacknowledged one is left out, not a miss
     assert s["ack_precision"] == 1.0 and s["ack_recall"] == 1.0
+
+
+def test_outcomes_are_compared_as_both_sides_close_them_at_the_end() -> None:
+    # The recording ends at 100 s. "stays": still at the counter, face seen to the
+    # end, acknowledged (the truth says interrupted). "looks_down": acknowledged,
+    # still at the counter but her face last seen at 97 s (the truth says
+    # acknowledged). The engine holds both visits open and closes them as
+    # interrupted at the end. "ignored": arrived, never acknowledged, still there;
+    # the engine saw a look that was not there.
+    tvs = [_tv("stays", 60, 100, 62, 65), _tv("looks_down", 60, 97, 62, 64, x=0.5),
+           _tv("ignored", 70, 100, 72, None, alert=None, x=0.2)]
+    tvs[0].outcome, tvs[1].outcome, tvs[2].outcome = "interrupted", "acknowledged", "interrupted"
+    evs = [_ev("1", 60, 100, 62, 65), _ev("2", 60, 100, 62, 64, x=0.5),
+           _ev("3", 70, 100, 72, 80, x=0.2)]
+    for ev in evs:
+        ev.outcome = "interrupted"
+    s = _score(tvs, evs)
+    assert s["visits_matched"] == 3
+    assert s["outcome_agreement"] == pytest.approx(2 / 3, abs=1e-4)
+    assert [row["outcome_agrees"] for row in s["details"]] == [True, True, False]
+    # A look at the dwell that may count either way: either closed outcome agrees.
+    tv = _tv("brief_look", 0, 20, 2, 5)
+    tv.ack_alt, tv.ack_alt_t, tv.outcome = True, None, "acknowledged"
+    ev = _ev("4", 0, 20, 2, None)
+    ev.outcome = "abandoned"
+    assert _score([tv], [ev])["outcome_agreement"] == 1.0
