@@ -50,6 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also write body boxes, as a person detector would (default: when the scripted "
         "scene asks for them with bodies:)",
     )
+    p.add_argument(
+        "--presence",
+        choices=["on", "off"],
+        default="on",
+        help="also write the occupancy grid of perception's presence stage, as "
+        "perception.presence does by default (default: on)",
+    )
     p.add_argument("--out", help="output folder")
     p.add_argument(
         "--store",
@@ -78,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from frontdesk.config import load_camera_config
     from frontdesk.sim.generate import Behaviours, behaviours_for, random_scene
     from frontdesk.sim.layout import geometry_report
-    from frontdesk.sim.render import NOISE_PRESETS
+    from frontdesk.sim.render import NOISE_PRESETS, PresenceModel
     from frontdesk.sim.runs import sim_config, write_run
     from frontdesk.sim.script import load_scene
 
@@ -107,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
                              behaviours=behaviours)
     noise = NOISE_PRESETS[args.noise].with_fps(args.fps)
     bodies = {"scene": None, "on": True, "off": False}[args.bodies]
-    summary = write_run(args.out, scene, config, noise, args.seed, bodies=bodies)
+    presence = PresenceModel() if args.presence == "on" else None
+    summary = write_run(args.out, scene, config, noise, args.seed, bodies=bodies,
+                        presence=presence)
     print(json.dumps(summary))
     return 0
 

@@ -43,7 +43,10 @@ GLOBAL_CHANGE_FRACTION = 0.6
 off, the camera bumped), the empty scene restarts from the current frame."""
 _NOISE_SIGMAS = 4.0
 """A pixel differs when it is this many noise sigmas off (and at least
-``min_difference``); the noise is estimated each frame from the median difference."""
+``min_difference``). The noise sigma is the median difference (most of the
+picture is empty scene), followed slowly from frame to frame."""
+_SIGMA_RATE = 0.05
+"""How fast the noise estimate follows each frame's (a share per frame)."""
 
 
 class PresenceStage:
@@ -59,6 +62,7 @@ class PresenceStage:
         self._protect_until: np.ndarray | None = None
         self._size: tuple[int, int] | None = None
         self._last_t: float | None = None
+        self._sigma: float | None = None
         self.restarts = 0
         """How often the empty scene restarted from a frame (a global change)."""
 
@@ -76,11 +80,16 @@ class PresenceStage:
             return self._restart(small, frame, rows, cols)
         background = self._background
         diff = cv2.absdiff(small, background)
-        noise = 1.4826 * float(np.median(diff))
-        differs = diff > max(self.cfg.min_difference, _NOISE_SIGMAS * noise)
+        frame_sigma = 1.4826 * float(np.median(diff))
+        if self._sigma is None:
+            self._sigma = frame_sigma
+        differs = diff > max(self.cfg.min_difference, _NOISE_SIGMAS * self._sigma)
         if differs.mean() > GLOBAL_CHANGE_FRACTION:
             self.restarts += 1
             return self._restart(small, frame, rows, cols)
+        # The noise follows the picture slowly, and never leaps: a change of the whole
+        # picture must show as a change, not as noise.
+        self._sigma += _SIGMA_RATE * (min(frame_sigma, 2.0 * self._sigma + 1.0) - self._sigma)
         t = frame.t
         self._protect_faces(faces, frame, rows, cols, t)
         assert self._protect_until is not None
@@ -108,6 +117,7 @@ class PresenceStage:
                  cols: int) -> OccupancyGrid:
         """The empty scene starts from this frame: nothing differs yet."""
         self._background = small.copy()
+        self._sigma = None
         self._size = (frame.width, frame.height)
         if self._protect_until is None or self._protect_until.shape != (rows, cols):
             self._protect_until = np.full((rows, cols), -math.inf)

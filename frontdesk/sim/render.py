@@ -51,10 +51,12 @@ from frontdesk.sim.world import (
     unit_rows,
     view_angle_deg,
 )
-from frontdesk.types import BodyBox, Face, FrameObservation
+from frontdesk.types import BodyBox, Face, FrameObservation, OccupancyGrid
 
 __all__ = [
     "NoiseModel",
+    "PresenceModel",
+    "occupancy_grid",
     "NOISE_PRESETS",
     "DetectorModel",
     "BodyModel",
@@ -255,6 +257,47 @@ def body_boxes(scene: Scene, s: PersonSamples, model: BodyModel) -> tuple[np.nda
     return boxes, visible
 
 
+@dataclass(frozen=True)
+class PresenceModel:
+    """What perception's presence stage reports: the grid cells people's bodies cover.
+
+    A body is the :class:`BodyModel` box (crown to floor, ``width_m`` wide), for
+    everyone in front of the lens whichever way they face; a cell is occupied
+    when its centre lies in a body. Noise (with a noisy :class:`NoiseModel`): each
+    covered cell is missed with probability ``miss`` (clothes the colour of the
+    wall behind), and any cell is wrongly occupied with probability ``false_cell``
+    (sensor noise, a flicker), each frame on its own.
+    """
+
+    grid_cols: int = 48
+    width_m: float = 0.45
+    crown_above_eyes_m: float = 0.12
+    miss: float = 0.10
+    false_cell: float = 0.002
+
+    def body_model(self) -> BodyModel:
+        return BodyModel(width_m=self.width_m, crown_above_eyes_m=self.crown_above_eyes_m,
+                         min_height_px=1.0)
+
+    def grid_shape(self, width: int, height: int) -> tuple[int, int]:
+        return max(1, round(self.grid_cols * height / width)), self.grid_cols
+
+
+def occupancy_grid(boxes: list[tuple[float, float, float, float]], width: int, height: int,
+                   model: PresenceModel, rng: np.random.Generator | None) -> OccupancyGrid:
+    """The grid for these body boxes (pixels); ``rng`` None: no noise."""
+    rows, cols = model.grid_shape(width, height)
+    xs = (np.arange(cols) + 0.5) * width / cols
+    ys = (np.arange(rows) + 0.5) * height / rows
+    cells = np.zeros((rows, cols), dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        cells |= ((ys >= y0) & (ys <= y1))[:, None] & ((xs >= x0) & (xs <= x1))[None, :]
+    if rng is not None:
+        draw = rng.random((rows, cols))
+        cells = np.where(cells, draw >= model.miss, draw < model.false_cell)
+    return OccupancyGrid(cells)
+
+
 @dataclass
 class PersonSamples:
     """One person sampled at ``t``: world and camera geometry and what a detector sees.
@@ -335,7 +378,7 @@ class _PersonFrames:
 
     def __init__(self, scene: Scene, index: int, person: Person, frames: np.ndarray,
                  fps: float, noise: NoiseModel, detector: DetectorModel, seed: int,
-                 bodies: BodyModel | None = None):
+                 bodies: BodyModel | None = None, presence: PresenceModel | None = None):
         self.person = person
         self.first = int(frames[0])
         self.last = int(frames[-1])
@@ -373,6 +416,20 @@ class _PersonFrames:
         self.body_keep: np.ndarray | None = None
         if bodies is not None:
             self._bodies(scene, s, bodies, noise, np.random.default_rng([seed, index, 1]))
+        self.occupying: np.ndarray | None = None
+        self.occupying_box: np.ndarray | None = None
+        if presence is not None:
+            self.occupying_box, self.occupying = body_boxes(scene, s, presence.body_model())
+
+    def occupancy_box(self, frame: int) -> tuple[float, float, float, float] | None:
+        """The body box this person covers on the presence grid (pixels), if in view."""
+        if self.occupying is None or self.occupying_box is None:
+            return None
+        i = frame - self.first
+        if not self.occupying[i]:
+            return None
+        x0, y0, x1, y1 = (float(b) for b in self.occupying_box[i])
+        return x0, y0, x1, y1
 
     def _bodies(self, scene: Scene, s: PersonSamples, model: BodyModel, noise: NoiseModel,
                 rng: np.random.Generator) -> None:
@@ -422,11 +479,15 @@ class _PersonFrames:
 
 def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
                   detector: DetectorModel | None = None,
-                  bodies: BodyModel | None = None) -> Iterator[FrameObservation]:
+                  bodies: BodyModel | None = None,
+                  presence: PresenceModel | None = None) -> Iterator[FrameObservation]:
     """The scene as perception would report it, one frame at a time.
 
     ``bodies``: also report body boxes with this model (None: faces only).
+    ``presence``: also report the occupancy grid with this model (None: no grid,
+    as with ``perception.presence.enabled: false``).
     """
+    noisy = noise.dropout > 0 or noise.jitter_px > 0
     detector = detector or DetectorModel()
     carried: list[BodyBox] = []
     fps = noise.fps
@@ -445,7 +506,7 @@ def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
             first, index, person, last = heapq.heappop(pending)
             frames = np.arange(first, last + 1, dtype=np.float64)
             active.append(_PersonFrames(scene, index, person, frames, fps, noise, detector, seed,
-                                        bodies))
+                                        bodies, presence))
         faces = []
         for pf in active:
             face = pf.face(frame)
@@ -459,8 +520,13 @@ def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
             assert bodies is not None
             carried = [b for b in (pf.body(frame, bodies.score) for pf in active)
                        if b is not None]
+        occupancy = None
+        if presence is not None:
+            boxes = [b for b in (pf.occupancy_box(frame) for pf in active) if b is not None]
+            occupancy = occupancy_grid(boxes, w, h, presence, np.random.default_rng(
+                [seed, frame, 3]) if noisy else None)
         active = [pf for pf in active if pf.last > frame]
         t = frame / fps
         wall = None if scene.start_wall_time is None else scene.start_wall_time + t
         yield FrameObservation(index=frame, t=t, width=w, height=h, faces=faces, wall_time=wall,
-                               bodies=list(carried), bodies_fresh=fresh)
+                               bodies=list(carried), bodies_fresh=fresh, occupancy=occupancy)

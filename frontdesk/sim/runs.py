@@ -20,7 +20,14 @@ from frontdesk.config import Config, load_camera_config
 from frontdesk.errors import FrontdeskError
 from frontdesk.sim.layout import DEFAULT_COUNTER_ID, DEFAULT_ZONES
 from frontdesk.sim.observations import read_observations, write_observations
-from frontdesk.sim.render import BodyModel, DetectorModel, NoiseModel, body_model_for, render_frames
+from frontdesk.sim.render import (
+    BodyModel,
+    DetectorModel,
+    NoiseModel,
+    PresenceModel,
+    body_model_for,
+    render_frames,
+)
 from frontdesk.sim.scene import Scene
 from frontdesk.sim.truth import Truth, compute_truth
 from frontdesk.types import FrameObservation
@@ -62,7 +69,8 @@ def config_yaml(config: Config) -> str:
 
 def write_run(out_dir: str | os.PathLike[str], scene: Scene, config: Config, noise: NoiseModel,
               seed: int, detector: DetectorModel | None = None,
-              bodies: BodyModel | bool | None = None) -> dict[str, Any]:
+              bodies: BodyModel | bool | None = None,
+              presence: PresenceModel | None = None) -> dict[str, Any]:
     """Render ``scene`` with ``noise`` and write the run's three files; return a summary.
 
     ``bodies``: None renders body boxes when the scene asks for them
@@ -70,6 +78,8 @@ def write_run(out_dir: str | os.PathLike[str], scene: Scene, config: Config, noi
     The truth is judged with the same bodies (a person seen only by their body is
     seen), so a faces-only run of a scene can be scored against the truth of a
     run with bodies (``frontdesk eval --truth``).
+    ``presence``: also write the occupancy grid of perception's presence stage
+    (None: no grid).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -78,11 +88,12 @@ def write_run(out_dir: str | os.PathLike[str], scene: Scene, config: Config, noi
     body_model = bodies if isinstance(bodies, BodyModel) else None
     truth = compute_truth(scene, config, noise.fps, detector=detector, bodies=body_model)
     truth.source = {**truth.source, "noise": noise.to_json(), "render_seed": seed,
-                    "bodies": body_model is not None}
+                    "bodies": body_model is not None, "presence": presence is not None}
     (out / CONFIG_FILE).write_text(config_yaml(config), encoding="utf-8")
     truth.save(out / TRUTH_FILE)
     frames = write_observations(out / OBSERVATIONS_FILE,
-                                render_frames(scene, noise, seed, detector, body_model))
+                                render_frames(scene, noise, seed, detector, body_model,
+                                              presence))
     summary = {
         "out": str(out),
         "frames": frames,

@@ -1,0 +1,122 @@
+"""A visit outlives the face: the occupancy grid keeps an unseen customer present.
+
+Whole observations through the real tracker: a customer waits at the counter,
+looks down at her phone (no face) for 30 s, looks up and is acknowledged. The
+occupancy grid (perception's presence stage) says her place stays occupied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from engine_scenes import (
+    AWAY,
+    HEIGHT,
+    INTO_LENS,
+    SERVICE_AT,
+    STAFF_AT,
+    WIDTH,
+    Actor,
+    Run,
+    at_actor,
+    frame_times,
+    looks,
+    make_engine,
+    observation,
+    project,
+    still,
+)
+
+from frontdesk.engine import Engine
+from frontdesk.geometry import person_box_norm
+from frontdesk.types import OccupancyGrid
+
+ROWS, COLS = 27, 48
+PHONE = (5.0, 35.0)
+"""She looks down at her phone from 5 s to 35 s: no face."""
+STAFF_LOOKS_AT = 36.0
+
+
+def grid(*boxes: tuple[float, float, float, float]) -> OccupancyGrid:
+    xs = (np.arange(COLS) + 0.5) / COLS
+    ys = (np.arange(ROWS) + 0.5) / ROWS
+    cells = np.zeros((ROWS, COLS), dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        cells |= ((ys >= y0) & (ys <= y1))[:, None] & ((xs >= x0) & (xs <= x1))[None, :]
+    return OccupancyGrid(cells)
+
+
+def body_of(p: tuple[float, float, float]) -> tuple[float, float, float, float]:
+    u, v = project(p)
+    return person_box_norm(u / WIDTH, v / HEIGHT, 0.16 * 640.0 / p[2] / WIDTH, HEIGHT / WIDTH)
+
+
+def actors() -> list[Actor]:
+    customer = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (*PHONE, None)), end_t=45.0)
+    staff = Actor(2, still(STAFF_AT), looks(AWAY, (STAFF_LOOKS_AT, 39.0,
+                                                   at_actor(still(STAFF_AT), still(SERVICE_AT)))))
+    return [customer, staff]
+
+
+def run(engine: Engine, occupied: Callable[[float], bool] | None, t1: float = 48.0) -> Run:
+    out = Run()
+    people = actors()
+    for i, t in enumerate(frame_times(0.0, t1, 15.0)):
+        obs = observation(people, t, i)
+        if occupied is not None:
+            boxes = [body_of(STAFF_AT)] + ([body_of(SERVICE_AT)] if occupied(t) else [])
+            obs.occupancy = grid(*boxes)
+        out.events += engine.update(obs)
+    return out
+
+
+def test_a_customer_on_her_phone_keeps_her_visit_her_arrival_and_her_alert() -> None:
+    r = run(make_engine(alert_after_s=10.0, escalate_after_s=120.0),
+            occupied=lambda t: t <= 45.0)
+    arrived = r.one("customer_arrived")
+    assert arrived.arrival_t == pytest.approx(0.0, abs=0.2)
+    waiting = r.one("customer_waiting")  # due at 10 s, while her face is gone
+    assert waiting.t == pytest.approx(10.0, abs=0.2)
+    ack = r.one("customer_acknowledged")
+    assert ack.visit_id == arrived.visit_id == waiting.visit_id
+    assert ack.latency_s == pytest.approx(STAFF_LOOKS_AT, abs=0.2)
+    left = r.one("customer_left")  # the place empties at 45 s: left within 2 s
+    assert left.visit_id == arrived.visit_id and left.outcome.value == "acknowledged"
+    assert 45.0 <= left.t <= 47.0
+
+
+def test_without_the_grid_the_same_wait_splits_as_before() -> None:
+    """The weakness the grid removes: the old rule holds the visit visit_hold_s only."""
+    r = run(make_engine(alert_after_s=10.0, escalate_after_s=120.0, visit_hold_s=10.0),
+            occupied=None)
+    assert len(r.of("customer_arrived")) == 2  # split: her wait is re-dated at 35 s
+    assert r.of("customer_waiting") == []  # and her alert never fires
+
+
+def test_an_unseen_customer_whose_place_empties_has_left_within_two_seconds() -> None:
+    r = run(make_engine(alert_after_s=10.0, escalate_after_s=120.0, visit_hold_s=10.0),
+            occupied=lambda t: t <= 12.0, t1=20.0)
+    left = r.one("customer_left")
+    assert left.outcome.value == "abandoned"
+    assert left.left_t == pytest.approx(12.0, abs=0.1)
+    assert 12.0 < left.t <= 14.0  # not visit_hold_s (10 s) after her face was lost
+    assert len(r.of("customer_arrived")) == 1
+
+
+def test_a_newcomer_walking_into_an_emptied_place_does_not_take_the_visit() -> None:
+    """Her place empties for 3 s before someone else's face appears there: a new visit."""
+    people = actors()
+    people[0] = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (5.0, 60.0, None)), end_t=60.0)
+    other = Actor(3, still(SERVICE_AT), lambda t: INTO_LENS, start_t=15.0, end_t=30.0)
+    engine = make_engine(alert_after_s=20.0, escalate_after_s=120.0)
+    out = Run()
+    for i, t in enumerate(frame_times(0.0, 30.0, 15.0)):
+        obs = observation(people + [other], t, i)
+        there = t <= 11.0 or t >= 14.9
+        obs.occupancy = grid(body_of(STAFF_AT), *([body_of(SERVICE_AT)] if there else []))
+        out.events += engine.update(obs)
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2 and arrivals[1].arrival_t == pytest.approx(15.0, abs=0.3)
+    assert out.one("customer_left").visit_id == arrivals[0].visit_id
