@@ -228,15 +228,19 @@ class OccupancyGrid:
     def cols(self) -> int:
         return int(self.cells.shape[1])
 
-    def fraction(self, x0: float, y0: float, x1: float, y1: float) -> float:
-        """Share of occupied cells in a box given in normalised image coordinates
-        (0 to 1 on both axes); cells count when their centre lies in the box."""
+    def box_cells(self, x0: float, y0: float, x1: float, y1: float
+                  ) -> tuple[slice, slice]:
+        """(rows, cols) slices of the cells whose centres lie in a box given in
+        normalised image coordinates (0 to 1 on both axes); empty when none do."""
         rows, cols = self.cells.shape
         c0, c1 = _cell_span(x0, x1, cols)
         r0, r1 = _cell_span(y0, y1, rows)
-        if c1 <= c0 or r1 <= r0:
-            return 0.0
-        return float(self.cells[r0:r1, c0:c1].mean())
+        return slice(r0, max(r0, r1)), slice(c0, max(c0, c1))
+
+    def fraction(self, x0: float, y0: float, x1: float, y1: float) -> float:
+        """Share of occupied cells in a box (see :meth:`box_cells`); 0 when empty."""
+        block = self.cells[self.box_cells(x0, y0, x1, y1)]
+        return float(block.mean()) if block.size else 0.0
 
     def to_json(self) -> dict:
         packed = np.packbits(self.cells.ravel())

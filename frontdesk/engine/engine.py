@@ -200,6 +200,7 @@ class Engine:
         self.visits.occupancy = occupancy
         active = self._update_tracks(t, tracks, aspect, width, height)
         events = self._drop_lost(active, t, wall_time)
+        self.visits.weigh_presence(list(active.values()))
         self._update_contacts(list(active.values()), t)
         for visit in list(self.visits.open.values()):
             events += self.visits.step(visit, t, wall_time)
@@ -296,9 +297,12 @@ class Engine:
             visit = ts.visit
             if visit is None:
                 continue
-            arrived_in_zones = visit.arrival_t is not None and visit.confirmed
-            if arrived_in_zones and visit.last_in_zone_t >= ts.last_seen_t - 1e-9:
-                self.visits.orphan(visit)  # lost while waiting in the zones: may be back
+            # Lost while in the zones, having arrived (or, with an occupancy grid to tell
+            # whether she is still there, on her way): she may be looking away.
+            holdable = visit.confirmed and (visit.arrival_t is not None
+                                            or self.visits.occupancy is not None)
+            if holdable and visit.last_in_zone_t >= ts.last_seen_t - 1e-9:
+                self.visits.orphan(visit)
             else:
                 events += self.visits.close(visit, t, wall_time, visit.last_in_zone_t)
         return events

@@ -60,6 +60,8 @@ from __future__ import annotations
 import logging
 import math
 
+import numpy as np
+
 from frontdesk.config import EngineConfig
 from frontdesk.engine.contact import Contact, DwellRule
 from frontdesk.engine.counters import CounterRuntime
@@ -94,6 +96,9 @@ below her face: head and upper body, what stays put while she looks at her phone
 (her legs may be hidden by the counter)."""
 PRESENCE_MIN_FRACTION = 0.3
 """The place counts as occupied when at least this share of its cells is."""
+PRESENCE_MAX_EXPLAINED = 0.5
+"""A place more than this share of which lies inside other people's boxes tells
+nothing of the customer who stood there."""
 PRESENCE_SIZE_RATIO = 1.6
 """A face continuing an occupied place's visit is at most this factor wider or
 narrower than the customer's steady face."""
@@ -195,6 +200,8 @@ class VisitBook:
         """Frame height / width (from the latest :meth:`observe`)."""
         self.occupancy: OccupancyGrid | None = None
         """The current frame's occupancy grid (None: no presence stage)."""
+        self._presence: dict[str, bool | None] = {}
+        """This frame's verdict on each unseen customer's place (:meth:`weigh_presence`)."""
 
     # ------------------------------------------------------------------ per-frame input
 
@@ -241,33 +248,98 @@ class VisitBook:
         visit.held_face = visit.track.steady_face()
         visit.present_t = visit.unseen_since_t
 
-    def _occupied(self, visit: Visit) -> bool | None:
-        """Whether the place where the unseen customer stood is occupied; None when
-        there is nothing to tell (no occupancy grid, or never seen by a face)."""
-        grid, face = self.occupancy, visit.held_face
-        if grid is None or face is None:
-            return None
-        box = person_box_norm(face[0], face[1], face[2], self.aspect, PRESENCE_BELOW_FACES)
-        return grid.fraction(*box) >= PRESENCE_MIN_FRACTION
+    def weigh_presence(self, tracks: list[TrackState]) -> None:
+        """Decide, once per frame, which unseen customers' places are still occupied.
+
+        Cells inside the person box of someone else the camera sees now are
+        explained by that person, and cells claimed by a customer lost more
+        recently are hers: the next customer stepping into the place of one who
+        left must not keep the first one's visit alive. Someone else is a fresh
+        track seen before she was lost, or one that walked into her place; a face
+        that appeared in her place since may be her own. A place mostly explained
+        by others tells nothing (None); else it is occupied when enough of its
+        unexplained cells are.
+        """
+        self._presence = {}
+        grid = self.occupancy
+        if grid is None:
+            return
+        aspect = self.aspect
+        seen: list[tuple[TrackState, tuple[slice, slice]]] = []
+        for ts in tracks:
+            face = ts.steady_face() if ts.fresh else None
+            if face is not None:
+                seen.append((ts, grid.box_cells(*person_box_norm(
+                    face[0], face[1], face[2], aspect, PRESENCE_BELOW_FACES))))
+        claimed = np.zeros(grid.cells.shape, dtype=bool)
+        unseen = sorted((v for v in self.open.values()
+                         if v.unseen_since_t is not None and v.held_face is not None),
+                        key=lambda v: v.unseen_since_t or 0.0, reverse=True)
+        for visit in unseen:
+            face = visit.held_face
+            assert face is not None
+            cells = grid.box_cells(*person_box_norm(face[0], face[1], face[2], aspect,
+                                                    PRESENCE_BELOW_FACES))
+            others = claimed.copy()
+            for ts, box in seen:
+                if not self._may_be(visit, ts, aspect):
+                    others[box] = True
+            taken = others[cells]
+            if not taken.size or taken.mean() > PRESENCE_MAX_EXPLAINED:
+                self._presence[visit.visit_id] = None
+                continue
+            free = grid.cells[cells][~taken]
+            self._presence[visit.visit_id] = bool(free.mean() >= PRESENCE_MIN_FRACTION)
+            claimed[cells] = True
+
+    @staticmethod
+    def _may_be(visit: Visit, ts: TrackState, aspect: float) -> bool:
+        """Whether the track ``ts`` may be the unseen customer of ``visit`` come back:
+        first seen after she was lost, where she stood."""
+        held = visit.held_face
+        if held is None or visit.unseen_since_t is None or ts.born_x is None:
+            return False
+        if ts.first_seen_t < visit.unseen_since_t:
+            return False
+        radius = max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * held[2])
+        return (ts.born_x - held[0]) ** 2 + ((ts.born_y - held[1]) * aspect) ** 2 <= radius ** 2
 
     def _step_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
-        """An arrived customer whose face is gone: held while her place is occupied."""
+        """A customer whose face is gone in the zones: held while her place is occupied."""
         assert visit.unseen_since_t is not None
-        occupied = self._occupied(visit)
+        occupied = self._presence.get(visit.visit_id)
         if occupied is None:  # nothing to go by: wait a while for her face
-            if t - visit.unseen_since_t > self.cfg.visit_hold_s:
+            if t - visit.present_t > self.cfg.visit_hold_s:
                 return self.close(visit, t, wall_time, visit.last_in_zone_t)
             return []  # no alerts for a customer out of sight
         if occupied:
             visit.present_t = visit.last_in_zone_t = t
+            if visit.arrival_t is None:
+                self._arrive_unseen(visit, t)
         if (t - visit.present_t > self.cfg.presence_leave_s
                 or t - visit.unseen_since_t > self.cfg.presence_max_s):
             return self.close(visit, t, wall_time, visit.last_in_zone_t)
-        return self._alerts(visit, t, wall_time) if occupied else []
+        if not occupied:
+            return []
+        return self._report(visit, t, wall_time) + self._alerts(visit, t, wall_time)
 
-    def _continues(self, visit: Visit, ts: TrackState, walked: bool, aspect: float) -> float | None:
-        """How far the new track ``ts`` is from the unseen customer of ``visit`` (squared,
-        fractions of the frame width) if it can be her; None if it cannot."""
+    def _arrive_unseen(self, visit: Visit, t: float) -> None:
+        """A customer held by her place, not arrived yet, arrives as if seen there:
+        at once in the service zone, by standing still in the approach zone."""
+        face = visit.held_face
+        assert face is not None
+        x, y = face[0], face[1]
+        own = self.zones.counters[visit.counter_id]
+        if own.in_service(x, y):
+            visit.arrival_t = t
+        elif own.in_customer_zone(x, y) and visit.still is not None:
+            visit.arrival_t = visit.still.update(t, x, y * self.aspect)
+
+    def _continues(self, visit: Visit, ts: TrackState, walked: bool, aspect: float
+                   ) -> tuple[bool, float] | None:
+        """Whether the new track ``ts`` can be the unseen customer of ``visit``: None if
+        it cannot; else (her place stayed occupied until it appeared, how far it is
+        from her, squared, in fractions of the frame width)."""
         old = visit.track
         if visit.unseen_since_t is None or ts.first_seen_t < visit.unseen_since_t:
             return None
@@ -280,15 +352,16 @@ class VisitBook:
             radius = max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * held[2])
             ratio = mine[2] / held[2] if held[2] > 0 else 1.0
             d2 = (mine[0] - held[0]) ** 2 + ((mine[1] - held[1]) * aspect) ** 2
-            if d2 <= radius ** 2 and 1 / PRESENCE_SIZE_RATIO <= ratio <= PRESENCE_SIZE_RATIO:
-                return d2
+            if (d2 <= radius ** 2 and self._may_be(visit, ts, aspect)
+                    and 1 / PRESENCE_SIZE_RATIO <= ratio <= PRESENCE_SIZE_RATIO):
+                return True, d2
             return None
         if walked:
             return None  # walking: a new person
         assert ts.born_x is not None
         d2 = max((x - old.x) ** 2 + ((y - old.y) * aspect) ** 2
                  for x, y in ((ts.x, ts.y), (ts.born_x, ts.born_y)))
-        return d2 if d2 <= REACQUIRE_RADIUS_NORM ** 2 else None
+        return (False, d2) if d2 <= REACQUIRE_RADIUS_NORM ** 2 else None
 
     def _adopt(self, new: Visit, aspect: float) -> Visit | None:
         """The unseen visit the face of a just-confirmed visit continues, if any (nearest first).
@@ -301,12 +374,17 @@ class VisitBook:
             return None
         stay = REACQUIRE_RADIUS_NORM * REACQUIRE_STAY_FRACTION
         walked = (ts.x - ts.born_x) ** 2 + ((ts.y - ts.born_y) * aspect) ** 2 > stay ** 2
+        # Whose face is it? One whose place stayed occupied first, then the one lost
+        # last (two customers lost in turn at the same spot), then the nearest.
         best: Visit | None = None
-        best_d2 = math.inf
+        best_key = (True, math.inf, math.inf)
         for visit in self.open.values():
-            d2 = self._continues(visit, ts, walked, aspect)
-            if d2 is not None and d2 < best_d2:
-                best, best_d2 = visit, d2
+            found = self._continues(visit, ts, walked, aspect)
+            if found is None:
+                continue
+            key = (not found[0], -(visit.unseen_since_t or 0.0), found[1])
+            if key < best_key:
+                best, best_key = visit, key
         if best is None:
             return None
         self._forget(new)
