@@ -95,7 +95,13 @@ class SceneRenderer:
         detector = detector or DetectorModel()
         self._tracks = [self._track(p, detector) for p in scene.people]
         self._lut = _lighting_lut(rs.settings.lighting)
-        self._noise = _noise_bank(self.size, rs.settings.lighting.noise, rs.settings.seed)
+        light = rs.settings.lighting
+        self._shot = light.shot
+        self._noise = (_noise_bank(self.size, light.noise, rs.settings.seed) if light.shot <= 0
+                       else None)
+        self._unit_noise = (_unit_noise_bank(self.size, rs.settings.seed) if light.shot > 0
+                            else None)
+        self._read_var = light.noise ** 2
         self._cube = _box_solid()
 
     @property
@@ -183,6 +189,11 @@ class SceneRenderer:
             pos, neg = self._noise[i % len(self._noise)]
             cv2.add(canvas, pos, dst=canvas)
             cv2.subtract(canvas, neg, dst=canvas)
+        elif self._unit_noise is not None:  # read noise plus photon noise growing with signal
+            signal = canvas.astype(np.float32)
+            sigma = np.sqrt(self._read_var + self._shot * signal)
+            signal += sigma * self._unit_noise[i % len(self._unit_noise)]
+            canvas = np.clip(np.round(signal), 0, 255).astype(np.uint8)
         return canvas
 
     def frames(self) -> Iterator[np.ndarray]:
@@ -196,6 +207,13 @@ def _lighting_lut(light: Lighting) -> np.ndarray | None:
     v = np.arange(256, dtype=np.float64) / 255.0
     lut = np.stack([255.0 * v**light.gamma * light.gain * c for c in light.tint], axis=1)
     return np.clip(np.round(lut), 0, 255).astype(np.uint8).reshape(256, 1, 3)
+
+
+def _unit_noise_bank(size: tuple[int, int], seed: int, n: int = 3) -> list[np.ndarray]:
+    """A few frames of unit Gaussian noise, scaled per pixel by the signal's noise."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(size=(h, w, 3), dtype=np.float32) for _ in range(n)]
 
 
 def _noise_bank(size: tuple[int, int], sigma: float, seed: int, n: int = 3

@@ -34,7 +34,9 @@ from frontdesk.sim.face_render import FaceTexture
 
 __all__ = [
     "FACE_SOURCES",
+    "SKIN_TONES",
     "Look",
+    "tone_photo",
     "PreparedLook",
     "photo",
     "base_texture",
@@ -48,6 +50,16 @@ log = logging.getLogger(__name__)
 FACE_SOURCES = ("astronaut", "hopper")
 _PHOTO_FOV_DEG = 60.0
 """Field of view the portraits are taken to have been shot with (as the perception tests)."""
+
+SKIN_TONES: dict[str, tuple[float, float, float]] = {
+    "light": (68.0, 12.0, 16.0),
+    "medium": (55.0, 14.0, 22.0),
+    "dark": (36.0, 12.0, 18.0),
+}
+"""Target skin colours, CIELAB (L* 0-100, a*, b*), of the ``tone`` looks. Their
+individual typology angles, ITA = atan((L* - 50) / b*), are 48 degrees (light,
+category "very light"), 13 degrees (intermediate) and -38 degrees (dark, below -30),
+the dermatological scale of skin colour."""
 
 _CLOTHES_PALETTE = ((120, 70, 35), (40, 40, 150), (60, 110, 60), (150, 150, 150), (40, 90, 170),
                     (90, 50, 90), (30, 30, 30), (170, 120, 60))
@@ -68,6 +80,10 @@ class Look:
         hair: ``short``, ``long`` (down to the shoulders) or ``bald``.
         clothes_bgr: colour of the torso.
         head_scale: size of the head against the 63 mm between the pupils (0.9 to 1.1).
+        tone: a skin tone from :data:`SKIN_TONES` (``light``, ``medium``, ``dark``): the
+            photo is shaded so that its skin reaches the tone's CIELAB colour
+            (:func:`tone_photo`); None keeps the photo's own. ``skin`` and
+            ``brightness`` apply after it.
     """
 
     face: str = "astronaut"
@@ -79,8 +95,11 @@ class Look:
     hair: str = "short"
     clothes_bgr: tuple[int, int, int] = (120, 70, 35)
     head_scale: float = 1.0
+    tone: str | None = None
 
     def __post_init__(self) -> None:
+        if self.tone is not None and self.tone not in SKIN_TONES:
+            raise ValueError(f"tone must be one of {', '.join(SKIN_TONES)}, got {self.tone!r}")
         if self.face not in FACE_SOURCES:
             raise ValueError(f"face must be one of {', '.join(FACE_SOURCES)}, got {self.face!r}")
         if not 0.3 <= self.brightness <= 2.0:
@@ -148,6 +167,26 @@ def base_texture(name: str, mirror: bool = False) -> FaceTexture:
     return texture
 
 
+def tone_photo(image: np.ndarray, texture: FaceTexture, tone: str) -> np.ndarray:
+    """The photo shaded so that its skin has the CIELAB colour of ``tone``.
+
+    In CIELAB, lightness is multiplied by target L* / skin L* (the photo's shading
+    and its detail keep their ratios, as under a darker pigment) and a*, b* are
+    shifted by target - skin; the skin colour is the median of the cheeks and
+    forehead (:func:`_skin_colour`). The whole photo is shaded (hair and clothes
+    darken a little too); the eyes' whites are drawn separately and keep theirs.
+    """
+    target_l, target_a, target_b = SKIN_TONES[tone]
+    skin_bgr = _skin_colour(image, texture)
+    skin = cv2.cvtColor(np.clip(skin_bgr, 0, 255).astype(np.uint8).reshape(1, 1, 3),
+                        cv2.COLOR_BGR2LAB).astype(np.float32)[0, 0]
+    lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB).astype(np.float32)
+    lab[:, :, 0] *= (target_l * 255.0 / 100.0) / max(float(skin[0]), 1.0)
+    lab[:, :, 1] += target_a + 128.0 - float(skin[1])
+    lab[:, :, 2] += target_b + 128.0 - float(skin[2])
+    return cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
+
+
 def _recolour(image: np.ndarray, look: Look) -> np.ndarray:
     """The photo with the look's brightness, hue and skin tone applied."""
     if look.brightness == 1.0 and look.hue_deg == 0.0 and look.skin == 0.0:
@@ -198,7 +237,8 @@ def _hair_colour(image: np.ndarray, texture: FaceTexture) -> np.ndarray:
 def prepare_look(look: Look) -> PreparedLook:
     """Texture and recoloured photo for ``look``."""
     base = base_texture(look.face, look.mirror)
-    image = _recolour(base.image, look)
+    toned = base.image if look.tone is None else tone_photo(base.image, base, look.tone)
+    image = _recolour(toned, look)
     texture = base
     if look.head_scale != 1.0:
         texture = replace(base, points_head_m=base.points_head_m * look.head_scale,
@@ -241,7 +281,7 @@ def default_look(index: int, role: str) -> Look:
 
 
 _LOOK_KEYS = {"face", "mirror", "brightness", "hue_deg", "skin", "hair", "hair_bgr",
-              "clothes_bgr", "head_scale"}
+              "clothes_bgr", "head_scale", "tone"}
 
 
 def look_from_dict(d: Any, base: Look, where: str) -> Look:
@@ -262,10 +302,13 @@ def look_from_dict(d: Any, base: Look, where: str) -> Look:
             kw[key] = tuple(int(max(0, min(255, c))) for c in value)
         elif key == "mirror":
             kw[key] = bool(value)
-        elif key in ("face", "hair"):
+        elif key in ("face", "hair", "tone"):
             kw[key] = str(value)
         else:
-            kw[key] = float(value)
+            try:
+                kw[key] = float(value)
+            except (TypeError, ValueError):
+                raise FrontdeskError(f"{where}: {key} is a number, got {value!r}") from None
     try:
         return replace(base, **kw)
     except (ValueError, TypeError) as exc:

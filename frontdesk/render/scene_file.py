@@ -15,7 +15,8 @@ taken out before the simulator reads the rest:
       size: [1280, 720]          # default
       fps: 15                    # default
       seed: 0                    # sensor noise
-      lighting: {gain: 1.0, gamma: 1.0, noise: 2.0, tint: [1.0, 1.0, 1.0]}
+      lighting: {gain: 1.0, gamma: 1.0, noise: 2.0, shot: 0.0, tint: [1.0, 1.0, 1.0]}
+                                 # or {level: dim} (LIGHTING_LEVELS), keys beside it override
       occluders:                 # boxes that move along a path (centre, metres)
         - {size: [0.6, 0.4, 1.8], colour: [60, 60, 160],
            path: [{t: 3, at: [-1.0, 1.6, 0.9]}, {t: 6, at: [0.4, 1.6, 0.9]}]}
@@ -49,6 +50,7 @@ from frontdesk.yaml_io import load_yaml
 
 __all__ = [
     "Lighting",
+    "LIGHTING_LEVELS",
     "Occluder",
     "RenderSettings",
     "RenderScene",
@@ -68,17 +70,36 @@ DEFAULT_FPS = 15.0
 class Lighting:
     """Global light and sensor: out = 255 * (in / 255) ** gamma * gain * tint, plus noise.
 
+    The noise is Gaussian with variance ``noise**2 + shot * out`` (grey levels): the
+    sensor's read noise, and photon (shot) noise that grows with the signal and
+    with the camera's gain.
+
     Attributes:
         gain: overall brightness (0.2 to 2); below 0.5 is a dim shop.
         gamma: contrast curve; above 1 darkens the shadows further.
-        noise: sensor noise, grey levels (Gaussian sigma); dim scenes want more.
+        noise: read noise, grey levels (Gaussian sigma); dim scenes want more.
         tint: (blue, green, red) multipliers: a colour cast.
+        shot: photon noise, variance per grey level of signal (0: none).
     """
 
     gain: float = 1.0
     gamma: float = 1.0
     noise: float = 2.0
     tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    shot: float = 0.0
+
+
+LIGHTING_LEVELS: dict[str, dict[str, float]] = {
+    "normal": {},
+    "dim": {"gain": 0.45, "gamma": 1.15, "noise": 5.0, "shot": 1.2},
+}
+"""Named light levels (``lighting: {level: dim}``); keys given beside ``level`` override.
+
+``dim``: a shop at about a quarter of the normal light, seen by a camera that has
+raised its gain to make up part of it: the picture at 45 % of its normal
+brightness, shadows deeper (gamma 1.15), read noise 2.5 times the normal 2 grey
+levels, and photon noise that grows with the signal (variance 1.2 per grey
+level: 7 grey levels on a face at 40, 11 on a wall at 100)."""
 
 
 @dataclass(frozen=True)
@@ -132,17 +153,35 @@ def _floats(value: Any, n: int, where: str) -> tuple[float, ...]:
         raise FrontdeskError(f"{where}: expected {n} numbers, got {value!r}") from None
 
 
+_LIGHTING_KEYS = ("level", "gain", "gamma", "noise", "shot", "tint")
+
+
 def _lighting(d: Any, where: str) -> Lighting:
     if d is None:
         return Lighting()
-    if not isinstance(d, dict) or set(d) - {"gain", "gamma", "noise", "tint"}:
-        raise FrontdeskError(f"{where}: lighting takes gain, gamma, noise and tint")
-    kw: dict[str, Any] = {k: float(v) for k, v in d.items() if k != "tint"}
+    if isinstance(d, str):
+        d = {"level": d}
+    if not isinstance(d, dict) or set(d) - set(_LIGHTING_KEYS):
+        extra = sorted(set(d) - set(_LIGHTING_KEYS)) if isinstance(d, dict) else d
+        raise FrontdeskError(f"{where}: lighting takes {', '.join(_LIGHTING_KEYS)}; got {extra}")
+    level = d.get("level", "normal")
+    if level not in LIGHTING_LEVELS:
+        raise FrontdeskError(f"{where}.level: one of {', '.join(LIGHTING_LEVELS)}, got {level!r}")
+    kw: dict[str, Any] = dict(LIGHTING_LEVELS[level])
+    for k, v in d.items():
+        if k in ("level", "tint"):
+            continue
+        try:
+            kw[k] = float(v)
+        except (TypeError, ValueError):
+            raise FrontdeskError(f"{where}.{k}: a number, got {v!r}") from None
     if "tint" in d:
         kw["tint"] = _floats(d["tint"], 3, f"{where}.tint")
     light = Lighting(**kw)
-    if not (0.1 <= light.gain <= 3.0 and 0.3 <= light.gamma <= 3.0 and 0 <= light.noise <= 40):
-        raise FrontdeskError(f"{where}: gain 0.1-3, gamma 0.3-3, noise 0-40, got {light}")
+    if not (0.1 <= light.gain <= 3.0 and 0.3 <= light.gamma <= 3.0 and 0 <= light.noise <= 40
+            and 0 <= light.shot <= 10):
+        raise FrontdeskError(f"{where}: gain 0.1-3, gamma 0.3-3, noise 0-40, shot 0-10, "
+                             f"got {light}")
     return light
 
 

@@ -4,12 +4,15 @@ Scenes are rendered at test time from the scene files in ``tests/scenes/`` into
 a temporary folder, once per session; nothing rendered is committed.
 ``e2e_results`` renders a scene, runs the real perception and engine over the
 clip and scores them against the truth, caching the result per scene so the
-suite-wide figures reuse the per-scene runs.
+suite-wide figures reuse the per-scene runs; ``scene_dict_results`` does the same
+for scenes built in the tests (the fairness matrix's variants).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from render_helpers import SCENES_DIR, SceneRun
@@ -18,9 +21,6 @@ from render_helpers import SCENES_DIR, SceneRun
 @pytest.fixture(scope="session")
 def e2e_results(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], SceneRun]:
     """``run(name)``: the end-to-end result of ``tests/scenes/NAME.yaml`` (cached per session)."""
-    from frontdesk.config import load_config
-    from frontdesk.render.clip import render_clip
-    from frontdesk.render.evaluate import evaluate_observations, perceive_clip
     from frontdesk.render.scene_file import load_render_scene
 
     out = tmp_path_factory.mktemp("rendered")
@@ -28,14 +28,41 @@ def e2e_results(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Sce
 
     def run(name: str) -> SceneRun:
         if name not in cache:
-            rs = load_render_scene(SCENES_DIR / f"{name}.yaml")
-            result = render_clip(rs, out / f"{name}.mp4")
-            config = load_config(result.files.config)
-            perception = perceive_clip(result.files.video, config)
-            figures = evaluate_observations(perception.observations, result.truth, config)
-            details = figures.pop("details")
-            cache[name] = SceneRun(name, rs.expect, result.truth, figures, details, result.frames,
-                                   result.seconds, perception.seconds)
+            cache[name] = run_render_scene(load_render_scene(SCENES_DIR / f"{name}.yaml"), name,
+                                           out)
         return cache[name]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def scene_dict_results(tmp_path_factory: pytest.TempPathFactory
+                       ) -> Callable[[str, dict[str, Any]], SceneRun]:
+    """``run(name, data)``: the end-to-end result of a scene given as a parsed scene file
+    (cached per session by ``name``)."""
+    from frontdesk.render.scene_file import render_scene_from_dict
+
+    out = tmp_path_factory.mktemp("rendered-variants")
+    cache: dict[str, SceneRun] = {}
+
+    def run(name: str, data: dict[str, Any]) -> SceneRun:
+        if name not in cache:
+            cache[name] = run_render_scene(render_scene_from_dict(data, name), name, out)
+        return cache[name]
+
+    return run
+
+
+def run_render_scene(rs: Any, name: str, out: Path) -> SceneRun:
+    """Render ``rs``, run the real perception and engine over the clip, score against the truth."""
+    from frontdesk.config import load_config
+    from frontdesk.render.clip import render_clip
+    from frontdesk.render.evaluate import evaluate_observations, perceive_clip
+
+    result = render_clip(rs, out / f"{name}.mp4")
+    config = load_config(result.files.config)
+    perception = perceive_clip(result.files.video, config)
+    figures = evaluate_observations(perception.observations, result.truth, config)
+    details = figures.pop("details")
+    return SceneRun(name, rs.expect, result.truth, figures, details, result.frames,
+                    result.seconds, perception.seconds)

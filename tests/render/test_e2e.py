@@ -1,10 +1,11 @@
 """End to end on rendered footage: render each scene, run the real perception and
 engine, and compare with the scene's ground truth.
 
-Per scene: the truth tells the story the scene file's ``expect:`` describes
-(a check on the scene itself); every true visit is found and no other; each
-engine latency is within :data:`LATENCY_TOLERANCE_S` of the truth; the alert is
-raised exactly when the truth says it is due. Over the whole suite: the
+Per scene (``render_helpers.end_to_end_failures``): the truth tells the story
+the scene file's ``expect:`` describes (a check on the scene itself); every true
+visit is found and no other; each engine latency is within
+``LATENCY_TOLERANCE_S`` (0.5 s) of the truth; the alert is raised exactly when
+the truth says it is due. Over the whole suite: the
 latency error's median and 95th percentile, and alert precision and recall,
 against the targets in docs/performance.md ("End-to-end (rendered footage)").
 
@@ -18,19 +19,37 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from render_helpers import SCENE_FILES, SceneRun
+from render_helpers import SCENE_FILES, SceneRun, end_to_end_failures
 
 pytestmark = pytest.mark.slow
 
-LATENCY_TOLERANCE_S = 0.5
-"""Largest acknowledgement-latency error accepted for any one visit (the suite's p95 target)."""
 TARGET_P50_S = 0.2
 TARGET_P95_S = 0.5
 
-KNOWN_GAPS: dict[str, str] = {}
+KNOWN_GAPS: dict[str, str] = {
+    "phone_late_ack": (
+        "visit splits when the face is lost looking down at the phone: the engine ends the "
+        "first visit at 6.3 s (abandoned, no alert) and opens a second when the face returns "
+        "at 35.5 s; arrival re-dated by +31.9 s (35.67 s against 3.74 s), latency 0.87 s "
+        "against 32.78 s, the due alert never raised (issue 14)"),
+    "dark_skin_dim_ack": (
+        "acknowledgement missed: during the look Face Mesh runs on 3 of 20 of the customer's "
+        "frames (her face is found on 13), her head is placed 0.20 m too far (median, at "
+        "1.02 m) and the staff member's gaze passes 16 degrees (median) from where the engine "
+        "puts it, outside the 12-degree cone; engine latency none, true 3.58 s (issue 14)"),
+    "queue_three": (
+        "the truth's face floor (render.clip.MIN_FACE_FRACTION, 5.3 % of the width: 51 px at "
+        "960) counts none of the three queueing faces (48, 33, 25 px): the truth has 1 visit "
+        "(una from when she steps up, latency 2.3 s, no alert) where the scene has 3 with 3 "
+        "alerts; the engine finds 2 of them in the line, arrives them at 3.6 and 3.7 s and "
+        "raises both alerts, una's latency 12.0 s; the 25 px face is not found (issue 14)"),
+}
 """Scenes that fail for a known cause, marked strict xfail (they fail the run the day
-they pass). Empty: ``two_customers`` passes since detection also runs on square
-tiles (perception.detection_tiles; docs/rendering.md)."""
+they pass), and left out of the suite-wide figures until then. ``two_customers``
+was one until detection also ran on square tiles (perception.detection_tiles;
+docs/rendering.md). The issue-14 scenes measure what a face lost for seconds,
+small faces and a darker skin in dim light do to the engine today
+(docs/performance.md, "Issue 14 scenes")."""
 
 
 def _scene_params() -> list:
@@ -43,43 +62,17 @@ def _scene_params() -> list:
     return params
 
 
-def _check_truth_tells_the_story(run: SceneRun) -> None:
-    expect = run.expect
-    visits = sorted(run.truth.visits, key=lambda v: v.first_seen_t)
-    assert len(visits) == expect["visits"], f"{run.name}: the truth has {len(visits)} visits"
-    latencies = [v.latency_s for v in visits if v.latency_s is not None]
-    assert len(latencies) == len(expect["latency_s"])
-    for lat, (lo, hi) in zip(latencies, expect["latency_s"], strict=True):
-        assert lo <= lat <= hi, f"{run.name}: true latency {lat:.2f} s outside [{lo}, {hi}]"
-    assert sum(1 for v in visits if v.alert is True) == expect["alerts"]
-    if "abandoned" in expect:
-        assert sum(1 for v in visits if v.outcome == "abandoned") == expect["abandoned"]
-
-
 @pytest.mark.parametrize("name", _scene_params())
 def test_scene_end_to_end(name: str, e2e_results: Callable[[str], SceneRun]) -> None:
     run = e2e_results(name)
-    _check_truth_tells_the_story(run)
-    fig = run.figures
-    assert fig["frames"] == run.frames
-    assert fig["visits_matched"] == fig["visits"], f"{name}: a true visit was not found"
-    assert fig["engine_visits"] == fig["visits"], f"{name}: the engine made extra visits"
-    for row in run.details:
-        truth, engine = row["truth"], row["engine"]
-        who = truth["person"]
-        assert (engine["latency_s"] is None) == (truth["latency_s"] is None), (
-            f"{name}/{who}: true latency {truth['latency_s']}, engine {engine['latency_s']}")
-        if truth["latency_s"] is not None:
-            assert abs(row["latency_error_s"]) <= LATENCY_TOLERANCE_S, (
-                f"{name}/{who}: latency error {row['latency_error_s']:+.2f} s")
-        if truth["alert"] is not None:
-            assert engine["alert"] == truth["alert"], (
-                f"{name}/{who}: alert {engine['alert']}, due {truth['alert']}")
+    failures = end_to_end_failures(run)
+    assert not failures, "; ".join(failures)
 
 
 def test_suite_meets_the_accuracy_targets(e2e_results: Callable[[str], SceneRun]) -> None:
-    """Over every scene: all visits found, latency error p50/p95, alert precision/recall."""
-    runs = [e2e_results(f.stem) for f in SCENE_FILES]
+    """Over every scene but the known gaps: all visits found, latency error p50/p95, alert
+    precision/recall."""
+    runs = [e2e_results(f.stem) for f in SCENE_FILES if f.stem not in KNOWN_GAPS]
     assert len(runs) >= 10
     visits = sum(r.figures["visits"] for r in runs)
     matched = sum(r.figures["visits_matched"] for r in runs)

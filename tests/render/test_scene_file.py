@@ -90,3 +90,63 @@ def test_occluders_move_along_their_path() -> None:
     (o,) = rs.settings.occluders
     assert o.size == (0.4, 0.4, 1.8) and o.colour == (1, 2, 3)
     assert o.path.position([2.0])[0].tolist() == pytest.approx([0.3, 1.0, 0.9])
+
+
+def test_issue_14_keys_look_down_tone_and_light_level() -> None:
+    """A customer looking down for an interval, a skin tone, and dim light with photon noise."""
+    data = _scene(render={"lighting": {"level": "dim", "noise": 6}})
+    data["people"][1]["look"] = {"tone": "dark"}
+    data["people"][1]["gaze"] = [{"t": 0, "person": "anna"},
+                                 {"t": 2, "look_down": 45, "turn_s": 0.3},
+                                 {"t": 4, "person": "anna"}]
+    rs = render_scene_from_dict(data, "s.yaml")
+    light = rs.settings.lighting
+    assert (light.gain, light.gamma, light.shot) == (0.45, 1.15, 1.2)
+    assert light.noise == 6  # a key beside the level overrides it
+    assert rs.looks["bob"].tone == "dark"
+    down = rs.scene.person("bob").gaze[1]
+    assert down.kind == "heading" and down.heading_deg == -90.0 and down.pitch_deg == -60.0
+    assert render_scene_from_dict(_scene(render={"lighting": "dim"})).settings.lighting.shot == 1.2
+
+
+@pytest.mark.parametrize(("patch", "message"), [
+    ({"render": {"lighting": {"level": "dark"}}}, "level: one of normal, dim"),
+    ({"render": {"lighting": {"shot": 50}}}, "shot 0-10"),
+    ({"render": {"lighting": {"gain": "bright"}}}, "lighting.gain: a number"),
+    ({"render": {"lighting": {"colour": 1}}}, "lighting takes level, gain"),
+])
+def test_bad_light_levels_are_named(patch: dict[str, Any], message: str) -> None:
+    with pytest.raises(FrontdeskError, match=message):
+        render_scene_from_dict(_scene(**patch), "s.yaml")
+
+
+@pytest.mark.parametrize(("person", "message"), [
+    ({"look": {"tone": "olive"}}, "tone must be one of light, medium, dark"),
+    ({"look": {"brightness": "dim"}}, "brightness is a number"),
+    ({"gaze": [{"t": 1, "look_down": 95}]}, "0 to 80 degrees"),
+    ({"gaze": [{"t": 1, "look_down": 40, "pitch": 10}]}, "pitch goes with heading"),
+    ({"gaze": [{"t": 1, "person": "anna", "facing": 10}]}, "facing goes with look_down"),
+])
+def test_bad_tones_and_looks_down_are_named(person: dict[str, Any], message: str) -> None:
+    data = _scene()
+    data["people"][1].update(person)
+    with pytest.raises(FrontdeskError, match=message):
+        render_scene_from_dict(data, "s.yaml")
+
+
+def test_skin_tones_reach_their_colour_and_keep_their_order() -> None:
+    """The tone transform puts the photo's skin at the tone's CIELAB lightness."""
+    import cv2
+    import numpy as np
+
+    from frontdesk.render.faces import SKIN_TONES, Look, _skin_colour, base_texture, prepare_look
+
+    lightness = {}
+    for tone in SKIN_TONES:
+        prepared = prepare_look(Look(face="astronaut", tone=tone))
+        skin = _skin_colour(prepared.image, base_texture("astronaut"))
+        lab = cv2.cvtColor(np.clip(skin, 0, 255).astype(np.uint8).reshape(1, 1, 3),
+                           cv2.COLOR_BGR2LAB)[0, 0]
+        lightness[tone] = float(lab[0]) * 100.0 / 255.0
+        assert lightness[tone] == pytest.approx(SKIN_TONES[tone][0], abs=4.0)
+    assert lightness["light"] > lightness["medium"] > lightness["dark"]
