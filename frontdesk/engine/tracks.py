@@ -55,6 +55,8 @@ class TrackState:
         body_width_norm: width of the latest body box, fraction of the frame width.
         x, y: face centre, normalised image coordinates (last measured).
         born_x, born_y: face centre at the first measurement.
+        born_width_norm: the face's width at its first measurement (fraction of
+            the frame width; None before a face was seen).
         position: head position, metres, camera frame: the measured direction from the
             camera with a smoothed range (distance from the camera).
         gaze: smoothed unit gaze, or None before the first measurement.
@@ -74,7 +76,7 @@ class TrackState:
                  "range_from_face", "body_width_norm", "x", "y", "born_x",
                  "born_y", "position",
                  "range_m", "gaze", "placement", "role", "home_counter", "incoming", "acks",
-                 "looks", "visit", "visits_closed", "recent_faces")
+                 "looks", "visit", "visits_closed", "recent_faces", "born_width_norm")
 
     def __init__(self, track_id: int, first_seen_t: float):
         self.track_id = track_id
@@ -101,6 +103,7 @@ class TrackState:
         self.visit: Visit | None = None
         self.visits_closed = 0
         self.recent_faces: deque[tuple[float, float, float, float]] = deque()
+        self.born_width_norm: float | None = None
 
     @property
     def likely_role(self) -> Role | None:
@@ -167,6 +170,8 @@ class TrackState:
 
     def note_face_box(self, t: float, x: float, y: float, width_norm: float) -> None:
         """Remember where the face was and how wide (see :meth:`steady_face`)."""
+        if self.born_width_norm is None:
+            self.born_width_norm = width_norm
         faces = self.recent_faces
         faces.append((t, x, y, width_norm))
         while faces and faces[0][0] < t - RECENT_FACE_S:

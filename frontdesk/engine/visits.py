@@ -99,9 +99,14 @@ PRESENCE_MIN_FRACTION = 0.3
 PRESENCE_MAX_EXPLAINED = 0.5
 """A place more than this share of which lies inside other people's boxes tells
 nothing of the customer who stood there."""
-PRESENCE_SIZE_RATIO = 1.6
+PRESENCE_SIZE_RATIO = 2.0
 """A face continuing an occupied place's visit is at most this factor wider or
-narrower than the customer's steady face."""
+narrower than the customer's steady face (she may have stepped up to the counter
+meanwhile: her place is followed, her size is not)."""
+FOLLOW_STEP_FACES = 0.25
+"""An unseen customer's place moves at most this many of her face widths a frame
+toward the occupied cells around it (about 1.5 m/s at 15 fps for a face 16 cm
+wide): she may step up to the counter while looking at her phone."""
 PRESENCE_RADIUS_FACES = 1.0
 """... and its centre at most this many of her face widths from hers (at least
 ``REACQUIRE_RADIUS_NORM``)."""
@@ -117,7 +122,7 @@ class Visit:
 
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
-                 "held_face", "present_t",
+                 "held_face", "held_path", "present_t",
                  "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
                  "outcome")
@@ -135,7 +140,10 @@ class Visit:
         self.last_in_zone_t = t
         self.unseen_since_t: float | None = None
         self.held_face: tuple[float, float, float] | None = None
-        """While unseen: the customer's steady face (x, y, width) when she was lost."""
+        """While unseen: the customer's place (face x, y, width): her steady face when
+        she was lost, then followed over the occupied cells."""
+        self.held_path: list[tuple[float, float, float]] = []
+        """While unseen: (t, x, y) of her place, one sample a second."""
         self.present_t = -1e18
         """While unseen: the latest frame her place was occupied."""
         self.past_looks: list[Contact] = []
@@ -247,6 +255,9 @@ class VisitBook:
         visit.unseen_since_t = visit.track.last_seen_t
         visit.held_face = visit.track.steady_face()
         visit.present_t = visit.unseen_since_t
+        visit.held_path = []
+        if visit.held_face is not None:
+            visit.held_path.append((visit.unseen_since_t, *visit.held_face[:2]))
 
     def weigh_presence(self, tracks: list[TrackState]) -> None:
         """Decide, once per frame, which unseen customers' places are still occupied.
@@ -289,20 +300,39 @@ class VisitBook:
                 self._presence[visit.visit_id] = None
                 continue
             free = grid.cells[cells][~taken]
-            self._presence[visit.visit_id] = bool(free.mean() >= PRESENCE_MIN_FRACTION)
+            occupied = bool(free.mean() >= PRESENCE_MIN_FRACTION)
+            self._presence[visit.visit_id] = occupied
+            if occupied:
+                visit.held_face = _follow(grid.cells & ~others, face, aspect)
+                if visit.present_t >= visit.held_path[-1][0] + 1.0:
+                    visit.held_path.append((visit.present_t, *visit.held_face[:2]))
+                cells = grid.box_cells(*person_box_norm(*visit.held_face, aspect,
+                                                        PRESENCE_BELOW_FACES))
             claimed[cells] = True
 
     @staticmethod
-    def _may_be(visit: Visit, ts: TrackState, aspect: float) -> bool:
-        """Whether the track ``ts`` may be the unseen customer of ``visit`` come back:
-        first seen after she was lost, where she stood."""
+    def _born_distance2(visit: Visit, ts: TrackState, aspect: float) -> float | None:
+        """Squared distance (frame widths) from where the track ``ts`` was first seen
+        to the unseen customer's place at that moment; None when ``ts`` was seen
+        before she was lost (so it is someone else)."""
         held = visit.held_face
         if held is None or visit.unseen_since_t is None or ts.born_x is None:
-            return False
+            return None
         if ts.first_seen_t < visit.unseen_since_t:
+            return None
+        _, x, y = min(visit.held_path, key=lambda p: abs(p[0] - ts.first_seen_t),
+                      default=(0.0, held[0], held[1]))
+        return (ts.born_x - x) ** 2 + ((ts.born_y - y) * aspect) ** 2
+
+    @classmethod
+    def _may_be(cls, visit: Visit, ts: TrackState, aspect: float) -> bool:
+        """Whether the track ``ts`` may be the unseen customer of ``visit`` come back:
+        first seen after she was lost, where her place was then."""
+        held = visit.held_face
+        d2 = cls._born_distance2(visit, ts, aspect)
+        if held is None or d2 is None:
             return False
-        radius = max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * held[2])
-        return (ts.born_x - held[0]) ** 2 + ((ts.born_y - held[1]) * aspect) ** 2 <= radius ** 2
+        return d2 <= max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * held[2]) ** 2
 
     def _step_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
         """A customer whose face is gone in the zones: held while her place is occupied."""
@@ -345,16 +375,18 @@ class VisitBook:
             return None
         if old.last_face_t < old.last_seen_t:
             return None  # lost while seen by the body alone: walked away, not turned away
-        held, mine = visit.held_face, ts.steady_face()
-        if (held is not None and mine is not None
+        held, born_w = visit.held_face, ts.born_width_norm
+        if (held is not None and born_w is not None
                 and visit.present_t >= ts.first_seen_t - self.cfg.presence_leave_s):
-            # Her place stayed occupied until this face appeared: nobody else came.
+            # Her place stayed occupied until this face appeared in it, as large as
+            # hers: nobody else came. Where it went since does not matter (she may
+            # have stepped up to the counter on looking up).
+            ratio = born_w / held[2] if held[2] > 0 else 1.0
+            born2 = self._born_distance2(visit, ts, aspect)
             radius = max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * held[2])
-            ratio = mine[2] / held[2] if held[2] > 0 else 1.0
-            d2 = (mine[0] - held[0]) ** 2 + ((mine[1] - held[1]) * aspect) ** 2
-            if (d2 <= radius ** 2 and self._may_be(visit, ts, aspect)
+            if (born2 is not None and born2 <= radius ** 2
                     and 1 / PRESENCE_SIZE_RATIO <= ratio <= PRESENCE_SIZE_RATIO):
-                return True, d2
+                return True, born2
             return None
         if walked:
             return None  # walking: a new person
@@ -396,6 +428,7 @@ class VisitBook:
         best.track = ts
         best.unseen_since_t = None
         best.held_face = None
+        best.held_path = []
         self.open.pop(old.track_id, None)
         self.open[ts.track_id] = best
         ts.visit = best
@@ -551,3 +584,30 @@ def _outcome(visit: Visit, interrupted: bool) -> Outcome:
     if visit.arrival_t is None:
         return Outcome.PASSED_BY
     return Outcome.ACKNOWLEDGED if visit.ack_t is not None else Outcome.ABANDONED
+
+
+def _follow(cells: np.ndarray, face: tuple[float, float, float], aspect: float
+            ) -> tuple[float, float, float]:
+    """One mean-shift step of an unseen customer's place over the occupied cells
+    nobody else explains: the place's box, widened by half its width each side, is
+    moved toward the centroid of the occupied cells in it (at most
+    :data:`FOLLOW_STEP_FACES` face widths)."""
+    x, y, w = face
+    x0, y0, x1, y1 = person_box_norm(x, y, w, aspect, PRESENCE_BELOW_FACES)
+    pad = (x1 - x0) / 2
+    rows, cols = cells.shape
+    grid = OccupancyGrid(cells)
+    rs, cs = grid.box_cells(x0 - pad, y0, x1 + pad, y1)
+    window = cells[rs, cs]
+    if window.sum() < 3:
+        return face
+    r_idx, c_idx = np.nonzero(window)
+    cx = (cs.start + c_idx.mean() + 0.5) / cols
+    cy = (rs.start + r_idx.mean() + 0.5) / rows
+    dx, dy = cx - (x0 + x1) / 2, cy - (y0 + y1) / 2
+    step = FOLLOW_STEP_FACES * w
+    dy_w = dy * aspect  # in frame widths, like dx
+    size = math.hypot(dx, dy_w)
+    if size > step:
+        dx, dy_w = dx * step / size, dy_w * step / size
+    return x + dx, y + dy_w / aspect if aspect > 0 else y, w
