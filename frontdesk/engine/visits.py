@@ -103,6 +103,10 @@ PRESENCE_SIZE_RATIO = 2.0
 """A face continuing an occupied place's visit is at most this factor wider or
 narrower than the customer's steady face (she may have stepped up to the counter
 meanwhile: her place is followed, her size is not)."""
+FOLLOW_BELOW_FRACTION = 0.6
+"""An unseen customer's place is followed only while less than this share of it is
+occupied: she is moving out of it. A place she fills stays put, so people passing
+close by do not drag it away."""
 FOLLOW_STEP_FACES = 0.25
 """An unseen customer's place moves at most this many of her face widths a frame
 toward the occupied cells around it (about 1.5 m/s at 15 fps for a face 16 cm
@@ -302,7 +306,7 @@ class VisitBook:
             free = grid.cells[cells][~taken]
             occupied = bool(free.mean() >= PRESENCE_MIN_FRACTION)
             self._presence[visit.visit_id] = occupied
-            if occupied:
+            if occupied and free.mean() < FOLLOW_BELOW_FRACTION:
                 visit.held_face = _follow(grid.cells & ~others, face, aspect)
                 if visit.present_t >= visit.held_path[-1][0] + 1.0:
                     visit.held_path.append((visit.present_t, *visit.held_face[:2]))
@@ -589,12 +593,12 @@ def _outcome(visit: Visit, interrupted: bool) -> Outcome:
 def _follow(cells: np.ndarray, face: tuple[float, float, float], aspect: float
             ) -> tuple[float, float, float]:
     """One mean-shift step of an unseen customer's place over the occupied cells
-    nobody else explains: the place's box, widened by half its width each side, is
+    nobody else explains: the place's box, widened by a quarter of its width each side, is
     moved toward the centroid of the occupied cells in it (at most
     :data:`FOLLOW_STEP_FACES` face widths)."""
     x, y, w = face
     x0, y0, x1, y1 = person_box_norm(x, y, w, aspect, PRESENCE_BELOW_FACES)
-    pad = (x1 - x0) / 2
+    pad = (x1 - x0) / 4
     rows, cols = cells.shape
     grid = OccupancyGrid(cells)
     rs, cs = grid.box_cells(x0 - pad, y0, x1 + pad, y1)
