@@ -44,18 +44,20 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MIN_FACE_FRACTION = 0.053
+MIN_FACE_FRACTION = 0.0175
 """Narrowest face (its 0.15 m box) the truth counts as seen, as a fraction of the frame width.
 
-MediaPipe's full-range detector runs on the whole frame shrunk to 192 pixels, so
-what it finds depends on a face's size relative to the frame. Measured with
-``frontdesk.render`` (six customer looks walking up to the counter along two
-lines, a staff member in view, 1280 x 720): detection holds from a face 49 to
-79 px wide on, median 68 px, 5.3 % of the frame width (1.5 m from a 90-degree
-camera). The real astronaut photograph pasted into a 1280 x 720 frame is missed
-at 53 px, and at 66 px when a larger face is in the frame too. The simulator's
-own default (20 px) would count looks at customers perception cannot see. See
-docs/rendering.md."""
+MediaPipe's full-range detector shrinks its input to 192 pixels, so what it finds
+depends on a face's size relative to the frame (or to the square tile it runs on,
+``perception.detection_tiles``). Measured with ``python -m
+frontdesk.render.face_floor`` (customers walking up the walkway toward the
+camera, a staff member in view, 960, 1280 and 1920 px wide, 16:9, default
+perception settings): from 1.75 % of the width on, the face is found on at least
+80 % of the frames on which a tile containing it runs, at every width; the tiles
+run in turn, so such a face is found on every other frame, which the tracker and
+the eye-contact rule bridge. The whole-frame pass alone finds them on at most half
+the frames up to 8 % of the width (the largest measured). See docs/rendering.md,
+"The smallest face the truth counts"."""
 
 Progress = Callable[[int, int], None]
 
@@ -86,8 +88,8 @@ def clip_files(video: str | os.PathLike[str]) -> ClipFiles:
 
 
 def rendered_detector(size: tuple[int, int]) -> DetectorModel:
-    """The simulator's detector model with the face-size floor MediaPipe shows on renders."""
-    return DetectorModel(min_face_px=max(20.0, MIN_FACE_FRACTION * size[0]))
+    """The simulator's detector model with the face-size floor perception shows on renders."""
+    return DetectorModel(min_face_px=MIN_FACE_FRACTION * size[0])
 
 
 def scene_config(rs: RenderScene, config: Config | None = None) -> Config:

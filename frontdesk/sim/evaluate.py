@@ -46,8 +46,9 @@ Figures
   ``acknowledged`` in the truth and ``interrupted`` by the engine), so both are
   compared as closed at the end: acknowledged (arrived, acknowledged), abandoned
   (arrived, not acknowledged) or passed_by (never arrived), from each side's own
-  arrival and acknowledgement. Where the truth offers an alternative arrival or
-  acknowledgement, either answer agrees.
+  arrival and acknowledgement. A visit whose truth offers an alternative arrival
+  or acknowledgement that would change its outcome is left out, as for
+  ``ack_*``.
 """
 
 from __future__ import annotations
@@ -305,10 +306,12 @@ def _closed_outcome(arrival_t: float | None, ack_t: float | None) -> str:
     return "acknowledged" if ack_t is not None else "abandoned"
 
 
-def _true_outcomes(tv: TruthVisit) -> set[str]:
-    """The true visit's closed outcome, and its alternatives' (a stand or a look at a threshold)."""
+def _true_outcome(tv: TruthVisit) -> str | None:
+    """The true visit's closed outcome; None when an alternative (a stand or a look
+    at a threshold) would change it."""
     arrivals = [tv.arrival_t] + ([tv.arrival_alt_t] if tv.arrival_alt_t is not None else [])
-    return {_closed_outcome(a, k) for a in arrivals for k in _acks(tv)}
+    outcomes = {_closed_outcome(a, k) for a in arrivals for k in _acks(tv)}
+    return outcomes.pop() if len(outcomes) == 1 else None
 
 
 def _latency_error(tv: TruthVisit, ev: EngineVisit) -> float:
@@ -381,8 +384,9 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
                          if tvs[i].escalation is not None],
                         sum(1 for e in unmatched_e if e.escalation),
                         sum(1 for t in unmatched_t if t.escalation is True))
-    outcome_same = sum(1 for i, j in pairs if _closed_outcome(evs[j].arrival_t, evs[j].ack_t)
-                       in _true_outcomes(tvs[i]))
+    outcome_pairs = [(i, j) for i, j in pairs if _true_outcome(tvs[i]) is not None]
+    outcome_same = sum(1 for i, j in outcome_pairs
+                       if _closed_outcome(evs[j].arrival_t, evs[j].ack_t) == _true_outcome(tvs[i]))
     figures: dict[str, Any] = {
         "visits": len(tvs),
         "visits_matched": len(pairs),
@@ -396,7 +400,7 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
         "escalation_precision": esc_p,
         "escalation_recall": esc_r,
         "arrival_error_s": _percentiles(arrival_errors),
-        "outcome_agreement": _ratio(outcome_same, len(pairs)),
+        "outcome_agreement": _ratio(outcome_same, len(outcome_pairs)),
         "visits_with_latency": len(with_latency),
         "alerts_true": sum(1 for t in tvs if t.alert is True),
         "alerts_undecided": sum(1 for t in tvs if t.alert is None),
@@ -408,8 +412,9 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
         row: dict[str, Any] = {"truth": tv.to_json() | {"samples": None}}
         row["engine"] = evs[j].to_json() if j is not None else None
         if j is not None:
-            row["outcome_agrees"] = _closed_outcome(evs[j].arrival_t, evs[j].ack_t) \
-                in _true_outcomes(tv)
+            want = _true_outcome(tv)
+            row["outcome_agrees"] = None if want is None else \
+                _closed_outcome(evs[j].arrival_t, evs[j].ack_t) == want
         if j is not None and tv.latency_s is not None and evs[j].latency_s is not None \
                 and tv.arrival_t is not None:
             row["latency_error_s"] = round(_latency_error(tv, evs[j]), 4)

@@ -188,9 +188,10 @@ def test_outcomes_are_compared_as_both_sides_close_them_at_the_end() -> None:
     assert s["visits_matched"] == 3
     assert s["outcome_agreement"] == pytest.approx(2 / 3, abs=1e-4)
     assert [row["outcome_agrees"] for row in s["details"]] == [True, True, False]
-    # A look at the dwell that may count either way: either closed outcome agrees.
+    # A look at the dwell that may count either way: the outcome is left out.
     tv = _tv("brief_look", 0, 20, 2, 5)
     tv.ack_alt, tv.ack_alt_t, tv.outcome = True, None, "acknowledged"
     ev = _ev("4", 0, 20, 2, None)
     ev.outcome = "abandoned"
-    assert _score([tv], [ev])["outcome_agreement"] == 1.0
+    s = _score([tv], [ev])
+    assert s["outcome_agreement"] is None and s["details"][0]["outcome_agrees"] is None
