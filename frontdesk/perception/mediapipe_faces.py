@@ -203,11 +203,22 @@ def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, flo
     return inter / union if union > 0 else 0.0
 
 
-def merge_detections(detections: list[Detection], iou: float = 0.3) -> list[Detection]:
-    """One detection per face from overlapping runs: the best-scored of each
-    group whose boxes overlap by more than ``iou``; largest first."""
+def merge_detections(detections: list[Detection], iou: float = 0.3,
+                     whole_frame: int = 0) -> list[Detection]:
+    """One detection per face from overlapping runs; largest first.
+
+    The first ``whole_frame`` detections come from the whole-frame pass, which
+    runs on every frame: where it found a face, its box is kept and the tiles'
+    boxes of that face are dropped, so a face gets the same kind of box on every
+    frame. (The tiles run in turn; taking their better-scored box on the frames
+    they run made a standing face's box jump by about 13 px from frame to frame,
+    which the engine read as movement.) Among the rest, the best-scored of each
+    group whose boxes overlap by more than ``iou`` is kept.
+    """
     kept: list[Detection] = []
-    for det in sorted(detections, key=lambda d: d.score, reverse=True):
+    first = sorted(detections[:whole_frame], key=lambda d: d.score, reverse=True)
+    rest = sorted(detections[whole_frame:], key=lambda d: d.score, reverse=True)
+    for det in first + rest:
         if all(_iou(det.bbox, k.bbox) <= iou for k in kept):
             kept.append(det)
     kept.sort(key=lambda d: d.area_px, reverse=True)
@@ -283,13 +294,14 @@ class MediaPipeFaces:
         found = detections_from_result(self._detector.process(rgb), w, h)
         if not windows:
             return found
+        whole_frame = len(found)
         for window in windows:
             x0, y0, side = window
             tile = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
             for det in detections_from_result(self._detector.process(tile), side, side):
                 if not _cut_by_edge(det, window, w, h):
                     found.append(_shifted(det, x0, y0))
-        return merge_detections(found)
+        return merge_detections(found, whole_frame=whole_frame)
 
     def mesh(self, rgb_crop: np.ndarray) -> np.ndarray | None:
         """(478, 3) normalised landmarks of the face in an RGB crop, or None."""

@@ -67,6 +67,17 @@ def test_merge_keeps_the_best_scored_of_overlapping_boxes_and_orders_by_size() -
     assert merged == [other, tile, small]
 
 
+def test_merge_keeps_the_whole_frame_box_of_a_face_the_tiles_also_saw() -> None:
+    """The whole frame runs every frame, the tiles in turn: one kind of box per face,
+    or a standing face's box jumps between the two from frame to frame."""
+    whole = _det(100, 100, 150, 150, score=0.6)
+    tile = _det(102, 101, 151, 152, score=0.8)  # the same face, better scored in a tile
+    only_tile = _det(700, 100, 720, 120, score=0.9)  # too small for the whole frame
+    merged = merge_detections([whole, tile, only_tile], whole_frame=1)
+    assert merged == [whole, only_tile]
+    assert merge_detections([whole], whole_frame=1) == [whole]  # a frame without tiles
+
+
 def test_merge_keeps_faces_that_only_touch() -> None:
     a, b = _det(0, 0, 50, 50), _det(40, 0, 90, 50)  # IoU 10/90
     assert len(merge_detections([a, b])) == 2
