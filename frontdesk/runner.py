@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from frontdesk.capture import StatusChange, open_source, scrub_credentials
+from frontdesk.capture import FrameSource, StatusChange, open_source, scrub_credentials
 from frontdesk.config import Config
 from frontdesk.engine import Engine
 from frontdesk.engine.events import Event, EventType
@@ -104,7 +104,7 @@ def format_event(e: Event) -> str:
     return " ".join(parts)
 
 
-Source = Any
+Source = FrameSource | ObservationReplay
 """A frame source (:func:`frontdesk.capture.open_source`) or an :class:`ObservationReplay`:
 ``events()`` yields frames or observations and :class:`StatusChange` records; ``close()``."""
 
@@ -177,7 +177,7 @@ class Runner:
         self.sinks: list[EventSink] = []
         """Every sink of the current run, in the order they receive events."""
         self.store_sink: StoreSink | None = None
-        self._source: Source = None
+        self._source: Source | None = None
         self.source_spec_display = scrub_credentials(self.source_spec)
         self._fps = RateMeter()
         self.health: dict[str, Any] = {"camera": "starting", "fps": 0.0, "last_frame_age_s": None}
@@ -238,7 +238,7 @@ class Runner:
                                                  perceive=self.observations is None)
         engine = self.engine = pipeline.require_engine()
         own_sinks: list[EventSink] = []
-        source: Source = None
+        source: Source | None = None
         t = 0.0
         try:
             own_sinks = self.open_sinks()
@@ -392,7 +392,7 @@ class Runner:
             sink.emit(events)
 
     def _state(self, engine: Engine, t: float, step: PipelineStep | None,
-               source: Source) -> None:
+               source: Source | None) -> None:
         update = StateUpdate(t, self._health(source), step, engine)
         for sink in self.sinks:
             sink.state(update)
@@ -431,7 +431,7 @@ class Runner:
             self._wall_offset = self._wall_clock() - t
         return self._wall_offset + t
 
-    def _health(self, source: Source) -> dict[str, Any]:
+    def _health(self, source: Source | None) -> dict[str, Any]:
         stats = getattr(source, "stats", None)
         age = None if self._last_frame_mono is None else time.monotonic() - self._last_frame_mono
         self.health.update(
@@ -476,7 +476,7 @@ class Runner:
         threading.Thread(target=main, name="frontdesk-watchdog", daemon=True).start()
         return stop
 
-    def _shut_down(self, source: Source, pipeline: FramePipeline,
+    def _shut_down(self, source: Source | None, pipeline: FramePipeline,
                    own_sinks: list[EventSink]) -> None:
         """Close everything, each step even if an earlier one failed."""
         if source is not None:
