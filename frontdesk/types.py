@@ -80,6 +80,16 @@ class Frame:
         return int(self.image.shape[0])
 
 
+RANGE_UNCERTAINTY_MESH = 0.12
+"""A meshed face's distance uncertainty when perception does not say (simulated and
+older recorded observations): on the rendered counters the largest error seen was
++11 % (dim light). Perception reports each face's own
+(:func:`frontdesk.perception.depth.depth_uncertainty`)."""
+RANGE_UNCERTAINTY_KEYPOINTS = 0.30
+"""A face seen by the detector alone (no mesh): errors up to +26 % were seen (dim
+light, darker skin), from the six keypoints' spacing."""
+
+
 @dataclass
 class Face:
     """One face seen in one frame.
@@ -95,6 +105,8 @@ class Face:
         rotation: 3x3 rotation from the head's frame to the camera frame, or None.
         has_mesh: True when pose and gaze come from the mesh; False when only the
             detector saw the face (then gaze is a coarse estimate from keypoints).
+        range_uncertainty_rel: what perception measured of :attr:`range_uncertainty`
+            (None: the default for a face with or without a mesh).
     """
 
     bbox: tuple[float, float, float, float]
@@ -107,6 +119,7 @@ class Face:
     landmarks: np.ndarray | None = None
     rotation: np.ndarray | None = None
     has_mesh: bool = True
+    range_uncertainty_rel: float | None = None
 
     def __post_init__(self) -> None:
         self.gaze = np.asarray(self.gaze, dtype=np.float64).reshape(3)
@@ -126,6 +139,19 @@ class Face:
         """Face width in pixels (bbox width)."""
         return float(self.bbox[2] - self.bbox[0])
 
+    @property
+    def range_uncertainty(self) -> float:
+        """How far off the head's distance from the camera may be, as a fraction of it.
+
+        The direction to the head comes from its image position and is precise; its
+        distance comes from the apparent size of the irises and eyes, which dim
+        light, darker skin, glasses or a face turned away misread. Measured on
+        rendered counters (docs/perception.md, "Distance and its uncertainty").
+        """
+        if self.range_uncertainty_rel is not None:
+            return self.range_uncertainty_rel
+        return RANGE_UNCERTAINTY_MESH if self.has_mesh else RANGE_UNCERTAINTY_KEYPOINTS
+
     def to_json(self) -> dict:
         """The record `frontdesk inspect --json` prints for this face."""
         return {
@@ -136,6 +162,7 @@ class Face:
             "roll_deg": round(float(self.roll_deg), 2),
             "gaze": [round(float(v), 4) for v in self.gaze],
             "head_position_m": [round(float(v), 3) for v in self.head_position_m],
+            "range_uncertainty": round(float(self.range_uncertainty), 3),
         }
 
 

@@ -76,6 +76,38 @@ class GazeCone:
         """
         return cos_angle_to_point(origin, direction, point) >= self.cos_half_angle
 
+    def contains_within(self, origin: Sequence[float], direction: Sequence[float],
+                        point: Sequence[float], point_uncertainty: float) -> bool:
+        """:meth:`contains`, allowing for how far off the target head's distance may be.
+
+        Positions are in the camera frame, so scaling one by a factor moves it
+        along the camera's ray through it: the direction to the target head is
+        precise (its place in the image), its range uncertain by the given
+        fraction (:attr:`frontdesk.types.Face.range_uncertainty`). The look holds
+        if some position within that range passes the test (sampled at the ends,
+        the middle and between: the angle changes smoothly along the ray). A
+        misread face size (dim light, darker skin, glasses) then does not move the
+        target out of a look that is really at it. The observer's own distance is
+        taken as measured: allowing for both would widen the cone twice over.
+        """
+        if self.contains(origin, direction, point):
+            return True
+        best = -1.0
+        for b in _factors(point_uncertainty):
+            if b == 1.0:
+                continue
+            best = max(best, cos_angle_to_point(origin, direction,
+                                                (point[0] * b, point[1] * b, point[2] * b)))
+        return best >= self.cos_half_angle
+
+
+def _factors(uncertainty: float) -> tuple[float, ...]:
+    """Range factors sampled across ``1 +/- uncertainty`` (just 1 when there is none)."""
+    if uncertainty <= 0.0:
+        return (1.0,)
+    u = min(uncertainty, 0.9)
+    return (1.0 - u, 1.0 - u / 2, 1.0, 1.0 + u / 2, 1.0 + u)
+
 
 @dataclass(frozen=True)
 class DwellRule:

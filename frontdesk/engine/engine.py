@@ -244,7 +244,8 @@ class Engine:
         head = tf.head_position_m if tf.head_position_m is not None else tf.face.head_position_m
         px, py, pz = head.tolist()  # plain floats: cheaper arithmetic from here
         gx, gy, gz = tf.face.gaze.tolist()
-        ts.measure(t, x, y, (px, py, pz), (gx, gy, gz), self.smoothing)
+        ts.measure(t, x, y, (px, py, pz), (gx, gy, gz), self.smoothing,
+                   tf.face.range_uncertainty)
         self._place(ts, t, aspect)
 
     def _measure_body(self, ts: TrackState, tf: TrackedFace, t: float, aspect: float,
@@ -355,7 +356,8 @@ class Engine:
         else:
             target_seen = target.face_fresh or t - target.last_face_t <= TARGET_HOLD_S
         if observer.face_fresh and target_seen and observer.gaze is not None:
-            in_cone = self.cone.contains(observer.position, observer.gaze, target.position)
+            in_cone = self.cone.contains_within(observer.position, observer.gaze,
+                                                target.position, target.range_uncertainty)
         run = target.incoming.get(observer.track_id)
         if run is None:
             if not in_cone:

@@ -35,6 +35,10 @@ class Smoothing:
         return math.exp(-dt_s / tau_s)
 
 
+BODY_RANGE_UNCERTAINTY = 0.3
+"""How far off a head's range from a body box may be (fraction): the box's height
+depends on the floor being in view and on posture."""
+
 RECENT_FACE_S = 1.5
 """How far back :meth:`TrackState.steady_face` looks: long enough that a single
 inflated first box or the alternating detector passes do not move the median,
@@ -52,6 +56,9 @@ class TrackState:
         face_fresh: True when this frame measured the face (and so the gaze).
         last_face_t: the latest frame with a measured face (-inf: never).
         range_from_face: the head's range comes from a face (else from a body box).
+        range_uncertainty: how far off ``range_m`` may be, as a fraction of it (the
+            face's :attr:`~frontdesk.types.Face.range_uncertainty`, smoothed like
+            the range; :data:`BODY_RANGE_UNCERTAINTY` from a body box).
         body_width_norm: width of the latest body box, fraction of the frame width.
         x, y: face centre, normalised image coordinates (last measured).
         born_x, born_y: face centre at the first measurement.
@@ -76,7 +83,8 @@ class TrackState:
                  "range_from_face", "body_width_norm", "x", "y", "born_x",
                  "born_y", "position",
                  "range_m", "gaze", "placement", "role", "home_counter", "incoming", "acks",
-                 "looks", "visit", "visits_closed", "recent_faces", "born_width_norm")
+                 "looks", "visit", "visits_closed", "recent_faces", "born_width_norm",
+                 "range_uncertainty")
 
     def __init__(self, track_id: int, first_seen_t: float):
         self.track_id = track_id
@@ -104,6 +112,7 @@ class TrackState:
         self.visits_closed = 0
         self.recent_faces: deque[tuple[float, float, float, float]] = deque()
         self.born_width_norm: float | None = None
+        self.range_uncertainty = BODY_RANGE_UNCERTAINTY
 
     @property
     def likely_role(self) -> Role | None:
@@ -115,7 +124,7 @@ class TrackState:
         return self.last_face_t > -math.inf
 
     def measure(self, t: float, x: float, y: float, position: Vec3, gaze: Vec3,
-                smoothing: Smoothing) -> None:
+                smoothing: Smoothing, range_uncertainty: float = 0.0) -> None:
         """Take one frame's face measurement, smoothing position and gaze over time."""
         dt_s = t - self.last_seen_t
         px, py, pz = position
@@ -124,6 +133,7 @@ class TrackState:
         self.last_face_t = t
         if self.gaze is None or range_m <= 0.0 or not self.range_from_face:
             self.range_from_face = range_m > 0.0
+            self.range_uncertainty = range_uncertainty
             self.range_m = range_m
             self.position = position
             self.gaze = blend_unit(gaze, gaze, 0.0)
@@ -133,6 +143,7 @@ class TrackState:
         # range comes from the apparent size of the face (noisy): smooth the range only.
         k = Smoothing.keep(dt_s, smoothing.position_s)
         self.range_m = k * self.range_m + (1.0 - k) * range_m
+        self.range_uncertainty = k * self.range_uncertainty + (1.0 - k) * range_uncertainty
         scale = self.range_m / range_m
         self.position = (px * scale, py * scale, pz * scale)
         if smoothing.gaze_s > 0.0:

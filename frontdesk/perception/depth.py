@@ -33,6 +33,8 @@ __all__ = [
     "FACE_SIZE_SPREAD",
     "IRIS_NOISE_PX",
     "POSE_NOISE_PX",
+    "MAX_DEPTH_UNCERTAINTY",
+    "depth_uncertainty",
     "iris_diameter_px",
     "depth_from_iris",
     "fuse_depth",
@@ -42,6 +44,8 @@ IRIS_SPREAD = 0.04
 FACE_SIZE_SPREAD = 0.06
 IRIS_NOISE_PX = 0.5
 POSE_NOISE_PX = 0.5
+MAX_DEPTH_UNCERTAINTY = 0.5
+"""The largest distance uncertainty reported (a fraction of the distance)."""
 
 
 def iris_diameter_px(landmarks_px: np.ndarray, eye: int) -> float:
@@ -84,3 +88,27 @@ def fuse_depth(
     var_iris = IRIS_SPREAD**2 + (IRIS_NOISE_PX / iris_px) ** 2 / max(n_irises, 1)
     w_iris = (1.0 / var_iris) / (1.0 / var_iris + 1.0 / var_pose)
     return float(math.exp(w_iris * math.log(iris_z_m) + (1.0 - w_iris) * math.log(pose_z_m)))
+
+
+def depth_uncertainty(
+    pose_z_m: float,
+    iris_z_m: float | None,
+    iris_px: float,
+    interpupillary_px: float,
+    n_irises: int = 2,
+) -> float:
+    """How far off :func:`fuse_depth`'s distance may be, as a fraction of it.
+
+    Two standard deviations of the inverse-variance average, or the two
+    estimates' own disagreement where that is larger: when the irises and the
+    face's size tell different distances (dim light, a darker iris against a
+    darker skin, glasses), one of them is misread and the truth may lie at either.
+    Without irises, two deviations of the pose's distance alone.
+    """
+    var_pose = FACE_SIZE_SPREAD**2 + (POSE_NOISE_PX / max(interpupillary_px, 1e-6)) ** 2
+    if iris_z_m is None or iris_z_m <= 0 or iris_px <= 0 or pose_z_m <= 0:
+        return float(min(MAX_DEPTH_UNCERTAINTY, 2.0 * math.sqrt(var_pose)))
+    var_iris = IRIS_SPREAD**2 + (IRIS_NOISE_PX / iris_px) ** 2 / max(n_irises, 1)
+    fused = 2.0 * math.sqrt(1.0 / (1.0 / var_iris + 1.0 / var_pose))
+    apart = abs(math.log(iris_z_m) - math.log(pose_z_m))
+    return float(min(MAX_DEPTH_UNCERTAINTY, max(fused, apart)))

@@ -30,7 +30,12 @@ import numpy as np
 import frontdesk.perception.landmarks as L
 from frontdesk.camera_model import Intrinsics
 from frontdesk.config import CameraConfig, PerceptionConfig
-from frontdesk.perception.depth import depth_from_iris, fuse_depth, iris_diameter_px
+from frontdesk.perception.depth import (
+    depth_from_iris,
+    depth_uncertainty,
+    fuse_depth,
+    iris_diameter_px,
+)
 from frontdesk.perception.face_model import DEFAULT_FACE_MODEL, KEYPOINT_MODEL_MM, FaceModel
 from frontdesk.perception.gaze import EYE_RADIUS_MM, combine_gaze, eye_gaze
 from frontdesk.perception.mediapipe_faces import (
@@ -225,10 +230,11 @@ class FacePerceiver:
         to_camera = -t / math.sqrt(float(t @ t))
         facing = min(max(float(forward_vector(rot) @ to_camera), -1.0), 1.0)
         gaze = combine_gaze(rot, yaw, eyes, eyeball_px, math.degrees(math.acos(facing)))
-        position = self._position(t, lm, eyes, intr)
+        position, uncertainty = self._position(t, lm, eyes, intr)
         return Face(
             bbox=det.bbox, score=det.score, yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll,
             gaze=gaze, head_position_m=position, landmarks=lm, rotation=rot, has_mesh=True,
+            range_uncertainty_rel=uncertainty,
         )
 
     def _eye_gazes(
@@ -246,8 +252,9 @@ class FacePerceiver:
     def _position(
         self, t: np.ndarray, lm: np.ndarray, gazes: tuple[np.ndarray, np.ndarray],
         intr: Intrinsics,
-    ) -> np.ndarray:
-        """The pose's eye midpoint, its distance refined by the irises' size."""
+    ) -> tuple[np.ndarray, float]:
+        """The pose's eye midpoint, its distance refined by the irises' size, and how
+        far off that distance may be (a fraction, :func:`depth_uncertainty`)."""
         ray_to_eye = -t / math.sqrt(float(t @ t))
         depths, sizes = [], []
         for eye in (0, 1):
@@ -259,13 +266,15 @@ class FacePerceiver:
             cos_h = (g[0] * ray_to_eye[0] + g[2] * ray_to_eye[2]) / max(horizontal, 1e-9)
             depths.append(depth_from_iris(px, intr.fx, self._cfg.iris_diameter_mm, cos_h))
             sizes.append(px)
-        if not depths:
-            return t.copy()
         a, b = lm[L.LEFT_IRIS_CENTER], lm[L.RIGHT_IRIS_CENTER]
         ipd_px = math.hypot(float(a[0] - b[0]), float(a[1] - b[1]))
+        if not depths:
+            return t.copy(), depth_uncertainty(float(t[2]), None, 0.0, ipd_px)
         iris_z = math.exp(sum(math.log(d) for d in depths) / len(depths))
-        z = fuse_depth(float(t[2]), iris_z, float(np.mean(sizes)), ipd_px, len(sizes))
-        return t * (z / t[2])
+        iris_px = float(np.mean(sizes))
+        z = fuse_depth(float(t[2]), iris_z, iris_px, ipd_px, len(sizes))
+        return t * (z / t[2]), depth_uncertainty(float(t[2]), iris_z, iris_px, ipd_px,
+                                                 len(sizes))
 
     def _face_from_keypoints(self, det: Detection, cam: _Camera) -> Face:
         kps = det.keypoints_px

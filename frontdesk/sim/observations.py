@@ -69,6 +69,8 @@ def _face_from_json(d: dict[str, Any]) -> Face:
         landmarks=None,
         rotation=rotation_from_euler(yaw, pitch, roll),
         has_mesh=bool(d.get("has_mesh", True)),
+        range_uncertainty_rel=(None if d.get("range_uncertainty") is None
+                               else float(d["range_uncertainty"])),
     )
 
 

@@ -573,3 +573,39 @@ def test_events_carry_no_wall_time_when_the_source_has_none() -> None:
     assert run.events and all(e.wall_time is None for e in run.events)
     assert all(e.site_id == "site-1" for e in run.events)
     assert len({e.event_id for e in run.events}) == len(run.events)
+
+
+MISREAD = 1.2
+"""The customer's face size misread (dim light, a darker skin): her head is placed
+20 % further from the camera than it is, along the same line of sight."""
+
+
+def _misread_customer(uncertainty: float) -> Actor:
+    def measured(t: float) -> tuple[float, ...]:
+        return tuple(MISREAD * c for c in SERVICE_AT)
+
+    return Actor(2, measured, looks(INTO_LENS), start_t=0.5, end_t=12.0,
+                 range_uncertainty=uncertainty)
+
+
+def test_a_look_at_a_head_whose_distance_was_misread_counts_when_perception_says_so() -> None:
+    """Staff look straight at her real head; the engine places it 20 % too far, which
+    puts the look outside the 12-degree cone. Perception reports the distance good to
+    only 25 %: the look is tested along that stretch of her line of sight."""
+    staff = Actor(1, STAFF_SPOT, looks(AWAY, (5.0, 7.0, at_actor(STAFF_SPOT, still(SERVICE_AT)))))
+    sure = run_tracks(make_engine(), [staff, _misread_customer(0.0)], 13.0)
+    assert sure.of("customer_acknowledged") == []  # the 20 % error alone hides the look
+    unsure = run_tracks(make_engine(), [staff, _misread_customer(0.25)], 13.0)
+    assert unsure.one("customer_acknowledged").ack_t == pytest.approx(5.0, abs=0.1)
+
+
+@pytest.mark.parametrize("look", ["down at the counter", "60 degrees aside"])
+def test_the_distance_uncertainty_does_not_turn_a_look_elsewhere_into_contact(
+        look: str) -> None:
+    """The stretch of her line of sight is wide sideways (25 % of 2.4 m is 0.6 m, which
+    seen from the till 1.2 m away is up to 27 degrees), but not up or down, nor that far."""
+    away = AWAY if look.startswith("down") else at_actor(STAFF_SPOT, still(SERVICE_AT),
+                                                         off_deg=60.0)
+    staff = Actor(1, STAFF_SPOT, looks(AWAY, (5.0, 7.0, away)))
+    run = run_tracks(make_engine(), [staff, _misread_customer(0.25)], 13.0)
+    assert run.of("customer_acknowledged") == []

@@ -13,7 +13,8 @@ from frontdesk.cli import main
 from frontdesk.commands.inspect import camera_and_perception
 from frontdesk.sim.observations import observation_from_json
 
-FACE_KEYS = {"bbox", "score", "yaw_deg", "pitch_deg", "roll_deg", "gaze", "head_position_m"}
+FACE_KEYS = {"bbox", "score", "yaw_deg", "pitch_deg", "roll_deg", "gaze", "head_position_m",
+             "range_uncertainty"}
 
 
 def _write_clip(path: Path, frames: list[np.ndarray], fps: float) -> Path:
@@ -34,7 +35,8 @@ def test_inspect_image_json(tmp_path: Path, astronaut_bgr: np.ndarray,
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert set(record) == {"frame", "t", "faces", "width", "height"}
+    # occupancy: the presence stage's grid (perception.presence, on by default)
+    assert set(record) == {"frame", "t", "faces", "width", "height", "occupancy"}
     assert record["frame"] == 0 and record["t"] == 0.0
     assert (record["width"], record["height"]) == astronaut_bgr.shape[1::-1]
     # The line is what `frontdesk eval` and `run --observations` read, no --size needed.

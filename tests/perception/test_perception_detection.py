@@ -116,7 +116,8 @@ def test_observation_json_is_the_inspect_record(perceiver: FacePerceiver,
     assert record["frame"] == 3 and record["t"] == 2.25
     (face,) = record["faces"]
     assert set(face) == {"bbox", "score", "yaw_deg", "pitch_deg", "roll_deg", "gaze",
-                         "head_position_m"}
+                         "head_position_m", "range_uncertainty"}
+    assert 0.05 <= face["range_uncertainty"] <= 0.2  # a meshed face in good light
     assert len(face["gaze"]) == 3 and len(face["bbox"]) == 4
 
 
