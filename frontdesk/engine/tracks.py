@@ -43,6 +43,9 @@ RECENT_FACE_S = 1.5
 """How far back :meth:`TrackState.steady_face` looks: long enough that a single
 inflated first box or the alternating detector passes do not move the median,
 short enough that a customer who stepped along the counter is placed where she is."""
+MOVING_FACE_S = 0.4
+"""... and how far back while the face moved more than its own width in that time
+(walking up): the median of a walk lags behind where she stopped."""
 
 
 class TrackState:
@@ -192,9 +195,14 @@ class TrackState:
         """Median centre and width of the face over its last :data:`RECENT_FACE_S`
         seconds seen: where the person stood, robust to one inflated box or to the
         detector's passes disagreeing by a few pixels. None: never seen by a face."""
-        faces = self.recent_faces
+        faces = list(self.recent_faces)
         if not faces:
             return None
+        xs = [f[1] for f in faces]
+        w_last = faces[-1][3]
+        if max(xs) - min(xs) > w_last:  # walking: where she is now, not where she was
+            last_t = faces[-1][0]
+            faces = [f for f in faces if f[0] >= last_t - MOVING_FACE_S]
         xs = sorted(f[1] for f in faces)
         ys = sorted(f[2] for f in faces)
         ws = sorted(f[3] for f in faces)

@@ -7,10 +7,11 @@ a look at a phone, at a colleague, round the shop). She never leaves the zone,
 so the truth keeps one visit with its arrival. The engine must too: one visit,
 arrival where the truth has it, no alert before it is due.
 
-Today the engine holds a lost customer's visit for about 10 s and then ends
-it: a longer dropout splits it, and the arrival of the second part is dated when
-the face comes back. Hence the strict xfail below, which starts failing the day
-presence without a face lands.
+Before presence without a face the engine held a lost customer's visit for
+about 10 s and then ended it: a dropout of 8.9 s or more split it (hypothesis'
+smallest failing example: start 1.0 s, length 9.0 s). The frames now carry the
+occupancy grid perception's presence stage writes by default
+(:class:`~frontdesk.sim.render.PresenceModel`), and the property holds.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from frontdesk.sim.evaluate import run_engine
-from frontdesk.sim.render import NOISE_PRESETS, render_frames
+from frontdesk.sim.render import NOISE_PRESETS, PresenceModel, render_frames
 from frontdesk.sim.runs import sim_config
 from frontdesk.sim.script import scene_from_dict
 from frontdesk.sim.truth import compute_truth
@@ -69,7 +70,7 @@ def _run(start_s: float, length_s: float) -> tuple[list, list]:
     config = sim_config()
     scene = scene_from_dict(_scene(start_s + length_s + 4.0))
     truth = compute_truth(scene, config, 15.0)
-    frames = list(render_frames(scene, NOISE_PRESETS["none"], 0))
+    frames = list(render_frames(scene, NOISE_PRESETS["none"], 0, presence=PresenceModel()))
     width = scene.layout.image_size[0]
     dropped = _drop(frames, SERVICE_T + start_s, SERVICE_T + start_s + length_s, width)
     visits = [v for v in run_engine(config, dropped).visits if v.arrival_t is not None
@@ -86,13 +87,6 @@ def test_without_a_dropout_the_engine_keeps_one_visit() -> None:
     assert abs(engine[0].arrival_t - truth[0].arrival_t) <= ARRIVAL_TOLERANCE_S
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the engine keeps a lost customer's visit open for about 10 s (the tracker's grace_s "
-    "plus visit_hold_s) and then ends it: a dropout of 8.9 s or more (measured with the "
-    "dropout starting 0.5, 1 and 10 s after arrival; up to 8.8 s the visit holds) splits "
-    "the visit, and the second part's arrival is dated when the face returns, later than "
-    "the truth by the dropout plus about 1 s; hypothesis' smallest failing example: "
-    "start_s=1.0, length_s=9.0 (two engine visits, arrivals 3.8 and 14.2 s, truth 3.74 s)"))
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(start_s=st.floats(0.5, 20.0), length_s=st.floats(0.0, 60.0))
 @example(start_s=0.5, length_s=60.0)
