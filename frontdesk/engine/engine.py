@@ -245,7 +245,7 @@ class Engine:
         px, py, pz = head.tolist()  # plain floats: cheaper arithmetic from here
         gx, gy, gz = tf.face.gaze.tolist()
         ts.measure(t, x, y, (px, py, pz), (gx, gy, gz), self.smoothing,
-                   tf.face.range_uncertainty)
+                   tf.face.range_uncertainty, tf.face.has_mesh)
         self._place(ts, t, aspect)
 
     def _measure_body(self, ts: TrackState, tf: TrackedFace, t: float, aspect: float,
@@ -356,8 +356,12 @@ class Engine:
         else:
             target_seen = target.face_fresh or t - target.last_face_t <= TARGET_HOLD_S
         if observer.face_fresh and target_seen and observer.gaze is not None:
+            # A target placed along a stretch of her line of sight needs a precise gaze:
+            # a keypoints-only gaze (a face turned far from the camera) is tested
+            # against her measured position alone.
+            spread = target.range_uncertainty if observer.gaze_from_mesh else 0.0
             in_cone = self.cone.contains_within(observer.position, observer.gaze,
-                                                target.position, target.range_uncertainty)
+                                                target.position, spread)
         run = target.incoming.get(observer.track_id)
         if run is None:
             if not in_cone:

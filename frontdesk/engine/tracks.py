@@ -59,6 +59,8 @@ class TrackState:
         face_fresh: True when this frame measured the face (and so the gaze).
         last_face_t: the latest frame with a measured face (-inf: never).
         range_from_face: the head's range comes from a face (else from a body box).
+        gaze_from_mesh: the latest face's gaze came from Face Mesh and the irises
+            (else from the detector's keypoints alone: coarse).
         range_uncertainty: how far off ``range_m`` may be, as a fraction of it (the
             face's :attr:`~frontdesk.types.Face.range_uncertainty`, smoothed like
             the range; :data:`BODY_RANGE_UNCERTAINTY` from a body box).
@@ -87,7 +89,7 @@ class TrackState:
                  "born_y", "position",
                  "range_m", "gaze", "placement", "role", "home_counter", "incoming", "acks",
                  "looks", "visit", "visits_closed", "recent_faces", "born_width_norm",
-                 "range_uncertainty")
+                 "range_uncertainty", "gaze_from_mesh")
 
     def __init__(self, track_id: int, first_seen_t: float):
         self.track_id = track_id
@@ -116,6 +118,7 @@ class TrackState:
         self.recent_faces: deque[tuple[float, float, float, float]] = deque()
         self.born_width_norm: float | None = None
         self.range_uncertainty = BODY_RANGE_UNCERTAINTY
+        self.gaze_from_mesh = False
 
     @property
     def likely_role(self) -> Role | None:
@@ -127,9 +130,11 @@ class TrackState:
         return self.last_face_t > -math.inf
 
     def measure(self, t: float, x: float, y: float, position: Vec3, gaze: Vec3,
-                smoothing: Smoothing, range_uncertainty: float = 0.0) -> None:
+                smoothing: Smoothing, range_uncertainty: float = 0.0,
+                gaze_from_mesh: bool = True) -> None:
         """Take one frame's face measurement, smoothing position and gaze over time."""
         dt_s = t - self.last_seen_t
+        self.gaze_from_mesh = gaze_from_mesh
         px, py, pz = position
         range_m = math.sqrt(px * px + py * py + pz * pz)
         self.face_fresh = True

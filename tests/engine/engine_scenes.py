@@ -74,7 +74,8 @@ def project(p: Sequence[float]) -> tuple[float, float]:
     return (FOCAL_PX * p[0] / p[2] + WIDTH / 2, FOCAL_PX * p[1] / p[2] + HEIGHT / 2)
 
 
-def face(p: Sequence[float], gaze: Sequence[float], range_uncertainty: float = 0.0) -> Face:
+def face(p: Sequence[float], gaze: Sequence[float], range_uncertainty: float = 0.0,
+         meshed: bool = True) -> Face:
     """A face at ``p`` looking along ``gaze``; its distance known to
     ``range_uncertainty`` (a fraction; 0: exactly, as hand-placed heads are)."""
     u, v = project(p)
@@ -83,7 +84,7 @@ def face(p: Sequence[float], gaze: Sequence[float], range_uncertainty: float = 0
     return Face(bbox=(u - half, v - half, u + half, v + half), score=0.9, yaw_deg=0.0,
                 pitch_deg=0.0, roll_deg=0.0, gaze=g / np.linalg.norm(g),
                 head_position_m=np.asarray(p, dtype=np.float64),
-                range_uncertainty_rel=range_uncertainty)
+                range_uncertainty_rel=range_uncertainty, has_mesh=meshed)
 
 
 def toward(a: Sequence[float], b: Sequence[float], off_deg: float = 0.0) -> tuple[float, ...]:
@@ -115,6 +116,8 @@ class Actor:
     first_seen_t: float | None = None
     range_uncertainty: float = 0.0
     """How far off perception says this head's distance may be (a fraction)."""
+    meshed: bool = True
+    """Whether perception meshed this face (else gaze from the detector's keypoints)."""
 
     def present(self, t: float) -> bool:
         return self.start_t <= t <= self.end_t
@@ -161,7 +164,8 @@ def tracked(actor: Actor, t: float) -> TrackedFace:
     u, v = project(p)
     first = actor.first_seen_t if actor.first_seen_t is not None else actor.start_t
     return TrackedFace(track_id=actor.track_id,
-                       face=face(p, g, actor.range_uncertainty) if g is not None else None,
+                       face=(face(p, g, actor.range_uncertainty, actor.meshed)
+                             if g is not None else None),
                        center_norm=(u / WIDTH, v / HEIGHT),
                        head_position_m=np.asarray(p, dtype=np.float64), age_s=t - first)
 

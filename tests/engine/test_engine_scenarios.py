@@ -599,6 +599,15 @@ def test_a_look_at_a_head_whose_distance_was_misread_counts_when_perception_says
     assert unsure.one("customer_acknowledged").ack_t == pytest.approx(5.0, abs=0.1)
 
 
+def test_a_coarse_gaze_is_not_given_the_benefit_of_the_doubt() -> None:
+    """The same look, measured from a face turned so far that only the detector's
+    keypoints saw it: its gaze is too coarse to be tested along her line of sight."""
+    look = at_actor(STAFF_SPOT, still(SERVICE_AT))
+    staff = Actor(1, STAFF_SPOT, looks(AWAY, (5.0, 7.0, look)), meshed=False)
+    run = run_tracks(make_engine(), [staff, _misread_customer(0.25)], 13.0)
+    assert run.of("customer_acknowledged") == []
+
+
 @pytest.mark.parametrize("look", ["down at the counter", "60 degrees aside"])
 def test_the_distance_uncertainty_does_not_turn_a_look_elsewhere_into_contact(
         look: str) -> None:

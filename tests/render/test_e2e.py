@@ -27,16 +27,6 @@ TARGET_P50_S = 0.2
 TARGET_P95_S = 0.5
 
 KNOWN_GAPS: dict[str, str] = {
-    "phone_late_ack": (
-        "visit splits when the face is lost looking down at the phone: the engine ends the "
-        "first visit at 6.3 s (abandoned, no alert) and opens a second when the face returns "
-        "at 35.5 s; arrival re-dated by +31.9 s (35.67 s against 3.74 s), latency 0.87 s "
-        "against 32.78 s, the due alert never raised (issue 14)"),
-    "dark_skin_dim_ack": (
-        "acknowledgement missed: during the look Face Mesh runs on 3 of 20 of the customer's "
-        "frames (her face is found on 13), her head is placed 0.20 m too far (median, at "
-        "1.02 m) and the staff member's gaze passes 16 degrees (median) from where the engine "
-        "puts it, outside the 12-degree cone; engine latency none, true 3.58 s (issue 14)"),
     "queue_three": (
         "the truth's face floor (render.clip.MIN_FACE_FRACTION, 5.3 % of the width: 51 px at "
         "960) counts none of the three queueing faces (48, 33, 25 px): the truth has 1 visit "
