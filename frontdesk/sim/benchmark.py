@@ -8,7 +8,8 @@
 
 Each entry is a random scene (seed, number of customers, with the preset's
 behaviours: :data:`frontdesk.sim.generate.BEHAVIOUR_PRESETS`) rendered with a noise
-preset at a frame rate, judged by :mod:`frontdesk.sim.truth` and scored by
+preset at a frame rate and with the occupancy grid of perception's presence stage
+(on by default, as in ``frontdesk simulate``), judged by :mod:`frontdesk.sim.truth` and scored by
 :mod:`frontdesk.sim.evaluate`, exactly what ``frontdesk simulate`` followed by
 ``frontdesk eval --json`` computes, without the files in between.
 ``tests/sim/test_sim_regression.py`` recomputes the ``subset`` entries and checks
@@ -57,7 +58,7 @@ def run_entry(entry: Entry, details_path: Path | None = None) -> dict[str, Any]:
     """Simulate, judge and score one entry; return its figures (per-visit details to a file)."""
     from frontdesk.sim.evaluate import evaluate
     from frontdesk.sim.generate import behaviours_for, random_scene
-    from frontdesk.sim.render import NOISE_PRESETS, render_frames
+    from frontdesk.sim.render import NOISE_PRESETS, PresenceModel, render_frames
     from frontdesk.sim.runs import sim_config
     from frontdesk.sim.truth import compute_truth
 
@@ -66,7 +67,9 @@ def run_entry(entry: Entry, details_path: Path | None = None) -> dict[str, Any]:
     scene = random_scene(entry.seed, entry.visits, counter_id=config.counters[0].id,
                          behaviours=behaviours_for(entry.noise))
     truth = compute_truth(scene, config, noise.fps)
-    figures = evaluate(truth, config, render_frames(scene, noise, entry.seed))
+    # With the occupancy grid, as perception's presence stage runs by default.
+    figures = evaluate(truth, config, render_frames(scene, noise, entry.seed,
+                                                    presence=PresenceModel()))
     details = figures.pop("details")
     if details_path is not None:
         with open(details_path, "w", encoding="utf-8") as fh:

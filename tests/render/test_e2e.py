@@ -28,11 +28,10 @@ TARGET_P95_S = 0.5
 
 KNOWN_GAPS: dict[str, str] = {
     "queue_three": (
-        "the truth's face floor (render.clip.MIN_FACE_FRACTION, 5.3 % of the width: 51 px at "
-        "960) counts none of the three queueing faces (48, 33, 25 px): the truth has 1 visit "
-        "(una from when she steps up, latency 2.3 s, no alert) where the scene has 3 with 3 "
-        "alerts; the engine finds 2 of them in the line, arrives them at 3.6 and 3.7 s and "
-        "raises both alerts, una's latency 12.0 s; the 25 px face is not found (issue 14)"),
+        "wen, third in the queue (a 25 px face, 2.6 % of the 960 px width) is counted by "
+        "the truth (face floor 1.75 %) but gets no visit: the detector does not find her "
+        "face on enough frames for a track; una and vic, ahead of her, are found, arrived "
+        "and timed (latency error 0.01 s, both alerts raised) (issue 14)"),
 }
 """Scenes that fail for a known cause, marked strict xfail (they fail the run the day
 they pass), and left out of the suite-wide figures until then. ``two_customers``
