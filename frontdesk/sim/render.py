@@ -400,6 +400,9 @@ class _PersonFrames:
         self.bbox = np.stack([u - width / 2, v - width * detector.face_aspect / 2,
                               u + width / 2, v + width * detector.face_aspect / 2], axis=1)
         self.width = width
+        # What perception would say of the distance: two sigmas of the noise the
+        # eye-centre jitter puts on the eyes' spacing (0 without noise).
+        self.range_uncertainty = 2.0 * math.sqrt(2.0) * noise.jitter_px / np.maximum(iod_px, 1.0)
         self.gaze = _perturb_directions(unit_rows(s.gaze_cam), noise.gaze_sigma_deg, rng)
         up_c = np.broadcast_to(scene.layout.camera.directions_to_camera(WORLD_UP),
                                s.forward_cam.shape)
@@ -474,6 +477,7 @@ class _PersonFrames:
             landmarks=None,
             rotation=rotation_from_euler(yaw, pitch, roll),
             has_mesh=True,
+            range_uncertainty_rel=float(self.range_uncertainty[i]),
         )
 
 
