@@ -131,3 +131,16 @@ def test_the_grid_round_trips_through_json_and_measures_boxes_by_cell_centres() 
         OccupancyGrid(np.zeros(5, dtype=bool))
     with pytest.raises(ValueError, match="needs 1296 bits"):
         OccupancyGrid.from_json({"cols": 48, "rows": 27, "bits": "ff"})
+
+
+def test_between_two_runs_the_latest_grid_is_carried() -> None:
+    """every_n_frames 3: a person who steps in is reported within three frames."""
+    rng = np.random.default_rng(6)
+    stage = PresenceStage(PresenceConfig(every_n_frames=3))
+    _feed(stage, 0.0, 0.9, 10.0, person=False, with_face=False, rng=rng)  # frames 0 to 8
+    grids = [stage.update(Frame(_scene(rng, person=True), 0.9 + i / 10.0, 9 + i), [])
+             for i in range(3)]
+    assert all(_occupied(g, PERSON) > 0.6 for g in grids)
+    assert grids[1] is grids[0] and grids[2] is grids[0]  # frame 9 ran; 10 and 11 carry it
+    gone = stage.update(Frame(_scene(rng, person=False), 1.2, 12), [])  # the next run
+    assert _occupied(gone, PERSON) < 0.05
