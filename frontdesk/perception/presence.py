@@ -19,8 +19,9 @@ picture (daylight, a moved chair) is learned with the time constant
 ``background_time_s``. A sudden change of most of the picture (lights switched)
 restarts the empty scene from the current frame.
 
-Cost: about 0.5 ms a frame at 1280x720 (a grey conversion, two resizes, a few
-array operations on 192x108 pixels; docs/performance.md).
+Cost: about 0.57 ms of CPU a frame at 1280x720 (a grey conversion, two resizes, a
+few array operations on 192x108 pixels), on one frame in ``every_n_frames``
+(docs/performance.md).
 """
 
 from __future__ import annotations
