@@ -340,7 +340,8 @@ class Runner:
                  source: Source) -> None:
         now = time.monotonic()
         obs = step.observation
-        wall_time = obs.wall_time if obs.wall_time is not None else self._wall_at(obs.t)
+        wall_time = obs.wall_time
+        assert wall_time is not None  # set by _perceive
         self.last_frame, self.last_observation = step.frame, obs
         self._last_frame_mono = now
         self.health["last_frame_time"] = wall_time

@@ -41,15 +41,15 @@ for as long as the place where she stood (her head and upper body, from her
 steady face: :meth:`TrackState.steady_face`) stays occupied, her wait goes on
 and her alerts fire as for anyone waiting; she has left once the place has been
 empty for ``presence_leave_s``. Without a grid the visit waits ``visit_hold_s``
-for a new face where she stood, with no alerts meanwhile. A new face where she
-stood continues the visit. The new face opens a visit of its own like any other; when its role is
-fixed as customer (``role_hysteresis_s`` later) and it has stayed where it
-appeared, near where the lost customer was last measured, it takes over the
-lost customer's visit instead. A face that walks on from where it appeared is
-someone else (a newcomer walking up the queue, or a passer-by where faces
-first come into view), unless the place stayed occupied all along: then
-nobody else can have come, and a face near her steady position and of her
-size is her, however the detector's boxes jitter. A customer measured outside
+for a new face where she stood, with no alerts meanwhile. Such a face opens a
+visit of its own like any other; when its role is fixed as customer
+(``role_hysteresis_s`` later) and it has stayed where it appeared, near where
+the lost customer was last measured, it takes over the lost customer's visit
+instead. A face that walks on from where it appeared is someone else (a
+newcomer walking up the queue, or a passer-by where faces first come into
+view), unless the place stayed occupied all along: then nobody else can have
+come, and a face that first appears in her place, about her size, is her,
+wherever it goes next and however the detector's boxes jitter. A customer measured outside
 the zones keeps the visit for ``max(visit_hold_s, grace_s)`` (walking across a
 gap between zones). No alerts are raised for a customer out of the zones, nor
 for one out of sight without an occupancy grid.
@@ -148,7 +148,7 @@ class Visit:
         she was lost, then followed over the occupied cells."""
         self.held_path: list[tuple[float, float, float]] = []
         """While unseen: (t, x, y) of her place, one sample a second."""
-        self.present_t = -1e18
+        self.present_t = -math.inf
         """While unseen: the latest frame her place was occupied."""
         self.past_looks: list[Contact] = []
         self.ack_t: float | None = None
@@ -277,24 +277,22 @@ class VisitBook:
         """
         self._presence = {}
         grid = self.occupancy
-        if grid is None:
+        unseen = sorted((v for v in self.open.values()
+                         if v.unseen_since_t is not None and v.held_face is not None),
+                        key=lambda v: v.unseen_since_t or 0.0, reverse=True)
+        if grid is None or not unseen:
             return
         aspect = self.aspect
         seen: list[tuple[TrackState, tuple[slice, slice]]] = []
         for ts in tracks:
             face = ts.steady_face() if ts.fresh else None
             if face is not None:
-                seen.append((ts, grid.box_cells(*person_box_norm(
-                    face[0], face[1], face[2], aspect, PRESENCE_BELOW_FACES))))
+                seen.append((ts, _place_cells(grid, face, aspect)))
         claimed = np.zeros(grid.cells.shape, dtype=bool)
-        unseen = sorted((v for v in self.open.values()
-                         if v.unseen_since_t is not None and v.held_face is not None),
-                        key=lambda v: v.unseen_since_t or 0.0, reverse=True)
         for visit in unseen:
             face = visit.held_face
             assert face is not None
-            cells = grid.box_cells(*person_box_norm(face[0], face[1], face[2], aspect,
-                                                    PRESENCE_BELOW_FACES))
+            cells = _place_cells(grid, face, aspect)
             others = claimed.copy()
             for ts, box in seen:
                 if not self._may_be(visit, ts, aspect):
@@ -303,15 +301,14 @@ class VisitBook:
             if not taken.size or taken.mean() > PRESENCE_MAX_EXPLAINED:
                 self._presence[visit.visit_id] = None
                 continue
-            free = grid.cells[cells][~taken]
-            occupied = bool(free.mean() >= PRESENCE_MIN_FRACTION)
+            share = float(grid.cells[cells][~taken].mean())
+            occupied = share >= PRESENCE_MIN_FRACTION
             self._presence[visit.visit_id] = occupied
-            if occupied and free.mean() < FOLLOW_BELOW_FRACTION:
-                visit.held_face = _follow(grid.cells & ~others, face, aspect)
+            if occupied and share < FOLLOW_BELOW_FRACTION:
+                visit.held_face = _follow(grid, ~others, face, aspect)
                 if visit.present_t >= visit.held_path[-1][0] + 1.0:
                     visit.held_path.append((visit.present_t, *visit.held_face[:2]))
-                cells = grid.box_cells(*person_box_norm(*visit.held_face, aspect,
-                                                        PRESENCE_BELOW_FACES))
+                cells = _place_cells(grid, visit.held_face, aspect)
             claimed[cells] = True
 
     @staticmethod
@@ -336,7 +333,7 @@ class VisitBook:
         d2 = cls._born_distance2(visit, ts, aspect)
         if held is None or d2 is None:
             return False
-        return d2 <= max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * held[2]) ** 2
+        return d2 <= _place_radius(held) ** 2
 
     def _step_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
         """A customer whose face is gone in the zones: held while her place is occupied."""
@@ -387,8 +384,7 @@ class VisitBook:
             # have stepped up to the counter on looking up).
             ratio = born_w / held[2] if held[2] > 0 else 1.0
             born2 = self._born_distance2(visit, ts, aspect)
-            radius = max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * held[2])
-            if (born2 is not None and born2 <= radius ** 2
+            if (born2 is not None and born2 <= _place_radius(held) ** 2
                     and 1 / PRESENCE_SIZE_RATIO <= ratio <= PRESENCE_SIZE_RATIO):
                 return True, born2
             return None
@@ -590,19 +586,30 @@ def _outcome(visit: Visit, interrupted: bool) -> Outcome:
     return Outcome.ACKNOWLEDGED if visit.ack_t is not None else Outcome.ABANDONED
 
 
-def _follow(cells: np.ndarray, face: tuple[float, float, float], aspect: float
-            ) -> tuple[float, float, float]:
+def _place_cells(grid: OccupancyGrid, face: tuple[float, float, float], aspect: float
+                 ) -> tuple[slice, slice]:
+    """The grid cells of the place (head and upper body) of a person with this face."""
+    return grid.box_cells(*person_box_norm(*face, aspect, PRESENCE_BELOW_FACES))
+
+
+def _place_radius(face: tuple[float, float, float]) -> float:
+    """How near her place (fraction of the frame width) a face must first appear to be
+    the customer come back: one of her face widths, at least ``REACQUIRE_RADIUS_NORM``."""
+    return max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * face[2])
+
+
+def _follow(grid: OccupancyGrid, unexplained: np.ndarray, face: tuple[float, float, float],
+            aspect: float) -> tuple[float, float, float]:
     """One mean-shift step of an unseen customer's place over the occupied cells
-    nobody else explains: the place's box, widened by a quarter of its width each side, is
-    moved toward the centroid of the occupied cells in it (at most
-    :data:`FOLLOW_STEP_FACES` face widths)."""
+    nobody else explains (``unexplained``, a mask of the grid): the place's box,
+    widened by a quarter of its width each side, is moved toward the centroid of
+    the occupied cells in it (at most :data:`FOLLOW_STEP_FACES` face widths)."""
     x, y, w = face
     x0, y0, x1, y1 = person_box_norm(x, y, w, aspect, PRESENCE_BELOW_FACES)
     pad = (x1 - x0) / 4
-    rows, cols = cells.shape
-    grid = OccupancyGrid(cells)
+    rows, cols = grid.cells.shape
     rs, cs = grid.box_cells(x0 - pad, y0, x1 + pad, y1)
-    window = cells[rs, cs]
+    window = grid.cells[rs, cs] & unexplained[rs, cs]
     if window.sum() < 3:
         return face
     r_idx, c_idx = np.nonzero(window)

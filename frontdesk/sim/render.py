@@ -117,6 +117,11 @@ class NoiseModel:
         if min(self.gaze_sigma_deg, self.pose_sigma_deg, self.jitter_px, self.score_sigma) < 0:
             raise ValueError("noise sigmas must be >= 0")
 
+    @property
+    def noisy(self) -> bool:
+        """Whether detections are perturbed at all (dropout or jitter)."""
+        return self.dropout > 0 or self.jitter_px > 0
+
     def with_fps(self, fps: float | None) -> NoiseModel:
         if fps is None:
             return self
@@ -286,14 +291,12 @@ class PresenceModel:
 def occupancy_grid(boxes: list[tuple[float, float, float, float]], width: int, height: int,
                    model: PresenceModel, rng: np.random.Generator | None) -> OccupancyGrid:
     """The grid for these body boxes (pixels); ``rng`` None: no noise."""
-    rows, cols = model.grid_shape(width, height)
-    xs = (np.arange(cols) + 0.5) * width / cols
-    ys = (np.arange(rows) + 0.5) * height / rows
-    cells = np.zeros((rows, cols), dtype=bool)
+    grid = OccupancyGrid(np.zeros(model.grid_shape(width, height), dtype=bool))
+    cells = grid.cells
     for x0, y0, x1, y1 in boxes:
-        cells |= ((ys >= y0) & (ys <= y1))[:, None] & ((xs >= x0) & (xs <= x1))[None, :]
+        cells[grid.box_cells(x0 / width, y0 / height, x1 / width, y1 / height)] = True
     if rng is not None:
-        draw = rng.random((rows, cols))
+        draw = rng.random(cells.shape)
         cells = np.where(cells, draw >= model.miss, draw < model.false_cell)
     return OccupancyGrid(cells)
 
@@ -438,9 +441,8 @@ class _PersonFrames:
                 rng: np.random.Generator) -> None:
         """Body boxes with their own noise (own generator: the faces' draws stay the same)."""
         boxes, visible = body_boxes(scene, s, model)
-        noisy = noise.dropout > 0 or noise.jitter_px > 0
         n = len(boxes)
-        if noisy:
+        if noise.noisy:
             visible = visible & (rng.random(n) >= model.dropout)
             width = np.nan_to_num(boxes[:, 2] - boxes[:, 0])
             boxes = boxes + rng.normal(0.0, model.jitter_frac, (n, 4)) * width[:, None]
@@ -491,7 +493,6 @@ def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
     ``presence``: also report the occupancy grid with this model (None: no grid,
     as with ``perception.presence.enabled: false``).
     """
-    noisy = noise.dropout > 0 or noise.jitter_px > 0
     detector = detector or DetectorModel()
     carried: list[BodyBox] = []
     fps = noise.fps
@@ -528,7 +529,7 @@ def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
         if presence is not None:
             boxes = [b for b in (pf.occupancy_box(frame) for pf in active) if b is not None]
             occupancy = occupancy_grid(boxes, w, h, presence, np.random.default_rng(
-                [seed, frame, 3]) if noisy else None)
+                [seed, frame, 3]) if noise.noisy else None)
         active = [pf for pf in active if pf.last > frame]
         t = frame / fps
         wall = None if scene.start_wall_time is None else scene.start_wall_time + t
