@@ -22,7 +22,7 @@ applies the commands in the frame loop's thread, between two frames.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -127,13 +127,10 @@ def apply_commands(sources: Iterable[object], engine: Engine, t: float,
     return events
 
 
-def close_sinks(sinks: Iterable[EventSink], on_error: Callable[[str], None] | None = None
-                ) -> None:
+def close_sinks(sinks: Iterable[EventSink]) -> None:
     """Close each sink, each even if an earlier one failed."""
     for sink in sinks:
         try:
             sink.close()
         except Exception:
             log.exception("closing the %s failed", sink.name)
-            if on_error is not None:
-                on_error(sink.name)

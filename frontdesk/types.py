@@ -81,10 +81,10 @@ class Frame:
 
 
 RANGE_UNCERTAINTY_MESH = 0.12
-"""A meshed face's distance uncertainty when perception does not say (simulated and
-older recorded observations): on the rendered counters the largest error seen was
-+11 % (dim light). Perception reports each face's own
-(:func:`frontdesk.perception.depth.depth_uncertainty`)."""
+"""A meshed face's distance uncertainty when nothing says otherwise (observations
+recorded before perception reported it, hand-made faces): on the rendered
+counters the largest error seen was +11 % (dim light). Perception reports each
+face's own (:func:`frontdesk.perception.depth.depth_uncertainty`)."""
 RANGE_UNCERTAINTY_KEYPOINTS = 0.30
 """A face seen by the detector alone (no mesh): errors up to +26 % were seen (dim
 light, darker skin), from the six keypoints' spacing."""

@@ -82,10 +82,10 @@ def fuse_depth(
     ``iris_px`` is the mean iris diameter of the ``n_irises`` irises averaged
     into ``iris_z_m``; ``interpupillary_px`` is the pupils' distance in the image.
     """
-    var_pose = FACE_SIZE_SPREAD**2 + (POSE_NOISE_PX / max(interpupillary_px, 1e-6)) ** 2
+    var_pose = _pose_variance(interpupillary_px)
     if iris_z_m is None or iris_z_m <= 0 or iris_px <= 0:
         return pose_z_m
-    var_iris = IRIS_SPREAD**2 + (IRIS_NOISE_PX / iris_px) ** 2 / max(n_irises, 1)
+    var_iris = _iris_variance(iris_px, n_irises)
     w_iris = (1.0 / var_iris) / (1.0 / var_iris + 1.0 / var_pose)
     return float(math.exp(w_iris * math.log(iris_z_m) + (1.0 - w_iris) * math.log(pose_z_m)))
 
@@ -105,10 +105,20 @@ def depth_uncertainty(
     darker skin, glasses), one of them is misread and the truth may lie at either.
     Without irises, two deviations of the pose's distance alone.
     """
-    var_pose = FACE_SIZE_SPREAD**2 + (POSE_NOISE_PX / max(interpupillary_px, 1e-6)) ** 2
+    var_pose = _pose_variance(interpupillary_px)
     if iris_z_m is None or iris_z_m <= 0 or iris_px <= 0 or pose_z_m <= 0:
         return float(min(MAX_DEPTH_UNCERTAINTY, 2.0 * math.sqrt(var_pose)))
-    var_iris = IRIS_SPREAD**2 + (IRIS_NOISE_PX / iris_px) ** 2 / max(n_irises, 1)
+    var_iris = _iris_variance(iris_px, n_irises)
     fused = 2.0 * math.sqrt(1.0 / (1.0 / var_iris + 1.0 / var_pose))
     apart = abs(math.log(iris_z_m) - math.log(pose_z_m))
     return float(min(MAX_DEPTH_UNCERTAINTY, max(fused, apart)))
+
+
+def _pose_variance(interpupillary_px: float) -> float:
+    """Variance of the log of the pose's distance: adult eye spacing and pixel noise."""
+    return FACE_SIZE_SPREAD**2 + (POSE_NOISE_PX / max(interpupillary_px, 1e-6)) ** 2
+
+
+def _iris_variance(iris_px: float, n_irises: int) -> float:
+    """Variance of the log of the irises' distance: adult iris size and pixel noise."""
+    return IRIS_SPREAD**2 + (IRIS_NOISE_PX / iris_px) ** 2 / max(n_irises, 1)
