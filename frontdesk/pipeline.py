@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from frontdesk.config import Config
 from frontdesk.engine import Engine
 from frontdesk.engine.events import Event
@@ -110,15 +112,20 @@ class FramePipeline:
         self.engine: Engine | None = Engine(config, id_factory) if engine else None
         self._gap_checked = False
         self._closed = False
+        self._signature: Callable[[np.ndarray, tuple[float, float, float, float]],
+                                  np.ndarray | None] | None = None
         if perceive:
             self.bodies = _open_body_cadence(config)
             try:
                 from frontdesk.perception import FacePerceiver
+                from frontdesk.perception.appearance import torso_signature
                 from frontdesk.perception.presence import PresenceStage
 
                 self.perceiver = FacePerceiver(config.perception, config.camera)
                 if config.perception.presence.enabled:
                     self.presence = PresenceStage(config.perception.presence)
+                if config.perception.presence.appearance:
+                    self._signature = torso_signature
             except BaseException:
                 self.close()
                 raise
@@ -135,6 +142,10 @@ class FramePipeline:
         if self.perceiver is None:
             raise RuntimeError("this pipeline was opened without perception")
         obs = self.perceiver.process(frame)
+        if self._signature is not None:
+            for face in obs.faces:
+                if face.appearance is None:
+                    face.appearance = self._signature(frame.image, face.bbox)
         if self.bodies is not None:
             self.bodies.add_bodies(frame, obs)
         if self.presence is not None:

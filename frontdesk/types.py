@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["Frame", "Face", "BodyBox", "OccupancyGrid", "FrameObservation", "TrackedFace",
-           "CameraStatus"]
+           "CameraStatus", "signature_to_hex", "signature_from_hex", "signature_distance",
+           "signature_colour_share", "SIGNATURE_HUE_BINS", "SIGNATURE_GREY_BINS"]
 
 
 class CameraStatus:
@@ -107,6 +108,9 @@ class Face:
             detector saw the face (then gaze is a coarse estimate from keypoints).
         range_uncertainty_rel: what perception measured of :attr:`range_uncertainty`
             (None: the default for a face with or without a mesh).
+        appearance: the colour signature of the clothes under the face
+            (:mod:`frontdesk.perception.appearance`), or None (chest out of the
+            frame, or not computed).
     """
 
     bbox: tuple[float, float, float, float]
@@ -120,6 +124,7 @@ class Face:
     rotation: np.ndarray | None = None
     has_mesh: bool = True
     range_uncertainty_rel: float | None = None
+    appearance: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.gaze = np.asarray(self.gaze, dtype=np.float64).reshape(3)
@@ -163,6 +168,8 @@ class Face:
             "gaze": [round(float(v), 4) for v in self.gaze],
             "head_position_m": [round(float(v), 3) for v in self.head_position_m],
             "range_uncertainty": round(float(self.range_uncertainty), 3),
+            **({} if self.appearance is None else
+               {"appearance": signature_to_hex(self.appearance)}),
         }
 
 
@@ -360,3 +367,35 @@ class TrackedFace:
     def measured(self) -> bool:
         """Seen this frame, by a face or a body."""
         return self.face is not None or self.body is not None
+
+
+SIGNATURE_HUE_BINS = 12
+"""A colour signature (:mod:`frontdesk.perception.appearance`) is this many hue bins
+times two saturation bins, then ..."""
+SIGNATURE_GREY_BINS = 4
+"""... this many value bins for black, grey and white."""
+
+
+def signature_colour_share(signature: np.ndarray) -> float:
+    """The share of a colour signature in colour (not black, grey or white)."""
+    return float(np.sum(signature[:2 * SIGNATURE_HUE_BINS]))
+
+
+def signature_to_hex(signature: np.ndarray) -> str:
+    """A colour signature (shares summing to 1) as hex, one byte a bin (x 255)."""
+    q = np.clip(np.rint(np.asarray(signature, dtype=np.float64) * 255.0), 0, 255)
+    return bytes(q.astype(np.uint8)).hex()
+
+
+def signature_from_hex(text: str) -> np.ndarray:
+    """Inverse of :func:`signature_to_hex` (renormalised: rounding moved the sum)."""
+    q = np.frombuffer(bytes.fromhex(text), dtype=np.uint8).astype(np.float32)
+    total = float(q.sum())
+    return q / total if total > 0 else q
+
+
+def signature_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Hellinger distance between two colour signatures: 0 the same colours, 1 none
+    shared (:mod:`frontdesk.perception.appearance`)."""
+    bc = float(np.sum(np.sqrt(np.maximum(a, 0.0) * np.maximum(b, 0.0))))
+    return float(np.sqrt(max(0.0, 1.0 - bc)))

@@ -57,6 +57,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also write the occupancy grid of perception's presence stage, as "
         "perception.presence does by default (default: on)",
     )
+    p.add_argument(
+        "--appearance",
+        choices=["on", "off"],
+        default="on",
+        help="with --presence on: give each face the colour signature of its clothes, as "
+        "perception.presence.appearance does by default (default: on)",
+    )
     p.add_argument("--out", help="output folder")
     p.add_argument(
         "--store",
@@ -114,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
                              behaviours=behaviours)
     noise = NOISE_PRESETS[args.noise].with_fps(args.fps)
     bodies = {"scene": None, "on": True, "off": False}[args.bodies]
-    presence = PresenceModel() if args.presence == "on" else None
+    presence = None
+    if args.presence == "on":
+        presence = PresenceModel() if args.appearance == "on" else PresenceModel(clothes=None)
     summary = write_run(args.out, scene, config, noise, args.seed, bodies=bodies,
                         presence=presence)
     print(json.dumps(summary))

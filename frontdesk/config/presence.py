@@ -16,6 +16,12 @@ class PresenceConfig(ConfigModel):
         "customer who looks down, turns to a colleague or is too far for a face keeps her "
         "visit while she stays (docs/perception.md, 'Presence without a face').",
     )
+    appearance: bool = Field(
+        True,
+        description="Measure the colours of the clothes under each face (28 numbers, kept "
+        "in memory only), so a face that comes back after a while is matched to the right "
+        "customer when two stood close (docs/perception.md, 'What a person wears').",
+    )
     grid_cols: int = Field(
         48, ge=8, le=256,
         description="Columns of the occupancy grid (rows follow the frame's aspect). More "

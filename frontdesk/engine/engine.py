@@ -200,7 +200,7 @@ class Engine:
         self.visits.occupancy = occupancy
         active = self._update_tracks(t, tracks, aspect, width, height)
         events = self._drop_lost(active, t, wall_time)
-        self.visits.weigh_presence(list(active.values()))
+        self.visits.weigh_presence(list(active.values()), t)
         self._update_contacts(list(active.values()), t)
         for visit in list(self.visits.open.values()):
             events += self.visits.step(visit, t, wall_time)
@@ -241,6 +241,8 @@ class Engine:
         x, y = tf.center_norm
         if width > 0:
             ts.note_face_box(t, x, y, tf.face.size_px / width)
+        if tf.face.appearance is not None:
+            ts.note_look(tf.face.appearance)
         head = tf.head_position_m if tf.head_position_m is not None else tf.face.head_position_m
         px, py, pz = head.tolist()  # plain floats: cheaper arithmetic from here
         gx, gy, gz = tf.face.gaze.tolist()

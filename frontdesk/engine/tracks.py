@@ -6,6 +6,8 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from frontdesk.engine.contact import Contact, GazeRun
 from frontdesk.engine.zones import Placement, Role, RoleState
 from frontdesk.geometry import blend_unit
@@ -48,6 +50,12 @@ MOVING_FACE_S = 0.4
 (walking up): the median of a walk lags behind where she stopped."""
 
 
+LOOK_FRAMES = 45
+"""The clothes' signature is a running mean over about this many frames (3 s at 15
+fps): long enough to average out arms and passers-by, short enough to follow a
+coat taken off."""
+
+
 class TrackState:
     """Everything the engine remembers about one tracked person (face, body or both).
 
@@ -79,6 +87,10 @@ class TrackState:
         looks: confirmed looks of this track at staff (customers only).
         visit: the open visit of a customer, if any.
         visits_closed: how many visits this track has finished.
+        look: the mean colour signature of the clothes under the face
+            (:mod:`frontdesk.perception.appearance`) over its latest
+            :data:`LOOK_FRAMES` measurements, None before the first; ``look_n``
+            how many were taken.
         recent_faces: ``(t, x, y, width)`` of the face over the last
             :data:`RECENT_FACE_S` seconds (normalised; width by the frame width), for
             :meth:`steady_face`.
@@ -89,7 +101,7 @@ class TrackState:
                  "born_y", "position",
                  "range_m", "gaze", "placement", "role", "home_counter", "incoming", "acks",
                  "looks", "visit", "visits_closed", "recent_faces", "born_width_norm",
-                 "range_uncertainty", "gaze_from_mesh")
+                 "range_uncertainty", "gaze_from_mesh", "look", "look_n")
 
     def __init__(self, track_id: int, first_seen_t: float):
         self.track_id = track_id
@@ -119,6 +131,8 @@ class TrackState:
         self.born_width_norm: float | None = None
         self.range_uncertainty = BODY_RANGE_UNCERTAINTY
         self.gaze_from_mesh = False
+        self.look: np.ndarray | None = None
+        self.look_n = 0
 
     @property
     def likely_role(self) -> Role | None:
@@ -195,6 +209,14 @@ class TrackState:
         faces.append((t, x, y, width_norm))
         while faces and faces[0][0] < t - RECENT_FACE_S:
             faces.popleft()
+
+    def note_look(self, signature: np.ndarray) -> None:
+        """Take one frame's colour signature of the clothes (see :attr:`look`)."""
+        self.look_n += 1
+        if self.look is None:
+            self.look = np.array(signature, dtype=np.float32)
+        else:
+            self.look += (signature - self.look) / min(self.look_n, LOOK_FRAMES)
 
     def steady_face(self) -> tuple[float, float, float] | None:
         """Median centre and width of the face over its last :data:`RECENT_FACE_S`

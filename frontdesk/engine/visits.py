@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import deque
 
 import numpy as np
 
@@ -71,7 +72,7 @@ from frontdesk.engine.stillness import StillDetector
 from frontdesk.engine.tracks import TrackState
 from frontdesk.engine.zones import Role, ZoneMap
 from frontdesk.geometry import person_box_norm
-from frontdesk.types import OccupancyGrid
+from frontdesk.types import OccupancyGrid, signature_colour_share, signature_distance
 
 __all__ = ["Visit", "VisitBook"]
 
@@ -115,6 +116,49 @@ PRESENCE_RADIUS_FACES = 1.0
 """... and its centre at most this many of her face widths from hers (at least
 ``REACQUIRE_RADIUS_NORM``)."""
 
+MIN_LOOK_FRAMES = 5
+"""A face's clothes are compared once their signature averages at least this many
+frames (a third of a second at 15 fps)."""
+LOOK_SAME = 0.25
+"""Two clothes' signatures (Hellinger distance, :mod:`frontdesk.perception.appearance`)
+at most this far apart are the same clothes. On rendered counters one person's
+signature, half a track against the other half, differed by 0.01 to 0.31 (walking
+moves background into the chest box) and the track means of different people by
+0.59 to 0.85 (docs/perception.md, 'What a person wears')."""
+LOOK_DIFFERENT = 0.5
+"""... and at least this far apart, different clothes: someone else. Between the two
+the clothes say nothing (dark coats, a bag in front of the chest)."""
+
+COLOURFUL_SHARE = 0.5
+"""A face is matched to a customer by her clothes alone, away from her place, only
+when at least this share of her chest is in colour."""
+
+ONSET_LOOKBACK_S = 20.0
+"""A face first seen in the service zone arrived when its place became occupied, at
+most this long before (the occupancy grids of that long are kept)."""
+
+WALK_HOLD_S = 3.0
+"""An arrived customer whose place emptied while someone unseen walks in the counter's
+zones is kept, silently, this much longer than ``presence_leave_s`` for a face in
+her clothes (walking up from the queue with her eyes on her phone), and no longer:
+one who really leaves is still seen to leave soon after, with ``left_t`` the last
+moment her place was occupied."""
+
+TIER_PLACE_CLOTHES = 0
+"""Evidence tiers of :meth:`VisitBook._adopt`, strongest first: in her place and her clothes,"""
+TIER_CLOTHES = 1
+"""in her clothes in her counter's zones,"""
+TIER_WALKED = 2
+"""where she was heading when her place emptied, clothes unknown,"""
+TIER_PLACE = 3
+"""in her place while it stayed occupied,"""
+TIER_NEAR = 4
+"""standing where she was last measured."""
+MIN_WALK_SPEED = 0.02
+"""Frame widths a second below which a lost face was standing, not walking."""
+MIN_HEADING_COS = 0.5
+"""A face appearing within 60 degrees of her heading is where she was going."""
+
 BODY_STILL_FRACTION = 0.15
 """For a person seen only by their body, "still" allows this fraction of the body box's
 width (when wider than ``still_radius_norm``): a detector box's edges jitter in
@@ -126,7 +170,7 @@ class Visit:
 
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
-                 "held_face", "held_path", "present_t",
+                 "held_face", "held_path", "present_t", "held_look", "walked_off", "heading",
                  "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
                  "outcome")
@@ -150,6 +194,15 @@ class Visit:
         """While unseen: (t, x, y) of her place, one sample a second."""
         self.present_t = -math.inf
         """While unseen: the latest frame her place was occupied."""
+        self.held_look: np.ndarray | None = None
+        """While unseen: the colour signature of her clothes when she was lost."""
+        self.walked_off = False
+        """While unseen: her place emptied while she may still be in the zones (she
+        walked on with her face hidden): only a face that walked on from there, or
+        wears her clothes, may continue the visit."""
+        self.heading: tuple[float, float] = (0.0, 0.0)
+        """While unseen: how fast and which way her face moved as she was lost
+        (frame widths a second, x and y)."""
         self.past_looks: list[Contact] = []
         self.ack_t: float | None = None
         self.ack_by: AckSource | None = None
@@ -214,6 +267,13 @@ class VisitBook:
         """The current frame's occupancy grid (None: no presence stage)."""
         self._presence: dict[str, bool | None] = {}
         """This frame's verdict on each unseen customer's place (:meth:`weigh_presence`)."""
+        self._loose: dict[str, int] = {}
+        """This frame's occupied cells in each counter's customer zones that nobody seen
+        or held explains: someone walking there with their face hidden."""
+        self._zone_cells: dict[tuple[int, str, tuple[int, ...]], np.ndarray] = {}
+        self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()
+        """The last :data:`ONSET_LOOKBACK_S` of grids: (t, occupied cells, cells
+        explained by the people seen or held then), for :meth:`_walked_in_at`."""
 
     # ------------------------------------------------------------------ per-frame input
 
@@ -262,8 +322,18 @@ class VisitBook:
         visit.held_path = []
         if visit.held_face is not None:
             visit.held_path.append((visit.unseen_since_t, *visit.held_face[:2]))
+        track = visit.track
+        visit.held_look = (track.look.copy() if track.look is not None
+                           and track.look_n >= MIN_LOOK_FRAMES else None)
+        visit.walked_off = False
+        visit.heading = (0.0, 0.0)
+        faces = track.recent_faces
+        if len(faces) >= 2 and faces[-1][0] - faces[0][0] >= 0.3:
+            dt = faces[-1][0] - faces[0][0]
+            visit.heading = ((faces[-1][1] - faces[0][1]) / dt,
+                             (faces[-1][2] - faces[0][2]) * self.aspect / dt)
 
-    def weigh_presence(self, tracks: list[TrackState]) -> None:
+    def weigh_presence(self, tracks: list[TrackState], t: float) -> None:
         """Decide, once per frame, which unseen customers' places are still occupied.
 
         Cells inside the person box of someone else the camera sees now are
@@ -276,11 +346,13 @@ class VisitBook:
         unexplained cells are.
         """
         self._presence = {}
+        self._loose = {}
         grid = self.occupancy
         unseen = sorted((v for v in self.open.values()
-                         if v.unseen_since_t is not None and v.held_face is not None),
+                         if v.unseen_since_t is not None and v.held_face is not None
+                         and not v.walked_off),
                         key=lambda v: v.unseen_since_t or 0.0, reverse=True)
-        if grid is None or not unseen:
+        if grid is None:
             return
         aspect = self.aspect
         seen: list[tuple[TrackState, tuple[slice, slice]]] = []
@@ -310,6 +382,59 @@ class VisitBook:
                     visit.held_path.append((visit.present_t, *visit.held_face[:2]))
                 cells = _place_cells(grid, visit.held_face, aspect)
             claimed[cells] = True
+        for _, box in seen:
+            claimed[box] = True
+        self._remember(t, grid, claimed)
+        loose = grid.cells & ~claimed
+        for counter_id in {v.counter_id for v in unseen}:
+            self._loose[counter_id] = int((loose & self._zone_mask(grid, counter_id)).sum())
+
+    def _remember(self, t: float, grid: OccupancyGrid, explained: np.ndarray) -> None:
+        history = self._history
+        history.append((t, grid.cells, explained))
+        while history and history[0][0] < t - ONSET_LOOKBACK_S:
+            history.popleft()
+
+    def _walked_in_at(self, ts: TrackState, t: float) -> float:
+        """When the person of a face first seen at ``t`` came to stand where it is:
+        the start of the stretch, just before ``t``, in which the place under the face
+        was occupied and nobody else seen or held there explains it (at most
+        :data:`ONSET_LOOKBACK_S` back; ``t`` when the place was not occupied). A
+        customer who walked into the service zone with her eyes on her phone arrived
+        when she stepped in, not when she looked up."""
+        grid, face = self.occupancy, ts.steady_face()
+        if grid is None or face is None:
+            return t
+        cells = _place_cells(grid, face, self.aspect)
+        onset, misses = t, 0
+        for past_t, occupied, explained in reversed(self._history):
+            if past_t >= t or occupied.shape != grid.cells.shape:
+                continue
+            taken = explained[cells]
+            if not taken.size or taken.mean() > PRESENCE_MAX_EXPLAINED:
+                break  # someone else stood there
+            if float(occupied[cells][~taken].mean()) < PRESENCE_MIN_FRACTION:
+                misses += 1
+                if misses > 1:  # one frame's miss is noise; two, an empty place
+                    break
+                continue
+            misses = 0
+            onset = past_t
+        return onset
+
+    def _zone_mask(self, grid: OccupancyGrid, counter_id: str) -> np.ndarray:
+        """The grid cells whose centres lie in the counter's customer zones (cached)."""
+        key = (id(self.zones), counter_id, grid.cells.shape)
+        mask = self._zone_cells.get(key)
+        if mask is None:
+            rows, cols = grid.cells.shape
+            own = self.zones.counters[counter_id]
+            mask = np.array([[own.in_customer_zone((c + 0.5) / cols, (r + 0.5) / rows)
+                              for c in range(cols)] for r in range(rows)], dtype=bool)
+            if len(self._zone_cells) > 16:
+                self._zone_cells.clear()
+            self._zone_cells[key] = mask
+        return mask
 
     @staticmethod
     def _born_distance2(visit: Visit, ts: TrackState, aspect: float) -> float | None:
@@ -331,13 +456,22 @@ class VisitBook:
         first seen after she was lost, where her place was then."""
         held = visit.held_face
         d2 = cls._born_distance2(visit, ts, aspect)
-        if held is None or d2 is None:
+        if held is None or d2 is None or _clothes(visit, ts)[0] is False:
             return False
         return d2 <= _place_radius(held) ** 2
 
     def _step_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
         """A customer whose face is gone in the zones: held while her place is occupied."""
         assert visit.unseen_since_t is not None
+        if visit.walked_off:  # waiting for a face in her clothes
+            if visit.arrival_t is None:
+                gone = t - visit.present_t > self.cfg.visit_hold_s
+            else:  # arrived: only while someone unexplained still moves in the zones
+                gone = (t - visit.present_t > self.cfg.presence_leave_s + WALK_HOLD_S
+                        or not self._someone_walking(visit))
+            if gone:
+                return self.close(visit, t, wall_time, visit.last_in_zone_t)
+            return []
         occupied = self._presence.get(visit.visit_id)
         if occupied is None:  # nothing to go by: wait a while for her face
             if t - visit.present_t > self.cfg.visit_hold_s:
@@ -349,10 +483,53 @@ class VisitBook:
                 self._arrive_unseen(visit, t)
         if (t - visit.present_t > self.cfg.presence_leave_s
                 or t - visit.unseen_since_t > self.cfg.presence_max_s):
+            if (t - visit.unseen_since_t <= self.cfg.presence_max_s
+                    and (visit.arrival_t is None or self._someone_walking(visit))):
+                # On her way with her face hidden (eyes on her phone, walking up from
+                # the queue): she may look up at the counter a few steps on.
+                self._walk_off(visit)
+                return []
             return self.close(visit, t, wall_time, visit.last_in_zone_t)
         if not occupied:
             return []
         return self._report(visit, t, wall_time) + self._alerts(visit, t, wall_time)
+
+    def _walk_off(self, visit: Visit) -> None:
+        """Her place emptied: she walked on. Her heading is where her followed place
+        went, when it went anywhere, else how her face moved as she was lost."""
+        visit.walked_off = True
+        path = visit.held_path
+        if len(path) >= 2 and path[-1][0] > path[0][0]:
+            dt = path[-1][0] - path[0][0]
+            heading = ((path[-1][1] - path[0][1]) / dt,
+                       (path[-1][2] - path[0][2]) * self.aspect / dt)
+            if math.hypot(*heading) >= MIN_WALK_SPEED:
+                visit.heading = heading
+
+    def _walked_toward(self, visit: Visit, ts: TrackState) -> bool:
+        """Whether the new face ``ts`` first appeared where the unseen customer of
+        ``visit`` was heading: along her heading when she was walking, in her
+        counter's service zone when she was standing (walking up from the queue)."""
+        held = visit.held_face
+        if held is None or ts.born_x is None:
+            return False
+        vx, vy = visit.heading
+        speed = math.hypot(vx, vy)
+        if speed < MIN_WALK_SPEED:
+            return self.zones.counters[visit.counter_id].in_service(ts.born_x, ts.born_y)
+        dx, dy = ts.born_x - held[0], (ts.born_y - held[1]) * self.aspect
+        dist = math.hypot(dx, dy)
+        return dist > 0 and (vx * dx + vy * dy) / (speed * dist) >= MIN_HEADING_COS
+
+    def _someone_walking(self, visit: Visit) -> bool:
+        """Whether the counter's zones hold, unexplained, at least a third of the cells
+        of the unseen customer's place: someone walks there with a hidden face."""
+        grid, face = self.occupancy, visit.held_face
+        if grid is None or face is None:
+            return False
+        rows, cols = _place_cells(grid, face, self.aspect)
+        size = max(1, (rows.stop - rows.start) * (cols.stop - cols.start))
+        return self._loose.get(visit.counter_id, 0) >= max(3, size / 3)
 
     def _arrive_unseen(self, visit: Visit, t: float) -> None:
         """A customer held by her place, not arrived yet, arrives as if seen there:
@@ -367,15 +544,33 @@ class VisitBook:
             visit.arrival_t = visit.still.update(t, x, y * self.aspect)
 
     def _continues(self, visit: Visit, ts: TrackState, walked: bool, aspect: float
-                   ) -> tuple[bool, float] | None:
+                   ) -> tuple[int, float, float] | None:
         """Whether the new track ``ts`` can be the unseen customer of ``visit``: None if
-        it cannot; else (her place stayed occupied until it appeared, how far it is
-        from her, squared, in fractions of the frame width)."""
+        it cannot; else how strongly, as a sort key (lower first): the tier of the
+        evidence (see :meth:`_adopt`), how far its clothes' colours are from hers
+        (0 when not compared), and how far it first appeared from her place,
+        squared, in fractions of the frame width."""
         old = visit.track
         if visit.unseen_since_t is None or ts.first_seen_t < visit.unseen_since_t:
             return None
         if old.last_face_t < old.last_seen_t:
             return None  # lost while seen by the body alone: walked away, not turned away
+        same, look_d = _clothes(visit, ts)
+        if same is False:
+            return None  # other clothes: someone else, wherever she stood
+        placement = ts.placement
+        in_counter = placement is not None and placement.customer_counter == visit.counter_id
+        # In her clothes elsewhere in her zones: she walked there, if her place
+        # emptied while someone walked in the zones, and if her clothes are not the
+        # black, grey or white many wear.
+        anywhere = ((TIER_CLOTHES, look_d, 0.0)
+                    if same and in_counter and visit.walked_off
+                    and visit.held_look is not None and _colourful(visit.held_look) else None)
+        if visit.walked_off:
+            if anywhere is None and same is None and in_counter and self._walked_toward(
+                    visit, ts):
+                return TIER_WALKED, 0.0, 0.0
+            return anywhere
         held, born_w = visit.held_face, ts.born_width_norm
         if (held is not None and born_w is not None
                 and visit.present_t >= ts.first_seen_t - self.cfg.presence_leave_s):
@@ -386,49 +581,65 @@ class VisitBook:
             born2 = self._born_distance2(visit, ts, aspect)
             if (born2 is not None and born2 <= _place_radius(held) ** 2
                     and 1 / PRESENCE_SIZE_RATIO <= ratio <= PRESENCE_SIZE_RATIO):
-                return True, born2
-            return None
+                return ((TIER_PLACE_CLOTHES, look_d, born2) if same
+                        else (TIER_PLACE, 0.0, born2))
+            return anywhere
         if walked:
-            return None  # walking: a new person
+            return anywhere  # walking: a new person, unless in her clothes
         assert ts.born_x is not None
         d2 = max((x - old.x) ** 2 + ((y - old.y) * aspect) ** 2
                  for x, y in ((ts.x, ts.y), (ts.born_x, ts.born_y)))
-        return (False, d2) if d2 <= REACQUIRE_RADIUS_NORM ** 2 else None
+        if d2 <= REACQUIRE_RADIUS_NORM ** 2:
+            return (TIER_PLACE_CLOTHES, look_d, d2) if same else (TIER_NEAR, 0.0, d2)
+        return anywhere
 
-    def _adopt(self, new: Visit, aspect: float) -> Visit | None:
-        """The unseen visit the face of a just-confirmed visit continues, if any (nearest first).
+    def _adopt(self, new: Visit, aspect: float, clothes_only: bool = False) -> Visit | None:
+        """The unseen visit the face of a new visit continues, if any.
 
-        Only for a face first seen after the customer was lost, in the zones, that has
-        not walked away from where it appeared.
+        Only for a face first seen after the customer was lost, in the zones. The
+        evidence, strongest first: it appeared in her place in her clothes; it is
+        in her clothes somewhere in her counter's zones (she walked there with her
+        face hidden); it appeared in her place while the place stayed occupied
+        (nobody else can have come), clothes unknown; it stands where she was last
+        measured, clothes unknown. Clothes clearly unlike hers rule a face out.
+        Between equals: the closest clothes, then the customer lost last (two
+        customers lost in turn at the same spot), then the nearest.
+        ``clothes_only``: take only a face in her clothes (the new face's role is
+        not fixed yet).
         """
         ts = new.track
         if ts.visits_closed or ts.born_x is None or new.first_seen_t != ts.first_seen_t:
             return None
         stay = REACQUIRE_RADIUS_NORM * REACQUIRE_STAY_FRACTION
         walked = (ts.x - ts.born_x) ** 2 + ((ts.y - ts.born_y) * aspect) ** 2 > stay ** 2
-        # Whose face is it? One whose place stayed occupied first, then the one lost
-        # last (two customers lost in turn at the same spot), then the nearest.
         best: Visit | None = None
-        best_key = (True, math.inf, math.inf)
+        best_key = (math.inf, math.inf, math.inf, math.inf)
         for visit in self.open.values():
             found = self._continues(visit, ts, walked, aspect)
-            if found is None:
+            if found is None or (clothes_only and found[0] > TIER_CLOTHES):
                 continue
-            key = (not found[0], -(visit.unseen_since_t or 0.0), found[1])
+            tier, look_d, d2 = found
+            key = (tier, look_d, -(visit.unseen_since_t or 0.0), d2)
             if key < best_key:
                 best, best_key = visit, key
         if best is None:
             return None
         self._forget(new)
         best.last_in_zone_t = max(best.last_in_zone_t, new.last_in_zone_t)
+        if best.arrival_t is None and new.arrival_t is not None:
+            best.arrival_t = new.arrival_t  # she arrived while her face was hidden
+        if best.arrival_t is None and new.still is not None:
+            best.still = new.still
         old = best.track
-        log.debug("track %d continues visit %s of track %d", ts.track_id, best.visit_id,
-                  old.track_id)
+        log.debug("track %d continues visit %s of track %d (evidence tier %d)", ts.track_id,
+                  best.visit_id, old.track_id, best_key[0])
         best.past_looks = best.looks()
         best.track = ts
         best.unseen_since_t = None
         best.held_face = None
         best.held_path = []
+        best.held_look = None
+        best.walked_off = False
         self.open.pop(old.track_id, None)
         self.open[ts.track_id] = best
         ts.visit = best
@@ -441,7 +652,11 @@ class VisitBook:
         # in the service zone too: people walking past or leaving with their backs to the
         # camera cross the service zone, and a face's evidence of attention is missing.
         if in_service and ts.face_seen:
-            visit.arrival_t = t
+            if len(ts.recent_faces) == 1:  # the face's first frame, in the service zone
+                visit.arrival_t = self._walked_in_at(ts, t)
+                visit.first_seen_t = min(visit.first_seen_t, visit.arrival_t)
+            else:
+                visit.arrival_t = t
             return
         radius = self.cfg.still_radius_norm
         if not ts.face_seen:  # a box's head point jitters with the box's size
@@ -461,8 +676,11 @@ class VisitBook:
         if role is Role.STAFF:
             self._forget(visit)  # the track turned out to be staff: the visit never happened
             return []
-        if not visit.confirmed and role is Role.CUSTOMER:
-            adopted = self._adopt(visit, self.aspect)
+        if not visit.confirmed and (role is Role.CUSTOMER or (
+                role is None and visit.track.role.likely is Role.CUSTOMER
+                and visit.track.look_n >= MIN_LOOK_FRAMES)):
+            # A face in her clothes is taken at once; any other once its role is fixed.
+            adopted = self._adopt(visit, self.aspect, clothes_only=role is None)
             if adopted is not None:
                 return []  # the lost customer is back: their visit steps on from the next frame
         # A person never seen by their face is a customer only once arrived (stood still):
@@ -584,6 +802,27 @@ def _outcome(visit: Visit, interrupted: bool) -> Outcome:
     if visit.arrival_t is None:
         return Outcome.PASSED_BY
     return Outcome.ACKNOWLEDGED if visit.ack_t is not None else Outcome.ABANDONED
+
+
+def _clothes(visit: Visit, ts: TrackState) -> tuple[bool | None, float]:
+    """Whether the track ``ts`` wears the unseen customer's clothes: True (alike),
+    False (clearly not), None (cannot tell), and the signatures' distance (0 when
+    not compared)."""
+    held, look = visit.held_look, ts.look
+    if held is None or look is None or ts.look_n < MIN_LOOK_FRAMES:
+        return None, 0.0
+    d = signature_distance(held, look)
+    if d <= LOOK_SAME:
+        return True, d
+    if d >= LOOK_DIFFERENT:
+        return False, d
+    return None, 0.0
+
+
+def _colourful(signature: np.ndarray) -> bool:
+    """Whether at least :data:`COLOURFUL_SHARE` of the chest is in colour (not black,
+    grey or white: many wear those, so alike signatures prove little)."""
+    return signature_colour_share(signature) >= COLOURFUL_SHARE
 
 
 def _place_cells(grid: OccupancyGrid, face: tuple[float, float, float], aspect: float

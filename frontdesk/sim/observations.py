@@ -28,7 +28,7 @@ import numpy as np
 
 from frontdesk.errors import FrontdeskError
 from frontdesk.sim.world import rotation_from_euler
-from frontdesk.types import BodyBox, Face, FrameObservation, OccupancyGrid
+from frontdesk.types import BodyBox, Face, FrameObservation, OccupancyGrid, signature_from_hex
 
 __all__ = [
     "observation_to_json",
@@ -71,6 +71,8 @@ def _face_from_json(d: dict[str, Any]) -> Face:
         has_mesh=bool(d.get("has_mesh", True)),
         range_uncertainty_rel=(None if d.get("range_uncertainty") is None
                                else float(d["range_uncertainty"])),
+        appearance=(None if d.get("appearance") is None
+                    else signature_from_hex(str(d["appearance"]))),
     )
 
 

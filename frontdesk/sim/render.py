@@ -38,10 +38,11 @@ import heapq
 import logging
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from frontdesk.sim.clothes import ChestView, ClothesModel, clothes_colour
 from frontdesk.sim.scene import Person, Scene
 from frontdesk.sim.world import (
     WORLD_UP,
@@ -279,6 +280,9 @@ class PresenceModel:
     crown_above_eyes_m: float = 0.12
     miss: float = 0.10
     false_cell: float = 0.002
+    clothes: ClothesModel | None = field(default_factory=ClothesModel)
+    """The clothes' colour signature under each face, as perception.presence.appearance
+    measures it (None: faces carry none)."""
 
     def body_model(self) -> BodyModel:
         return BodyModel(width_m=self.width_m, crown_above_eyes_m=self.crown_above_eyes_m,
@@ -424,8 +428,16 @@ class _PersonFrames:
             self._bodies(scene, s, bodies, noise, np.random.default_rng([seed, index, 1]))
         self.occupying: np.ndarray | None = None
         self.occupying_box: np.ndarray | None = None
+        self.clothes: np.ndarray | None = None
+        self.head_depth = np.nan_to_num(s.head_cam[:, 2], nan=np.inf)
         if presence is not None:
             self.occupying_box, self.occupying = body_boxes(scene, s, presence.body_model())
+            if presence.clothes is not None:  # own generator: the other draws stay the same
+                self.clothes = clothes_colour(np.random.default_rng([seed, index, 4]))
+
+    def depth(self, frame: int) -> float:
+        """True distance of the head from the camera along its axis (metres) on ``frame``."""
+        return float(self.head_depth[frame - self.first])
 
     def occupancy_box(self, frame: int) -> tuple[float, float, float, float] | None:
         """The body box this person covers on the presence grid (pixels), if in view."""
@@ -483,6 +495,24 @@ class _PersonFrames:
         )
 
 
+def _dress(seen: list[tuple[_PersonFrames, Face]], active: list[_PersonFrames], frame: int,
+           width: int, height: int, model: ClothesModel, rng: np.random.Generator | None
+           ) -> None:
+    """Give each face seen on ``frame`` the signature of its clothes (people in front
+    of a chest spoil it with their own colours)."""
+    bodies = []
+    for pf in active:
+        box = pf.occupancy_box(frame)
+        if box is not None and pf.clothes is not None:
+            bodies.append((box, pf.clothes, pf.depth(frame)))
+    chests = [ChestView(face.bbox, pf.clothes, pf.depth(frame))
+              for pf, face in seen if pf.clothes is not None]
+    sigs = iter(model.signatures(chests, bodies, width, height, rng))
+    for pf, face in seen:
+        if pf.clothes is not None:
+            face.appearance = next(sigs)
+
+
 def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
                   detector: DetectorModel | None = None,
                   bodies: BodyModel | None = None,
@@ -512,14 +542,14 @@ def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,
             frames = np.arange(first, last + 1, dtype=np.float64)
             active.append(_PersonFrames(scene, index, person, frames, fps, noise, detector, seed,
                                         bodies, presence))
-        faces = []
-        for pf in active:
-            face = pf.face(frame)
-            if face is not None:
-                faces.append(face)
-        if len(faces) > detector.max_faces:
-            faces.sort(key=lambda f: f.size_px, reverse=True)
-            faces = faces[: detector.max_faces]
+        seen = [(pf, face) for pf in active if (face := pf.face(frame)) is not None]
+        if len(seen) > detector.max_faces:
+            seen.sort(key=lambda pair: pair[1].size_px, reverse=True)
+            seen = seen[: detector.max_faces]
+        faces = [face for _, face in seen]
+        if presence is not None and presence.clothes is not None and seen:
+            _dress(seen, active, frame, w, h, presence.clothes,
+                   np.random.default_rng([seed, frame, 5]) if noise.noisy else None)
         fresh = bodies is not None and frame % bodies.every_n_frames == 0
         if fresh:
             assert bodies is not None

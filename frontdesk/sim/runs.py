@@ -88,7 +88,8 @@ def write_run(out_dir: str | os.PathLike[str], scene: Scene, config: Config, noi
     body_model = bodies if isinstance(bodies, BodyModel) else None
     truth = compute_truth(scene, config, noise.fps, detector=detector, bodies=body_model)
     truth.source = {**truth.source, "noise": noise.to_json(), "render_seed": seed,
-                    "bodies": body_model is not None, "presence": presence is not None}
+                    "bodies": body_model is not None, "presence": presence is not None,
+                    "appearance": presence is not None and presence.clothes is not None}
     (out / CONFIG_FILE).write_text(config_yaml(config), encoding="utf-8")
     truth.save(out / TRUTH_FILE)
     frames = write_observations(out / OBSERVATIONS_FILE,

@@ -118,6 +118,8 @@ class Actor:
     """How far off perception says this head's distance may be (a fraction)."""
     meshed: bool = True
     """Whether perception meshed this face (else gaze from the detector's keypoints)."""
+    clothes: np.ndarray | None = None
+    """The colour signature perception measures under this face (None: none)."""
 
     def present(self, t: float) -> bool:
         return self.start_t <= t <= self.end_t
@@ -218,7 +220,9 @@ def observation(actors: list[Actor], t: float, index: int) -> FrameObservation:
     for a in actors:
         g = a.gaze(t) if a.present(t) else None
         if g is not None:
-            faces.append(face(a.at(t), g))
+            f = face(a.at(t), g)
+            f.appearance = a.clothes
+            faces.append(f)
     return FrameObservation(index=index, t=t, width=WIDTH, height=HEIGHT, faces=faces,
                             wall_time=1_700_000_000.0 + t)
 

@@ -120,3 +120,99 @@ def test_a_newcomer_walking_into_an_emptied_place_does_not_take_the_visit() -> N
     arrivals = out.of("customer_arrived")
     assert len(arrivals) == 2 and arrivals[1].arrival_t == pytest.approx(15.0, abs=0.3)
     assert out.one("customer_left").visit_id == arrivals[0].visit_id
+
+
+def _clothes(bgr: tuple[int, int, int]) -> np.ndarray:
+    """The signature perception measures of a chest in one solid colour."""
+    from frontdesk.perception.appearance import patch_signatures
+
+    return patch_signatures(np.full((1, 6, 6, 3), bgr, dtype=np.uint8))[0]
+
+
+RED, NAVY = _clothes((40, 40, 200)), _clothes((90, 30, 20))
+QUEUE_AT = (0.9, 0.0, 3.0)
+"""Where the second customer queues (approach zone): 0.7 m aside and 1 m behind the
+service spot, outside the staff member's gaze cone toward it."""
+
+
+def queue_advance(first: np.ndarray | None, second: np.ndarray | None) -> Run:
+    """The first customer is served and leaves with her back to the camera at 11 s;
+    the second, queueing with her eyes on her phone from 9 s, walks up into the
+    first one's place from 10.5 to 12 s and looks up at 14 s; staff look at her at
+    16 s. Her place and the first one's stay occupied all along."""
+    from engine_scenes import walk
+
+    staff_at = still(STAFF_AT)
+    one = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (10.0, 99.0, None)), end_t=11.0,
+                clothes=first)
+    two_at = walk(QUEUE_AT, SERVICE_AT, 10.5, 12.0)
+    two = Actor(3, two_at, looks(INTO_LENS, (9.0, 14.0, None)), end_t=30.0, clothes=second)
+    staff = Actor(2, staff_at, looks(AWAY, (1.0, 2.5, at_actor(staff_at, still(SERVICE_AT))),
+                                     (16.0, 18.0, at_actor(staff_at, two_at))),
+                  clothes=NAVY)
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0)
+    out = Run()
+    for i, t in enumerate(frame_times(0.0, 30.0, 15.0)):
+        obs = observation([one, two, staff], t, i)
+        boxes = [body_of(STAFF_AT), body_of(two_at(t))]
+        if t <= 11.0:
+            boxes.append(body_of(SERVICE_AT))
+        obs.occupancy = grid(*boxes)
+        out.events += engine.update(obs)
+    return out
+
+
+def test_a_queueing_customer_who_walks_up_unseen_keeps_her_own_visit_by_her_clothes() -> None:
+    """Her face comes back in the first customer's place, about her size: place and
+    size say it is the first customer; her clothes say it is her."""
+    out = queue_advance(RED, NAVY)
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2  # no third visit: her face continued her own
+    second = arrivals[1]  # the first customer arrives at once, the second by standing still
+    assert second.arrival_t == pytest.approx(0.0, abs=0.2)  # stood still in the queue
+    ack = [a for a in out.of("customer_acknowledged") if a.visit_id == second.visit_id]
+    assert len(ack) == 1 and ack[0].latency_s == pytest.approx(16.0, abs=0.3)
+    left = [e for e in out.of("customer_left") if e.visit_id != second.visit_id]
+    assert len(left) == 1 and left[0].outcome.value == "acknowledged"
+
+
+def test_without_clothes_her_walk_toward_the_counter_keeps_her_visit() -> None:
+    """The same scene with no signature: her place emptied while someone walked in the
+    zones, and the face appeared in the service zone she was walking up to: hers."""
+    out = queue_advance(None, None)
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2
+    ack = [a for a in out.of("customer_acknowledged") if a.visit_id == arrivals[1].visit_id]
+    assert len(ack) == 1 and ack[0].latency_s == pytest.approx(16.0, abs=0.3)
+
+
+def test_a_customer_looking_up_in_her_place_keeps_her_visit_when_the_queue_walks_off() -> None:
+    """The first customer looks down at her phone from 10 s to 14 s and stays; the
+    second leaves the queue with her eyes on her phone (walking away from the counter)
+    at 10.5 s. The face at the counter at 14 s is the first customer's."""
+    from engine_scenes import OUTSIDE_AT, walk
+
+    staff_at = still(STAFF_AT)
+    one = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (10.0, 14.0, None)), end_t=30.0)
+    two_at = walk(QUEUE_AT, OUTSIDE_AT, 10.5, 13.0)
+    two = Actor(3, two_at, looks(INTO_LENS, (9.0, 99.0, None)), end_t=13.0)
+    staff = Actor(2, staff_at, looks(AWAY, (1.0, 2.5, at_actor(staff_at, still(SERVICE_AT)))))
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0)
+    out = Run()
+    for i, t in enumerate(frame_times(0.0, 30.0, 15.0)):
+        obs = observation([one, two, staff], t, i)
+        boxes = [body_of(STAFF_AT), body_of(SERVICE_AT)]
+        if t <= 13.0:
+            boxes.append(body_of(two_at(t)))
+        obs.occupancy = grid(*boxes)
+        out.events += engine.update(obs)
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2  # the first customer's face did not open a third visit
+    assert [e.visit_id for e in out.of("customer_left")] == [arrivals[1].visit_id]
+
+
+def test_alike_clothes_fall_back_to_the_place() -> None:
+    """Two customers in the same colour: the clothes cannot tell, the place decides."""
+    out = queue_advance(RED, RED)
+    second_arrival = out.of("customer_arrived")[1]
+    assert all(a.visit_id != second_arrival.visit_id for a in out.of("customer_acknowledged"))
