@@ -49,7 +49,13 @@ instead. A face that walks on from where it appeared is someone else (a
 newcomer walking up the queue, or a passer-by where faces first come into
 view), unless the place stayed occupied all along: then nobody else can have
 come, and a face that first appears in her place, about her size, is her,
-wherever it goes next and however the detector's boxes jitter. A customer measured outside
+wherever it goes next and however the detector's boxes jitter. Her clothes (the
+colour signature perception measures under each face) rule out a face in other
+clothes and find her in colourful ones; a customer whose place empties while
+someone unexplained walks in the zones is kept a little longer for a face where
+she was heading; a face first seen in the service zone arrived when its place
+became occupied (see :meth:`VisitBook._adopt` and docs/engine.md, "Faces gone,
+places occupied"). A customer measured outside
 the zones keeps the visit for ``max(visit_hold_s, grace_s)`` (walking across a
 gap between zones). No alerts are raised for a customer out of the zones, nor
 for one out of sight without an occupancy grid.
@@ -153,7 +159,13 @@ TIER_WALKED = 2
 TIER_PLACE = 3
 """in her place while it stayed occupied,"""
 TIER_NEAR = 4
-"""standing where she was last measured."""
+"""standing where she was last measured,"""
+TIER_REACHED = 5
+"""within her reach where she was heading, her place still held."""
+REACH_SPEED = 0.1
+"""Frame widths a second an unseen customer may have walked (about 1.5 m/s for a
+face 2 m from a 90-degree camera): a face in her colourful clothes farther than
+that from where she was lost is someone else."""
 MIN_WALK_SPEED = 0.02
 """Frame widths a second below which a lost face was standing, not walking."""
 MIN_HEADING_COS = 0.5
@@ -506,6 +518,17 @@ class VisitBook:
             if math.hypot(*heading) >= MIN_WALK_SPEED:
                 visit.heading = heading
 
+    def _within_reach(self, visit: Visit, ts: TrackState) -> bool:
+        """Whether the new face ``ts`` first appeared where the unseen customer of
+        ``visit`` could have walked since she was lost (at :data:`REACH_SPEED`)."""
+        held = visit.held_face
+        if held is None or ts.born_x is None or visit.unseen_since_t is None:
+            return False
+        reach = _place_radius(held) + REACH_SPEED * max(0.0, ts.first_seen_t
+                                                         - visit.unseen_since_t)
+        d2 = (ts.born_x - held[0]) ** 2 + ((ts.born_y - held[1]) * self.aspect) ** 2
+        return d2 <= reach ** 2
+
     def _walked_toward(self, visit: Visit, ts: TrackState) -> bool:
         """Whether the new face ``ts`` first appeared where the unseen customer of
         ``visit`` was heading: along her heading when she was walking, in her
@@ -564,12 +587,12 @@ class VisitBook:
         # emptied while someone walked in the zones, and if her clothes are not the
         # black, grey or white many wear.
         anywhere = ((TIER_CLOTHES, look_d, 0.0)
-                    if same and in_counter and visit.walked_off
-                    and visit.held_look is not None and _colourful(visit.held_look) else None)
+                    if same and in_counter and visit.held_look is not None
+                    and _colourful(visit.held_look)
+                    and (visit.walked_off or self._within_reach(visit, ts)) else None)
         if visit.walked_off:
-            if anywhere is None and same is None and in_counter and self._walked_toward(
-                    visit, ts):
-                return TIER_WALKED, 0.0, 0.0
+            if anywhere is None and in_counter and self._walked_toward(visit, ts):
+                return TIER_WALKED, look_d, 0.0
             return anywhere
         held, born_w = visit.held_face, ts.born_width_norm
         if (held is not None and born_w is not None
@@ -583,25 +606,37 @@ class VisitBook:
                     and 1 / PRESENCE_SIZE_RATIO <= ratio <= PRESENCE_SIZE_RATIO):
                 return ((TIER_PLACE_CLOTHES, look_d, born2) if same
                         else (TIER_PLACE, 0.0, born2))
-            return anywhere
-        if walked:
-            return anywhere  # walking: a new person, unless in her clothes
+            return anywhere or self._reached(visit, ts, in_counter, look_d)
+        if walked:  # walking: a new person, unless in her clothes or where she went
+            return anywhere or self._reached(visit, ts, in_counter, look_d)
         assert ts.born_x is not None
         d2 = max((x - old.x) ** 2 + ((y - old.y) * aspect) ** 2
                  for x, y in ((ts.x, ts.y), (ts.born_x, ts.born_y)))
         if d2 <= REACQUIRE_RADIUS_NORM ** 2:
             return (TIER_PLACE_CLOTHES, look_d, d2) if same else (TIER_NEAR, 0.0, d2)
-        return anywhere
+        return anywhere or self._reached(visit, ts, in_counter, look_d)
+
+    def _reached(self, visit: Visit, ts: TrackState, in_counter: bool, look_d: float
+                 ) -> tuple[int, float, float] | None:
+        """The weakest evidence: the face appeared, within her reach, where a customer
+        still held by her place was heading (the place may be held by someone else's
+        body: a customer walking up from the queue drags her place along)."""
+        if in_counter and self._within_reach(visit, ts) and self._walked_toward(visit, ts):
+            return TIER_REACHED, look_d, 0.0
+        return None
 
     def _adopt(self, new: Visit, aspect: float, clothes_only: bool = False) -> Visit | None:
         """The unseen visit the face of a new visit continues, if any.
 
         Only for a face first seen after the customer was lost, in the zones. The
-        evidence, strongest first: it appeared in her place in her clothes; it is
-        in her clothes somewhere in her counter's zones (she walked there with her
-        face hidden); it appeared in her place while the place stayed occupied
-        (nobody else can have come), clothes unknown; it stands where she was last
-        measured, clothes unknown. Clothes clearly unlike hers rule a face out.
+        evidence, strongest first (the ``TIER_`` constants): it appeared in her
+        place in her clothes; it is in her colourful clothes in her counter's
+        zones, within her reach (she walked there with her face hidden); her place
+        emptied while someone walked in the zones and the face appeared where she
+        was heading; it appeared in her place while the place stayed occupied
+        (nobody else can have come); it stands where she was last measured; it
+        appeared within her reach where she was heading though her place still
+        seems held. Clothes clearly unlike hers rule a face out.
         Between equals: the closest clothes, then the customer lost last (two
         customers lost in turn at the same spot), then the nearest.
         ``clothes_only``: take only a face in her clothes (the new face's role is
@@ -654,7 +689,6 @@ class VisitBook:
         if in_service and ts.face_seen:
             if len(ts.recent_faces) == 1:  # the face's first frame, in the service zone
                 visit.arrival_t = self._walked_in_at(ts, t)
-                visit.first_seen_t = min(visit.first_seen_t, visit.arrival_t)
             else:
                 visit.arrival_t = t
             return

@@ -101,9 +101,8 @@ def test_a_chest_mostly_out_of_the_frame_has_no_signature(astronaut_bgr: np.ndar
 def test_the_pipeline_gives_each_face_its_clothes(astronaut_bgr: np.ndarray) -> None:
     from frontdesk.config import Config
     from frontdesk.pipeline import FramePipeline
-    from frontdesk.types import Frame
-
     from frontdesk.sim.runs import sim_config
+    from frontdesk.types import Frame
 
     config = sim_config()
     with FramePipeline(config, engine=False) as pipeline:
