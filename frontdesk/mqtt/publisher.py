@@ -381,10 +381,7 @@ class MqttPublisher:
         if reason_code.is_failure:
             self._report_outage(f"the broker refused the connection: {reason_text(reason_code)}")
             return
-        subscriptions = [(self.topics.command_filter(), 1)]
-        if self._mqtt.home_assistant:
-            subscriptions.append((self.topics.ha_status(), 1))
-        client.subscribe(subscriptions)
+        client.subscribe(self._subscriptions())
         with self._cv:
             was_out = self._outage_since
             self._connected = True
@@ -403,6 +400,27 @@ class MqttPublisher:
         else:
             away = f" after {time.monotonic() - was_out:.0f} s" if was_out is not None else ""
             log.info("MQTT: connected to %s again%s%s", self._broker_text, away, backlog)
+
+    def _subscriptions(self) -> list[tuple[str, Any]]:
+        """Commands (and Home Assistant's status), QoS 1.
+
+        With MQTT 5 a retained command is never sent at subscribe (retain handling
+        2) and one retained while connected arrives with its retain flag (retain as
+        published), so :func:`parse_command` can ignore it; MQTT 3.1.1 clears that
+        flag on live messages, so there only the subscribe-time copy is told apart.
+        """
+        from paho.mqtt.subscribeoptions import SubscribeOptions
+
+        def opts(retain_handling: int) -> Any:
+            if self._mqtt.protocol != "5":
+                return 1
+            return SubscribeOptions(qos=1, retainAsPublished=True,
+                                    retainHandling=retain_handling)
+
+        subs = [(self.topics.command_filter(), opts(SubscribeOptions.RETAIN_DO_NOT_SEND))]
+        if self._mqtt.home_assistant:  # its retained "online" is wanted at subscribe
+            subs.append((self.topics.ha_status(), opts(SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE)))
+        return subs
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         self._report_outage("cannot reach it")
@@ -488,7 +506,9 @@ class MqttPublisher:
                 topic, bytes(message.payload), retain=bool(message.retain),
                 topics=self.topics, counters=self._counter_ids,
             )
-        except CommandRejected as exc:
+        except Exception as exc:  # CommandRejected; anything else is logged the same way
+            if not isinstance(exc, CommandRejected):
+                exc = CommandRejected(f"{type(exc).__name__}: {str(exc)[:200]}")
             with self._cv:
                 self._commands_ignored += 1
             self._ignored_log.warning("MQTT: ignored a message on %r: %s", topic[:200], exc)
