@@ -9,10 +9,18 @@ at least once end to end:
   session expiry), so the broker queues events while the collector is away;
 * messages are acknowledged to the broker (manual PUBACK) only after the batch
   holding them is committed, so a crash or a database outage loses nothing;
-* redelivered or republished events are ignored by ``event_id``.
+* redelivered or republished events are ignored by ``event_id`` (unique per
+  counter: one shop's ids cannot block another's).
 
-A payload that is not an event is logged, counted and acknowledged (dropped):
-one bad message must not block the stream behind it.
+Each event is bound to the topic it arrived on: its ``site_id`` (and, on a
+counter's topic, its ``counter_id``) must be the topic's, or it is refused. With a
+broker ACL that lets each shop write only under its own name (``pattern write
+frontdesk/%u/#``, docs/deployment.md) the topic is the shop's login, so no shop
+can write as another.
+
+A payload that is not an event, or claims another site or counter than its topic,
+is logged (at most 20 lines a minute), counted and acknowledged (dropped): one bad
+message must not block the stream behind it.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from frontdesk.mqtt.commands import RateLimitedLog
 from frontdesk.store.backend import StoreError
 from frontdesk.store.visits import VisitStore
 
@@ -35,7 +44,8 @@ if TYPE_CHECKING:
     from frontdesk.config import MqttConfig
     from frontdesk.engine.events import Event
 
-__all__ = ["Collector", "CollectorStats", "parse_event", "event_filters"]
+__all__ = ["Collector", "CollectorStats", "parse_event", "event_filters", "topic_source",
+           "bind_to_topic"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +75,33 @@ class _Item:
 def event_filters(prefix: str) -> list[str]:
     """Topic filters of every counter's and every site's event stream under ``prefix``."""
     return [f"{prefix}/+/+/events", f"{prefix}/+/events"]
+
+
+def topic_source(topic: str, prefix: str) -> tuple[str, str | None] | None:
+    """(site, counter) of ``PREFIX/SITE/COUNTER/events``, (site, None) of
+    ``PREFIX/SITE/events``; None for any other topic."""
+    head = prefix + "/"
+    if not topic.startswith(head) or not topic.endswith("/events"):
+        return None
+    parts = topic[len(head):-len("/events")].split("/")
+    if len(parts) == 1 and parts[0]:
+        return parts[0], None
+    if len(parts) == 2 and all(parts):
+        return parts[0], parts[1]
+    return None
+
+
+def bind_to_topic(event: Event, topic: str, prefix: str) -> None:
+    """ValueError unless ``event`` claims the site (and counter) of the topic it came on."""
+    source = topic_source(topic, prefix)
+    if source is None:
+        raise ValueError("not an event topic")
+    site_id, counter_id = source
+    if event.site_id != site_id:
+        raise ValueError(f"it claims site {event.site_id[:64]!r} on site {site_id!r}'s topic")
+    if counter_id is not None and event.counter_id != counter_id:
+        raise ValueError(f"it claims counter {event.counter_id[:64]!r} on counter "
+                         f"{counter_id!r}'s topic")
 
 
 _warned_fields: set[str] = set()
@@ -125,6 +162,7 @@ class Collector:
         self.retention_days = retention_days
         self.retry_s = retry_s
         self.stats = CollectorStats()
+        self._drop_log = RateLimitedLog(log)
         self._queue: queue.Queue[_Item] = queue.Queue()
         self._stop = threading.Event()
         self._generation = 0
@@ -162,11 +200,14 @@ class Collector:
             log.warning("disconnected from the broker (%s); reconnecting", rc)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        event: Event | None = None
         try:
-            event: Event | None = parse_event(bytes(msg.payload))
-        except ValueError as exc:
-            log.warning("dropping a message on %s that is not an event: %s", msg.topic, exc)
-            event = None
+            parsed = parse_event(bytes(msg.payload))
+            bind_to_topic(parsed, msg.topic, self.prefix)
+            event = parsed
+        except Exception as exc:  # ValueError; anything else is dropped the same way
+            self._drop_log.warning("dropping a message on %r: %s", msg.topic[:200],
+                                   str(exc)[:300])
         self._queue.put(_Item(event, msg.mid, msg.qos, self._generation))
 
     def _make_client(self) -> mqtt.Client:

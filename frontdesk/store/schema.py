@@ -90,6 +90,33 @@ MIGRATIONS: tuple[Migration, ...] = (
                 JOIN counters c ON c.counter_key = v.counter_key""",
         ),
     ),
+    Migration(
+        2,
+        "event ids unique per counter, not across the chain",
+        (
+            # A shop that sent another shop's event id first blocked that shop's event.
+            """CREATE TABLE events_by_counter (
+                counter_key {int} NOT NULL REFERENCES counters (counter_key),
+                event_id {text} NOT NULL,
+                type {text} NOT NULL,
+                visit_id {text},
+                t {real} NOT NULL,
+                wall_time {real},
+                received_wall {real} NOT NULL,
+                payload {text} NOT NULL,
+                PRIMARY KEY (counter_key, event_id)
+            )""",
+            """INSERT INTO events_by_counter (counter_key, event_id, type, visit_id, t,
+                wall_time, received_wall, payload)
+                SELECT counter_key, event_id, type, visit_id, t, wall_time, received_wall,
+                payload FROM events""",
+            "DROP TABLE events",
+            "ALTER TABLE events_by_counter RENAME TO events",
+            "CREATE INDEX events_counter_type_wall ON events (counter_key, type, wall_time)",
+            "CREATE INDEX events_type_wall ON events (type, wall_time)",
+            "CREATE INDEX events_counter_wall ON events (counter_key, wall_time)",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
