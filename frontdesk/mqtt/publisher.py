@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -45,9 +46,11 @@ from frontdesk.engine.events import Event
 from frontdesk.engine.state import CounterState
 from frontdesk.mqtt.client import (
     connect_kwargs,
+    describe_connect_error,
     drop_unacknowledged,
     make_client,
     reason_text,
+    speaks_tls,
 )
 from frontdesk.mqtt.commands import (
     Command,
@@ -69,6 +72,7 @@ from frontdesk.mqtt.payloads import (
     state_payload,
 )
 from frontdesk.mqtt.topics import Topics, topic_level_problem
+from frontdesk.mqtt.url import BrokerUrl
 
 __all__ = ["MqttPublisher", "WAITING_REFRESH_S"]
 
@@ -115,6 +119,7 @@ class MqttPublisher:
         self._ignored_log = RateLimitedLog(log)
         self._client: mqtt.Client | None = None
         self._broker_text: str | None = None
+        self._broker: BrokerUrl | None = None
         self.client_id = config.mqtt.client_id or f"frontdesk-{config.site_id}"
         if config.mqtt.url:
             client_id = self.client_id
@@ -128,6 +133,7 @@ class MqttPublisher:
             )
             self._connect_kwargs = connect_kwargs(config.mqtt, broker)
             self._broker_text = str(broker)
+            self._broker = broker
             self._install_callbacks(self._client)
         # Opened last: settings that cannot work raise before the file is locked.
         self._outbox = Outbox(
@@ -423,7 +429,9 @@ class MqttPublisher:
         return subs
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
-        self._report_outage("cannot reach it")
+        exc = sys.exc_info()[1]  # paho calls this inside its ``except OSError``
+        assert self._broker is not None
+        self._report_outage(describe_connect_error(exc, self._broker, self._mqtt.ca_file))
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any,
                        properties: Any) -> None:
@@ -433,6 +441,20 @@ class MqttPublisher:
             stopping = self._stopping
         if was_connected and not stopping:
             self._report_outage(f"lost the connection ({reason_text(reason_code)})")
+        elif not stopping and not self._outage_warned:
+            self._report_outage(self._closed_before_connack(reason_code))
+
+    def _closed_before_connack(self, reason_code: Any) -> str:
+        """Why a broker may close a connection before answering CONNECT, tested where it can
+        be: an ``mqtt://`` URL on a TLS port is the usual one."""
+        broker = self._broker
+        assert broker is not None
+        if not broker.tls and speaks_tls(broker.host, broker.port):
+            return (f"{broker.host}:{broker.port} is a TLS port, and the URL says plain MQTT: "
+                    f"use mqtts://{broker.host}:{broker.port} (with mqtt.ca_file)")
+        return (f"the broker closed the connection before accepting it "
+                f"({reason_text(reason_code)}): check the URL's scheme and port, and the "
+                f"broker's log")
 
     def _report_outage(self, what: str) -> None:
         with self._cv:

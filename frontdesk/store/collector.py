@@ -193,6 +193,17 @@ class Collector:
         else:
             self._subscribed.set()
 
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        import sys
+
+        from frontdesk.mqtt.client import describe_connect_error
+        from frontdesk.mqtt.url import parse_mqtt_url
+
+        exc = sys.exc_info()[1]  # paho calls this inside its ``except OSError``
+        broker = parse_mqtt_url(self.mqtt_config.url or "")
+        self._drop_log.warning("cannot connect to the broker: %s; retrying", describe_connect_error(
+            exc, broker, self.mqtt_config.ca_file))
+
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any,
                        props: Any) -> None:
         self._connected.clear()
@@ -222,6 +233,7 @@ class Collector:
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = SESSION_EXPIRY_S

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
+import time
 
 import pytest
 from mqtt_helpers import SITE, event_ids, make_config, make_event
@@ -12,6 +15,7 @@ from mqtt_test_users import MQTT_TEST_ACL, MQTT_TEST_USERS
 
 from frontdesk.mqtt.client import MqttSetupError
 from frontdesk.mqtt.commands import CommandKind
+from frontdesk.mqtt.local_broker import make_tls_files
 from frontdesk.mqtt.publisher import MqttPublisher
 
 BASE = f"frontdesk/{SITE}"
@@ -106,3 +110,87 @@ def test_the_example_acl_lets_a_buzzer_acknowledge_but_not_disable(
         assert [(c.kind, c.source) for c in got] == [(CommandKind.ACKNOWLEDGE, "wrist")]
     finally:
         pub.stop(1)
+
+
+# ------------------------------------------------ issue 15: broker problems named, at once
+
+
+def _first_warning(pub: MqttPublisher, caplog, timeout_s: float = 5.0) -> tuple[str, float]:
+    """The first MQTT warning after ``pub.start()``, and how long it took."""
+    start = time.monotonic()
+    pub.start()
+    deadline = start + timeout_s
+    while time.monotonic() < deadline:
+        lines = [r.getMessage() for r in caplog.records
+                 if r.name == "frontdesk.mqtt.publisher" and r.levelno == logging.WARNING]
+        if lines:
+            return lines[0], time.monotonic() - start
+        time.sleep(0.05)
+    raise AssertionError(f"no warning within {timeout_s:.0f} s")
+
+
+def _relay(listen_host: str, target: tuple[str, int]) -> tuple[socket.socket, int]:
+    """A TCP relay on ``listen_host`` to ``target``: the broker under another address."""
+    server = socket.create_server((listen_host, 0))
+
+    def pipe(a: socket.socket, b: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := a.recv(65536):
+                b.sendall(data)
+        with contextlib.suppress(OSError):
+            b.shutdown(socket.SHUT_WR)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = server.accept()
+                up = socket.create_connection(target)
+                threading.Thread(target=pipe, args=(conn, up), daemon=True).start()
+                threading.Thread(target=pipe, args=(up, conn), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, server.getsockname()[1]
+
+
+def test_plain_url_on_a_tls_port_is_named_at_once(tmp_path, mqtt_broker_tls, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="frontdesk")
+    url = mqtt_broker_tls.url.replace("mqtts://", "mqtt://")
+    pub = MqttPublisher(make_config(tmp_path, None, url=url))
+    try:
+        line, after_s = _first_warning(pub, caplog)
+    finally:
+        pub.stop(1)
+    port = mqtt_broker_tls.port
+    assert f"127.0.0.1:{port} is a TLS port, and the URL says plain MQTT: use " \
+           f"mqtts://127.0.0.1:{port}" in line
+    assert after_s < 3.0
+
+
+def test_an_unknown_ca_is_named_not_called_unreachable(tmp_path, mqtt_broker_tls,
+                                                       tmp_path_factory, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="frontdesk")
+    other = make_tls_files(tmp_path_factory.mktemp("other-ca"))
+    pub = MqttPublisher(make_config(tmp_path, mqtt_broker_tls, ca_file=str(other.ca_cert)))
+    try:
+        line, _ = _first_warning(pub, caplog)
+    finally:
+        pub.stop(1)
+    assert "cannot reach" not in line
+    assert (f"the broker's TLS certificate is not signed by the CA in ca_file {other.ca_cert}"
+            in line and "set mqtt.ca_file to the CA that signed" in line)
+
+
+def test_a_wrong_host_name_is_named(tmp_path, mqtt_broker_tls, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="frontdesk")
+    server, port = _relay("127.0.0.2", ("127.0.0.1", mqtt_broker_tls.port))
+    try:
+        pub = MqttPublisher(make_config(tmp_path, None, url=f"mqtts://127.0.0.2:{port}",
+                                        ca_file=str(mqtt_broker_tls.tls.ca_cert)))
+        try:
+            line, _ = _first_warning(pub, caplog)
+        finally:
+            pub.stop(1)
+    finally:
+        server.close()
+    assert "the broker's TLS certificate is not for '127.0.0.2'" in line
+    assert "use the host name the certificate lists" in line
