@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
-from web_scene import PASSWORD
+from web_scene import PASSWORD, StandInRunner
 
-from frontdesk.web.server import WebServer
+from frontdesk.config import Config
+from frontdesk.web.config_file import KEEP_BACKUPS, backups_of
+from frontdesk.web.server import WebServer, start_web
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def client_from(server: WebServer, address: str, **kwargs: object) -> httpx.Client:
@@ -105,3 +113,43 @@ def test_a_request_that_never_finishes_its_headers_is_closed(server: WebServer) 
         assert time.monotonic() - start < 1.5
     finally:
         s.close()
+
+
+def test_zone_saves_keep_only_the_newest_backups(server: WebServer, config_path: Path) -> None:
+    with httpx.Client(base_url=server.url, timeout=10.0) as c:
+        assert c.post("/login", data={"password": PASSWORD}).status_code == 303
+        texts = []
+        for i in range(KEEP_BACKUPS + 4):
+            texts.append(config_path.read_text())
+            x = 0.1 + i * 0.01
+            zones = {"approach": [[0.55, 0.3], [0.74, 0.3], [0.74, 0.5], [0.55, 0.5]],
+                     "service": [[0.76, 0.27], [1.0, 0.27], [1.0, 0.85], [0.76, 0.85]],
+                     "staff": [[0.0, 0.2], [x, 0.2], [x, 0.8], [0.0, 0.8]], "ignore": []}
+            r = c.put("/api/zones", json={"counters": [{"id": "counter-1", "zones": zones}]})
+            assert r.status_code == 200, r.text
+    backups = backups_of(config_path)
+    assert len(backups) == KEEP_BACKUPS
+    assert [b.read_text() for b in backups] == texts[-KEEP_BACKUPS:]  # the newest, in order
+
+
+def test_hash_password_command_makes_a_hash_the_server_accepts(
+        runner: StandInRunner, config: Config, config_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "frontdesk", "hash-password", "--stdin"],
+                          input="a-new-long-password\n", capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert proc.returncode == 0, proc.stderr
+    stored = proc.stdout.strip()
+    assert stored.startswith("scrypt:14:8:1:") and "a-new-long-password" not in proc.stdout
+    web = start_web(runner, config, config_path=str(config_path),
+                    env={"FD_TEST_WEB_PASSWORD": stored})
+    try:
+        with httpx.Client(base_url=web.url, timeout=10.0) as c:
+            assert c.post("/login", data={"password": "a-new-long-password"}).status_code == 303
+            assert c.post("/login", data={"password": stored}).status_code == 401  # not the hash
+    finally:
+        web.stop()
+    bad = subprocess.run([sys.executable, "-m", "frontdesk", "hash-password", "--stdin"],
+                         input="short\n", capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert bad.returncode == 2 and "at least 8 characters" in bad.stderr
+    assert "Traceback" not in bad.stderr
