@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -15,6 +18,8 @@ from visit_events import local, visit
 from frontdesk.config import MqttConfig
 from frontdesk.store import StoreError, VisitStore
 from frontdesk.store.collector import Collector, event_filters, parse_event, topic_source
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _events() -> list:
@@ -191,3 +196,58 @@ def test_a_version_1_store_is_migrated_to_ids_per_counter(tmp_path: Path) -> Non
         assert store.record_events(b) == len(b)  # same ids, another shop: stored
         assert store.record_events(b) == 0  # the same shop again: a duplicate
         assert store.count("events") == 2 * len(a) + 1
+
+
+# ------------------------------------------- issue 15: collectors sharing the load ($share)
+
+
+def _visits(n: int, site: str = "shop-3") -> list:
+    events = []
+    for i in range(n):
+        start = local("2026-03-10 10:00:00") + 60 * i
+        events += visit(f"s{i}", site=site, counter="till-2", first_seen=start,
+                        arrival=start + 2, ack=start + 9, left=start + 50)
+    return events
+
+
+def test_a_dead_collectors_share_is_taken_over_not_stranded(
+        pg_url: str, mqtt_broker: Any, mqtt_recorder: Any) -> None:
+    """Three collectors share the load; one is killed (kill -9); the events the broker
+    queued for it are stored by a live one, and its share goes to the others."""
+    def member(name: str) -> Collector:
+        return Collector(MqttConfig(url=mqtt_broker.url), pg_url, client_id=name, flush_s=0.1,
+                         share_group="chain", takeover_after_s=1.0)
+
+    a, b = member("collector-a"), member("collector-b")
+    threads = [_run(a), _run(b)]
+    mark = mqtt_broker.log_count()
+    doomed = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk", "collect", "--mqtt", mqtt_broker.url, "--db", pg_url,
+         "--client-id", "collector-c", "--share", "chain", "--takeover-after", "1"],
+        env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE, text=True)
+    try:
+        assert mqtt_broker.wait_for_log("as collector-c", 30, since=mark)
+        assert _wait(lambda: "collector-c" in a._peers, 10)  # subscribed and announced
+        time.sleep(0.3)
+        doomed.kill()
+        doomed.wait(10)
+        first = _visits(15)
+        pub = mqtt_recorder(mqtt_broker, ["nothing/here"])
+        for ev in first:
+            pub.publish("frontdesk/shop-3/till-2/events", json.dumps(ev.to_json()))
+        assert _wait(lambda: a.stats.stored + b.stats.stored == len(first)
+                     and a.stats.taken_over, 20), (a.stats, b.stats)
+        assert a.stats.taken_over == ["collector-c"] and b.stats.taken_over == []
+        assert 0 < a.stats.drained < len(first)  # c's share, about a third
+        later = _visits(6, site="shop-4")
+        for ev in later:
+            pub.publish("frontdesk/shop-4/till-2/events", json.dumps(ev.to_json()))
+        assert _wait(lambda: a.stats.stored + b.stats.stored == len(first) + len(later), 10)
+    finally:
+        doomed.kill()
+        for c in (a, b):
+            c.stop()
+        for t in threads:
+            t.join(10)
+    with VisitStore.open(pg_url, create=False) as store:
+        assert store.count("events") == len(first) + len(later)
