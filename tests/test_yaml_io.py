@@ -115,7 +115,7 @@ def test_a_huge_file_is_refused_unread(tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
     path.write_text("site_id: x\n" + "# padding\n" * 1_100_000, encoding="utf-8")
     with pytest.raises(YamlFileError, match=r"huge.yaml: config file is 11.0 MB, larger than "
-                                            r"frontdesk reads \(1024 KB at most\)"):
+                                            r"frontdesk reads \(256 KB at most\)"):
         load_yaml(path, "config file")
     with pytest.raises(YamlFileError, match="more than frontdesk reads"):
         parse_yaml("x: 1\n" + " " * MAX_YAML_BYTES, "posted.yaml")
