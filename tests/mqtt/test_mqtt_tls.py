@@ -194,3 +194,72 @@ def test_a_wrong_host_name_is_named(tmp_path, mqtt_broker_tls, caplog) -> None:
         server.close()
     assert "the broker's TLS certificate is not for '127.0.0.2'" in line
     assert "use the host name the certificate lists" in line
+
+
+# ------------------------------------------- issue 15: the chain ACL of docs/deployment.md
+
+CHAIN_USERS = {SITE: "shop-pw-1", "shop-b": "shop-pw-2", "collector": "col-pw-3",
+               "manager": "mgr-pw-4"}
+CHAIN_ACL = """\
+pattern write frontdesk/%u/#
+pattern read frontdesk/%u/+/cmd/#
+pattern write homeassistant/device/+/config
+pattern read homeassistant/status
+user collector
+topic read frontdesk/+/+/events
+topic read frontdesk/+/events
+topic readwrite frontdesk/_collectors/#
+user manager
+topic readwrite frontdesk/#
+"""
+
+
+def test_the_documented_chain_acl_lets_each_shop_write_only_as_itself(
+        tmp_path, mqtt_broker_factory, mqtt_recorder, monkeypatch) -> None:
+    from frontdesk.config import MqttConfig
+    from frontdesk.store import VisitStore
+    from frontdesk.store.collector import Collector
+
+    broker = mqtt_broker_factory(users=CHAIN_USERS, acl=CHAIN_ACL)
+    monkeypatch.setenv("FD_SHOP_PW", CHAIN_USERS[SITE])
+    monkeypatch.setenv("FD_COLLECTOR_PW", CHAIN_USERS["collector"])
+    db = tmp_path / "chain.db"
+    collector = Collector(MqttConfig(url=broker.url, username="collector",
+                                     password_env="FD_COLLECTOR_PW"), str(db),
+                          client_id="acl-collector", flush_s=0.1, share_group="chain")
+    collector.start()
+    assert collector.wait_subscribed(10), broker.log_tail()
+    thread = threading.Thread(target=collector.run, daemon=True)
+    thread.start()
+    pub = MqttPublisher(make_config(tmp_path, broker, username=SITE, password_env="FD_SHOP_PW"))
+    try:
+        pub.start()
+        assert pub.wait_connected(5), broker.log_tail()
+        pub.publish_events([make_event(i) for i in range(3)])
+        deadline = time.monotonic() + 10
+        while collector.stats.stored < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert collector.stats.stored == 3
+        # shop B writes on shop 7's topic: the broker refuses it (MQTT 5: "not authorized")
+        forger = mqtt_recorder(broker, ["nothing/here"], username="shop-b",
+                               password=CHAIN_USERS["shop-b"])
+        refused: list = []
+        forger.client.on_publish = lambda c, u, mid, rc, p: refused.append(rc)
+        forged = json.dumps(make_event(99).to_json())
+        forger.client.publish(f"frontdesk/{SITE}/counter-1/events", forged, qos=1)
+        manager = mqtt_recorder(broker, ["nothing/here"], username="manager",
+                                password=CHAIN_USERS["manager"])
+        manager.publish(f"frontdesk/{SITE}/counter-1/cmd/ack", b"{}")
+        assert [c.counter_id for c in pub.pending_commands(timeout_s=5)] == ["counter-1"]
+        deadline = time.monotonic() + 5
+        while not refused and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert refused and refused[0].is_failure and "authori" in str(refused[0]).lower()
+        time.sleep(0.5)
+        assert collector.stats.received == 3
+    finally:
+        pub.stop(1)
+        collector.stop()
+        thread.join(10)
+    with VisitStore.open(db, create=False) as store:
+        assert store.count("events") == 3
