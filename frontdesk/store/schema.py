@@ -143,7 +143,8 @@ def migrate(backend: Backend, *, create: bool,
     latest = migrations[-1].version
     with backend.reading("read the schema version") as cur:
         tables = backend.table_names(cur)
-        if "schema_version" not in tables:
+        fresh = "schema_version" not in tables
+        if fresh:
             if not create:
                 raise StoreError(f"{backend.where} is not a frontdesk visit database "
                                  "(it has no schema_version table)")
@@ -181,6 +182,11 @@ def migrate(backend: Backend, *, create: bool,
                         (step.version, step.description, time.time()))
             log.info("%s: schema migrated to version %d (%s)", backend.where, step.version,
                      step.description)
+    if fresh:  # later steps rebuilt tables the first made: leave no free pages behind
+        try:
+            backend.compact()
+        except StoreError as exc:  # another process may be using it: harmless
+            log.debug("%s", exc)
     with backend.reading("read the schema version") as cur:
         version = current_version(backend, cur)
     if version > latest:

@@ -39,6 +39,7 @@ from ruamel.yaml.error import YAMLError
 
 from frontdesk.config import Config, parse_config
 from frontdesk.errors import FrontdeskError
+from frontdesk.yaml_io import YamlFileError, read_text
 
 __all__ = ["ConfigFile", "SaveResult", "guess_indent", "flow_polygon", "set_counter_zones",
            "set_camera_keys", "backups_of", "lock_path"]
@@ -207,10 +208,11 @@ class ConfigFile:
         self._lock = threading.Lock()
 
     def read_text(self) -> str:
+        """The file's text (refused past the size every YAML reader refuses)."""
         try:
-            return self.path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise FrontdeskError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+            return read_text(self.path, "config file")
+        except YamlFileError as exc:
+            raise FrontdeskError(str(exc)) from None
 
     def update(self, edit: Callable[[CommentedMap], None]) -> SaveResult:
         """Apply ``edit`` to the loaded document, validate, back up and replace the file.
