@@ -67,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
         raise FrontdeskError("--batch must be at least 1")
     if args.share is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", args.share):
         raise FrontdeskError("--share: a group name of letters, digits, - and _ (at most 64)")
+    if args.share is not None and args.client_id and not re.fullmatch(r"[^/+#]{1,128}",
+                                                                       args.client_id):
+        raise FrontdeskError("--client-id: with --share, no /, + or # (it names a topic level)")
     if args.takeover_after < 1:
         raise FrontdeskError("--takeover-after must be at least 1 second")
     prefix = args.prefix or mqtt_cfg.topic_prefix

@@ -257,6 +257,9 @@ class Collector:
                  "resumed" if session else "new", ", ".join(self._filters()))
         subscriptions = [(f, 1) for f in self._filters()]
         if self.share_group is not None:
+            # the same client id may have collected alone before: its session would
+            # still hold the unshared filters and take every event
+            client.unsubscribe(event_filters(self.prefix))
             subscriptions.append((self._presence(), 1))
             client.publish(self._presence(self.client_id), b"online", qos=1, retain=True)
         client.subscribe(subscriptions)
