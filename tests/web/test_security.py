@@ -153,3 +153,26 @@ def test_hash_password_command_makes_a_hash_the_server_accepts(
                          env={**os.environ, "PYTHONPATH": str(REPO)})
     assert bad.returncode == 2 and "at least 8 characters" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_body_trickled_after_the_headers_is_cut_off_too(server: WebServer) -> None:
+    assert server.guard is not None
+    server.guard.request_timeout_s = 0.5
+    s = socket.create_connection((server.host, server.port))
+    try:
+        s.sendall(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-"
+                  b"urlencoded\r\nContent-Length: 200\r\n\r\npassword=")
+        s.settimeout(1.5)
+        start = time.monotonic()
+        with contextlib.suppress(OSError):
+            for _ in range(10):
+                s.sendall(b"a")
+                time.sleep(0.05)
+        reply = b""
+        with contextlib.suppress(OSError):
+            while chunk := s.recv(4096):
+                reply += chunk
+        assert time.monotonic() - start < 1.5  # closed, not waited for
+        assert b"303" not in reply.split(b"\r\n", 1)[0]
+    finally:
+        s.close()
