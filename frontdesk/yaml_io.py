@@ -29,6 +29,14 @@ __all__ = [
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
+MAX_YAML_BYTES = 256 * 1024
+"""Larger files are refused unread (the commented example config is 12 KB; PyYAML
+reads dense YAML at about 0.23 MB a second, so this bounds a load to about a second)."""
+
+MAX_YAML_VALUES = 200_000
+"""A document whose values, with every alias expanded, number more is refused (a
+"billion laughs" alias bomb is a few hundred bytes that expand to billions)."""
+
 
 class YamlFileError(FrontdeskError):
     """A YAML file cannot be read or parsed.
@@ -79,6 +87,10 @@ def read_text(path: str | os.PathLike[str], what: str) -> str:
     """
     p = Path(path)
     try:
+        size = p.stat().st_size if p.is_file() else 0
+        if size > MAX_YAML_BYTES:
+            raise YamlFileError(str(p), f"{what} is {size / 1e6:.1f} MB, larger than frontdesk "
+                                f"reads ({MAX_YAML_BYTES // 1024} KB at most)")
         return p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise YamlFileError(str(p), f"{what} not found", missing=True) from None
@@ -94,21 +106,30 @@ def parse_yaml(text: str, filename: str, *, unique_keys: bool = False) -> YamlDo
     """Parse one YAML document (safely: plain data only).
 
     With ``unique_keys`` a mapping that gives a key twice is refused (YAML itself
-    says keys are unique; PyYAML would silently keep the last).
+    says keys are unique; PyYAML would silently keep the last). Text over
+    :data:`MAX_YAML_BYTES`, aliases expanding past :data:`MAX_YAML_VALUES` values
+    and nesting deeper than Python can follow are refused before anything is built.
 
     Raises:
         YamlFileError: "not valid YAML: PROBLEM" at the line of the problem, or
             "KEY.PATH: the key is given twice ..." at the line of the second one.
     """
+    if len(text) > MAX_YAML_BYTES:
+        raise YamlFileError(filename, f"{len(text) / 1e6:.1f} MB of YAML, more than frontdesk "
+                            f"reads ({MAX_YAML_BYTES // 1024} KB at most)")
     try:
         loader = yaml.SafeLoader(text)  # already refuses unprintable characters
         try:
             node = loader.get_single_node()
+            if node is not None:
+                _refuse_alias_bombs(node, filename)
             if unique_keys and node is not None:
                 _refuse_duplicate_keys(node, filename)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except RecursionError:
+        raise YamlFileError(filename, "not valid YAML here: nested too deeply") from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         problem = str(exc).partition("\n")[0]
         raise YamlFileError(filename, f"not valid YAML: {problem}",
@@ -128,6 +149,36 @@ def load_yaml(path: str | os.PathLike[str], what: str) -> Any:
         YamlFileError: see :func:`read_text` and :func:`parse_yaml`.
     """
     return parse_yaml(read_text(path, what), str(path)).data
+
+
+def _refuse_alias_bombs(root: yaml.Node, filename: str) -> None:
+    """YamlFileError when the document, aliases expanded, holds over MAX_YAML_VALUES values.
+
+    Counted without expanding: each node's size once (children first, iteratively).
+    """
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in size:
+            continue
+        if isinstance(node, yaml.SequenceNode):
+            children: list[yaml.Node] = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            size[id(node)] = 1
+            continue
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in size)
+            continue
+        total = 1 + sum(size[id(c)] for c in children)
+        if total > MAX_YAML_VALUES:
+            raise YamlFileError(
+                filename, f"aliases (*name) expand this document to more than "
+                f"{MAX_YAML_VALUES:,} values; is it an alias bomb?", node.start_mark.line + 1)
+        size[id(node)] = total
 
 
 def _refuse_duplicate_keys(node: yaml.Node, filename: str,

@@ -219,3 +219,15 @@ def test_example_zones_match_the_demo_scene_layout() -> None:
     zones = load_config(EXAMPLE).counters[0].zones
     for name in ("approach", "service", "staff"):
         assert [list(p) for p in getattr(zones, name)] == DEFAULT_ZONES[name], name
+
+
+def test_an_alias_bomb_config_is_refused_quickly(tmp_path) -> None:
+    from frontdesk.config import ConfigError, load_config
+
+    path = tmp_path / "bomb.yaml"
+    lol = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    for x, y in zip("abcdefgh", "bcdefghi", strict=True):
+        lol += f"{y}: &{y} [" + ", ".join([f"*{x}"] * 9) + "]\n"
+    path.write_text(lol, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bomb.yaml:6: aliases \(\*name\) expand"):
+        load_config(path)

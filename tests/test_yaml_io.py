@@ -10,7 +10,14 @@ from frontdesk.detectors.manifest import load_manifest
 from frontdesk.errors import FrontdeskError, ModelError
 from frontdesk.render.scene_file import load_render_scene
 from frontdesk.sim.script import ScriptError, load_scene
-from frontdesk.yaml_io import YamlFileError, format_key_path, load_yaml, parse_yaml
+from frontdesk.yaml_io import (
+    MAX_YAML_BYTES,
+    MAX_YAML_VALUES,
+    YamlFileError,
+    format_key_path,
+    load_yaml,
+    parse_yaml,
+)
 
 BROKEN = "people:\n  - id: a\n    path: [[0, 1]\n"
 
@@ -82,3 +89,38 @@ def test_scene_and_manifest_readers_share_the_messages(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"manifest\.yaml:2: not valid YAML"):
         load_manifest(tmp_path)
     assert load_manifest(tmp_path / "empty").models == []
+
+
+# ---------------------------------------------------------------- issue 15: hostile files
+
+
+def billion_laughs(levels: int = 9) -> str:
+    text = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    names = "abcdefghijklmnop"
+    for x, y in zip(names[: levels - 1], names[1:levels], strict=True):
+        text += f"{y}: &{y} [" + ", ".join([f"*{x}"] * 9) + "]\n"
+    return text
+
+
+def test_an_alias_bomb_is_refused_at_its_line_before_it_grows() -> None:
+    with pytest.raises(YamlFileError) as caught:
+        parse_yaml(billion_laughs(), "bomb.yaml")
+    assert str(caught.value) == ("bomb.yaml:6: aliases (*name) expand this document to more "
+                                 f"than {MAX_YAML_VALUES:,} values; is it an alias bomb?")
+    small = parse_yaml(billion_laughs(3), "ok.yaml").data  # aliases themselves are fine
+    assert len(small["c"]) == 9 and small["c"][0][0][0] == "lol"
+
+
+def test_a_huge_file_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text("site_id: x\n" + "# padding\n" * 1_100_000, encoding="utf-8")
+    with pytest.raises(YamlFileError, match=r"huge.yaml: config file is 11.0 MB, larger than "
+                                            r"frontdesk reads \(256 KB at most\)"):
+        load_yaml(path, "config file")
+    with pytest.raises(YamlFileError, match="more than frontdesk reads"):
+        parse_yaml("x: 1\n" + " " * MAX_YAML_BYTES, "posted.yaml")
+
+
+def test_nesting_too_deep_for_python_is_a_message_not_a_traceback() -> None:
+    with pytest.raises(YamlFileError, match="deep.yaml: not valid YAML here: nested too deeply"):
+        parse_yaml("a: " + "[" * 3000 + "]" * 3000 + "\n", "deep.yaml")

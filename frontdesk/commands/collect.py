@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import socket
 from typing import Any
@@ -33,6 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="delete visits older than N days (default: store.retention_days, 90)")
     p.add_argument("--batch", type=int, default=500, metavar="N",
                    help="write at most N events per transaction (default 500)")
+    p.add_argument("--share", metavar="GROUP",
+                   help="share the load with the other collectors started with the same GROUP "
+                   "(MQTT 5 shared subscription; each needs its own --client-id)")
+    p.add_argument("--takeover-after", type=float, default=60.0, metavar="S",
+                   help="with --share: a collector gone this long has its queued share stored "
+                   "by a live one and its session ended (default 60)")
     p.set_defaults(func=run)
 
 
@@ -58,10 +65,18 @@ def run(args: argparse.Namespace) -> int:
         raise FrontdeskError("--retention-days must be at least 1")
     if args.batch < 1:
         raise FrontdeskError("--batch must be at least 1")
+    if args.share is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", args.share):
+        raise FrontdeskError("--share: a group name of letters, digits, - and _ (at most 64)")
+    if args.share is not None and args.client_id and not re.fullmatch(r"[^/+#]{1,128}",
+                                                                       args.client_id):
+        raise FrontdeskError("--client-id: with --share, no /, + or # (it names a topic level)")
+    if args.takeover_after < 1:
+        raise FrontdeskError("--takeover-after must be at least 1 second")
     prefix = args.prefix or mqtt_cfg.topic_prefix
     client_id = args.client_id or f"frontdesk-collector-{socket.gethostname()}"
     collector = Collector(mqtt_cfg, db, prefix=prefix, client_id=client_id,
-                          batch_size=args.batch, retention_days=retention)
+                          batch_size=args.batch, retention_days=retention,
+                          share_group=args.share, takeover_after_s=args.takeover_after)
 
     def on_signal(signum: int, frame: Any) -> None:
         log.info("signal %d: finishing the current batch", signum)

@@ -26,8 +26,9 @@ class WebConfig(ConfigModel):
     password_env: str | None = Field(
         None,
         pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
-        description="Name of the environment variable holding the UI password (never the "
-        "password); required off loopback unless token_env is set.",
+        description="Name of the environment variable holding the UI password's scrypt hash "
+        "(`frontdesk hash-password`) or the password itself (never the password here); "
+        "required off loopback unless token_env is set.",
     )
     token_env: str | None = Field(
         None,

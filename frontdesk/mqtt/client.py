@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import ssl
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from frontdesk.errors import FrontdeskError
 from frontdesk.mqtt.url import BrokerUrl, parse_mqtt_url
 
 __all__ = ["MqttSetupError", "make_client", "connect_kwargs", "reason_text",
-           "drop_unacknowledged"]
+           "drop_unacknowledged", "describe_connect_error", "speaks_tls"]
 
 log = logging.getLogger(__name__)
 
@@ -169,3 +170,66 @@ def drop_unacknowledged(client: mqtt.Client) -> None:
         return
     with client._out_message_mutex:  # paho 2.1
         client._out_messages.clear()
+
+
+# X509 verification codes (OpenSSL x509_vfy.h) an installer can act on.
+_NOT_TRUSTED = {18, 19, 20, 21, 2, 27}
+_EXPIRED, _NOT_YET_VALID = 10, 9
+_NAME_MISMATCH = {62, 64}
+
+
+def describe_connect_error(exc: BaseException | None, broker: BrokerUrl,
+                           ca_file: str | None = None) -> str:
+    """What failed when connecting to ``broker``, in words that point at the fix.
+
+    A certificate problem is named as one (not "cannot reach it", which sends an
+    installer to the firewall).
+    """
+    where = f"{broker.host}:{broker.port}"
+    cas = f"the CA in ca_file {ca_file}" if ca_file else "this machine's CAs (ca_file not set)"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        code, detail = exc.verify_code, exc.verify_message or str(exc)
+        if code in _NAME_MISMATCH:
+            return (f"the broker's TLS certificate is not for {broker.host!r} ({detail}): use the "
+                    f"host name the certificate lists in mqtt.url, or reissue the certificate")
+        if code in _NOT_TRUSTED:
+            return (f"the broker's TLS certificate is not signed by {cas} ({detail}): set "
+                    f"mqtt.ca_file to the CA that signed the broker's certificate")
+        if code == _EXPIRED:
+            return f"the broker's TLS certificate has expired ({detail}): renew it"
+        if code == _NOT_YET_VALID:
+            return (f"the broker's TLS certificate is not valid yet ({detail}): check this "
+                    f"machine's clock")
+        return f"the broker's TLS certificate was refused: {detail}"
+    if isinstance(exc, ssl.SSLError):
+        reason = exc.reason or str(exc)
+        if "CERTIFICATE_REQUIRED" in str(reason).upper():
+            return ("the broker wants a client certificate: set mqtt.cert_file and "
+                    "mqtt.key_file")
+        return (f"the TLS handshake with {where} failed ({reason}): if that port is not a TLS "
+                f"listener, use mqtt:// (mqtts:// is for TLS ports)")
+    if broker.tls and isinstance(exc, ConnectionResetError):
+        return (f"{where} closed the connection during the TLS handshake: if that port is "
+                f"not a TLS listener, use mqtt://")
+    if isinstance(exc, ConnectionRefusedError):
+        return f"cannot reach {where}: connection refused (is the broker running, on this port?)"
+    if isinstance(exc, socket.gaierror):
+        return f"cannot resolve the host name {broker.host!r} ({exc.strerror or exc})"
+    if isinstance(exc, TimeoutError):
+        return f"no answer from {where} (timed out): a firewall, or the wrong address?"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot reach {where} ({exc.strerror})"
+    return f"cannot reach {where}" + (f" ({exc})" if exc is not None else "")
+
+
+def speaks_tls(host: str, port: int, timeout_s: float = 2.0) -> bool:
+    """Whether ``host:port`` completes a TLS handshake (certificate not checked)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s) as raw, \
+                context.wrap_socket(raw, server_hostname=host):
+            return True
+    except (OSError, ValueError):
+        return False

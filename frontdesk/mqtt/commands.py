@@ -1,9 +1,9 @@
 """Inbound commands: what staff devices may ask of frontdesk over MQTT.
 
 A command arrives on paho's network thread. It is checked there (topic, size,
-retain flag, UTF-8, JSON, schema, known counter) and, when good, put on a
-thread-safe queue as a :class:`Command`. The main loop takes them with
-``MqttPublisher.pending_commands()`` and applies them to the engine, so the
+retain flag, empty payload, UTF-8, nesting depth, JSON, schema, known counter)
+and, when good, put on a thread-safe queue as a :class:`Command`. The main loop
+takes them with ``MqttPublisher.pending_commands()`` and applies them to the engine, so the
 engine never sees a thread.
 
 Who may send which command is the broker's business (its ACL); see
@@ -110,6 +110,9 @@ def parse_command(
         raise CommandRejected(f"unknown counter {counter_id[:64]!r}")
     if len(payload) > MAX_COMMAND_BYTES:
         raise CommandRejected(f"payload of {len(payload)} bytes (at most {MAX_COMMAND_BYTES})")
+    if not payload.strip():
+        raise CommandRejected("empty payload (how a retained message is cleared, not a "
+                              "command; send {} to acknowledge)")
     try:
         data = validate_payload(_SCHEMA_FOR[kind], payload)
     except PayloadError as exc:

@@ -91,11 +91,38 @@ def _reject_constant(token: str) -> Any:
     raise ValueError(f"{token} is not a JSON number")
 
 
+MAX_JSON_DEPTH = 16
+"""Deeper nesting is refused before parsing (no payload of ours nests past 4)."""
+
+
+def json_depth(text: str) -> int:
+    """How deeply ``[`` and ``{`` nest in ``text`` (outside strings); no recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def decode_payload(name: str, payload: bytes) -> Any:
     """Decode ``payload`` the way schema ``name`` says (JSON or text).
 
     Raises:
-        PayloadError: not UTF-8, or not JSON (NaN and Infinity are refused too).
+        PayloadError: not UTF-8, nested deeper than :data:`MAX_JSON_DEPTH`, or not
+            JSON (NaN and Infinity are refused too).
     """
     try:
         text = payload.decode("utf-8")
@@ -106,6 +133,8 @@ def decode_payload(name: str, payload: bytes) -> Any:
         return text
     if not text.strip() and "x-empty-payload" in schema:
         return schema["x-empty-payload"]
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise PayloadError(f"the payload nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:

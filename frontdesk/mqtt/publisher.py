@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -45,9 +46,11 @@ from frontdesk.engine.events import Event
 from frontdesk.engine.state import CounterState
 from frontdesk.mqtt.client import (
     connect_kwargs,
+    describe_connect_error,
     drop_unacknowledged,
     make_client,
     reason_text,
+    speaks_tls,
 )
 from frontdesk.mqtt.commands import (
     Command,
@@ -69,6 +72,7 @@ from frontdesk.mqtt.payloads import (
     state_payload,
 )
 from frontdesk.mqtt.topics import Topics, topic_level_problem
+from frontdesk.mqtt.url import BrokerUrl
 
 __all__ = ["MqttPublisher", "WAITING_REFRESH_S"]
 
@@ -115,6 +119,7 @@ class MqttPublisher:
         self._ignored_log = RateLimitedLog(log)
         self._client: mqtt.Client | None = None
         self._broker_text: str | None = None
+        self._broker: BrokerUrl | None = None
         self.client_id = config.mqtt.client_id or f"frontdesk-{config.site_id}"
         if config.mqtt.url:
             client_id = self.client_id
@@ -128,6 +133,7 @@ class MqttPublisher:
             )
             self._connect_kwargs = connect_kwargs(config.mqtt, broker)
             self._broker_text = str(broker)
+            self._broker = broker
             self._install_callbacks(self._client)
         # Opened last: settings that cannot work raise before the file is locked.
         self._outbox = Outbox(
@@ -381,10 +387,7 @@ class MqttPublisher:
         if reason_code.is_failure:
             self._report_outage(f"the broker refused the connection: {reason_text(reason_code)}")
             return
-        subscriptions = [(self.topics.command_filter(), 1)]
-        if self._mqtt.home_assistant:
-            subscriptions.append((self.topics.ha_status(), 1))
-        client.subscribe(subscriptions)
+        client.subscribe(self._subscriptions())
         with self._cv:
             was_out = self._outage_since
             self._connected = True
@@ -404,8 +407,31 @@ class MqttPublisher:
             away = f" after {time.monotonic() - was_out:.0f} s" if was_out is not None else ""
             log.info("MQTT: connected to %s again%s%s", self._broker_text, away, backlog)
 
+    def _subscriptions(self) -> list[tuple[str, Any]]:
+        """Commands (and Home Assistant's status), QoS 1.
+
+        With MQTT 5 a retained command is never sent at subscribe (retain handling
+        2) and one retained while connected arrives with its retain flag (retain as
+        published), so :func:`parse_command` can ignore it; MQTT 3.1.1 clears that
+        flag on live messages, so there only the subscribe-time copy is told apart.
+        """
+        from paho.mqtt.subscribeoptions import SubscribeOptions
+
+        def opts(retain_handling: int) -> Any:
+            if self._mqtt.protocol != "5":
+                return 1
+            return SubscribeOptions(qos=1, retainAsPublished=True,
+                                    retainHandling=retain_handling)
+
+        subs = [(self.topics.command_filter(), opts(SubscribeOptions.RETAIN_DO_NOT_SEND))]
+        if self._mqtt.home_assistant:  # its retained "online" is wanted at subscribe
+            subs.append((self.topics.ha_status(), opts(SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE)))
+        return subs
+
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
-        self._report_outage("cannot reach it")
+        exc = sys.exc_info()[1]  # paho calls this inside its ``except OSError``
+        assert self._broker is not None
+        self._report_outage(describe_connect_error(exc, self._broker, self._mqtt.ca_file))
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any,
                        properties: Any) -> None:
@@ -415,6 +441,20 @@ class MqttPublisher:
             stopping = self._stopping
         if was_connected and not stopping:
             self._report_outage(f"lost the connection ({reason_text(reason_code)})")
+        elif not stopping and not self._outage_warned:
+            self._report_outage(self._closed_before_connack(reason_code))
+
+    def _closed_before_connack(self, reason_code: Any) -> str:
+        """Why a broker may close a connection before answering CONNECT, tested where it can
+        be: an ``mqtt://`` URL on a TLS port is the usual one."""
+        broker = self._broker
+        assert broker is not None
+        if not broker.tls and speaks_tls(broker.host, broker.port):
+            return (f"{broker.host}:{broker.port} is a TLS port, and the URL says plain MQTT: "
+                    f"use mqtts://{broker.host}:{broker.port} (with mqtt.ca_file)")
+        return (f"the broker closed the connection before accepting it "
+                f"({reason_text(reason_code)}): check the URL's scheme and port, and the "
+                f"broker's log")
 
     def _report_outage(self, what: str) -> None:
         with self._cv:
@@ -488,7 +528,9 @@ class MqttPublisher:
                 topic, bytes(message.payload), retain=bool(message.retain),
                 topics=self.topics, counters=self._counter_ids,
             )
-        except CommandRejected as exc:
+        except Exception as exc:  # CommandRejected; anything else is logged the same way
+            if not isinstance(exc, CommandRejected):
+                exc = CommandRejected(f"{type(exc).__name__}: {str(exc)[:200]}")
             with self._cv:
                 self._commands_ignored += 1
             self._ignored_log.warning("MQTT: ignored a message on %r: %s", topic[:200], exc)

@@ -12,7 +12,7 @@ frontdesk/SITE/COUNTER/state              out        yes     1     JSON, state.s
 frontdesk/SITE/COUNTER/alert              out        yes     1     ``ON``/``OFF``
 frontdesk/SITE/COUNTER/events             out        no      1     JSON, event.schema
 frontdesk/SITE/events                     out        no      1     JSON, site-wide events
-frontdesk/SITE/COUNTER/cmd/ack            in         no      -     JSON or empty
+frontdesk/SITE/COUNTER/cmd/ack            in         no      -     JSON ({} at least)
 frontdesk/SITE/COUNTER/cmd/snooze         in         no      -     JSON
 frontdesk/SITE/COUNTER/cmd/enabled        in         no      -     JSON
 homeassistant/device/ID/config            out        yes     1     HA device discovery

@@ -98,6 +98,9 @@ class Backend:
     def table_names(self, cur: Cursor) -> set[str]:
         raise NotImplementedError
 
+    def compact(self) -> None:
+        """Return pages freed by dropped tables to the file system (SQLite only)."""
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -205,6 +208,13 @@ class SQLiteBackend(Backend):
     def table_names(self, cur: Cursor) -> set[str]:
         cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {r[0] for r in cur.fetchall()}
+
+    def compact(self) -> None:
+        with self._lock:
+            try:
+                self.conn.execute("VACUUM")
+            except sqlite3.Error as exc:
+                raise self._error(exc, "compact the database") from None
 
     def close(self) -> None:
         with self._lock:

@@ -90,6 +90,33 @@ MIGRATIONS: tuple[Migration, ...] = (
                 JOIN counters c ON c.counter_key = v.counter_key""",
         ),
     ),
+    Migration(
+        2,
+        "event ids unique per counter, not across the chain",
+        (
+            # A shop that sent another shop's event id first blocked that shop's event.
+            """CREATE TABLE events_by_counter (
+                counter_key {int} NOT NULL REFERENCES counters (counter_key),
+                event_id {text} NOT NULL,
+                type {text} NOT NULL,
+                visit_id {text},
+                t {real} NOT NULL,
+                wall_time {real},
+                received_wall {real} NOT NULL,
+                payload {text} NOT NULL,
+                PRIMARY KEY (counter_key, event_id)
+            )""",
+            """INSERT INTO events_by_counter (counter_key, event_id, type, visit_id, t,
+                wall_time, received_wall, payload)
+                SELECT counter_key, event_id, type, visit_id, t, wall_time, received_wall,
+                payload FROM events""",
+            "DROP TABLE events",
+            "ALTER TABLE events_by_counter RENAME TO events",
+            "CREATE INDEX events_counter_type_wall ON events (counter_key, type, wall_time)",
+            "CREATE INDEX events_type_wall ON events (type, wall_time)",
+            "CREATE INDEX events_counter_wall ON events (counter_key, wall_time)",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -116,7 +143,8 @@ def migrate(backend: Backend, *, create: bool,
     latest = migrations[-1].version
     with backend.reading("read the schema version") as cur:
         tables = backend.table_names(cur)
-        if "schema_version" not in tables:
+        fresh = "schema_version" not in tables
+        if fresh:
             if not create:
                 raise StoreError(f"{backend.where} is not a frontdesk visit database "
                                  "(it has no schema_version table)")
@@ -154,6 +182,11 @@ def migrate(backend: Backend, *, create: bool,
                         (step.version, step.description, time.time()))
             log.info("%s: schema migrated to version %d (%s)", backend.where, step.version,
                      step.description)
+    if fresh:  # later steps rebuilt tables the first made: leave no free pages behind
+        try:
+            backend.compact()
+        except StoreError as exc:  # another process may be using it: harmless
+            log.debug("%s", exc)
     with backend.reading("read the schema version") as cur:
         version = current_version(backend, cur)
     if version > latest:

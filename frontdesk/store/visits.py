@@ -31,7 +31,7 @@ DAY_S = 86400.0
 
 _INSERT_EVENT = """INSERT INTO events (event_id, type, counter_key, visit_id, t, wall_time,
     received_wall, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (event_id) DO NOTHING"""
+    ON CONFLICT (counter_key, event_id) DO NOTHING"""
 
 # Times keep the first value recorded; latency, acknowledgement and outcome the latest
 # non-empty one; waited_s the largest; alert and escalation counts add up (each event
@@ -244,13 +244,15 @@ class VisitStore:
     def record_events(self, events: Iterable[Event]) -> int:
         """Store a batch of events and upsert their visits; return how many were new.
 
-        Idempotent: an event whose ``event_id`` is already stored (or repeated in
-        the batch) is ignored. The batch is one transaction: on any error (a full
-        disk included) nothing of it is saved and :class:`StoreError` says why.
+        Idempotent: an event whose ``event_id`` is already stored for its counter
+        (or repeated in the batch) is ignored; another counter's, or another
+        site's, event with the same id is a different event. The batch is one
+        transaction: on any error (a full disk included) nothing of it is saved and
+        :class:`StoreError` says why.
         """
-        unique: dict[str, Event] = {}
+        unique: dict[tuple[str, str, str], Event] = {}
         for ev in events:
-            unique.setdefault(ev.event_id, ev)
+            unique.setdefault((ev.site_id, ev.counter_id, ev.event_id), ev)
         if not unique:
             return 0
         now = time.time()

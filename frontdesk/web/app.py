@@ -41,9 +41,9 @@ from frontdesk.errors import FrontdeskError
 from frontdesk.web.auth import (
     AuthSettings,
     LoginLimiter,
+    SecretGate,
     SessionSigner,
     is_loopback,
-    secret_matches,
 )
 from frontdesk.web.cameras import CameraPeer, url_for_host
 from frontdesk.web.config_file import ConfigFile, set_camera_keys, set_counter_zones
@@ -129,6 +129,7 @@ class WebContext:
         self.cookie_name = SESSION_COOKIE if camera_id is None else f"{SESSION_COOKIE}_{camera_id}"
         self.signer = SessionSigner(auth.session_s, clock=clock)
         self.limiter = limiter or LoginLimiter()
+        self.gate = SecretGate(auth, self.limiter)
         self.config_file = ConfigFile(config_path) if config_path else None
         self.today = TodayFigures(hub)
         self.boards: list[Any] = []
@@ -136,14 +137,30 @@ class WebContext:
         self.restart_needed: str | None = None
 
     def logged_in(self, request: Request) -> bool:
-        if self.auth.open:
-            return True
-        header = request.headers.get("authorization", "")
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() == "bearer" and value:
-            return any(secret is not None and secret_matches(value.strip(), secret)
-                       for secret in (self.auth.token, self.auth.password))
-        return self.signer.valid(request.cookies.get(self.cookie_name))
+        """Open, or a valid session cookie (a Bearer value is checked by :meth:`bearer`)."""
+        return self.auth.open or self.signer.valid(request.cookies.get(self.cookie_name))
+
+    async def bearer(self, request: Request) -> Response | None:
+        """None when ``Authorization: Bearer`` holds the token or password, else the answer.
+
+        The same per-address limit as the login form: a locked-out address gets 429.
+        """
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            return _error(401, "log in first: open /login, or send Authorization: Bearer TOKEN",
+                          **{"login": "/login"})
+        client = request.client.host if request.client else "?"
+        ok, wait_s = await run_in_threadpool(self.gate.check, client, value.strip(),
+                                             "Bearer token")
+        if ok:
+            return None
+        if wait_s > 0:
+            secs = math.ceil(wait_s)
+            response = _error(429, f"too many failed attempts from this address: try again in "
+                                   f"{secs} s")
+            response.headers["Retry-After"] = str(secs)
+            return response
+        return _error(401, "wrong Bearer token", **{"login": "/login"})
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -330,9 +347,10 @@ def _install_access_control(app: FastAPI, ctx: WebContext) -> None:
         public = path in ("/healthz", "/login") or path.startswith("/static/")
         if public or ctx.logged_in(request):
             return await call_next(request)
-        if path.startswith("/api/") or request.method != "GET":
-            return _error(401, "log in first: open /login, or send Authorization: Bearer TOKEN",
-                          **{"login": "/login"})
+        if path.startswith("/api/") or request.method != "GET" or "authorization" in (
+                request.headers):
+            refused = await ctx.bearer(request)
+            return await call_next(request) if refused is None else refused
         return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
 
 
@@ -358,17 +376,13 @@ def _add_auth_routes(app: FastAPI, ctx: WebContext) -> None:
         if ctx.auth.open:
             return RedirectResponse(next_path, status_code=303)
         client = request.client.host if request.client else "?"
-        wait_s = ctx.limiter.retry_after_s(client)
+        ok, wait_s = await run_in_threadpool(ctx.gate.check, client, password, "password")
         if wait_s > 0:
             secs = math.ceil(wait_s)
             return _login_page(f"Too many failed logins: try again in {secs} s.", next_path,
                                429, {"Retry-After": str(secs)}, ctx.camera_id)
-        secrets = [s for s in (ctx.auth.password, ctx.auth.token) if s is not None]
-        if not password or not any(secret_matches(password, s) for s in secrets):
-            ctx.limiter.failed(client)
-            log.warning("failed web login from %s", client)
+        if not ok:
             return _login_page("Wrong password.", next_path, 401, camera=ctx.camera_id)
-        ctx.limiter.succeeded(client)
         response = RedirectResponse(next_path, status_code=303)
         response.set_cookie(ctx.cookie_name, ctx.signer.issue(), max_age=int(ctx.auth.session_s),
                             httponly=True, samesite="strict", secure=ctx.auth.cookie_secure,

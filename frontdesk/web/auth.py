@@ -18,6 +18,8 @@ logging out forgets the nonce. Secrets are compared in constant time.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import ipaddress
@@ -37,6 +39,9 @@ __all__ = [
     "AuthSettings",
     "SessionSigner",
     "LoginLimiter",
+    "PasswordHash",
+    "SecretGate",
+    "hash_password",
     "is_loopback",
     "split_bind",
     "resolve_auth",
@@ -66,6 +71,83 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
+SCRYPT_LOG_N = 14
+"""scrypt cost 2**14, r 8, p 1: about 16 MiB and 50 ms a check (Django's default)."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _scrypt(password: str, salt: bytes, log_n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8", "surrogatepass"), salt=salt, n=2 ** log_n,
+                          r=r, p=p, dklen=32, maxmem=256 * 1024 * 1024)
+
+
+def hash_password(password: str, *, log_n: int = SCRYPT_LOG_N) -> str:
+    """``scrypt:LOG_N:R:P:SALT:HASH`` (URL-safe base64): what ``web.password_env`` may hold.
+
+    No ``$`` in it, so shells, systemd environment files and Docker Compose leave it alone.
+    """
+    salt = secrets.token_bytes(16)
+    return f"scrypt:{log_n}:8:1:{_b64(salt)}:{_b64(_scrypt(password, salt, log_n, 8, 1))}"
+
+
+class PasswordHash:
+    """A salted scrypt hash of the web password, and a check of a given password against it.
+
+    Args:
+        stored: ``hash_password``'s ``scrypt:...`` text, or (older setups) the password
+            itself, which is hashed here at start-up and not kept.
+        name: the environment variable it came from, for messages.
+
+    Raises:
+        FrontdeskError: a ``scrypt:`` value that is malformed.
+    """
+
+    def __init__(self, stored: str, name: str = "the password variable") -> None:
+        self.was_plain = not stored.startswith("scrypt:")
+        if self.was_plain:
+            stored = hash_password(stored)
+        parts = stored.split(":")
+        try:
+            if len(parts) != 6:
+                raise ValueError("expected scrypt:LOG_N:R:P:SALT:HASH")
+            self._log_n, self._r, self._p = (int(x) for x in parts[1:4])
+            self._salt, self._digest = _unb64(parts[4]), _unb64(parts[5])
+            if not (10 <= self._log_n <= 20 and 1 <= self._r <= 32 and 1 <= self._p <= 16):
+                raise ValueError("cost out of range (LOG_N 10 to 20, R 1 to 32, P 1 to 16)")
+            if len(self._salt) < 8 or len(self._digest) < 16:
+                raise ValueError("salt or hash too short")
+        except (ValueError, binascii.Error) as exc:
+            raise FrontdeskError(
+                f"{name} holds a malformed password hash ({exc}): make a new one with "
+                f"`frontdesk hash-password`") from None
+        self._seen_key = secrets.token_bytes(32)
+        self._seen: set[bytes] = set()
+        self._lock = threading.Lock()
+
+    def matches(self, given: str) -> bool:
+        """Whether ``given`` is the password (slow the first time, remembered after)."""
+        if not given or len(given) > 1024:
+            return False
+        tag = hmac.new(self._seen_key, given.encode("utf-8", "surrogatepass"),
+                       hashlib.sha256).digest()
+        with self._lock:
+            if tag in self._seen:  # a Bearer client sends it with every call
+                return True
+        ok = hmac.compare_digest(_scrypt(given, self._salt, self._log_n, self._r, self._p),
+                                 self._digest)
+        if ok:
+            with self._lock:
+                self._seen.add(tag)
+        return ok
+
+
 def secret_matches(given: str, expected: str) -> bool:
     """Constant-time comparison (hashed first, so lengths do not leak either)."""
     a = hashlib.sha256(given.encode("utf-8", "surrogatepass")).digest()
@@ -79,7 +161,7 @@ class AuthSettings:
 
     host: str
     port: int
-    password: str | None
+    password: PasswordHash | None
     token: str | None
     session_s: float
     cookie_secure: bool
@@ -112,16 +194,20 @@ def resolve_auth(web: WebConfig, bind: str | None = None,
     """
     environ = dict(os.environ) if env is None else env
     host, port = split_bind(bind or web.bind)
-    password = _read_env("password", web.password_env, environ)
+    plain = _read_env("password", web.password_env, environ)
     token = _read_env("token", web.token_env, environ)
-    if password is None and token is None and not is_loopback(host):
+    password = None if plain is None else PasswordHash(plain, f"${web.password_env}")
+    if plain is None and token is None and not is_loopback(host):
         raise FrontdeskError(
             f"refusing to serve the web UI on {host}:{port} without a password: anyone who can "
             f"reach that address would see the camera. Set web.password_env (and the variable "
             f"it names), or bind to 127.0.0.1 and use an SSH tunnel (docs/web.md)"
         )
-    if password is not None and len(password) < MIN_PASSWORD_CHARS:
-        log.warning("the web UI password is shorter than %d characters", MIN_PASSWORD_CHARS)
+    if plain is not None and password is not None and password.was_plain:
+        if len(plain) < MIN_PASSWORD_CHARS:
+            log.warning("the web UI password is shorter than %d characters", MIN_PASSWORD_CHARS)
+        log.warning("$%s holds the web password in plain text: store its hash instead "
+                    "(`frontdesk hash-password` prints one)", web.password_env)
     if password is None and token is None:
         log.warning("web UI on %s:%d is open to anyone on this machine (no password set)",
                     host, port)
@@ -180,51 +266,105 @@ class SessionSigner:
 
 
 class LoginLimiter:
-    """Failed logins allowed per client and in total within a sliding window.
+    """Failed attempts allowed per client address within a sliding window.
 
-    After ``per_client`` failures from one address within ``window_s``, that
-    address must wait; after ``total`` failures from all addresses, everyone
-    must (a slow brute force from many addresses). A success clears the
-    client's own failures.
+    One limiter serves every way of presenting a secret (the login form and
+    ``Authorization: Bearer``). :meth:`attempt` counts an attempt as failed
+    *before* the secret is checked, so a burst of parallel guesses cannot slip
+    past the count; :meth:`succeeded` then forgets the client's failures. After
+    ``per_client`` failures within ``window_s`` the address waits until the
+    oldest leaves the window. Only that address: others, the real user among
+    them, are not locked out (a lock-out anyone can trigger is a denial of
+    service). IPv6 clients count per /64, the block one host usually holds.
     """
 
-    def __init__(self, per_client: int = 5, total: int = 30, window_s: float = 60.0,
+    def __init__(self, per_client: int = 5, window_s: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.per_client = per_client
-        self.total = total
         self.window_s = window_s
         self._clock = clock
         self._by_client: dict[str, deque[float]] = {}
-        self._all: deque[float] = deque()
         self._lock = threading.Lock()
 
-    def _trim(self, q: deque[float], now: float) -> None:
+    @staticmethod
+    def key(client: str) -> str:
+        """The address a client is counted under (an IPv6 address's /64)."""
+        try:
+            address = ipaddress.ip_address(client)
+        except ValueError:
+            return client
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+            return str(ipaddress.IPv6Network((address, 64), strict=False))
+        return str(address.ipv4_mapped or address) if isinstance(
+            address, ipaddress.IPv6Address) else str(address)
+
+    def _wait(self, key: str, now: float) -> float:
+        q = self._by_client.get(key)
+        if q is None:
+            return 0.0
         while q and q[0] <= now - self.window_s:
             q.popleft()
+        if not q:
+            del self._by_client[key]
+            return 0.0
+        return q[0] + self.window_s - now if len(q) >= self.per_client else 0.0
 
     def retry_after_s(self, client: str) -> float:
         """0 when ``client`` may try now, else seconds to wait."""
-        now = self._clock()
         with self._lock:
-            self._trim(self._all, now)
-            waits = []
-            if len(self._all) >= self.total:
-                waits.append(self._all[0] + self.window_s - now)
-            q = self._by_client.get(client)
-            if q is not None:
-                self._trim(q, now)
-                if len(q) >= self.per_client:
-                    waits.append(q[0] + self.window_s - now)
-            return max(waits, default=0.0)
+            return self._wait(self.key(client), self._clock())
+
+    def attempt(self, client: str) -> float:
+        """Seconds to wait (nothing counted), or 0: the attempt is counted as a failure."""
+        now = self._clock()
+        key = self.key(client)
+        with self._lock:
+            wait = self._wait(key, now)
+            if wait > 0:
+                return wait
+            if len(self._by_client) > 10_000:  # bound memory under a spray of addresses
+                for k in list(self._by_client):
+                    self._wait(k, now)
+            self._by_client.setdefault(key, deque()).append(now)
+            return 0.0
 
     def failed(self, client: str) -> None:
+        """Count a failure (:meth:`attempt` already counts one; this is for other callers)."""
         now = self._clock()
         with self._lock:
-            if len(self._by_client) > 10_000:  # bound memory under a spray of addresses
-                self._by_client.clear()
-            self._by_client.setdefault(client, deque()).append(now)
-            self._all.append(now)
+            self._by_client.setdefault(self.key(client), deque()).append(now)
 
     def succeeded(self, client: str) -> None:
         with self._lock:
-            self._by_client.pop(client, None)
+            self._by_client.pop(self.key(client), None)
+
+
+class SecretGate:
+    """Checks a presented secret (form password or Bearer value) under the per-address limit.
+
+    Every way in goes through :meth:`check`, so guesses share one count per
+    address; each failure is logged, and so is the start of a lock-out.
+    """
+
+    def __init__(self, auth: AuthSettings, limiter: LoginLimiter) -> None:
+        self.auth = auth
+        self.limiter = limiter
+
+    def check(self, client: str, given: str, how: str) -> tuple[bool, float]:
+        """(accepted, seconds the client must wait: 0 unless locked out). Slow: scrypt."""
+        wait_s = self.limiter.attempt(client)
+        if wait_s > 0:
+            return False, wait_s
+        token, password = self.auth.token, self.auth.password
+        ok = bool(given) and ((token is not None and secret_matches(given, token))
+                              or (password is not None and password.matches(given)))
+        if ok:
+            self.limiter.succeeded(client)
+            return True, 0.0
+        locked_s = self.limiter.retry_after_s(client)
+        if locked_s > 0:
+            log.warning("wrong %s from %s: %d failures, locked out for %d s", how, client,
+                        self.limiter.per_client, round(locked_s))
+        else:
+            log.warning("wrong %s from %s", how, client)
+        return False, 0.0

@@ -6,7 +6,8 @@ flow style. The file's indentation is measured first so untouched lines come
 out byte for byte as they were. Before the file is replaced, the whole new text
 is validated with :func:`frontdesk.config.parse_config` (so a save can never
 leave a config that frontdesk refuses at the next start), the old file is
-copied to ``NAME.YYYYmmdd-HHMMSS.bak`` beside it, and the new text is written to
+copied to ``NAME.YYYYmmdd-HHMMSS.bak`` beside it (the newest ``KEEP_BACKUPS``, 10,
+are kept; older ones are removed), and the new text is written to
 a temporary file that is renamed over the old one.
 
 With a ``cameras:`` list, each camera's worker edits its own entry (``camera_id``).
@@ -38,6 +39,7 @@ from ruamel.yaml.error import YAMLError
 
 from frontdesk.config import Config, parse_config
 from frontdesk.errors import FrontdeskError
+from frontdesk.yaml_io import YamlFileError, read_text
 
 __all__ = ["ConfigFile", "SaveResult", "guess_indent", "flow_polygon", "set_counter_zones",
            "set_camera_keys", "backups_of", "lock_path"]
@@ -185,24 +187,32 @@ def set_camera_keys(doc: CommentedMap, values: dict[str, Any],
             cam[key] = value
 
 
+KEEP_BACKUPS = 10
+"""Backups of the config file kept beside it (``NAME.YYYYmmdd-HHMMSS.bak``)."""
+
+
 class ConfigFile:
     """One config file edited by the web UI and ``frontdesk calibrate``.
 
     Args:
         path: the YAML file (it must exist and be valid).
         clock: Unix seconds, for backup names.
+        keep_backups: backups kept; each save removes the oldest beyond this.
     """
 
-    def __init__(self, path: str | os.PathLike[str], clock: Callable[[], float] = time.time):
+    def __init__(self, path: str | os.PathLike[str], clock: Callable[[], float] = time.time,
+                 keep_backups: int = KEEP_BACKUPS):
         self.path = Path(path)
         self._clock = clock
+        self.keep_backups = keep_backups
         self._lock = threading.Lock()
 
     def read_text(self) -> str:
+        """The file's text (refused past the size every YAML reader refuses)."""
         try:
-            return self.path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise FrontdeskError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+            return read_text(self.path, "config file")
+        except YamlFileError as exc:
+            raise FrontdeskError(str(exc)) from None
 
     def update(self, edit: Callable[[CommentedMap], None]) -> SaveResult:
         """Apply ``edit`` to the loaded document, validate, back up and replace the file.
@@ -227,6 +237,7 @@ class ConfigFile:
             config = parse_config(new_text, str(self.path))  # ConfigError: nothing is written
             backup = self._backup(text)
             self._replace(new_text)
+            self._prune_backups()
         log.info("config %s saved (backup %s)", self.path, backup.name)
         return SaveResult(config=config, backup=backup, path=self.path)
 
@@ -249,7 +260,13 @@ class ConfigFile:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self._clock()))
         base = f"{self.path.name}.{stamp}"
         candidate = self.path.with_name(f"{base}.bak")
+        same_second = [b.name[len(base):] for b in backups_of(self.path)
+                       if b.name.startswith(base + ".") or b.name.startswith(base + "-")]
         n = 1
+        if same_second:  # numbered on after the newest of this second (older may be pruned)
+            m = re.fullmatch(r"-(\d+)\.bak", same_second[-1])
+            n = int(m.group(1)) + 1 if m else 1
+            candidate = self.path.with_name(f"{base}-{n}.bak")
         while candidate.exists():
             candidate = self.path.with_name(f"{base}-{n}.bak")
             n += 1
@@ -261,6 +278,13 @@ class ConfigFile:
             raise FrontdeskError(f"cannot write the backup {candidate}: "
                                  f"{exc.strerror or exc}") from None
         return candidate
+
+    def _prune_backups(self) -> None:
+        for old in backups_of(self.path)[:-self.keep_backups]:
+            try:
+                old.unlink()
+            except OSError as exc:
+                log.warning("cannot remove the old backup %s: %s", old, exc.strerror or exc)
 
     def _replace(self, text: str) -> None:
         mode = self.path.stat().st_mode & 0o777
@@ -289,6 +313,11 @@ def lock_path(path: str | os.PathLike[str]) -> Path:
 def backups_of(path: str | os.PathLike[str]) -> list[Path]:
     """Backups :class:`ConfigFile` made of ``path``, oldest first."""
     p = Path(path)
-    pattern = re.compile(re.escape(p.name) + r"\.\d{8}-\d{6}(-\d+)?\.bak$")
-    return sorted(q for q in p.parent.iterdir() if pattern.match(q.name))
+    pattern = re.compile(re.escape(p.name) + r"\.(\d{8}-\d{6})(?:-(\d+))?\.bak$")
+    found = []
+    for q in p.parent.iterdir():
+        m = pattern.match(q.name)
+        if m:
+            found.append(((m.group(1), int(m.group(2) or 0)), q))
+    return [q for _, q in sorted(found)]
 

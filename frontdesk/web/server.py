@@ -23,6 +23,7 @@ from frontdesk.errors import FrontdeskError
 from frontdesk.web.app import WebContext, create_app
 from frontdesk.web.auth import AuthSettings, resolve_auth
 from frontdesk.web.cameras import CameraPeer, camera_peers
+from frontdesk.web.connection_guard import ConnectionGuard, concurrency_limit, guarded_protocol
 from frontdesk.web.hub import LiveHub
 
 __all__ = ["WebServer", "start_web"]
@@ -59,6 +60,7 @@ class WebServer:
         self.hub = hub
         self.ctx = ctx
         self.auth = auth
+        self.guard: ConnectionGuard | None = None
         host, port = sock.getsockname()[:2]
         self.host, self.port = str(host), int(port)
 
@@ -124,10 +126,11 @@ def start_web(runner: Any, config: Config, bind: str | None = None, *,
         peers = camera_peers(whole_config)
     ctx = WebContext(hub, auth, config_path, camera_id=camera_id, cameras=peers)
     app = create_app(ctx)
+    guard = ConnectionGuard()
     server = uvicorn.Server(uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="off", http="h11", ws="none",
-        timeout_graceful_shutdown=2, timeout_keep_alive=5, limit_concurrency=64,
-        server_header=False, proxy_headers=False,
+        app, log_config=None, access_log=False, lifespan="off", http=guarded_protocol(guard),
+        ws="none", timeout_graceful_shutdown=2, timeout_keep_alive=5,
+        limit_concurrency=concurrency_limit(guard), server_header=False, proxy_headers=False,
     ))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name="frontdesk-web", daemon=True)
@@ -140,6 +143,7 @@ def start_web(runner: Any, config: Config, bind: str | None = None, *,
             raise FrontdeskError(f"web UI did not start on {auth.host}:{auth.port}")
         time.sleep(0.02)
     web = WebServer(server, thread, sock, hub, ctx, auth)
+    web.guard = guard
     mode = "open to this machine" if auth.open else "login required"
     which = "" if camera_id is None else f" for camera {camera_id}"
     log.info("web UI%s on %s/ (%s)", which, web.url, mode)

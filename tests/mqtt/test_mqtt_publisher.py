@@ -192,7 +192,7 @@ def test_commands_reach_the_main_loop_typed(tmp_path, mqtt_broker, mqtt_recorder
     pub.start()
     assert pub.wait_connected(5)
     sender = mqtt_recorder(mqtt_broker, ["unused/topic"])
-    sender.publish(f"{BASE}/counter-1/cmd/ack", b"")
+    sender.publish(f"{BASE}/counter-1/cmd/ack", b"{}")
     sender.publish(f"{BASE}/counter-2/cmd/snooze", b'{"seconds": 300, "source": "manager"}')
     sender.publish(f"{BASE}/counter-2/cmd/enabled", b'{"enabled": false}')
     got = []
@@ -211,7 +211,7 @@ def test_commands_reach_the_main_loop_typed(tmp_path, mqtt_broker, mqtt_recorder
 def test_malformed_inbound_messages_are_ignored_with_one_line_each(
         tmp_path, mqtt_broker, mqtt_recorder, publisher_factory, caplog) -> None:
     sender = mqtt_recorder(mqtt_broker, ["unused/topic"])
-    # retained before frontdesk subscribes: replayed on every (re)connect, so refused
+    # retained before frontdesk subscribes: the broker does not send it (retain handling 2)
     sender.publish(f"{BASE}/counter-1/cmd/ack", b"{}", retain=True)
     pub = publisher_factory(make_config(tmp_path, mqtt_broker))
     caplog.set_level(logging.INFO, logger="frontdesk.mqtt")
@@ -237,10 +237,9 @@ def test_malformed_inbound_messages_are_ignored_with_one_line_each(
     assert [(c.counter_id, c.source) for c in got] == [("counter-2", "last")]
 
     ignored = [r for r in caplog.records if "ignored a message" in r.getMessage()]
-    assert len(ignored) == len(bad) + 1  # + the retained command at connect
+    assert len(ignored) == len(bad)  # the retained command never arrived
     assert all(r.levelno == logging.WARNING for r in ignored)
-    assert "retained" in ignored[0].getMessage()
-    assert pub.stats["commands_ignored"] == len(bad) + 1
+    assert pub.stats["commands_ignored"] == len(bad)
     # still alive and publishing
     watcher = mqtt_recorder(mqtt_broker, [f"{BASE}/counter-1/events"])
     pub.publish_events([make_event(7)])
@@ -316,3 +315,59 @@ def test_an_outbox_that_cannot_be_written_is_counted_and_reported_once(
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "cannot write the outbox" in errors[0].getMessage()
     assert pub.stats["lost"] == 10
+
+
+# ------------------------------------------------------------------ issue 15: command topics
+
+
+def _commands_after(pub: MqttPublisher, sender, good_topic: str) -> list:
+    """Every command taken up to and including a good one sent last (order is kept)."""
+    sender.publish(good_topic, b'{"source": "last"}')
+    got: list = []
+    deadline = time.monotonic() + 5
+    while not any(c.source == "last" for c in got) and time.monotonic() < deadline:
+        got += pub.pending_commands(timeout_s=0.5)
+    return got
+
+
+def test_clearing_a_retained_command_and_retaining_one_while_connected_do_nothing(
+        tmp_path, mqtt_broker, mqtt_recorder, publisher_factory, caplog) -> None:
+    pub = publisher_factory(make_config(tmp_path, mqtt_broker))
+    caplog.set_level(logging.INFO, logger="frontdesk.mqtt")
+    pub.start()
+    assert pub.wait_connected(5)
+    time.sleep(0.3)  # subscribed
+    sender = mqtt_recorder(mqtt_broker, ["unused/topic"])
+    sender.publish(f"{BASE}/counter-1/cmd/ack", b"", retain=True)  # the usual way to clear
+    sender.publish(f"{BASE}/counter-1/cmd/ack", b"")  # empty, not retained
+    sender.publish(f"{BASE}/counter-1/cmd/ack", b'{"source": "retained"}', retain=True)
+    sender.publish(f"{BASE}/counter-1/cmd/snooze", b'{"seconds": 60}', retain=True)
+    got = _commands_after(pub, sender, f"{BASE}/counter-2/cmd/ack")
+    assert [(c.counter_id, c.source) for c in got] == [("counter-2", "last")]
+    reasons = [r.getMessage() for r in caplog.records if "ignored a message" in r.getMessage()]
+    assert sum("empty payload" in m for m in reasons) == 1
+    assert sum("retained command" in m for m in reasons) == 3
+    sender.publish(f"{BASE}/counter-1/cmd/ack", b"", retain=True)  # tidy the broker
+    sender.publish(f"{BASE}/counter-1/cmd/snooze", b"", retain=True)
+
+
+def test_deep_nesting_is_refused_before_parsing_and_the_log_stays_bounded(
+        tmp_path, mqtt_broker, mqtt_recorder, publisher_factory, caplog) -> None:
+    pub = publisher_factory(make_config(tmp_path, mqtt_broker))
+    caplog.set_level(logging.DEBUG)
+    pub.start()
+    assert pub.wait_connected(5)
+    sender = mqtt_recorder(mqtt_broker, ["unused/topic"])
+    bomb = b"[" * 1000  # under the 1,024-byte limit
+    for _ in range(100):
+        sender.publish(f"{BASE}/counter-1/cmd/ack", bomb)
+    sender.publish("homeassistant/status", bomb)
+    got = _commands_after(pub, sender, f"{BASE}/counter-2/cmd/ack")
+    assert [(c.counter_id, c.source) for c in got] == [("counter-2", "last")]
+    assert pub.stats["commands_ignored"] == 101
+    lines = [r for r in caplog.records if r.name.startswith(("frontdesk.mqtt", "paho"))
+             and r.levelno >= logging.WARNING]
+    assert len(lines) <= 21  # 20 a minute, and one saying the rest are not logged
+    assert not any(r.levelno >= logging.ERROR for r in lines)
+    assert "nests deeper than 16 levels" in lines[0].getMessage()
+    assert "RecursionError" not in caplog.text

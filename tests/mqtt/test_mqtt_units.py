@@ -32,6 +32,7 @@ from frontdesk.mqtt.commands import (
 from frontdesk.mqtt.contract import (
     PAYLOAD_SCHEMAS,
     PayloadError,
+    json_depth,
     schema_path,
     validate_payload,
     validator_for,
@@ -164,7 +165,7 @@ def _cmd(topic: str, payload: bytes, retain: bool = False):
 
 
 def test_commands_are_parsed_into_typed_records() -> None:
-    ack = _cmd(TOPICS.command("counter-1", "ack"), b"")
+    ack = _cmd(TOPICS.command("counter-1", "ack"), b"{}")
     assert (ack.kind, ack.counter_id, ack.received_at, ack.received_monotonic) == (
         CommandKind.ACKNOWLEDGE, "counter-1", 5.0, 7.0)
     ack2 = _cmd(TOPICS.command("counter-2", "ack"), b'{"source":"wrist-3"}')
@@ -173,6 +174,11 @@ def test_commands_are_parsed_into_typed_records() -> None:
     assert snooze.kind is CommandKind.SNOOZE and snooze.seconds == 90.0
     enabled = _cmd(TOPICS.command("counter-2", "enabled"), b'{"enabled": false}')
     assert enabled.kind is CommandKind.SET_ENABLED and enabled.enabled is False
+
+
+def test_json_depth_ignores_brackets_in_strings() -> None:
+    assert json_depth('{"a": [1, {"b": "[[[[{"}]}') == 3
+    assert json_depth('"\\"[[[["') == 0 and json_depth("[" * 1000) == 1000
 
 
 @pytest.mark.parametrize("topic_kind, counter, payload, retain, reason", [
@@ -189,6 +195,10 @@ def test_commands_are_parsed_into_typed_records() -> None:
     ("ack", "counter-9", b"{}", False, "unknown counter"),
     ("reboot", "counter-1", b"{}", False, "unknown command"),
     ("ack", "counter-1", b"{}", True, "retained"),
+    ("ack", "counter-1", b"", False, "empty payload"),
+    ("ack", "counter-1", b" \n", False, "empty payload"),
+    ("ack", "counter-1", b"[" * 1000, False, "nests deeper than 16"),
+    ("snooze", "counter-1", b'{"seconds": ' + b"[" * 17 + b"]" * 17 + b"}", False, "nests deeper"),
     ("ack", "counter-1", b'{"source":"' + b"x" * MAX_COMMAND_BYTES + b'"}', False, "bytes"),
 ])
 def test_malformed_commands_are_rejected_with_a_reason(

@@ -24,7 +24,7 @@ from web_scene import ENV, MULTI_CAMERA_YAML, PASSWORD, StandInRunner, feeding
 
 from frontdesk.config import Config, load_config, parse_config
 from frontdesk.errors import FrontdeskError
-from frontdesk.web.config_file import backups_of, lock_path
+from frontdesk.web.config_file import KEEP_BACKUPS, backups_of, lock_path
 from frontdesk.web.server import WebServer, start_web
 
 AUTH = {"Authorization": f"Bearer {PASSWORD}"}
@@ -192,7 +192,7 @@ def test_saves_from_both_cameras_at_once_keep_both_edits(box: Box) -> None:
     finally:
         for c in clients.values():
             c.close()
-    assert len(backups_of(box.path)) == 16
+    assert len(backups_of(box.path)) == KEEP_BACKUPS  # 16 saves; the newest 10 kept
     assert "# Pharmacy staff." in box.path.read_text(encoding="utf-8")
 
 
