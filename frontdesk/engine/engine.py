@@ -304,7 +304,11 @@ class Engine:
             # whether she is still there, on her way): she may be looking away.
             holdable = visit.confirmed and (visit.arrival_t is not None
                                             or self.visits.occupancy is not None)
-            if holdable and visit.last_in_zone_t >= ts.last_seen_t - 1e-9:
+            # In the zones, or crossing a gap between two of them (walking up from
+            # the queue to the counter), as :meth:`VisitBook.step` allows.
+            gap_s = (0.0 if self.visits.occupancy is None
+                     else max(self.cfg.visit_hold_s, self.grace_s))
+            if holdable and visit.last_in_zone_t >= ts.last_seen_t - gap_s - 1e-9:
                 self.visits.orphan(visit)
             else:
                 events += self.visits.close(visit, t, wall_time, visit.last_in_zone_t)

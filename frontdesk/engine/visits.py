@@ -166,6 +166,10 @@ REACH_SPEED = 0.1
 """Frame widths a second an unseen customer may have walked (about 1.5 m/s for a
 face 2 m from a 90-degree camera): a face in her colourful clothes farther than
 that from where she was lost is someone else."""
+REACH_S = 5.0
+"""... for at most this long: a customer walking up from the queue with her eyes on
+her phone covers it in a few seconds; a face that appears later, farther off, is
+left to the other rules (two customers in alike clothes, one gone, one new)."""
 MIN_WALK_SPEED = 0.02
 """Frame widths a second below which a lost face was standing, not walking."""
 MIN_HEADING_COS = 0.5
@@ -489,10 +493,18 @@ class VisitBook:
             if t - visit.present_t > self.cfg.visit_hold_s:
                 return self.close(visit, t, wall_time, visit.last_in_zone_t)
             return []  # no alerts for a customer out of sight
+        out_of_zones_s = 0.0
         if occupied:
-            visit.present_t = visit.last_in_zone_t = t
+            visit.present_t = t
+            held = visit.held_face
+            assert held is not None
+            if self.zones.counters[visit.counter_id].in_customer_zone(held[0], held[1]):
+                visit.last_in_zone_t = t
+            out_of_zones_s = t - visit.last_in_zone_t
             if visit.arrival_t is None:
                 self._arrive_unseen(visit, t)
+        if out_of_zones_s > max(self.cfg.visit_hold_s, self.grace_s):
+            return self.close(visit, t, wall_time, visit.last_in_zone_t)
         if (t - visit.present_t > self.cfg.presence_leave_s
                 or t - visit.unseen_since_t > self.cfg.presence_max_s):
             if (t - visit.unseen_since_t <= self.cfg.presence_max_s
@@ -504,7 +516,10 @@ class VisitBook:
             return self.close(visit, t, wall_time, visit.last_in_zone_t)
         if not occupied:
             return []
-        return self._report(visit, t, wall_time) + self._alerts(visit, t, wall_time)
+        events = self._report(visit, t, wall_time)
+        if out_of_zones_s <= self.grace_s:  # no alerts while she is outside the zones
+            events += self._alerts(visit, t, wall_time)
+        return events
 
     def _walk_off(self, visit: Visit) -> None:
         """Her place emptied: she walked on. Her heading is where her followed place
@@ -524,8 +539,8 @@ class VisitBook:
         held = visit.held_face
         if held is None or ts.born_x is None or visit.unseen_since_t is None:
             return False
-        reach = _place_radius(held) + REACH_SPEED * max(0.0, ts.first_seen_t
-                                                         - visit.unseen_since_t)
+        walked_s = min(max(0.0, ts.first_seen_t - visit.unseen_since_t), REACH_S)
+        reach = _place_radius(held) + REACH_SPEED * walked_s
         d2 = (ts.born_x - held[0]) ** 2 + ((ts.born_y - held[1]) * self.aspect) ** 2
         return d2 <= reach ** 2
 

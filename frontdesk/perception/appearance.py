@@ -36,6 +36,7 @@ __all__ = [
     "SIGNATURE_BINS",
     "PATCH_PX",
     "torso_box",
+    "visible_chest",
     "torso_signature",
     "patch_signatures",
     "signature_distance",
@@ -58,8 +59,10 @@ TORSO_BOTTOM_FACES = 1.6
 """... reaches this many face heights under it ..."""
 TORSO_HALF_WIDTH_FACES = 0.7
 """... and this many face widths either side of the face's centre."""
-MIN_INSIDE = 0.5
-"""A chest less than this share of which is inside the frame has no signature."""
+MIN_INSIDE = 0.3
+"""A chest less than this share of which is inside the frame has no signature (a
+customer close to the camera at the service spot often has only the top of her chest
+in view)."""
 
 
 def torso_box(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -71,6 +74,19 @@ def torso_box(bbox: tuple[float, float, float, float]) -> tuple[float, float, fl
             cx + TORSO_HALF_WIDTH_FACES * w, y1 + TORSO_BOTTOM_FACES * h)
 
 
+def visible_chest(bbox: tuple[float, float, float, float], width: int, height: int
+                  ) -> tuple[int, int, int, int] | None:
+    """The chest under a face box, clipped to a ``width`` x ``height`` frame (integer
+    pixels), or None when less than :data:`MIN_INSIDE` of it is in the frame."""
+    bx0, by0, bx1, by1 = torso_box(bbox)
+    area = (bx1 - bx0) * (by1 - by0)
+    x0, y0 = max(0, int(round(bx0))), max(0, int(round(by0)))
+    x1, y1 = min(width, int(round(bx1))), min(height, int(round(by1)))
+    if area <= 0 or x1 - x0 < 2 or y1 - y0 < 2 or (x1 - x0) * (y1 - y0) < MIN_INSIDE * area:
+        return None
+    return x0, y0, x1, y1
+
+
 def torso_signature(image_bgr: np.ndarray, bbox: tuple[float, float, float, float]
                     ) -> np.ndarray | None:
     """The colour signature of the chest under the face ``bbox`` (pixels) in a BGR frame.
@@ -78,12 +94,10 @@ def torso_signature(image_bgr: np.ndarray, bbox: tuple[float, float, float, floa
     None when too little of the chest is in the frame to say.
     """
     height, width = image_bgr.shape[:2]
-    bx0, by0, bx1, by1 = torso_box(bbox)
-    area = (bx1 - bx0) * (by1 - by0)
-    x0, y0 = max(0, int(round(bx0))), max(0, int(round(by0)))
-    x1, y1 = min(width, int(round(bx1))), min(height, int(round(by1)))
-    if area <= 0 or x1 - x0 < 2 or y1 - y0 < 2 or (x1 - x0) * (y1 - y0) < MIN_INSIDE * area:
+    box = visible_chest(bbox, width, height)
+    if box is None:
         return None
+    x0, y0, x1, y1 = box
     patch = cv2.resize(image_bgr[y0:y1, x0:x1], (PATCH_PX, PATCH_PX),
                        interpolation=cv2.INTER_AREA)
     return patch_signatures(patch[None])[0]

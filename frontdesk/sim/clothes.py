@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from frontdesk.perception.appearance import patch_signatures, torso_box
+from frontdesk.perception.appearance import patch_signatures, torso_box, visible_chest
 
 __all__ = ["ClothesModel", "ChestView", "clothes_colour"]
 
@@ -82,12 +82,10 @@ class ClothesModel:
         patches: list[np.ndarray] = []
         measured: list[int] = []
         for i, chest in enumerate(chests):
+            if visible_chest(chest.bbox, width, height) is None:
+                continue  # perception has no signature for a chest mostly out of frame
             x0, y0, x1, y1 = torso_box(chest.bbox)
             area = (x1 - x0) * (y1 - y0)
-            inside = (max(0.0, min(x1, width) - max(x0, 0.0))
-                      * max(0.0, min(y1, height) - max(y0, 0.0)))
-            if area <= 0 or inside < 0.5 * area:
-                continue  # perception has no signature for a chest mostly out of frame
             px = np.tile(chest.colour, (n_px, 1))
             if rng is not None:
                 order = rng.permutation(n_px)
