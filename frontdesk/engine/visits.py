@@ -101,6 +101,10 @@ PRESENCE_BELOW_FACES = 3.0
 """The place checked for a customer whose face is gone reaches this many face widths
 below her face: head and upper body, what stays put while she looks at her phone
 (her legs may be hidden by the counter)."""
+SEEN_BELOW_FACES = 11.0
+"""Someone the camera sees explains the cells of their whole body, down to the floor
+(eyes about 1.6 m up, a face 0.15 m wide): legs nobody claims would otherwise keep an
+unseen customer's place, dragged onto them, occupied long after she left."""
 PRESENCE_MIN_FRACTION = 0.3
 """The place counts as occupied when at least this share of its cells is."""
 PRESENCE_MAX_EXPLAINED = 0.5
@@ -375,7 +379,8 @@ class VisitBook:
         for ts in tracks:
             face = ts.steady_face() if ts.fresh else None
             if face is not None:
-                seen.append((ts, _place_cells(grid, face, aspect)))
+                seen.append((ts, grid.box_cells(*person_box_norm(*face, aspect,
+                                                                 SEEN_BELOW_FACES))))
         claimed = np.zeros(grid.cells.shape, dtype=bool)
         for visit in unseen:
             face = visit.held_face
@@ -482,9 +487,8 @@ class VisitBook:
         if visit.walked_off:  # waiting for a face in her clothes
             if visit.arrival_t is None:
                 gone = t - visit.present_t > self.cfg.visit_hold_s
-            else:  # arrived: only while someone unexplained still moves in the zones
-                gone = (t - visit.present_t > self.cfg.presence_leave_s + WALK_HOLD_S
-                        or not self._someone_walking(visit))
+            else:  # arrived: a few seconds, silently
+                gone = t - visit.present_t > self.cfg.presence_leave_s + WALK_HOLD_S
             if gone:
                 return self.close(visit, t, wall_time, visit.last_in_zone_t)
             return []
