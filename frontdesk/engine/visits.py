@@ -148,11 +148,11 @@ ONSET_LOOKBACK_S = 20.0
 most this long before (the occupancy grids of that long are kept)."""
 
 WALK_HOLD_S = 3.0
-"""An arrived customer whose place emptied while someone unseen walks in the counter's
-zones is kept, silently, this much longer than ``presence_leave_s`` for a face in
-her clothes (walking up from the queue with her eyes on her phone), and no longer:
-one who really leaves is still seen to leave soon after, with ``left_t`` the last
-moment her place was occupied."""
+"""An arrived customer whose place emptied while someone unseen walked in the counter's
+zones is kept, silently, this much longer than ``presence_leave_s`` for her face
+(walking up from the queue with her eyes on her phone), and no longer: one who
+really leaves is still seen to leave soon after, with ``left_t`` the last moment her
+place was occupied."""
 
 TIER_PLACE_CLOTHES = 0
 """Evidence tiers of :meth:`VisitBook._adopt`, strongest first: in her place and her clothes,"""
