@@ -166,11 +166,11 @@ TIER_NEAR = 4
 """standing where she was last measured,"""
 TIER_REACHED = 5
 """within her reach where she was heading, her place still held."""
-REACH_SPEED = 0.1
-"""Frame widths a second an unseen customer may have walked (about 1.5 m/s for a
-face 2 m from a 90-degree camera): a face in her colourful clothes farther than
-that from where she was lost is someone else."""
-REACH_S = 5.0
+REACH_SPEED = 0.06
+"""Frame widths a second an unseen customer may have walked (about 1 m/s, a walk up
+to the counter, for a face 2 m from a 90-degree camera): a face farther than that
+from where she was lost is someone else."""
+REACH_S = 4.0
 """... for at most this long: a customer walking up from the queue with her eyes on
 her phone covers it in a few seconds; a face that appears later, farther off, is
 left to the other rules (two customers in alike clothes, one gone, one new)."""
@@ -602,13 +602,13 @@ class VisitBook:
             return None  # other clothes: someone else, wherever she stood
         placement = ts.placement
         in_counter = placement is not None and placement.customer_counter == visit.counter_id
-        # In her clothes elsewhere in her zones: she walked there, if her place
-        # emptied while someone walked in the zones, and if her clothes are not the
-        # black, grey or white many wear.
+        # In her clothes elsewhere in her zones, within her reach: she walked there,
+        # if her place emptied while someone walked in the zones, and if her clothes
+        # are not the black, grey or white many wear.
         anywhere = ((TIER_CLOTHES, look_d, 0.0)
                     if same and in_counter and visit.held_look is not None
                     and _colourful(visit.held_look)
-                    and (visit.walked_off or self._within_reach(visit, ts)) else None)
+                    and visit.walked_off and self._within_reach(visit, ts) else None)
         if visit.walked_off:
             if anywhere is None and in_counter and self._walked_toward(visit, ts):
                 return TIER_WALKED, look_d, 0.0
