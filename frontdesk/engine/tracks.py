@@ -101,7 +101,7 @@ class TrackState:
                  "born_y", "position",
                  "range_m", "gaze", "placement", "role", "home_counter", "incoming", "acks",
                  "looks", "visit", "visits_closed", "recent_faces", "born_width_norm",
-                 "range_uncertainty", "gaze_from_mesh", "look", "look_n")
+                 "range_uncertainty", "gaze_from_mesh", "look", "look_n", "_steady")
 
     def __init__(self, track_id: int, first_seen_t: float):
         self.track_id = track_id
@@ -133,6 +133,7 @@ class TrackState:
         self.gaze_from_mesh = False
         self.look: np.ndarray | None = None
         self.look_n = 0
+        self._steady: tuple[float, tuple[float, float, float]] | None = None
 
     @property
     def likely_role(self) -> Role | None:
@@ -222,9 +223,12 @@ class TrackState:
         """Median centre and width of the face over its last :data:`RECENT_FACE_S`
         seconds seen: where the person stood, robust to one inflated box or to the
         detector's passes disagreeing by a few pixels. None: never seen by a face."""
-        faces = list(self.recent_faces)
-        if not faces:
+        if not self.recent_faces:
             return None
+        last_t = self.recent_faces[-1][0]
+        if self._steady is not None and self._steady[0] == last_t:
+            return self._steady[1]  # asked again before a new face: the same answer
+        faces = list(self.recent_faces)
         xs = [f[1] for f in faces]
         w_last = faces[-1][3]
         if max(xs) - min(xs) > w_last:  # walking: where she is now, not where she was
@@ -234,7 +238,9 @@ class TrackState:
         ys = sorted(f[2] for f in faces)
         ws = sorted(f[3] for f in faces)
         mid = len(faces) // 2
-        return xs[mid], ys[mid], ws[mid]
+        steady = xs[mid], ys[mid], ws[mid]
+        self._steady = (last_t, steady)
+        return steady
 
     def contacts_since(self, contacts: list[Contact], since_t: float) -> list[Contact]:
         return [c for c in contacts if c.start_t >= since_t - 1e-9]

@@ -291,6 +291,7 @@ class VisitBook:
         """This frame's occupied cells in each counter's customer zones that nobody seen
         or held explains: someone walking there with their face hidden."""
         self._zone_cells: dict[tuple[int, str, tuple[int, ...]], np.ndarray] = {}
+        self._weighed: OccupancyGrid | None = None
         self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()
         """The last :data:`ONSET_LOOKBACK_S` of grids: (t, occupied cells, cells
         explained by the people seen or held then), for :meth:`_walked_in_at`."""
@@ -372,8 +373,9 @@ class VisitBook:
                          if v.unseen_since_t is not None and v.held_face is not None
                          and not v.walked_off),
                         key=lambda v: v.unseen_since_t or 0.0, reverse=True)
-        if grid is None:
-            return
+        if grid is None or (grid is self._weighed and not unseen):
+            return  # a carried grid and nobody unseen: nothing new to weigh or remember
+        self._weighed = grid
         aspect = self.aspect
         seen: list[tuple[TrackState, tuple[slice, slice]]] = []
         for ts in tracks:
