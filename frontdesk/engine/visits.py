@@ -545,9 +545,10 @@ class VisitBook:
         held = visit.held_face
         if held is None or ts.born_x is None or visit.unseen_since_t is None:
             return False
+        lost_x, lost_y = _lost_at(visit, held)
         walked_s = min(max(0.0, ts.first_seen_t - visit.unseen_since_t), REACH_S)
         reach = _place_radius(held) + REACH_SPEED * walked_s
-        d2 = (ts.born_x - held[0]) ** 2 + ((ts.born_y - held[1]) * self.aspect) ** 2
+        d2 = (ts.born_x - lost_x) ** 2 + ((ts.born_y - lost_y) * self.aspect) ** 2
         return d2 <= reach ** 2
 
     def _walked_toward(self, visit: Visit, ts: TrackState) -> bool:
@@ -561,7 +562,8 @@ class VisitBook:
         speed = math.hypot(vx, vy)
         if speed < MIN_WALK_SPEED:
             return self.zones.counters[visit.counter_id].in_service(ts.born_x, ts.born_y)
-        dx, dy = ts.born_x - held[0], (ts.born_y - held[1]) * self.aspect
+        lost_x, lost_y = _lost_at(visit, held)
+        dx, dy = ts.born_x - lost_x, (ts.born_y - lost_y) * self.aspect
         dist = math.hypot(dx, dy)
         return dist > 0 and (vx * dx + vy * dy) / (speed * dist) >= MIN_HEADING_COS
 
@@ -872,6 +874,12 @@ def _clothes(visit: Visit, ts: TrackState) -> tuple[bool | None, float]:
     if d >= LOOK_DIFFERENT:
         return False, d
     return None, 0.0
+
+
+def _lost_at(visit: Visit, held: tuple[float, float, float]) -> tuple[float, float]:
+    """Where an unseen customer was lost (her followed place may since have been
+    dragged by other people's bodies)."""
+    return (visit.held_path[0][1], visit.held_path[0][2]) if visit.held_path else held[:2]
 
 
 def _colourful(signature: np.ndarray) -> bool:
