@@ -47,6 +47,7 @@ from frontdesk.web.auth import (
 )
 from frontdesk.web.cameras import CameraPeer, url_for_host
 from frontdesk.web.config_file import ConfigFile, set_camera_keys, set_counter_zones
+from frontdesk.web.dashboard import add_command_routes
 from frontdesk.web.hub import LiveHub
 from frontdesk.web.today import TodayFigures, list_reports, report_path, reports_dir
 
@@ -288,6 +289,7 @@ def create_app(ctx: WebContext) -> Any:
     _add_zone_routes(app, ctx)
     _add_camera_routes(app, ctx)
     _add_dashboard_routes(app, ctx)
+    add_command_routes(app, ctx)
     guarded = _Guard(app)
     guarded.fastapi = app  # type: ignore[attr-defined]
     return guarded
@@ -620,7 +622,7 @@ def _add_dashboard_routes(app: FastAPI, ctx: WebContext) -> None:
                     break
                 now = time.monotonic()
                 version = ctx.hub.version
-                if version != last_version or now - last_sent > 5.0:
+                if version != last_version or now - last_sent > 2.0:
                     data = json.dumps(ctx.hub.dashboard_state(), allow_nan=False, default=str)
                     yield f"event: state\ndata: {data}\n\n"
                     last_version, last_sent = version, now

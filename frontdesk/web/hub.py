@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 WATCH_S = 10.0
 """After a frame request, images are kept for this long (the viewer polls faster)."""
 PLACEMENT_WINDOW_S = 60.0
+STALE_S = 5.0
+"""The dashboard shows a counter as unknown (grey) when the last frame is older than this."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class LiveHub:
         self._snapshot: LiveSnapshot | None = None
         self._watch_until = -1.0
         self._pending: Config | None = None
+        self._queued: list[EngineCommand] = []
         self.saved_version = 0
         self.applied_version = 0
         self.apply_error: str | None = None
@@ -172,13 +175,16 @@ class LiveHub:
             self._cond.notify_all()
 
     def take_commands(self) -> list[EngineCommand]:
-        """Zones saved in the editor, for the loop to apply between two frames."""
+        """Zones saved in the editor and the dashboard's buttons, for the loop to apply
+        between two frames."""
         with self._cond:
             pending, version = self._pending, self.saved_version
+            queued, self._queued = self._queued, []
             self._pending = None
         if pending is None:
-            return []
-        return [SetZones(pending, lambda error: self._zones_applied(pending, version, error))]
+            return queued
+        return [SetZones(pending, lambda error: self._zones_applied(pending, version, error)),
+                *queued]
 
     def _zones_applied(self, config: Config, version: int, error: str | None) -> None:
         if error is not None:  # never end the loop: report it on the page
@@ -204,6 +210,11 @@ class LiveHub:
             self._pending = config
             self.config = config
             return self.saved_version
+
+    def send_command(self, command: EngineCommand) -> None:
+        """A dashboard button (acknowledge, snooze, enable): applied before the next frame."""
+        with self._cond:
+            self._queued.append(command)
 
     def snapshot(self) -> LiveSnapshot | None:
         return self._snapshot
@@ -276,9 +287,12 @@ class LiveHub:
                     "alert_after_s": self.config.engine.alert_after_s}
             if state is not None:
                 item.update(state.to_json())
+                until = state.snoozed_until_t
+                item["snoozed_s"] = (round(until - state.t, 1)
+                                     if until is not None and until > state.t else None)
             counters.append(item)
         return {"version": self.version, "t": snap.t if snap is not None else None,
-                "health": self.health(), "counters": counters}
+                "health": self.health(), "stale_after_s": STALE_S, "counters": counters}
 
     def wait_version(self, after: int, timeout_s: float) -> int:
         """Block until a frame newer than ``after`` arrived (or the timeout); the version."""

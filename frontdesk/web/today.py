@@ -70,6 +70,7 @@ class TodayFigures:
             if self._cached is not None and now - self._cached[0] < CACHE_S:
                 return self._cached[1]
             value = self._compute()
+            value["names"] = {c.id: c.name or c.id for c in self.hub.config.counters}
             self._cached = (now, value)
             return value
 
