@@ -47,8 +47,8 @@ from frontdesk.web.auth import (
 )
 from frontdesk.web.cameras import CameraPeer, url_for_host
 from frontdesk.web.config_file import ConfigFile, set_camera_keys, set_counter_zones
-from frontdesk.web.dashboard import add_command_routes
 from frontdesk.web.hub import LiveHub
+from frontdesk.web.page_routes import add_command_routes, add_legend_route
 from frontdesk.web.today import TodayFigures, list_reports, report_path, reports_dir
 
 __all__ = ["create_app", "WebContext", "MAX_BODY_BYTES", "SESSION_COOKIE"]
@@ -290,6 +290,7 @@ def create_app(ctx: WebContext) -> Any:
     _add_camera_routes(app, ctx)
     _add_dashboard_routes(app, ctx)
     add_command_routes(app, ctx)
+    add_legend_route(app)
     guarded = _Guard(app)
     guarded.fastapi = app  # type: ignore[attr-defined]
     return guarded

@@ -10,7 +10,10 @@
 3. after each frame, keeps the engine's live views (tracks, counter states) and
    the frame's face samples for the placement check (``state``), and the
    frame's image **only while someone is watching the live view** (a frame was
-   asked for within the last few seconds); otherwise no image is held here at all.
+   asked for within the last few seconds); otherwise no image is held here at all;
+4. while someone watches, keeps a source from running ahead of its own clock (a
+   video file is shown at its own speed, not as fast as it can be processed;
+   a live camera is never ahead, so it is never slowed).
 
 Web requests read immutable snapshots and never touch the engine.
 """
@@ -45,6 +48,8 @@ log = logging.getLogger(__name__)
 WATCH_S = 10.0
 """After a frame request, images are kept for this long (the viewer polls faster)."""
 PLACEMENT_WINDOW_S = 60.0
+MAX_PACE_S = 1.0
+"""Never hold the loop longer than this for one frame (a jump in the source's clock)."""
 STALE_S = 5.0
 """The dashboard shows a counter as unknown (grey) when the last frame is older than this."""
 
@@ -117,9 +122,12 @@ class LiveHub:
         clock: monotonic seconds (injectable for tests).
     """
 
-    def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
         self._clock = clock
+        self._sleep = sleep
+        self._pace_anchor: tuple[float, float] | None = None
         self._cond = threading.Condition()
         self._snapshot: LiveSnapshot | None = None
         self._watch_until = -1.0
@@ -159,6 +167,10 @@ class LiveHub:
         obs, frame = step.observation, step.frame
         now = self._clock()
         watching = now < self._watch_until
+        if watching:
+            now = self._pace(float(obs.t), now)
+        else:
+            self._pace_anchor = None
         image = frame.image.copy() if watching and frame is not None else None
         snap = LiveSnapshot(int(obs.index), float(obs.t), now, int(obs.width), int(obs.height),
                             image, obs, update.tracks, dict(update.states))
@@ -173,6 +185,22 @@ class LiveHub:
             self._rate.tick(now)
             self.version += 1
             self._cond.notify_all()
+
+    def _pace(self, t: float, now: float) -> float:
+        """Wait until the source clock ``t`` is due on the monotonic clock; the new now."""
+        anchor = self._pace_anchor
+        if anchor is not None:
+            ahead = (t - anchor[0]) - (now - anchor[1])
+            if t < anchor[0] or ahead > MAX_PACE_S:  # the file restarted or jumped
+                anchor = None
+            elif ahead > 0:
+                self._sleep(ahead)
+                return self._clock()
+            elif ahead < -MAX_PACE_S:  # fell behind (a slow frame): start again from here
+                anchor = None
+        if anchor is None:
+            self._pace_anchor = (t, now)
+        return now
 
     def take_commands(self) -> list[EngineCommand]:
         """Zones saved in the editor and the dashboard's buttons, for the loop to apply

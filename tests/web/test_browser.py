@@ -173,3 +173,37 @@ def test_live_view_shows_the_frame_with_overlays_and_the_placement_check(
     # eye contact: the gaze rays are drawn green
     green = (g > 180) & (b < 110) & (r < 110)
     assert green.sum() > 100
+
+
+def _one_way_look(t: float) -> list[Any]:
+    """The customer looks at the staff member, who looks at the desk (not eye contact)."""
+    return [face(STAFF_AT, LOOK_DOWN), face(CUSTOMER_AT, toward(CUSTOMER_AT, STAFF_AT))]
+
+
+def test_the_live_legend_lists_every_colour_drawn(
+        page: Any, server: WebServer, runner: StandInRunner) -> None:
+    from frontdesk.web.overlay import LEGEND, draw_overlays
+
+    t = runner.run_scene(0.0, 5.0, faces=_one_way_look)  # past alert_after_s: red timer
+    with feeding(runner, t, faces=_one_way_look):
+        login(page, server, "/live")
+        expect(page.locator("#frame")).to_have_js_property("naturalWidth", 1280)
+        snap = server.hub.frame_with_image()
+    assert snap is not None and snap.image is not None
+    drawn: set[str] = set()
+    draw_overlays(snap.image, snap.observation, snap.tracks, snap.states, server.hub.config,
+                  drawn)
+    assert {"staff", "customer", "zone-service", "zone-approach", "looking", "neutral",
+            "alert"} <= drawn
+    items = page.locator("#legend li")
+    expect(items).to_have_count(len(LEGEND))
+    shown = {}
+    for i in range(items.count()):
+        item = items.nth(i)
+        rgb = item.locator(".swatch").evaluate("e => getComputedStyle(e).backgroundColor")
+        shown[item.get_attribute("data-key")] = (rgb, item.inner_text())
+    for key in drawn:
+        b, g, r = LEGEND[key][0]
+        assert shown[key][0] == f"rgb({r}, {g}, {b})", key  # the colour drawn is the one shown
+        assert shown[key][1] == LEGEND[key][1]
+    assert "eye contact (both look at each other, held)" in shown["contact"][1]

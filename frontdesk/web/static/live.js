@@ -54,7 +54,21 @@
     } catch (e) { /* shown by the health line */ }
   }
 
+  // The legend comes from the code that draws the overlays: every colour it can draw.
+  async function legend() {
+    try {
+      const r = await fd.api("/api/legend");
+      const list = document.getElementById("legend");
+      list.replaceChildren(...r.items.map((item) => {
+        const swatch = fd.el("span", { class: "swatch" });
+        swatch.style.backgroundColor = item.color;  // CSSOM: allowed by the CSP
+        return fd.el("li", { "data-key": item.key, "data-color": item.color }, swatch, item.text);
+      }));
+    } catch (e) { /* shown by the health line */ }
+  }
+
   nextFrame();
+  legend();
   placement();
   setInterval(placement, 5000);
 })();

@@ -1,9 +1,14 @@
-"""The dashboard's buttons: acknowledge, snooze and enable, as engine commands.
+"""Routes of the dashboard and the live view kept out of ``app.py``.
+
+The dashboard's buttons: acknowledge, snooze and enable, as engine commands.
 
 Each button is a POST to ``/api/counters/{id}/...``; the command is queued on
 the :class:`~frontdesk.web.hub.LiveHub` and the frame loop applies it before
 its next frame (the same commands the MQTT buttons send). The routes need a
 login like every other API route, and a same-origin request (the app's guard).
+
+The live view's legend: ``GET /api/legend``, made from
+:data:`frontdesk.web.overlay.LEGEND`, so it lists exactly the colours drawn.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from frontdesk.engine.commands import Acknowledge, SetEnabled, Snooze
 if TYPE_CHECKING:
     from frontdesk.web.app import WebContext
 
-__all__ = ["add_command_routes", "MAX_SNOOZE_S"]
+__all__ = ["add_command_routes", "add_legend_route", "MAX_SNOOZE_S"]
 
 MAX_SNOOZE_S = 4 * 3600.0
 
@@ -82,3 +87,12 @@ def add_command_routes(app: FastAPI, ctx: WebContext) -> None:
             return _answer(404, f"no counter {counter_id!r} on this camera")
         ctx.hub.send_command(SetEnabled(counter_id, body.enabled))
         return _answer(200, f"alerts {'on' if body.enabled else 'off'} at {name}")
+
+
+def add_legend_route(app: FastAPI) -> None:
+    """``GET /api/legend``: every colour the overlays draw, and what it means."""
+    from frontdesk.web.overlay import legend_json
+
+    @app.get("/api/legend")
+    def legend() -> dict[str, Any]:
+        return {"items": legend_json()}
