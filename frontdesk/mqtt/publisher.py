@@ -57,7 +57,7 @@ from frontdesk.mqtt.commands import (
     parse_command,
 )
 from frontdesk.mqtt.contract import PayloadError, validate_payload
-from frontdesk.mqtt.discovery import device_discovery
+from frontdesk.mqtt.discovery import configuration_url, device_discovery
 from frontdesk.mqtt.outbox import Outbox
 from frontdesk.mqtt.payloads import (
     Health,
@@ -644,7 +644,8 @@ class MqttPublisher:
 
     def _publish_discovery(self, gen: int) -> None:
         for counter_id, name in self._names.items():
-            payload = encode_json(device_discovery(self.topics, counter_id, name))
+            payload = encode_json(device_discovery(self.topics, counter_id, name,
+                                                   configuration_url(self._config)))
             if not self._publish(gen, self.topics.ha_device_config(counter_id), payload,
                                  retain=True):
                 return

@@ -170,11 +170,12 @@ def test_home_assistant_discovery_and_reannounce_on_birth(tmp_path, mqtt_broker,
         assert m.topic in topics
         payload = validate_payload("ha-device-discovery", m.payload)
         comps = payload["components"]
-        assert {c["platform"] for c in comps.values()} == {"binary_sensor", "sensor", "button"}
+        assert {c["platform"] for c in comps.values()} == {"binary_sensor", "sensor", "button",
+                                                            "switch"}
         assert payload["availability_topic"] == AVAIL
         assert comps["waiting"]["state_topic"].endswith("/alert")
     assert json.loads(next(m.payload for m in first if "counter-1" in m.topic)
-                      )["device"]["name"] == "Front counter"
+                      )["device"]["name"] == f"Front counter ({SITE})"
     late = mqtt_recorder(mqtt_broker, ["homeassistant/device/#"])
     assert late.wait_for(lambda ms: len(ms) == 2) and all(m.retain for m in late.snapshot())
 
