@@ -428,8 +428,7 @@ def _add_live_routes(app: FastAPI, ctx: WebContext) -> None:
     def frame(overlays: bool = True) -> Response:
         data = ctx.hub.jpeg(overlays)
         if data is None:
-            return _error(503, "no frame from the camera yet (is it online?)",
-                          health=ctx.hub.health())
+            return _error(503, ctx.hub.no_frame_reason(), health=ctx.hub.health())
         return Response(data, media_type="image/jpeg",
                         headers={"Cache-Control": "no-store, private"})
 

@@ -301,8 +301,19 @@ class LiveHub:
         runner_health = dict(getattr(self.runner, "health", None) or {})
         age = None if snap is None else round(self._clock() - snap.mono, 3)
         camera = runner_health.get("camera") or ("online" if snap is not None else "starting")
-        return {"camera": camera, "fps": round(self._rate.fps, 2), "last_frame_age_s": age,
-                "frames": self.version}
+        out: dict[str, Any] = {"camera": camera, "fps": round(self._rate.fps, 2),
+                               "last_frame_age_s": age, "frames": self.version}
+        preparing = _preparing() if snap is None else None
+        if preparing:
+            out["preparing"] = preparing
+        return out
+
+    def no_frame_reason(self) -> str:
+        """Why the live view has no frame to show, in words."""
+        preparing = _preparing() if self._snapshot is None else None
+        if preparing:
+            return f"no frame yet: {preparing}"
+        return "no frame from the camera yet (is it online?)"
 
     def dashboard_state(self) -> dict[str, Any]:
         """Every counter's live state (no images), for the dashboard's event stream."""
@@ -335,6 +346,17 @@ class LiveHub:
         with self._cond:
             self.closed = True
             self._cond.notify_all()
+
+
+def _preparing() -> str | None:
+    """What the source is doing before its first frame (rendering the demo footage)."""
+    from frontdesk.demo_footage import rendering_progress
+
+    progress = rendering_progress()
+    if progress is None:
+        return None
+    done, total = progress
+    return f"rendering the demo footage, {100 * done // max(total, 1)} % (first use only)"
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

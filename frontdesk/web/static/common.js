@@ -51,7 +51,8 @@ const fd = (() => {
       const status = await api("/api/status");
       const h = status.health;
       const age = h.last_frame_age_s === null ? "no frame yet" : "last frame " + h.last_frame_age_s.toFixed(1) + " s ago";
-      line.textContent = `camera ${h.camera}, ${h.fps.toFixed(1)} fps, ${age}`;
+      line.textContent = h.preparing ? `camera ${h.camera}: ${h.preparing}` :
+        `camera ${h.camera}, ${h.fps.toFixed(1)} fps, ${age}`;
       line.classList.toggle("bad", h.camera !== "online");
     } catch (e) {
       line.textContent = "no answer from frontdesk";

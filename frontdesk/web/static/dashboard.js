@@ -17,6 +17,7 @@
   function unknownReason(state, c) {
     if (lost) return lost;
     const h = state.health;
+    if (h.preparing) return `Starting: ${h.preparing}`;
     if (h.camera === "starting") return "Starting: no frame from the camera yet";
     if (h.camera === "offline") return "Camera offline";
     if (h.camera === "ended") return "The video has ended";

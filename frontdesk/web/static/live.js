@@ -50,7 +50,7 @@
         fd.el("td", { text: `${z.counter_id} ${z.zone}` }),
         fd.el("td", { text: pct(z.face_share) }),
         fd.el("td", { text: num(z.median_face_px, " px") }),
-        fd.el("td", { text: num(z.median_yaw_deg, "°") }))));
+        fd.el("td", { text: num(z.median_view_deg, "°") }))));
     } catch (e) { /* shown by the health line */ }
   }
 
