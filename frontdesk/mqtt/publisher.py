@@ -190,10 +190,10 @@ class MqttPublisher:
             )
             return
         depth = self._outbox.depth
-        log.info(
-            "MQTT: connecting to %s as %s%s", self._broker_text, self.client_id,
-            f"; {depth} events waiting in the outbox" if depth else "",
-        )
+        log.info("MQTT: connecting to %s as %s", self._broker_text, self.client_id)
+        if depth:  # not this run's: say so, they will reach subscribers late
+            log.warning("MQTT: %d events left in the outbox %s by an earlier run will be "
+                        "sent first (each keeps its own time)", depth, self._outbox.path)
         self._sender = threading.Thread(target=self._sender_main, name="mqtt-sender", daemon=True)
         self._sender.start()
         self._client.connect_async(**self._connect_kwargs)  # type: ignore[arg-type]

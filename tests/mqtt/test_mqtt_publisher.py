@@ -317,3 +317,20 @@ def test_an_outbox_that_cannot_be_written_is_counted_and_reported_once(
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "cannot write the outbox" in errors[0].getMessage()
     assert pub.stats["lost"] == 10
+
+
+def test_events_left_by_an_earlier_run_are_announced_then_sent(tmp_path, mqtt_broker,
+                                                               mqtt_recorder, publisher_factory,
+                                                               caplog) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="frontdesk.mqtt")
+    offline = publisher_factory(make_config(tmp_path))  # no broker: events stay in the outbox
+    offline.publish_events([make_event(i) for i in range(3)])
+    offline.stop(timeout_s=1.0)
+    rec = mqtt_recorder(mqtt_broker, [f"{BASE}/#"])
+    pub = publisher_factory(make_config(tmp_path, mqtt_broker))
+    pub.start()
+    assert any("3 events left in the outbox" in r.getMessage() and "earlier run" in
+               r.getMessage() for r in caplog.records)
+    assert rec.wait_for(lambda ms: len([m for m in ms if m.topic.endswith("/events")]) >= 3)
