@@ -12,7 +12,6 @@ import argparse
 import logging
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -35,24 +34,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _render_progress() -> Any:
-    started = time.monotonic()
-    shown = {"tenth": 0, "first": 0.0}
+    from frontdesk.progress import ProgressLines
+
+    lines = ProgressLines("frontdesk demo", "rendering the demo footage", "frames",
+                          stream=sys.stdout)
 
     def progress(done: int, total: int) -> None:
         if done == 1:
-            shown["first"] = time.monotonic()
             print("frontdesk demo: rendering the demo footage (first use only; it is kept for "
                   "every folder)", flush=True)
-            return
-        tenth = 10 * done // total
-        if tenth == shown["tenth"] and done != total:
-            return
-        shown["tenth"] = tenth
-        elapsed = time.monotonic() - started
-        per_frame = (time.monotonic() - shown["first"]) / (done - 1)
-        left = per_frame * (total - done)
-        print(f"frontdesk demo: rendering the demo footage {100 * done // total:3d} % "
-              f"({done}/{total} frames, {elapsed:.0f} s, about {left:.0f} s left)", flush=True)
+        lines(done, total)
 
     return progress
 
