@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from frontdesk.camera_model import Intrinsics
@@ -141,6 +141,8 @@ class ZoneCheck:
     meshed_share: float | None
     """Share of those faces that got a mesh (pose and gaze)."""
     median_depth_m: float | None
+    counter_name: str = ""
+    """The counter's name (its id when it has none), for messages."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ class MutualView:
     """Distance between the two heads."""
     offset_m: float
     """The camera's distance from the line through the two heads."""
+    counter_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,18 +209,19 @@ def _advised_offset(separation_m: float = SEPARATION_M) -> tuple[float, float]:
     return best
 
 
-def _zones_of(config: Config) -> list[tuple[str, str, ZonePolygon]]:
+def _zones_of(config: Config) -> list[tuple[str, str, ZonePolygon, str]]:
     out = []
     for c in config.counters:
-        out.append((c.id, "staff", ZonePolygon(c.zones.staff)))
-        out.append((c.id, "service", ZonePolygon(c.zones.service)))
+        name = c.name or c.id
+        out.append((c.id, "staff", ZonePolygon(c.zones.staff), name))
+        out.append((c.id, "service", ZonePolygon(c.zones.service), name))
         if c.zones.approach:
-            out.append((c.id, "approach", ZonePolygon(c.zones.approach)))
+            out.append((c.id, "approach", ZonePolygon(c.zones.approach), name))
     return out
 
 
 def _zone_check(counter_id: str, kind: str, poly: ZonePolygon,
-                frames: Sequence[FrameSample]) -> ZoneCheck:
+                frames: Sequence[FrameSample], name: str = "") -> ZoneCheck:
     with_face = 0
     sizes: list[float] = []
     yaws: list[float] = []
@@ -238,7 +242,7 @@ def _zone_check(counter_id: str, kind: str, poly: ZonePolygon,
         counter_id=counter_id, zone=kind, frames=n, frames_with_face=with_face, faces=len(sizes),
         face_share=with_face / n if n else None, median_face_px=_median(sizes),
         median_view_deg=_median(yaws), meshed_share=meshed / len(sizes) if sizes else None,
-        median_depth_m=_median(depths),
+        median_depth_m=_median(depths), counter_name=name or counter_id,
     )
 
 
@@ -281,7 +285,8 @@ def mutual_view(counter_id: str, staff: ZonePolygon, service: ZonePolygon,
 
 def _mutual_warnings(m: MutualView, warnings: list[str], notes: list[str]) -> None:
     worst = max(m.staff_deg, m.customer_deg)
-    seen = (f"{m.counter_id}: staff and customer heads {m.separation_m:.1f} m apart, the camera "
+    seen = (f"{m.counter_name or m.counter_id}: staff and customer heads "
+            f"{m.separation_m:.1f} m apart, the camera "
             f"{m.offset_m:.1f} m from the line between them: while they look at each other "
             f"the camera sees the staff member at {m.staff_deg:.0f} degrees and the customer "
             f"at {m.customer_deg:.0f}")
@@ -302,7 +307,7 @@ def _who(z: ZoneCheck) -> str:
 
 def _zone_warnings(z: ZoneCheck, min_face_px: float, mesh_range_m: float | None,
                    warnings: list[str], notes: list[str], geometry_known: bool = False) -> None:
-    where = f"{z.counter_id} {z.zone}"
+    where = f"{z.counter_name or z.counter_id} {z.zone}"
     if z.frames_with_face == 0:
         warnings.append(f"{where}: no face was seen there during the check: have someone stand "
                         f"there, facing the counter, and check the zone covers where they stand")
@@ -359,11 +364,12 @@ def check_placement(samples: Sequence[FrameSample], config: Config, *,
     for c in config.counters:
         m = mutual_view(c.id, ZonePolygon(c.zones.staff), ZonePolygon(c.zones.service), frames)
         if m is not None:
+            m = replace(m, counter_name=c.name or c.id)
             report.mutual.append(m)
             known.add(c.id)
             _mutual_warnings(m, report.warnings, report.notes)
-    for counter_id, kind, poly in _zones_of(config):
-        z = _zone_check(counter_id, kind, poly, frames)
+    for counter_id, kind, poly, name in _zones_of(config):
+        z = _zone_check(counter_id, kind, poly, frames, name)
         report.zones.append(z)
         _zone_warnings(z, min_px, mesh_range_m, report.warnings, report.notes,
                        geometry_known=counter_id in known)

@@ -162,7 +162,7 @@ def test_live_view_shows_the_frame_with_overlays_and_the_placement_check(
         page.wait_for_timeout(500)  # a few frames more
     expect(page.locator("#placement-table tbody tr")).to_have_count(3)
     warnings = page.inner_text("#placement-warnings")
-    assert "counter-1 approach: no face was seen there" in warnings
+    assert "Main counter approach: no face was seen there" in warnings  # its name
     page.screenshot(path=str(screenshot_dir / "live-view.png"), full_page=True)
     frame = page.locator("#frame").screenshot()
     img = cv2.imdecode(np.frombuffer(frame, np.uint8), cv2.IMREAD_COLOR)

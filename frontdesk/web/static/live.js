@@ -47,7 +47,7 @@
       notes.replaceChildren(...r.notes.map((w) => fd.el("li", { text: w })));
       const body = document.querySelector("#placement-table tbody");
       body.replaceChildren(...r.zones.map((z) => fd.el("tr", {},
-        fd.el("td", { text: `${z.counter_id} ${z.zone}` }),
+        fd.el("td", { text: `${z.counter_name || z.counter_id} ${z.zone}` }),
         fd.el("td", { text: pct(z.face_share) }),
         fd.el("td", { text: num(z.median_face_px, " px") }),
         fd.el("td", { text: num(z.median_view_deg, "°") }))));
