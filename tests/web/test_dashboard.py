@@ -42,12 +42,14 @@ def test_the_card_is_grey_while_the_camera_starts_and_after_frontdesk_stops(
         expect(card).to_have_attribute("data-state", "waiting")
         expect(card).to_contain_text("Customer 1 waiting")  # no track ids
         expect(card.locator("h2")).to_have_text("Main counter")  # the name, not the id
+        expect(page.locator("#health")).to_contain_text("camera online")  # header agrees
         page.screenshot(path=str(screenshot_dir / "dashboard-waiting.png"), full_page=True)
         server.stop()
         stopped = time.monotonic()
         expect(card).to_have_attribute("data-state", "unknown", timeout=5_000)
     assert time.monotonic() - stopped < 5.0
     expect(card.locator(".badge")).to_contain_text("No connection to frontdesk")
+    expect(page.locator("#health")).to_have_text("no answer from frontdesk")
     assert _border(card) != GREEN_BORDER
     page.screenshot(path=str(screenshot_dir / "dashboard-stopped.png"), full_page=True)
 

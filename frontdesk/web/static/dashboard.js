@@ -152,6 +152,7 @@
       if (alerting) wasAlerting.add(c.counter_id); else wasAlerting.delete(c.counter_id);
     }
     if (newAlert || (anyAlert && Date.now() - lastBeep > 10000)) beep();
+    fd.showHealth(lost ? null : state.health);
     if (lost) {
       connection.textContent = lost;
       connection.className = "bad";
