@@ -17,6 +17,7 @@
         let text = "no frame";
         try { text = (await response.json()).error; } catch (e) { /* not JSON */ }
         message.textContent = text; message.hidden = false;
+        if (!objectUrl) img.hidden = true;  // no broken-image icon before the first frame
         setTimeout(nextFrame, 1000);
         return;
       }
@@ -24,6 +25,7 @@
       const url = URL.createObjectURL(blob);
       img.onload = () => { if (objectUrl) URL.revokeObjectURL(objectUrl); objectUrl = url; };
       img.src = url;
+      img.hidden = false;
       message.hidden = true;
     } catch (e) {
       message.textContent = "no answer from frontdesk"; message.hidden = false;
