@@ -115,3 +115,23 @@ def test_commands_that_make_no_sense_are_refused(
     assert server.hub.take_commands() == []
     r = httpx.post(server.url + "/api/counters/counter-1/snooze", json={"seconds": 60})
     assert r.status_code == 401  # no login, no command
+
+
+def test_while_the_demo_footage_renders_the_pages_say_so(
+        page: Any, server: WebServer, runner: StandInRunner) -> None:
+    from frontdesk import demo_footage
+
+    runner.health["camera"] = "starting"
+    demo_footage._set_progress((225, 901))
+    try:
+        login(page, server, "/dashboard")
+        card = _card(page)
+        expect(card.locator(".badge")).to_have_text(
+            "Starting: rendering the demo footage, 24 % (first use only)")
+        assert card.get_attribute("data-state") == "unknown"
+        page.goto(f"{server.url}/live")
+        expect(page.locator("#frame-message")).to_have_text(
+            "no frame yet: rendering the demo footage, 24 % (first use only)")
+        expect(page.locator("#frame")).to_be_hidden()  # no broken image meanwhile
+    finally:
+        demo_footage._set_progress(None)
