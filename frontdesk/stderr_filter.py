@@ -33,7 +33,10 @@ def is_noise(line: str) -> bool:
 
 
 def filter_native_stderr() -> bool:
-    """Route descriptor 2 through the noise filter; False when it cannot (no real fd 2)."""
+    """Route descriptor 2 through the noise filter; False when it cannot (no real fd 2),
+    or when something else already took ``sys.stderr`` over (a test's capture)."""
+    if sys.stderr is not sys.__stderr__:
+        return False
     try:
         fd2 = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):
