@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import threading
+from typing import Any
 
 __all__ = ["NOISE", "filter_native_stderr", "is_noise"]
 
@@ -35,10 +36,11 @@ def is_noise(line: str) -> bool:
 def filter_native_stderr() -> bool:
     """Route descriptor 2 through the noise filter; False when it cannot (no real fd 2),
     or when something else already took ``sys.stderr`` over (a test's capture)."""
-    if sys.stderr is not sys.__stderr__:
+    err: Any = sys.stderr
+    if err is None or err is not sys.__stderr__:
         return False
     try:
-        fd2 = sys.stderr.fileno()
+        fd2 = err.fileno()
     except (AttributeError, OSError, ValueError):
         return False
     if fd2 != 2:
@@ -47,8 +49,8 @@ def filter_native_stderr() -> bool:
     read_end, write_end = os.pipe()
     os.dup2(write_end, 2)
     os.close(write_end)
-    sys.stderr.flush()
-    sys.stderr = os.fdopen(saved, "w", buffering=1, encoding=sys.stderr.encoding,
+    err.flush()
+    sys.stderr = os.fdopen(saved, "w", buffering=1, encoding=err.encoding,
                            errors="backslashreplace")
 
     def pump() -> None:
