@@ -37,7 +37,7 @@ def filter_native_stderr() -> bool:
     """Route descriptor 2 through the noise filter; False when it cannot (no real fd 2),
     or when something else already took ``sys.stderr`` over (a test's capture)."""
     err: Any = sys.stderr
-    if err is None or err is not sys.__stderr__:
+    if err is None or id(err) != id(sys.__stderr__):
         return False
     try:
         fd2 = err.fileno()
