@@ -18,7 +18,9 @@ import sys
 import threading
 from typing import Any
 
-__all__ = ["NOISE", "filter_native_stderr", "is_noise"]
+__all__ = ["NOISE", "filter_native_stderr", "is_noise", "unfilter_native_stderr"]
+
+_saved_fd: int | None = None
 
 NOISE = re.compile(
     r"^(?:[IW]\d{4} \d\d:\d\d:\d\d[.\d]* +\d+ \S+:\d+\]"  # absl/glog INFO and WARNING lines
@@ -45,7 +47,9 @@ def filter_native_stderr() -> bool:
         return False
     if fd2 != 2:
         return False
+    global _saved_fd
     saved = os.dup(2)
+    _saved_fd = saved
     read_end, write_end = os.pipe()
     os.dup2(write_end, 2)
     os.close(write_end)
@@ -62,3 +66,11 @@ def filter_native_stderr() -> bool:
 
     threading.Thread(target=pump, name="stderr-filter", daemon=True).start()
     return True
+
+
+def unfilter_native_stderr() -> None:
+    """Give descriptor 2 back to the terminal, before starting child processes that
+    must outlive this one (the supervisor's workers inherit descriptor 2: through our
+    pipe their lines would die with us). Each worker filters its own."""
+    if _saved_fd is not None:
+        os.dup2(_saved_fd, 2)

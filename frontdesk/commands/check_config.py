@@ -2,9 +2,10 @@
 
 Beyond the file's own rules (types, bounds, duplicate keys, zones; see
 :func:`frontdesk.config.load_config`) it checks what ``run`` refuses at start-up
-in this environment: a video file or image folder that does not exist, and a
-web UI on a non-loopback address without a password or token (or a named
-secret variable that is unset). Each problem names the file, line and key.
+here: a video file or image folder that does not exist, and a web UI on a
+non-loopback address without a password or token. Each problem names the file,
+line and key. A secret variable the file names but this shell lacks is a note
+(the service's environment may set it), not a refusal.
 """
 
 from __future__ import annotations
@@ -52,19 +53,36 @@ def _source_problem(source: str) -> str | None:
 
 
 def _web_problem(config: Config) -> str | None:
+    """What ``run`` refuses whatever the environment: a web UI on a non-loopback address
+    with no password or token configured at all."""
     from frontdesk.web.auth import resolve_auth
 
     if not config.web.enabled:
         return None
-    try:
-        resolve_auth(config.web)
+    named = [v for v in (config.web.password_env, config.web.token_env) if v]
+    try:  # as if the named variables were set: the rule about the address alone
+        resolve_auth(config.web, env={name: "x" * 32 for name in named})
     except FrontdeskError as exc:
-        return f"{exc} (checked in this shell's environment)"
+        return str(exc)
     return None
 
 
-def preflight_problems(path: str, config: Config) -> list[str]:
-    """What ``run`` would refuse at start-up, as ``FILE:LINE: KEY: PROBLEM``."""
+def _web_notes(config: Config) -> list[str]:
+    """Secrets named by the file but unset here (the service may set them: not an error)."""
+    import os
+
+    if not config.web.enabled:
+        return []
+    return [f"{name} is not set in this shell: run refuses to start where it is unset (the "
+            f"service's environment must set it)"
+            for name in (config.web.password_env, config.web.token_env)
+            if name and not os.environ.get(name)]
+
+
+def preflight_problems(path: str, config: Config,
+                       notes: list[str] | None = None) -> list[str]:
+    """What ``run`` would refuse at start-up, as ``FILE:LINE: KEY: PROBLEM``; what
+    depends on the environment ``run`` gets goes to ``notes``."""
     lines = key_lines(path)
     workers: list[tuple[tuple[Any, ...], Config]] = [((), config)]
     if config.cameras:
@@ -76,9 +94,12 @@ def preflight_problems(path: str, config: Config) -> list[str]:
         if problem:
             problems.append(f"{_where(path, lines, (*prefix, 'camera', 'source'))}: {problem}")
         problem = _web_problem(worker)
+        loc = ("web", "bind") if ("web", "bind") in lines or not prefix else (*prefix, "web")
         if problem:
-            loc = ("web", "bind") if ("web", "bind") in lines or not prefix else (*prefix, "web")
             problems.append(f"{_where(path, lines, loc)}: {problem}")
+        if notes is not None and not prefix:
+            secret = ("web", "password_env") if ("web", "password_env") in lines else loc
+            notes += [f"{_where(path, lines, secret)}: {n}" for n in _web_notes(worker)]
     return problems
 
 
@@ -89,9 +110,12 @@ def run(args: argparse.Namespace) -> int:
     if args.config and args.file:
         raise FrontdeskError("check-config: give the file once (-c FILE)")
     cfg = load_config(path)
-    problems = preflight_problems(path, cfg)
+    notes: list[str] = []
+    problems = preflight_problems(path, cfg, notes)
     if problems:
         raise ConfigError(problems)
+    for note in notes:
+        print(f"note: {note}")
     if not cfg.cameras:
         counters = ", ".join(c.name or c.id for c in cfg.counters)
         print(f"{path}: OK (site {cfg.site_id}; counters: {counters}; "
