@@ -235,9 +235,11 @@ def histogram_chart(bins: Sequence[HistogramBin], target_s: float) -> str:
     total = sum(b.visits for b in bins)
     if total == 0:
         return _empty(title, "No customers in this period")
-    ymax = nice_ceiling(max(b.visits for b in bins) * 1.1)
+    ymax = max(fit_axis(max(b.visits for b in bins)), 2.0)
     frame = _Frame(0, ymax)
-    body = _axis(frame, _ticks(0, ymax), lambda v: f"{v:g}")
+    # customers are whole: no tick at 0.5 of one
+    body = _axis(frame, [v for v in _ticks(0, ymax) if float(v).is_integer()],
+                 lambda v: f"{v:g}")
     slot = (frame.x1 - frame.x0) / len(bins)
     for i, b in enumerate(bins):
         cx = frame.x0 + slot * (i + 0.5)

@@ -313,9 +313,9 @@ def _weeks_section(r: Report) -> list[str]:
         return f"{w.first_day.strftime('%a %d %b')} \u2013 {w.last_day.strftime('%a %d %b')}"
 
     b, n = before.figures, now.figures
+    more = n.visits - b.visits  # more customers is neither better nor worse
     rows = [("Customers", str(b.visits), str(n.visits),
-             _change(n.visits, b.visits, False, "count") if b.visits or n.visits
-             else "<td>\u2013</td>"),
+             f"<td>{more:+d}</td>".replace("-", "\u2212") if more else "<td>no change</td>"),
             (f"Acknowledged within {format_seconds(r.ack_target_s)}",
              _pct(b.within_target_share), _pct(n.within_target_share),
              _change(n.within_target_share, b.within_target_share, False, "points")),
