@@ -140,6 +140,8 @@ class LiveHub:
         self._samples: deque[FrameSample] = deque()
         self._rate = RateMeter()
         self.counts = LiveCounts()
+        self.events_seen = 0
+        """Events received so far: today's figures are recomputed when it changes."""
         self._tz = _zone(config.timezone)
         self.runner: Any = None
         self.closed = False
@@ -157,6 +159,7 @@ class LiveHub:
         """The sink contract: today's live counts (in the loop's thread)."""
         for e in events:
             self.counts.add(e, self._day_of(e.wall_time))
+        self.events_seen += len(events)
 
     def state(self, update: StateUpdate) -> None:
         """The sink contract: after each frame, the live view's snapshot (in the

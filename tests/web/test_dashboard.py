@@ -37,9 +37,14 @@ def test_the_card_is_grey_while_the_camera_starts_and_after_frontdesk_stops(
     assert _border(card) != GREEN_BORDER
     assert card.locator("button.ack").is_disabled()
 
+    first_today = page.locator("#today tbody tr").first
+    expect(first_today).to_contain_text("Main counter")
+    assert first_today.locator("td").nth(1).inner_text() == "0"
     runner.health["camera"] = "online"
     with feeding(runner, 0.0):
         expect(card).to_have_attribute("data-state", "waiting")
+        # the customer's arrival reaches today's table within seconds, not half a minute
+        expect(first_today.locator("td").nth(1)).to_have_text("1", timeout=8_000)
         expect(card).to_contain_text("Customer 1 waiting")  # no track ids
         expect(card.locator("h2")).to_have_text("Main counter")  # the name, not the id
         expect(page.locator("#health")).to_contain_text("camera online")  # header agrees

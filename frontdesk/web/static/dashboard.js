@@ -13,6 +13,8 @@
   let lastMessage = 0;
   let lastState = null;
   let lost = null;  // why the connection cannot be trusted, or null
+  let lastArrived = "";
+  let todayTimer = null;
 
   function unknownReason(state, c) {
     if (lost) return lost;
@@ -152,6 +154,14 @@
       if (alerting) wasAlerting.add(c.counter_id); else wasAlerting.delete(c.counter_id);
     }
     if (newAlert || (anyAlert && Date.now() - lastBeep > 10000)) beep();
+    // A customer arrived or left: today's figures change, ask for them (not more than
+    // once a second), so the table never lags the cards by half a minute.
+    const arrived = state.counters.map((c) => (c.customers || []).filter((w) => w.arrived)
+      .map((w) => w.visit_id).join(",")).join(";");
+    if (arrived !== lastArrived) {
+      lastArrived = arrived;
+      if (!todayTimer) todayTimer = setTimeout(() => { todayTimer = null; today(); }, 1000);
+    }
     fd.showHealth(lost ? null : state.health);
     if (lost) {
       connection.textContent = lost;
