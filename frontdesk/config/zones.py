@@ -20,7 +20,7 @@ MAX_ZONE_OVERLAP = 0.3
 reverse. A face standing in both kinds of zone gives no evidence of its role, so staff
 under a service zone are never recognised as staff."""
 
-_GRID = 120
+_GRID = 80
 
 
 def _inside(poly: Polygon, xs: list[float], ys: list[float]) -> list[list[bool]]:
@@ -42,8 +42,12 @@ def _inside(poly: Polygon, xs: list[float], ys: list[float]) -> list[list[bool]]
 
 
 def overlap_share(a: Polygon, b: Polygon) -> tuple[float, float]:
-    """The share of ``a`` inside ``b`` and of ``b`` inside ``a`` (on a 120 x 120 grid of
-    the polygons' common bounding box)."""
+    """The share of ``a`` inside ``b`` and of ``b`` inside ``a`` (on an 80 x 80 grid of
+    the polygons' common bounding box; 0 at once when their bounding boxes are apart)."""
+    if (max(p[0] for p in a) <= min(p[0] for p in b) or max(p[0] for p in b) <= min(p[0] for p in a)
+            or max(p[1] for p in a) <= min(p[1] for p in b)
+            or max(p[1] for p in b) <= min(p[1] for p in a)):
+        return (0.0, 0.0)  # bounding boxes apart: the usual case, no grid needed
     pts = list(a) + list(b)
     x_lo, x_hi = min(p[0] for p in pts), max(p[0] for p in pts)
     y_lo, y_hi = min(p[1] for p in pts), max(p[1] for p in pts)
