@@ -94,3 +94,30 @@ def test_a_duplicate_key_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
     rc, _, err = _check(capsys, "-c", str(path))
     assert rc == 2
     assert f"{path}:13: site_id: the key is given twice (also on line 1)" in err
+
+
+def test_zone_overlap_shares() -> None:
+    from frontdesk.config.zones import overlap_share
+
+    square = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
+    right_half = [(0.5, 0.0), (1.0, 0.0), (1.0, 1.0), (0.5, 1.0)]
+    assert overlap_share(square, right_half) == pytest.approx((0.5, 1.0), abs=0.02)
+    apart = [(0.0, 0.0), (0.3, 0.0), (0.3, 0.3), (0.0, 0.3)]
+    assert overlap_share(apart, right_half) == (0.0, 0.0)
+    touching = [(0.2, 0.0), (0.5, 0.0), (0.5, 1.0), (0.2, 1.0)]  # shares an edge only
+    assert overlap_share(touching, right_half) == (0.0, 0.0)
+
+
+def test_an_approach_zone_over_the_staff_zone_is_refused_too() -> None:
+    from frontdesk.config import Config, ConfigError, default_config_dict, parse_config
+
+    data = default_config_dict()
+    zones = data["counters"][0]["zones"]
+    zones["approach"] = [list(p) for p in zones["staff"]]
+    import yaml
+
+    with pytest.raises(ConfigError) as err:
+        parse_config(yaml.safe_dump(data), "shop.yaml")
+    assert "counters[0].zones.approach: the approach zone overlaps the staff zone" in str(
+        err.value.problems)
+    assert Config.model_validate(default_config_dict())  # the default zones are apart
