@@ -4,9 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
-# Debian packages the test suite uses: a real MQTT broker, a real browser,
+# Debian packages the test suite uses: a real MQTT broker (and mosquitto_sub and
+# mosquitto_pub, which the docs use to watch it), a real browser,
 # a real PostgreSQL server, and OpenCV's sample chessboard photographs.
-DEB_PACKAGES := mosquitto chromium postgresql opencv-doc openssl
+DEB_PACKAGES := mosquitto mosquitto-clients chromium postgresql opencv-doc openssl
 
 .PHONY: demo test venv system-deps bench lint clean
 

@@ -49,6 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(verbose: int, quiet: bool) -> None:
+    # MediaPipe's C++ side and TensorFlow Lite log through absl/glog; keep them quiet,
+    # and FFmpeg's decoder warnings too (frontdesk -v shows them all). The filter goes
+    # first: it gives sys.stderr a descriptor of its own, which logging then writes to.
+    if not verbose:
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+        from frontdesk.stderr_filter import filter_native_stderr
+
+        filter_native_stderr()
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
     logging.basicConfig(
         level=level,
@@ -56,9 +67,6 @@ def configure_logging(verbose: int, quiet: bool) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
-    # MediaPipe's C++ side and TensorFlow Lite log through absl/glog; keep them quiet.
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    configure_logging(args.verbose, args.quiet)
+    # A command can ask for warnings only unless -v (``demo`` prints its own progress).
+    configure_logging(args.verbose, args.quiet or (getattr(args, "quiet_logs", False)
+                                                   and not args.verbose))
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

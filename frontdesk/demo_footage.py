@@ -4,10 +4,13 @@ The clip is rendered from the demo counter scene (:mod:`frontdesk.render.demo_sc
 one staff member and four customers in a minute, drawn by :mod:`frontdesk.render`
 from public-domain portraits that ship with installed packages (scikit-image's
 astronaut, matplotlib's Grace Hopper), with the simulator's ground truth written
-beside it. It is rendered once into ``<data dir>/demo/`` (about a minute on two
-cores, with progress in the log) and reused; a missing, unreadable or
-incomplete clip is rendered again. The data directory is ``$FRONTDESK_DATA_DIR``,
-default ``./data``.
+beside it. It is rendered once (about a minute on two cores, with progress on the
+terminal and in the web UI) and reused by every folder: into
+``$FRONTDESK_DATA_DIR/demo/`` when that variable is set (the service, tests),
+else into the user's cache, ``$XDG_CACHE_HOME/frontdesk/demo/`` (default
+``~/.cache/frontdesk/demo/``). A clip already in ``./data/demo/`` (where earlier
+versions put it) is used as it is. A missing, unreadable or incomplete clip is
+rendered again. SIGTERM or SIGINT during rendering stops it at the next frame.
 
 Clips made here are never committed. :data:`CLIP_VERSION` is part of the file
 name: bump it when the scene or the renderer changes, so old caches are not reused.
@@ -18,8 +21,11 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import cv2
@@ -38,6 +44,9 @@ __all__ = [
     "demo_render_scene",
     "expected_frames",
     "ensure_demo_clip",
+    "cache_dir",
+    "rendering_progress",
+    "RenderStopped",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,13 +60,54 @@ CLIP_DURATION_S = 60.0
 Progress = Callable[[int, int], None]
 
 
+class RenderStopped(SourceError):
+    """SIGTERM or SIGINT arrived while the demo footage was being rendered."""
+
+    exit_code = 0
+
+
+_progress_lock = threading.Lock()
+_progress: tuple[int, int] | None = None
+
+
+def rendering_progress() -> tuple[int, int] | None:
+    """(frames done, frames in all) while demo footage is being rendered, else None
+    (the web UI shows it while the camera is "starting")."""
+    with _progress_lock:
+        return _progress
+
+
+def _set_progress(value: tuple[int, int] | None) -> None:
+    global _progress
+    with _progress_lock:
+        _progress = value
+
+
 def data_dir() -> Path:
     """``$FRONTDESK_DATA_DIR`` or ``./data``."""
     return Path(os.environ.get("FRONTDESK_DATA_DIR") or "data")
 
 
+def cache_dir() -> Path:
+    """Where demo footage is kept for every folder: ``$FRONTDESK_DATA_DIR`` when set,
+    else ``$XDG_CACHE_HOME/frontdesk`` (default ``~/.cache/frontdesk``)."""
+    if os.environ.get("FRONTDESK_DATA_DIR"):
+        return data_dir()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "frontdesk"
+
+
+def _clip_name(name: str) -> str:
+    return f"{name}.v{CLIP_VERSION}.mp4"
+
+
 def demo_clip_path(name: str = "counter") -> Path:
-    return data_dir() / "demo" / f"{name}.v{CLIP_VERSION}.mp4"
+    """The demo clip's path: in the cache, unless an earlier version left one in ./data."""
+    cached = cache_dir() / "demo" / _clip_name(name)
+    legacy = Path("data") / "demo" / _clip_name(name)
+    if not cached.is_file() and legacy.is_file() and not os.environ.get("FRONTDESK_DATA_DIR"):
+        return legacy
+    return cached
 
 
 def demo_truth_path(name: str = "counter") -> Path:
@@ -124,12 +174,24 @@ def ensure_demo_clip(name: str = "counter", progress: Progress | None = None) ->
     scene = demo_render_scene(name)
     if _clip_is_complete(path, scene):
         return path
+    path = cache_dir() / "demo" / _clip_name(name)  # an old ./data clip is not rewritten
     log.info("rendering demo footage %s (first use; about a minute)", path)
     from frontdesk.render.clip import render_clip
 
+    shown = progress or _log_progress
+    stop = _StopOnSignal()
+
+    def each_frame(done: int, total: int) -> None:
+        stop.check()
+        _set_progress((done, total))
+        shown(done, total)
+
     try:
-        render_clip(scene, path, progress=progress or _log_progress)
+        with stop:
+            render_clip(scene, path, progress=each_frame)
     except FrontdeskError as exc:
+        if isinstance(exc, RenderStopped):
+            raise
         raise SourceError(f"cannot make demo footage {path}: {exc} "
                           f"(set FRONTDESK_DATA_DIR to a writable folder)") from None
     except OSError as exc:
@@ -137,9 +199,48 @@ def ensure_demo_clip(name: str = "counter", progress: Progress | None = None) ->
             f"cannot write demo footage to {path}: {exc.strerror or exc} "
             f"(set FRONTDESK_DATA_DIR to a writable folder)"
         ) from None
+    finally:
+        _set_progress(None)
     if not _clip_is_complete(path, scene):
         raise SourceError(f"demo footage {path} was written but cannot be read back")
     return path
+
+
+class _StopOnSignal:
+    """While rendering (in the main thread): SIGTERM and SIGINT stop at the next frame.
+
+    The handlers in place before (the runner's, which asks its loop to stop) are put
+    back and told of the signal, then :class:`RenderStopped` ends the command.
+    """
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopOnSignal:
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def _handler(self, signum: int, _frame: FrameType | None) -> None:
+        self.signum = signum
+
+    def check(self) -> None:
+        if self.signum is not None:
+            name = signal.Signals(self.signum).name
+            raise RenderStopped(f"stopped by {name} while rendering the demo footage; "
+                                f"nothing was processed")
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+        if self.signum is not None:
+            previous = self._previous.get(self.signum)
+            if callable(previous) and previous is not signal.default_int_handler:
+                previous(self.signum, None)  # e.g. the runner: stop, do not start the loop
 
 
 def _clip_is_complete(path: Path, scene: Any) -> bool:

@@ -12,7 +12,6 @@ import argparse
 import logging
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,22 +30,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default: $FRONTDESK_DATA_DIR/demo-run or data/demo-run)")
     p.add_argument("--mqtt", metavar="URL", help="also publish to this broker")
     add_camera_option(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, quiet_logs=True)  # its own lines only; -v for the log
 
 
 def _render_progress() -> Any:
-    started = time.monotonic()
-    shown = {"tenth": 0}
+    from frontdesk.progress import ProgressLines
+
+    lines = ProgressLines("frontdesk demo", "rendering the demo footage", "frames",
+                          stream=sys.stdout)
 
     def progress(done: int, total: int) -> None:
-        tenth = 10 * done // total
-        if tenth == shown["tenth"] and done != total:
-            return
-        shown["tenth"] = tenth
-        elapsed = time.monotonic() - started
-        left = elapsed / done * (total - done) if done else 0.0
-        print(f"frontdesk demo: rendering the demo footage {100 * done // total:3d} % "
-              f"({done}/{total} frames, {elapsed:.0f} s, about {left:.0f} s left)", flush=True)
+        if done == 1:
+            print("frontdesk demo: rendering the demo footage (first use only; it is kept for "
+                  "every folder)", flush=True)
+        lines(done, total)
 
     return progress
 
@@ -129,7 +126,18 @@ def run(args: argparse.Namespace) -> int:
     _print_truth(demo_truth_path("counter"))
     report_path = write_demo_report(config, db, out)
     print(f"frontdesk demo: report written to {report_path}", flush=True)
+    print(NEXT_STEPS.format(report=report_path), flush=True)
     return 0
+
+
+NEXT_STEPS = """
+Next, try:
+  1. the managers' report of this run:  xdg-open {report}
+  2. the live view and the dashboard:   .venv/bin/frontdesk run -c config/frontdesk.yaml \\
+                                            --web 127.0.0.1:8080
+     then open http://127.0.0.1:8080/live and http://127.0.0.1:8080/dashboard
+  3. where the camera can be, and why:  .venv/bin/frontdesk simulate --geometry
+(more in README.md; the web UI: docs/web.md; MQTT and the buzzer: docs/mqtt.md)"""
 
 
 def _print_truth(path: Path) -> None:

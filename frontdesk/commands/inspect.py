@@ -99,15 +99,20 @@ def format_observation(obs: FrameObservation) -> str:
 def run(args: argparse.Namespace) -> int:
     from frontdesk.capture import open_source
     from frontdesk.demo_footage import resolve_source
+    from frontdesk.errors import SourceError
     from frontdesk.pipeline import FramePipeline
     from frontdesk.sim.observations import observation_to_json
 
     config = inspect_config(args.config, args.fov, args.camera)
+    frames = 0
     with (open_source(resolve_source(args.input), config.camera) as source,
           FramePipeline(config, engine=False) as pipeline):
         for frame in source:
+            frames += 1
             obs = pipeline.perceive(frame)
             text = json.dumps(observation_to_json(obs)) if args.json else format_observation(obs)
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
+    if frames == 0:
+        raise SourceError(f"{args.input}: no image or video frame could be read from it")
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     when.add_argument("--from", dest="from_day", metavar="YYYY-MM-DD", help="first day of a range")
     when.add_argument("--to", dest="to_day", metavar="YYYY-MM-DD", help="last day of a range")
     when.add_argument("--all-days", action="store_true", help="every day that has visits")
+    p.epilog = ("Exit status: 0 written; 2 a bad argument or store; 3 written, but no customers "
+                "in the period (the message names the days that have some).")
     p.add_argument("--counter", metavar="ID", help="only this counter")
     p.add_argument("--site", metavar="ID", help="only this site (chain databases)")
     p.add_argument("--format", choices=("html", "csv", "json"), default="html",
@@ -43,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
     from frontdesk.config import load_config
     from frontdesk.report.localtime import resolve_time_zone
     from frontdesk.report.writer import (
+        EXIT_NO_CUSTOMERS,
+        check_output_folder,
+        counter_names,
+        empty_hint,
         make_report,
         output_path,
         parse_day,
@@ -64,18 +71,31 @@ def run(args: argparse.Namespace) -> int:
         all_days=args.all_days,
         site=args.site,
         counter=args.counter,
+        names=counter_names(config),
     )
     text = render(report, args.format)
+    hint = empty_hint(report)
     to_stdout = args.out == "-" or (args.out is None and args.format != "html")
     if to_stdout:
         sys.stdout.write(text)
         sys.stdout.flush()
+        if hint:
+            print(f"frontdesk report: {hint}", file=sys.stderr)
+            return EXIT_NO_CUSTOMERS
         return 0
     path = output_path(args.out, report, args.format)
+    out_text = args.out or ""
+    if out_text.endswith(("/", os.sep)) and not path.parent.exists() \
+            and path.parent.parent.is_dir():
+        path.parent.mkdir()  # "--out reports/": that folder, one level, as the timer asks
+    check_output_folder(path)
     write_text_atomically(path, text)
     f = report.summary
     print(f"{path}: {f.visits} customers, "
           f"{'-' if f.within_target_share is None else f'{100 * f.within_target_share:.1f} %'} "
           f"within {report.ack_target_s:g} s ({report.first_day}"
           f"{'' if report.single_day else f' to {report.last_day}'}, {report.time_zone})")
+    if hint:
+        print(f"frontdesk report: {hint}", file=sys.stderr)
+        return EXIT_NO_CUSTOMERS
     return 0

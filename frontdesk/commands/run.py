@@ -184,6 +184,9 @@ def _supervise(args: argparse.Namespace, config: Any) -> int:
             where = bind_url(peer.bind) if peer.port else "a free port (web.bind port 0)"
             log.info("camera %s: web UI at %s (counters: %s)", peer.id, where,
                      ", ".join(peer.counters))
+    from frontdesk.stderr_filter import unfilter_native_stderr
+
+    unfilter_native_stderr()  # workers write to the terminal (or journal) themselves
     commands = worker_commands(str(Path(args.config).resolve()), ids,
                                worker_run_args(args, ids), _global_args(args))
     supervisor = Supervisor(commands, notifier=SdNotifier())

@@ -148,7 +148,10 @@ def _simulate_day(args: argparse.Namespace) -> int:
             raise FrontdeskError(f"simulate: --customers must be at least 1, got {args.customers}")
         plan = DayPlan(customers=args.customers, noise=plan.noise, fps=plan.fps)
     config = load_camera_config(args.config, args.camera) if args.config else sim_config()
-    done = simulate_day(config, args.store, day, seed=args.seed, plan=plan)
+    from frontdesk.progress import ProgressLines
+
+    progress = ProgressLines("frontdesk simulate", f"simulating {day}", "customers")
+    done = simulate_day(config, args.store, day, seed=args.seed, plan=plan, progress=progress)
     print(
         json.dumps(
             {

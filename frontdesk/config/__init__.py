@@ -31,6 +31,7 @@ from frontdesk.config.detectors import DetectorsConfig, PersonDetectorConfig
 from frontdesk.config.engine import EngineConfig
 from frontdesk.config.loading import (
     default_config_dict,
+    key_lines,
     load_camera_config,
     load_config,
     parse_config,
@@ -72,6 +73,7 @@ __all__ = [
     "apply_mqtt_override",
     "apply_web_override",
     "default_config_dict",
+    "key_lines",
     "load_camera_config",
     "load_config",
     "parse_config",

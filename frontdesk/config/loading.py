@@ -14,7 +14,8 @@ from frontdesk.config.base import ConfigError, LocatedError, describe_problem
 from frontdesk.config.root import Config
 from frontdesk.yaml_io import YamlFileError, format_key_path, parse_yaml, read_text
 
-__all__ = ["default_config_dict", "load_camera_config", "load_config", "parse_config"]
+__all__ = ["default_config_dict", "key_lines", "load_camera_config", "load_config",
+           "parse_config"]
 
 
 def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
@@ -31,6 +32,13 @@ def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None) -> d
         for i, item in enumerate(node.value):
             _line_index(item, path + (i,), out)
     return out
+
+
+def key_lines(path: str | os.PathLike[str]) -> dict[tuple, int]:
+    """Every key path of a (valid) config file and its 1-based line, for messages
+    about values the file holds (``("web", "bind") -> 12``)."""
+    document = parse_yaml(read_text(Path(path), "config file"), str(path), unique_keys=True)
+    return _line_index(document.node) if document.node is not None else {}
 
 
 def _without_markers(loc: tuple) -> tuple:

@@ -86,6 +86,14 @@ class MqttConfig(ConfigModel):
         max_length=200,
         description="Home Assistant discovery prefix.",
     )
+    ha_configuration_url: str | None = Field(
+        None,
+        max_length=500,
+        pattern=r"^https?://",
+        description="The web UI's address as Home Assistant's users reach it (the device "
+        "page's 'Visit' link), e.g. http://frontdesk.local:8080/dashboard. Default: made "
+        "from web.bind when the web UI is on and not bound to loopback.",
+    )
 
     @field_validator("url")
     @classmethod

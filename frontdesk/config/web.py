@@ -57,6 +57,9 @@ class WebConfig(ConfigModel):
     @classmethod
     def _bind_form(cls, v: str) -> str:
         host, sep, port = v.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        if not sep or not host or not port.isdigit():
             raise ValueError(f"bind must be HOST:PORT, got {v!r}")
+        if not 0 <= int(port) < 65536:
+            raise ValueError(f"the port in {v!r} must be 0 to 65535 (0: any free port), "
+                             f"got {int(port)}")
         return v

@@ -3,11 +3,64 @@ coordinates, 0 to 1, so a change of camera resolution breaks nothing)."""
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from frontdesk.config.base import ConfigModel, Polygon, check_polygon, polygon_problem
+from frontdesk.config.base import (
+    ConfigModel,
+    LocatedError,
+    Polygon,
+    check_polygon,
+    polygon_problem,
+)
 
-__all__ = ["CounterConfig", "ZonesConfig"]
+__all__ = ["CounterConfig", "ZonesConfig", "MAX_ZONE_OVERLAP", "overlap_share"]
+
+MAX_ZONE_OVERLAP = 0.3
+"""Refused: a customer zone covering more than this share of the staff zone, or the
+reverse. A face standing in both kinds of zone gives no evidence of its role, so staff
+under a service zone are never recognised as staff."""
+
+_GRID = 80
+
+
+def _inside(poly: Polygon, xs: list[float], ys: list[float]) -> list[list[bool]]:
+    """Even-odd point-in-polygon test on a grid (no numpy: config imports nothing heavy)."""
+    out = []
+    n = len(poly)
+    for y in ys:
+        crossings = []
+        for i in range(n):
+            (x0, y0), (x1, y1) = poly[i], poly[(i + 1) % n]
+            if (y0 > y) != (y1 > y):
+                crossings.append(x0 + (y - y0) * (x1 - x0) / (y1 - y0))
+        crossings.sort()
+        row = []
+        for x in xs:
+            row.append(sum(1 for c in crossings if c < x) % 2 == 1)
+        out.append(row)
+    return out
+
+
+def overlap_share(a: Polygon, b: Polygon) -> tuple[float, float]:
+    """The share of ``a`` inside ``b`` and of ``b`` inside ``a`` (on an 80 x 80 grid of
+    the polygons' common bounding box; 0 at once when their bounding boxes are apart)."""
+    if (max(p[0] for p in a) <= min(p[0] for p in b) or max(p[0] for p in b) <= min(p[0] for p in a)
+            or max(p[1] for p in a) <= min(p[1] for p in b)
+            or max(p[1] for p in b) <= min(p[1] for p in a)):
+        return (0.0, 0.0)  # bounding boxes apart: the usual case, no grid needed
+    pts = list(a) + list(b)
+    x_lo, x_hi = min(p[0] for p in pts), max(p[0] for p in pts)
+    y_lo, y_hi = min(p[1] for p in pts), max(p[1] for p in pts)
+    xs = [x_lo + (x_hi - x_lo) * (i + 0.5) / _GRID for i in range(_GRID)]
+    ys = [y_lo + (y_hi - y_lo) * (i + 0.5) / _GRID for i in range(_GRID)]
+    in_a, in_b = _inside(a, xs, ys), _inside(b, xs, ys)
+    n_a = n_b = both = 0
+    for row_a, row_b in zip(in_a, in_b, strict=True):
+        for pa, pb in zip(row_a, row_b, strict=True):
+            n_a += pa
+            n_b += pb
+            both += pa and pb
+    return (both / n_a if n_a else 0.0, both / n_b if n_b else 0.0)
 
 
 class ZonesConfig(ConfigModel):
@@ -30,6 +83,21 @@ class ZonesConfig(ConfigModel):
             if problem:
                 raise ValueError(f"ignore[{i}]: {problem}")
         return v
+
+    @model_validator(mode="after")
+    def _customer_zones_off_the_staff_zone(self) -> ZonesConfig:
+        for kind, poly in (("service", self.service), ("approach", self.approach)):
+            if poly is None:
+                continue
+            in_staff, staff_in = overlap_share(poly, self.staff)
+            if max(in_staff, staff_in) > MAX_ZONE_OVERLAP:
+                raise LocatedError((kind,), (
+                    f"the {kind} zone overlaps the staff zone ({round(100 * staff_in)} % of "
+                    f"the staff zone, {round(100 * in_staff)} % of the {kind} zone): a person "
+                    f"standing in both gets no role, so staff there would never count as "
+                    f"staff. Draw the {kind} zone where customers stand, clear of the staff "
+                    f"zone"))
+        return self
 
 
 class CounterConfig(ConfigModel):

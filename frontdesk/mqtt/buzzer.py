@@ -303,6 +303,8 @@ class Buzzer:
         self._online: bool | None = None
         self._availability: dict[str, bool] = {}  # topic -> online (site's or per camera)
         self._camera_of: dict[str, str] = {}  # counter -> camera, from the retained states
+        self._names: dict[str, str] = {}  # counter -> name, from the states
+        self._waiting: dict[str, tuple[int, float]] = {}  # counter -> (waiting, longest wait)
         self.active = False
         self.ignored = 0
         self._connected_once = False
@@ -374,8 +376,13 @@ class Buzzer:
 
     def _apply(self, kind: str, counter_id: str, value: Any) -> None:
         with self._cond:
-            if kind == "camera":
-                self._camera_of[counter_id] = value
+            if kind == "state":
+                camera, name, waiting, longest_s = value
+                if camera:
+                    self._camera_of[counter_id] = camera
+                if name:
+                    self._names[counter_id] = name
+                self._waiting[counter_id] = (waiting, longest_s)
             elif kind == "alert":
                 self._alerts[counter_id] = value
             else:
@@ -391,15 +398,27 @@ class Buzzer:
                     log.info("buzzer: frontdesk is online again")
                 self._online = value
 
-    def _learn_camera(self, counter_id: str, payload: bytes) -> None:
-        """A counter's camera, from its retained state (several cameras): so that a
-        camera whose worker is down silences its own counters' alerts only."""
+    def _learn_state(self, counter_id: str, payload: bytes) -> None:
+        """From a counter's retained state: its camera (several cameras: a camera whose
+        worker is down silences its own counters' alerts only), its name and who waits
+        (for the log, and so that a press with nothing waiting sends nothing)."""
         try:
-            camera = json.loads(payload).get("camera_id")
-        except (ValueError, AttributeError):
-            return  # a malformed state says nothing about cameras; alerts still count
-        if isinstance(camera, str) and camera:
-            self._inbox.put(("camera", counter_id, camera))
+            data = json.loads(payload)
+            camera, name = data.get("camera_id"), data.get("name")
+            waiting = int(data.get("customers_waiting") or 0)
+            longest_s = float(data.get("longest_wait_s") or 0.0)
+        except (ValueError, AttributeError, TypeError):
+            return  # a malformed state says nothing; alerts still count
+        self._inbox.put(("state", counter_id, (
+            camera if isinstance(camera, str) and camera else None,
+            name if isinstance(name, str) and name else None, waiting, longest_s)))
+
+    def counter_text(self, counter_id: str) -> str:
+        """The counter's name (else id), with its longest wait when someone waits."""
+        with self._cond:
+            name = self._names.get(counter_id, counter_id)
+            waiting, longest_s = self._waiting.get(counter_id, (0, 0.0))
+        return f"{name} (waiting {longest_s:.0f} s)" if waiting else name
 
     def _offline(self, counter_id: str) -> bool:
         """Whether the worker publishing ``counter_id`` is known to be offline: its
@@ -422,7 +441,8 @@ class Buzzer:
     def _set_active(self, on: bool) -> None:
         counters = self.alerting_counters()
         log.info("buzzer: alert %s%s", "ON" if on else "OFF",
-                 f" ({', '.join(counters)})" if on and counters else "")
+                 f": {', '.join(self.counter_text(c) for c in counters)}"
+                 if on and counters else "")
         for action in self.actions:
             try:
                 if on:
@@ -437,22 +457,24 @@ class Buzzer:
 
     # ------------------------------------------------------------------ button
     def press(self, source: str = "button") -> list[str]:
-        """Acknowledge: the alerting watched counters, or the only counter there is.
+        """Acknowledge: the alerting watched counters, else those where a customer waits
+        (not yet alerting: staff seen them early). With nobody waiting, nothing is sent.
 
         Returns the counters an acknowledgement was sent for.
         """
         targets = self.alerting_counters()
         if not targets:
             with self._cond:
-                known = self.watched or sorted(self._alerts)
-            targets = known if len(known) == 1 else []
+                targets = sorted(c for c, (n, _) in self._waiting.items()
+                                 if n > 0 and (not self.watched or c in self.watched))
         if not targets:
-            log.info("buzzer: %s pressed; nothing to acknowledge", source)
+            log.info("buzzer: %s pressed; nobody is waiting: nothing to acknowledge", source)
             return []
         payload = json.dumps({"source": f"buzzer:{self.client_id}"[:64]}).encode()
         for counter_id in targets:
             self._publish(self.topics.command(counter_id, "ack"), payload)
-        log.info("buzzer: %s pressed; acknowledged %s", source, ", ".join(targets))
+        log.info("buzzer: %s pressed; acknowledged %s", source,
+                 ", ".join(self.counter_text(c) for c in targets))
         return targets
 
     # ------------------------------------------------------------------ MQTT
@@ -508,7 +530,7 @@ class Buzzer:
                 return
             state_of = self.topics.counter_of_state(topic)
             if state_of is not None:
-                self._learn_camera(state_of, payload)
+                self._learn_state(state_of, payload)
                 return
             counter_id = self.topics.counter_of_alert(topic)
             if counter_id is None or (self.watched and counter_id not in self.watched):

@@ -60,7 +60,7 @@ from frontdesk.mqtt.commands import (
     parse_command,
 )
 from frontdesk.mqtt.contract import PayloadError, validate_payload
-from frontdesk.mqtt.discovery import device_discovery
+from frontdesk.mqtt.discovery import configuration_url, device_discovery
 from frontdesk.mqtt.outbox import Outbox
 from frontdesk.mqtt.payloads import (
     Health,
@@ -196,10 +196,10 @@ class MqttPublisher:
             )
             return
         depth = self._outbox.depth
-        log.info(
-            "MQTT: connecting to %s as %s%s", self._broker_text, self.client_id,
-            f"; {depth} events waiting in the outbox" if depth else "",
-        )
+        log.info("MQTT: connecting to %s as %s", self._broker_text, self.client_id)
+        if depth:  # not this run's: say so, they will reach subscribers late
+            log.warning("MQTT: %d events left in the outbox %s by an earlier run will be "
+                        "sent first (each keeps its own time)", depth, self._outbox.path)
         self._sender = threading.Thread(target=self._sender_main, name="mqtt-sender", daemon=True)
         self._sender.start()
         self._client.connect_async(**self._connect_kwargs)  # type: ignore[arg-type]
@@ -686,7 +686,8 @@ class MqttPublisher:
 
     def _publish_discovery(self, gen: int) -> None:
         for counter_id, name in self._names.items():
-            payload = encode_json(device_discovery(self.topics, counter_id, name))
+            payload = encode_json(device_discovery(self.topics, counter_id, name,
+                                                   configuration_url(self._config)))
             if not self._publish(gen, self.topics.ha_device_config(counter_id), payload,
                                  retain=True):
                 return

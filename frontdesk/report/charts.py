@@ -13,11 +13,12 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from frontdesk.report.model import DayFigures, HistogramBin, HourFigures
 
-__all__ = ["hour_chart", "histogram_chart", "trend_chart", "format_seconds", "nice_ceiling",
-           "OK", "SLOW", "NEVER", "MUTED"]
+__all__ = ["hour_chart", "histogram_chart", "trend_chart", "heatmap_chart", "format_seconds",
+           "format_against", "nice_ceiling", "fit_axis", "OK", "SLOW", "NEVER", "MUTED", "LEFT"]
 
 OK = "#1c6fb8"
 """Within the target."""
@@ -30,7 +31,9 @@ GRID = "#e5e7eb"
 INK = "#111827"
 
 _W, _H = 760, 260
-_LEFT, _RIGHT, _TOP, _BOTTOM = 52, 16, 26, 54
+_LEFT, _RIGHT, _TOP, _BOTTOM = 80, 16, 26, 54
+LEFT = _LEFT
+"""Room for the value axis' labels ("1 min 40 s" fits)."""
 
 
 def format_seconds(s: float | None, *, signed: bool = False) -> str:
@@ -50,6 +53,28 @@ def format_seconds(s: float | None, *, signed: bool = False) -> str:
         h, rest = divmod(int(round(a)), 3600)
         text = f"{h} h {rest // 60:02d} min"
     return sign + text
+
+
+def format_against(s: float | None, target_s: float) -> str:
+    """:func:`format_seconds`, with a decimal more when rounding would hide which side of
+    the target ``s`` is on (10.4 s against 10 s is "10.4 s", not "10 s")."""
+    text = format_seconds(s)
+    if s is None or not math.isfinite(s) or not 10 <= abs(s) < 60:
+        return text
+    sign = "\u2212" if s < 0 else ""
+    for digits in (0, 1, 2):
+        if (round(s, digits) > target_s) == (s > target_s):
+            return text if digits == 0 else f"{sign}{abs(s):.{digits}f} s"
+    return f"{sign}{abs(s):.2f} s"
+
+
+def fit_axis(hi: float, n: int = 4) -> float:
+    """The top of a value axis from 0 for data up to ``hi``: the first multiple of a nice
+    step (1, 2, 2.5 or 5 times a power of ten, about hi / n) at or above ``hi``."""
+    if hi <= 0:
+        return 1.0
+    step = nice_ceiling(hi / n)
+    return step * math.ceil(hi / step - 1e-9)
 
 
 def nice_ceiling(x: float) -> float:
@@ -133,7 +158,7 @@ def _empty(title: str, message: str) -> str:
 
 def hour_chart(hours: Sequence[HourFigures], target_s: float) -> str:
     """Bars: p90 latency per local hour (orange beyond the target); dots: the median."""
-    title = "Acknowledgement latency by hour of day"
+    title = "Wait before acknowledgement by hour of day"
     busy = [h for h in hours if h.figures.visits or h.figures.passed_by]
     if not busy:
         return _empty(title, "No customers in this period")
@@ -144,8 +169,8 @@ def hour_chart(hours: Sequence[HourFigures], target_s: float) -> str:
     shown = [h for h in hours if first <= h.hour <= last]
     values = [v for h in shown for v in (h.figures.latency_p90_s, h.figures.latency_p50_s)
               if v is not None]
-    ymax = nice_ceiling(max([target_s * 1.25, *values]))
-    ymin = min(0.0, -nice_ceiling(-min(values))) if values and min(values) < 0 else 0.0
+    ymax = fit_axis(max([target_s * 1.1, *values]))
+    ymin = min(0.0, -fit_axis(-min(values))) if values and min(values) < 0 else 0.0
     frame = _Frame(ymin, ymax)
     body = _axis(frame, _ticks(ymin, ymax), lambda v: format_seconds(v) if v else "0")
     slot = (frame.x1 - frame.x0) / len(shown)
@@ -167,24 +192,24 @@ def hour_chart(hours: Sequence[HourFigures], target_s: float) -> str:
         body.append(f'<rect x="{cx - bar_w / 2:.1f}" y="{top:.1f}" width="{bar_w:.1f}" '
                     f'height="{max(base - top, 1):.1f}" fill="{colour}" rx="2">'
                     f'<title>{h.hour:02d}:00\u2013{h.hour:02d}:59: p90 '
-                    f'{format_seconds(f.latency_p90_s)}, median '
+                    f'{format_against(f.latency_p90_s, target_s)}, median '
                     f'{format_seconds(f.latency_p50_s)}, {f.visits} customers</title></rect>')
         body.append(f'<text x="{cx:.1f}" y="{top - 5:.1f}" text-anchor="middle" fill="{INK}" '
-                    f'font-size="11">{escape(format_seconds(f.latency_p90_s))}</text>')
+                    f'font-size="11">{escape(format_against(f.latency_p90_s, target_s))}</text>')
         if f.latency_p50_s is not None:
             body.append(f'<circle cx="{cx:.1f}" cy="{frame.y(f.latency_p50_s):.1f}" r="4" '
                         f'fill="{INK}" stroke="#fff" stroke-width="1.5"/>')
     ty = frame.y(target_s)
     body.append(f'<line x1="{frame.x0}" x2="{frame.x1}" y1="{ty:.1f}" y2="{ty:.1f}" '
                 f'stroke="{NEVER}" stroke-width="1.5" stroke-dasharray="6 4"/>')
-    body.append(f'<text x="{frame.x0 - 46}" y="{frame.y0 + 31:.1f}" fill="{MUTED}" '
+    body.append(f'<text x="6" y="{frame.y0 + 31:.1f}" fill="{MUTED}" '
                 f'font-size="11">customers</text>')
     body.append(_legend([(OK, "rect", "9 in 10 acknowledged within (p90)"),
                          (SLOW, "rect", "p90 beyond target"),
                          (INK, "dot", "median (p50)"),
                          (NEVER, "dash", f"target {format_seconds(target_s)}")], frame))
-    return _svg(title, body, frame, "Bars show the p90 latency for customers arriving in each "
-                "hour, dots the median; the dashed line is the target.")
+    return _svg(title, body, frame, "Bars show the p90 wait of the acknowledged customers "
+                "arriving in each hour, dots the median; the dashed line is the target.")
 
 
 def _legend(items: list[tuple[str, str, str]], frame: _Frame) -> str:
@@ -210,9 +235,11 @@ def histogram_chart(bins: Sequence[HistogramBin], target_s: float) -> str:
     total = sum(b.visits for b in bins)
     if total == 0:
         return _empty(title, "No customers in this period")
-    ymax = nice_ceiling(max(b.visits for b in bins) * 1.1)
+    ymax = max(fit_axis(max(b.visits for b in bins)), 2.0)
     frame = _Frame(0, ymax)
-    body = _axis(frame, _ticks(0, ymax), lambda v: f"{v:g}")
+    # customers are whole: no tick at 0.5 of one
+    body = _axis(frame, [v for v in _ticks(0, ymax) if float(v).is_integer()],
+                 lambda v: f"{v:g}")
     slot = (frame.x1 - frame.x0) / len(bins)
     for i, b in enumerate(bins):
         cx = frame.x0 + slot * (i + 0.5)
@@ -244,7 +271,7 @@ def histogram_chart(bins: Sequence[HistogramBin], target_s: float) -> str:
                         f'font-size="11">target {escape(format_seconds(target_s))}</text>')
     body.append(_legend([(OK, "rect", "within target"), (SLOW, "rect", "beyond target"),
                          (NEVER, "rect", "never acknowledged")], frame))
-    return _svg(title, body, frame, "Number of customers in each latency band.")
+    return _svg(title, body, frame, "Number of customers in each band of wait.")
 
 
 def trend_chart(days: Sequence[DayFigures], highlight: set[str]) -> str:
@@ -278,3 +305,60 @@ def trend_chart(days: Sequence[DayFigures], highlight: set[str]) -> str:
                     f'font-size="11">{pct:.0f} %</text>')
     return _svg(title, body, frame, "Bars show the share of customers acknowledged within the "
                 "target on each day; the report's days are darker.")
+
+
+def _share_colour(share: float | None) -> str:
+    if share is None:
+        return "#f3f4f6"
+    if share >= 0.9:
+        return OK
+    if share >= 0.75:
+        return "#8fb8dc"
+    if share >= 0.5:
+        return SLOW
+    return NEVER
+
+
+def heatmap_chart(weekday_hours: Sequence[Sequence[Any]], first: str, last: str) -> str:
+    """Weekday (rows) by local hour (columns): each cell's colour is the share of its
+    customers acknowledged within the target, its number the customers."""
+    title = f"When it slips: weekday by hour, {first} to {last}"
+    busy_hours = sorted({h for row in weekday_hours for h, f in enumerate(row) if f.visits})
+    if not busy_hours:
+        return _empty(title, "No customers in these four weeks")
+    lo, hi = busy_hours[0], busy_hours[-1]
+    if hi - lo < 7:
+        lo = max(0, min(lo, 24 - 8))
+        hi = max(hi, lo + 7)
+    hours = list(range(lo, hi + 1))
+    row_h, top = 26, _TOP + 18
+    frame = _Frame(0, 1, height=top + 7 * row_h + 34)
+    slot = (frame.x1 - frame.x0) / len(hours)
+    body = []
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    for d, row in enumerate(weekday_hours):
+        y = top + d * row_h
+        body.append(f'<text x="{frame.x0 - 6}" y="{y + row_h / 2 + 4:.1f}" text-anchor="end" '
+                    f'fill="{INK}">{names[d]}</text>')
+        for i, h in enumerate(hours):
+            f = row[h]
+            x = frame.x0 + i * slot
+            share = f.within_target_share if f.visits else None
+            tip = (f"{names[d]} {h:02d}:00: {f.visits} customers, "
+                   + ("no customers" if share is None else f"{100 * share:.0f} % within target"))
+            body.append(f'<rect x="{x + 1:.1f}" y="{y + 1}" width="{slot - 2:.1f}" '
+                        f'height="{row_h - 2}" fill="{_share_colour(share)}" rx="2">'
+                        f'<title>{escape(tip)}</title></rect>')
+            if f.visits:
+                ink = "#fff" if share is not None and (share >= 0.9 or share < 0.75) else INK
+                body.append(f'<text x="{x + slot / 2:.1f}" y="{y + row_h / 2 + 4:.1f}" '
+                            f'text-anchor="middle" fill="{ink}" font-size="11">{f.visits}</text>')
+    for i, h in enumerate(hours):
+        body.append(f'<text x="{frame.x0 + (i + 0.5) * slot:.1f}" y="{top + 7 * row_h + 16}" '
+                    f'text-anchor="middle" fill="{INK}" font-size="11">{h:02d}</text>')
+    body.append(_legend([(OK, "rect", "90 % or more within target"),
+                         ("#8fb8dc", "rect", "75 to 90 %"), (SLOW, "rect", "50 to 75 %"),
+                         (NEVER, "rect", "under 50 %")], frame))
+    return _svg(title, body, frame, "Each cell: the customers who arrived on that weekday in "
+                "that hour over four weeks (the number), coloured by the share acknowledged "
+                "within the target.")

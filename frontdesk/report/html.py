@@ -15,13 +15,15 @@ from frontdesk.report.charts import (
     NEVER,
     OK,
     SLOW,
+    format_against,
     format_seconds,
+    heatmap_chart,
     histogram_chart,
     hour_chart,
     trend_chart,
 )
 from frontdesk.report.figures import Figures
-from frontdesk.report.model import DayFigures, HourFigures, LongestWait, Report
+from frontdesk.report.model import DayFigures, HourFigures, LongestWait, Report, WeekFigures
 
 __all__ = ["report_html", "slowest_hour", "headline"]
 
@@ -56,6 +58,8 @@ th, td { text-align: right; padding: 5px 8px; border-bottom: 1px solid var(--lin
 th { font-size: 12px; color: var(--muted); font-weight: 600; }
 th:first-child, td:first-child, td.l, th.l { text-align: left; }
 tr.slow td { background: #fff4e6; }
+td.beyond { color: var(--slow); font-weight: 600; }
+.change.better { color: var(--ok); } .change.worse { color: var(--slow); }
 .bar { display: inline-block; height: 9px; background: var(--ok); border-radius: 2px;
        vertical-align: middle; margin-right: 6px; }
 .pill { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px;
@@ -114,11 +118,18 @@ def headline(r: Report) -> list[str]:
         lines = ["No customers arrived at the counter in this period."]
         if f.passed_by:
             lines.append(f"{f.passed_by} people passed by without stopping.")
+        if r.data_span is not None:
+            first, last = r.data_span
+            have = str(first) if first == last else f"from {first} to {last}"
+            lines.append(f"The visit history has customers {have}.")
         return lines
     who = "customer" if f.visits == 1 else "customers"
+    of_all = "" if f.visits == 1 else " of all customers"
     lines = [f"{f.visits} {who} came to the counter. "
-             f"{_pct(f.within_target_share, 0)} were acknowledged within {target} (the target)"
-             + (f"; half within {format_seconds(f.latency_p50_s)}." if f.latency_p50_s is not None
+             f"{_pct(f.within_target_share, 0)}{of_all} were acknowledged within {target} "
+             f"(the target)"
+             + (f"; of the {f.acknowledged} acknowledged, half waited "
+                f"{format_seconds(f.latency_p50_s)} or less." if f.latency_p50_s is not None
                 else ".")]
     slow = slowest_hour(r.hours)
     if slow is not None and _slipped(slow, r):
@@ -172,13 +183,14 @@ def _cards(r: Report) -> str:
         _card(str(f.visits), "Customers", f"arrived at the counter; {f.passed_by} passed by"),
         _card(_pct(f.within_target_share), f"Acknowledged within {target}",
               f"{f.within_target} of {f.visits} customers", share_cls),
-        _card(format_seconds(f.latency_p50_s), "Median wait (p50)",
-              "half were acknowledged within this"),
-        _card(format_seconds(f.latency_p90_s), "p90 wait",
-              "9 in 10 acknowledged within this",
+        _card(format_against(f.latency_p50_s, r.ack_target_s), "Median wait (p50)",
+              f"half of the {f.acknowledged} acknowledged waited this or less",
+              "warn" if (f.latency_p50_s or 0) > r.ack_target_s else ""),
+        _card(format_against(f.latency_p90_s, r.ack_target_s), "p90 wait",
+              f"9 in 10 of the {f.acknowledged} acknowledged waited this or less",
               "warn" if (f.latency_p90_s or 0) > r.ack_target_s else ""),
-        _card(format_seconds(f.latency_max_s), "Longest wait to acknowledgement",
-              f"of {f.acknowledged} acknowledged"),
+        _card(format_against(f.latency_max_s, r.ack_target_s),
+              "Longest wait to acknowledgement", f"of {f.acknowledged} acknowledged"),
         _card(_pct(f.before_arrival_share), "Greeted before arriving",
               f"{f.before_arrival} acknowledged while approaching"),
         _card(str(f.left_unacknowledged), "Left unacknowledged",
@@ -192,13 +204,20 @@ def _cards(r: Report) -> str:
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
-def _figure_row(label: str, f: Figures, cls: str = "", first_cell_l: bool = True) -> str:
+def _figure_row(label: str, f: Figures, cls: str = "", first_cell_l: bool = True,
+                target_s: float | None = None) -> str:
     share = f.within_target_share
     bar = (f'<span class="bar" style="width:{round(48 * share)}px"></span>'
            if share is not None else "")
+
+    def wait(v: float | None) -> str:
+        text = format_seconds(v) if target_s is None else format_against(v, target_s)
+        beyond = target_s is not None and v is not None and v > target_s
+        return f'<td class="beyond">{text}</td>' if beyond else f"<td>{text}</td>"
+
     return (f'<tr class="{cls}"><td class="l">{escape(label)}</td><td>{f.visits}</td>'
-            f"<td>{bar}{_pct(share)}</td><td>{format_seconds(f.latency_p50_s)}</td>"
-            f"<td>{format_seconds(f.latency_p90_s)}</td><td>{format_seconds(f.latency_max_s)}</td>"
+            f"<td>{bar}{_pct(share)}</td>{wait(f.latency_p50_s)}"
+            f"{wait(f.latency_p90_s)}{wait(f.latency_max_s)}"
             f"<td>{_pct(f.before_arrival_share)}</td><td>{f.left_unacknowledged}</td>"
             f"<td>{f.alerts} / {f.escalations}</td><td>{f.unattended_min:.1f}</td></tr>")
 
@@ -228,11 +247,12 @@ def _waits_table(r: Report) -> str:
     fmt = "%H:%M:%S" if r.single_day else "%a %d %b %H:%M:%S"
     rows = []
     for w in r.longest_waits:
-        where = w.counter_id if len(r.sites) <= 1 else f"{w.site_id} / {w.counter_id}"
+        name = r.counter_name(w.counter_id)
+        where = name if len(r.sites) <= 1 else f"{w.site_id} / {name}"
         rows.append(f'<tr><td class="l">{w.rank}</td><td class="l">'
                     f"{escape(w.arrival_local.strftime(fmt))}</td>"
                     f'<td class="l">{escape(where)}</td>'
-                    f"<td>{format_seconds(w.wait_s)}</td>"
+                    f"<td>{format_against(w.wait_s, r.ack_target_s)}</td>"
                     f'<td class="l">{_outcome_pill(w, r.ack_target_s)}</td></tr>')
     return ('<table><thead><tr><th class="l">#</th><th class="l">Arrived</th>'
             '<th class="l">Counter</th><th>Wait</th><th class="l">Outcome</th></tr></thead>'
@@ -243,12 +263,13 @@ _DEFINITIONS = [
     ("Customer (visit)", "someone who came to the counter (entered the service zone, or "
      "stood still in the approach zone). Counted on the local day and hour of arrival. "
      "People seen who never arrived are counted as passed by."),
-    ("Wait (latency)", "time from arrival to the first acknowledgement (eye contact held "
+    ("Wait", "time from arrival to the first acknowledgement (eye contact held "
      "for the dwell, or a staff button), on the camera's clock. Negative when staff "
      "acknowledged the customer while they were still approaching."),
     ("p50, p90", "nearest-rank percentiles of the waits of acknowledged customers: the "
-     "k-th shortest of n waits, k = ceil(p \u00d7 n / 100). Half were acknowledged within "
-     "p50, nine in ten within p90."),
+     "k-th shortest of n waits, k = ceil(p \u00d7 n / 100). Half of the acknowledged "
+     "customers waited p50 or less, nine in ten p90 or less. Customers never acknowledged "
+     "are not in these figures; they count against the share within the target."),
     ("Within target", "acknowledged with a wait at or below the target (target {target}). "
      "The share is of all customers: one who left or is still waiting counts as missed."),
     ("Greeted before arriving", "share of all customers acknowledged with a negative wait."),
@@ -263,6 +284,57 @@ _DEFINITIONS = [
 ]
 
 
+def _change(now: float | None, before: float | None, better_if_lower: bool,
+            fmt: str) -> str:
+    if now is None or before is None:
+        return "<td>\u2013</td>"
+    delta = now - before
+    if abs(delta) < 1e-9:
+        return "<td>no change</td>"
+    better = (delta < 0) == better_if_lower
+    if fmt == "points":
+        text = f"{100 * delta:+.0f} points"
+    elif fmt == "seconds":
+        text = format_seconds(delta, signed=True)
+    else:
+        text = f"{delta:+.0f}"
+    cls = "better" if better else "worse"
+    text = text.replace("-", "\u2212")
+    return f'<td class="change {cls}">{escape(text)}</td>'
+
+
+def _weeks_section(r: Report) -> list[str]:
+    """This week against the week before: customers, share within target, waits."""
+    if len(r.weeks) != 2:
+        return []
+    before, now = r.weeks
+
+    def label(w: WeekFigures) -> str:
+        return f"{w.first_day.strftime('%a %d %b')} \u2013 {w.last_day.strftime('%a %d %b')}"
+
+    b, n = before.figures, now.figures
+    more = n.visits - b.visits  # more customers is neither better nor worse
+    rows = [("Customers", str(b.visits), str(n.visits),
+             f"<td>{more:+d}</td>".replace("-", "\u2212") if more else "<td>no change</td>"),
+            (f"Acknowledged within {format_seconds(r.ack_target_s)}",
+             _pct(b.within_target_share), _pct(n.within_target_share),
+             _change(n.within_target_share, b.within_target_share, False, "points")),
+            ("Median wait (p50)", format_against(b.latency_p50_s, r.ack_target_s),
+             format_against(n.latency_p50_s, r.ack_target_s),
+             _change(n.latency_p50_s, b.latency_p50_s, True, "seconds")),
+            ("p90 wait", format_against(b.latency_p90_s, r.ack_target_s),
+             format_against(n.latency_p90_s, r.ack_target_s),
+             _change(n.latency_p90_s, b.latency_p90_s, True, "seconds")),
+            ("Left unacknowledged", str(b.left_unacknowledged), str(n.left_unacknowledged),
+             _change(n.left_unacknowledged, b.left_unacknowledged, True, "count"))]
+    body = "".join(f'<tr><td class="l">{escape(k)}</td><td>{escape(x)}</td><td>{escape(y)}</td>'
+                   f"{c}</tr>" for k, x, y, c in rows)
+    return ["<section><h2>Week over week</h2>",
+            f'<table class="weeks"><thead><tr><th class="l"></th><th>{escape(label(before))}</th>'
+            f"<th>{escape(label(now))}</th><th>Change</th></tr></thead><tbody>{body}"
+            "</tbody></table>", "</section>"]
+
+
 def report_html(r: Report) -> str:
     target = format_seconds(r.ack_target_s)
     scope = []
@@ -271,9 +343,9 @@ def report_html(r: Report) -> str:
     elif r.sites:
         scope.append(("site " if len(r.sites) == 1 else "sites ") + ", ".join(r.sites))
     if r.counter:
-        scope.append(f"counter {r.counter}")
+        scope.append(r.counter_name(r.counter))
     elif len(r.counters) == 1:
-        scope.append(f"counter {r.counters[0].counter_id}")
+        scope.append(r.counter_name(r.counters[0].counter_id))
     else:
         scope.append("all counters")
     scope.append(f"times in {r.time_zone}")
@@ -303,7 +375,8 @@ def report_html(r: Report) -> str:
     if busy:
         rows = [_figure_row(f"{h.hour:02d}:00\u2013{h.hour:02d}:59", h.figures,
                             "slow" if (slow is not None and h.hour == slow.hour
-                                       and _slipped(h, r)) else "") for h in busy]
+                                       and _slipped(h, r)) else "",
+                            target_s=r.ack_target_s) for h in busy]
         parts.append(_figure_table("Hour", rows, target))
     parts += [
         "</section>",
@@ -317,20 +390,32 @@ def report_html(r: Report) -> str:
         "</section>",
         "<section><h2>Last 7 days</h2>",
         f"<figure>{trend_chart(r.trend, {d.day.isoformat() for d in r.days})}</figure>",
-        _figure_table("Day", [_figure_row(_day_label(d, "%a %d %b"), d.figures)
-                              for d in r.trend], target),
+        _figure_table("Day", [_figure_row(_day_label(d, "%a %d %b"), d.figures,
+                                          target_s=r.ack_target_s) for d in r.trend], target),
         "</section>",
     ]
+    parts += _weeks_section(r)
+    if r.weekday_hours:
+        heat_first = r.last_day.toordinal() - 27
+        parts += ["<section><h2>Weekday by hour, last four weeks</h2>",
+                  "<figure>" + heatmap_chart(r.weekday_hours,
+                                             date.fromordinal(heat_first).isoformat(),
+                                             r.last_day.isoformat()) + "</figure>",
+                  '<p class="note">The number in a cell: customers who arrived on that weekday '
+                  "in that hour over the four weeks ending on the report's last day.</p>",
+                  "</section>"]
     if len(r.days) > len(r.trend):  # shorter ranges are all in the 7-day table above
-        rows = [_figure_row(_day_label(d, "%a %d %b %Y"), d.figures) for d in r.days]
+        rows = [_figure_row(_day_label(d, "%a %d %b %Y"), d.figures, target_s=r.ack_target_s)
+                for d in r.days]
         parts += ["<section><h2>Day by day</h2>", _figure_table("Day", rows, target),
                   "</section>"]
     if len(r.counters) > 1:
         multi_site = len(r.sites) > 1
         ranked = sorted(r.counters, key=lambda c: (-(c.figures.within_target_share or -1),
                                                    c.site_id, c.counter_id))
-        rows = [_figure_row(f"{c.site_id} / {c.counter_id}" if multi_site else c.counter_id,
-                            c.figures) for c in ranked]
+        rows = [_figure_row(f"{c.site_id} / {r.counter_name(c.counter_id)}" if multi_site
+                            else r.counter_name(c.counter_id), c.figures,
+                            target_s=r.ack_target_s) for c in ranked]
         parts += ["<section><h2>Counters compared</h2>",
                   '<p class="note">Best share within the target first.</p>',
                   _figure_table("Counter", rows, target), "</section>"]

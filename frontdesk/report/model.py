@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 REPORT_FORMAT_VERSION = 1
 TREND_DAYS = 7
+HEATMAP_DAYS = 28
+"""The weekday-by-hour heat map and the week-over-week comparison cover the 28 days
+ending on the report's last day."""
 PERCENTILE_METHOD = "nearest-rank: the k-th smallest of n latencies, k = ceil(p * n / 100)"
 
 
@@ -60,6 +63,15 @@ class HistogramBin:
 
 
 @dataclass(frozen=True)
+class WeekFigures:
+    """Seven days ending on ``last_day`` (week over week: this one and the one before)."""
+
+    first_day: date
+    last_day: date
+    figures: Figures
+
+
+@dataclass(frozen=True)
 class LongestWait:
     rank: int
     site_id: str
@@ -89,6 +101,17 @@ class Report:
     longest_waits: list[LongestWait]
     counters: list[CounterFigures]
     sites: list[str] = field(default_factory=list)
+    weekday_hours: list[list[Figures]] = field(default_factory=list)
+    """[weekday 0 = Monday][local hour]: the HEATMAP_DAYS days ending on last_day."""
+    weeks: list[WeekFigures] = field(default_factory=list)
+    """The week before, then the week ending on last_day."""
+    names: dict[str, str] = field(default_factory=dict)
+    """Counter id -> the name people know it by (from the config), where one is known."""
+    data_span: tuple[date, date] | None = None
+    """When the period has no customers: the first and last local day that has visits."""
+
+    def counter_name(self, counter_id: str) -> str:
+        return self.names.get(counter_id) or counter_id
 
     @property
     def single_day(self) -> bool:
@@ -122,7 +145,15 @@ class Report:
                  "latency_s": _r(w.latency_s, 3), "outcome": w.outcome}
                 for w in self.longest_waits],
             "counters": [{"site_id": c.site_id, "counter_id": c.counter_id,
+                          "name": self.counter_name(c.counter_id),
                           **figures_dict(c.figures)} for c in self.counters],
+            "weeks": [{"first_day": w.first_day.isoformat(), "last_day": w.last_day.isoformat(),
+                       **figures_dict(w.figures)} for w in self.weeks],
+            "weekday_hours": [[{"visits": f.visits, "within_target_share":
+                                _r(f.within_target_share, 4)} for f in row]
+                              for row in self.weekday_hours],
+            "data_span": (None if self.data_span is None
+                          else [d.isoformat() for d in self.data_span]),
         }
 
 
@@ -188,7 +219,7 @@ def build_report(store: VisitStore, first_day: date, last_day: date, tz: ZoneInf
     if last_day < first_day:
         raise ValueError(f"the range ends ({last_day}) before it starts ({first_day})")
     t0 = time.perf_counter()
-    trend_first = min(first_day, last_day - timedelta(days=TREND_DAYS - 1))
+    trend_first = min(first_day, last_day - timedelta(days=HEATMAP_DAYS - 1))
     lo, hi = day_start(trend_first, tz), day_start(last_day + timedelta(days=1), tz)
     selected = store.counters(site, counter) if (site or counter) else None
     cols = store.visit_columns(lo, hi, selected)
@@ -230,6 +261,14 @@ def build_report(store: VisitStore, first_day: date, last_day: date, tz: ZoneInf
 
     days = [DayFigures(d, day_hours(d, tz), per_day[(d - trend_first).days])
             for d in _days(trend_first, last_day)]
+    weekday = (day_ord - 1) % 7  # date.fromordinal(1) is a Monday
+    in_heat = day_idx >= n_days - HEATMAP_DAYS
+    heat = figures.by(np.where(in_heat, weekday * 24 + hour, -1), 7 * 24)
+    week = np.where(day_idx >= n_days - 7, 1, np.where(day_idx >= n_days - 14, 0, -1))
+    per_week = figures.by(week, 2)
+    weeks = [WeekFigures(last_day - timedelta(days=13), last_day - timedelta(days=7),
+                         per_week[0]),
+             WeekFigures(last_day - timedelta(days=6), last_day, per_week[1])]
     sel = in_range
     bins = _histogram_bins(cols.latency_s[sel], cols.arrived[sel], ack_target_s)
     waits = []
@@ -251,6 +290,8 @@ def build_report(store: VisitStore, first_day: date, last_day: date, tz: ZoneInf
         counters=[CounterFigures(s, c, f) for (s, c), f in zip(all_counters, per_counter,
                                                                  strict=True)],
         sites=sorted({s for s, _ in all_counters}),
+        weekday_hours=[heat[d * 24:(d + 1) * 24] for d in range(7)],
+        weeks=weeks,
     )
     log.debug("report %s..%s: %d visits in %.2f s", first_day, last_day, summary.visits,
               time.perf_counter() - t0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import tempfile
@@ -22,7 +23,11 @@ if TYPE_CHECKING:
     from frontdesk.config import Config
 
 __all__ = ["FORMATS", "render", "resolve_days", "make_report", "write_report", "default_filename",
-           "write_text_atomically", "settings_from_config"]
+           "write_text_atomically", "settings_from_config", "counter_names", "empty_hint",
+           "check_output_folder", "EXIT_NO_CUSTOMERS"]
+
+EXIT_NO_CUSTOMERS = 3
+"""``frontdesk report``'s exit status when the report was written but has no customers."""
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +71,28 @@ def resolve_days(tz: ZoneInfo, *, day: date | None = None, from_day: date | None
     return yesterday, yesterday
 
 
+def counter_names(config: Config | None) -> dict[str, str]:
+    """Counter id -> name for every counter of the config (every camera's)."""
+    if config is None:
+        return {}
+    configs = [config.for_camera(cid) for cid in config.camera_ids] or [config]
+    return {c.id: c.name for cfg in configs for c in cfg.counters if c.name}
+
+
+def empty_hint(report: Report) -> str | None:
+    """For a period without customers: which days have some, and how to ask for them."""
+    if report.summary.visits:
+        return None
+    days = (str(report.first_day) if report.single_day
+            else f"{report.first_day} to {report.last_day}")
+    if report.data_span is None:
+        return f"no customers on {days}: the store has no visits at all yet"
+    first, last = report.data_span
+    have = str(first) if first == last else f"from {first} to {last}"
+    return (f"no customers on {days}: the store has visits {have} "
+            f"(try --date {last}, or --all-days)")
+
+
 def settings_from_config(config: Config | None) -> dict[str, Any]:
     """Store path, target and time zone from a config (defaults without one)."""
     from frontdesk.config import EngineConfig, StoreConfig
@@ -80,8 +107,12 @@ def settings_from_config(config: Config | None) -> dict[str, Any]:
 def make_report(db: str, *, ack_target_s: float, tz: ZoneInfo, day: date | None = None,
                 from_day: date | None = None, to_day: date | None = None,
                 all_days: bool = False, site: str | None = None, counter: str | None = None,
-                now: float | None = None) -> Report:
-    """Open the store read-side (never creating it) and build the report."""
+                now: float | None = None, names: dict[str, str] | None = None) -> Report:
+    """Open the store read-side (never creating it) and build the report.
+
+    ``names``: counter id -> name, shown instead of the id. A period without
+    customers gets ``data_span``, the days that have visits (None: none at all).
+    """
     if all_days and (day or from_day or to_day):
         raise FrontdeskError("--all-days takes no --date, --from or --to")
     with VisitStore.open(db, create=False) as store:
@@ -95,6 +126,11 @@ def make_report(db: str, *, ack_target_s: float, tz: ZoneInfo, day: date | None 
             first, last = resolve_days(tz, day=day, from_day=from_day, to_day=to_day, now=now)
         report = build_report(store, first, last, tz, ack_target_s=ack_target_s, site=site,
                               counter=counter, now=now)
+        if report.summary.visits == 0:
+            span = local_date_range(store, tz, site, counter)
+            report = dataclasses.replace(report, data_span=span)
+    if names:
+        report = dataclasses.replace(report, names=dict(names))
     if counter and not report.counters:
         log.warning("no visits for counter %r in %s..%s", counter, first, last)
     return report
@@ -136,6 +172,17 @@ def output_path(out: str | os.PathLike[str] | None, report: Report, fmt: str) ->
     return p
 
 
+def check_output_folder(path: Path) -> None:
+    """Refuse to write into a folder that does not exist (no folders made silently)."""
+    folder = path.parent
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise FrontdeskError(f"cannot write the report to {path}: {folder} is not a folder")
+    raise FrontdeskError(f"cannot write the report to {path}: the folder {folder} does not "
+                         f"exist (create it first)")
+
+
 def write_report(config: Config | None, db_path: str | None = None,
                  out: str | os.PathLike[str] | None = None, fmt: str = "html", *,
                  day: date | None = None, from_day: date | None = None,
@@ -153,7 +200,7 @@ def write_report(config: Config | None, db_path: str | None = None,
     zone = resolve_time_zone(tz or settings["time_zone"])
     report = make_report(db_path or settings["db"], ack_target_s=settings["ack_target_s"], tz=zone,
                          day=day, from_day=from_day, to_day=to_day, all_days=all_days, site=site,
-                         counter=counter, now=now)
+                         counter=counter, now=now, names=counter_names(config))
     path = output_path(out, report, fmt)
     write_text_atomically(path, render(report, fmt))
     log.info("report for %s..%s written to %s", report.first_day, report.last_day, path)

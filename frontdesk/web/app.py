@@ -48,6 +48,7 @@ from frontdesk.web.auth import (
 from frontdesk.web.cameras import CameraPeer, url_for_host
 from frontdesk.web.config_file import ConfigFile, set_camera_keys, set_counter_zones
 from frontdesk.web.hub import LiveHub
+from frontdesk.web.page_routes import add_command_routes, add_legend_route
 from frontdesk.web.today import TodayFigures, list_reports, report_path, reports_dir
 
 __all__ = ["create_app", "WebContext", "MAX_BODY_BYTES", "SESSION_COOKIE"]
@@ -305,6 +306,8 @@ def create_app(ctx: WebContext) -> Any:
     _add_zone_routes(app, ctx)
     _add_camera_routes(app, ctx)
     _add_dashboard_routes(app, ctx)
+    add_command_routes(app, ctx)
+    add_legend_route(app)
     guarded = _Guard(app)
     guarded.fastapi = app  # type: ignore[attr-defined]
     return guarded
@@ -439,8 +442,7 @@ def _add_live_routes(app: FastAPI, ctx: WebContext) -> None:
     def frame(overlays: bool = True) -> Response:
         data = ctx.hub.jpeg(overlays)
         if data is None:
-            return _error(503, "no frame from the camera yet (is it online?)",
-                          health=ctx.hub.health())
+            return _error(503, ctx.hub.no_frame_reason(), health=ctx.hub.health())
         return Response(data, media_type="image/jpeg",
                         headers={"Cache-Control": "no-store, private"})
 
@@ -634,7 +636,7 @@ def _add_dashboard_routes(app: FastAPI, ctx: WebContext) -> None:
                     break
                 now = time.monotonic()
                 version = ctx.hub.version
-                if version != last_version or now - last_sent > 5.0:
+                if version != last_version or now - last_sent > 2.0:
                     data = json.dumps(ctx.hub.dashboard_state(), allow_nan=False, default=str)
                     yield f"event: state\ndata: {data}\n\n"
                     last_version, last_sent = version, now

@@ -10,7 +10,10 @@
 3. after each frame, keeps the engine's live views (tracks, counter states) and
    the frame's face samples for the placement check (``state``), and the
    frame's image **only while someone is watching the live view** (a frame was
-   asked for within the last few seconds); otherwise no image is held here at all.
+   asked for within the last few seconds); otherwise no image is held here at all;
+4. while someone watches, keeps a source from running ahead of its own clock (a
+   video file is shown at its own speed, not as fast as it can be processed;
+   a live camera is never ahead, so it is never slowed).
 
 Web requests read immutable snapshots and never touch the engine.
 """
@@ -45,6 +48,10 @@ log = logging.getLogger(__name__)
 WATCH_S = 10.0
 """After a frame request, images are kept for this long (the viewer polls faster)."""
 PLACEMENT_WINDOW_S = 60.0
+MAX_PACE_S = 1.0
+"""Never hold the loop longer than this for one frame (a jump in the source's clock)."""
+STALE_S = 5.0
+"""The dashboard shows a counter as unknown (grey) when the last frame is older than this."""
 
 
 @dataclass(frozen=True)
@@ -115,13 +122,17 @@ class LiveHub:
         clock: monotonic seconds (injectable for tests).
     """
 
-    def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
         self._clock = clock
+        self._sleep = sleep
+        self._pace_anchor: tuple[float, float] | None = None
         self._cond = threading.Condition()
         self._snapshot: LiveSnapshot | None = None
         self._watch_until = -1.0
         self._pending: Config | None = None
+        self._queued: list[EngineCommand] = []
         self.saved_version = 0
         self.applied_version = 0
         self.apply_error: str | None = None
@@ -129,6 +140,8 @@ class LiveHub:
         self._samples: deque[FrameSample] = deque()
         self._rate = RateMeter()
         self.counts = LiveCounts()
+        self.events_seen = 0
+        """Events received so far: today's figures are recomputed when it changes."""
         self._tz = _zone(config.timezone)
         self.runner: Any = None
         self.closed = False
@@ -146,6 +159,7 @@ class LiveHub:
         """The sink contract: today's live counts (in the loop's thread)."""
         for e in events:
             self.counts.add(e, self._day_of(e.wall_time))
+        self.events_seen += len(events)
 
     def state(self, update: StateUpdate) -> None:
         """The sink contract: after each frame, the live view's snapshot (in the
@@ -156,6 +170,10 @@ class LiveHub:
         obs, frame = step.observation, step.frame
         now = self._clock()
         watching = now < self._watch_until
+        if watching:
+            now = self._pace(float(obs.t), now)
+        else:
+            self._pace_anchor = None
         image = frame.image.copy() if watching and frame is not None else None
         snap = LiveSnapshot(int(obs.index), float(obs.t), now, int(obs.width), int(obs.height),
                             image, obs, update.tracks, dict(update.states))
@@ -171,14 +189,33 @@ class LiveHub:
             self.version += 1
             self._cond.notify_all()
 
+    def _pace(self, t: float, now: float) -> float:
+        """Wait until the source clock ``t`` is due on the monotonic clock; the new now."""
+        anchor = self._pace_anchor
+        if anchor is not None:
+            ahead = (t - anchor[0]) - (now - anchor[1])
+            if t < anchor[0] or ahead > MAX_PACE_S:  # the file restarted or jumped
+                anchor = None
+            elif ahead > 0:
+                self._sleep(ahead)
+                return self._clock()
+            elif ahead < -MAX_PACE_S:  # fell behind (a slow frame): start again from here
+                anchor = None
+        if anchor is None:
+            self._pace_anchor = (t, now)
+        return now
+
     def take_commands(self) -> list[EngineCommand]:
-        """Zones saved in the editor, for the loop to apply between two frames."""
+        """Zones saved in the editor and the dashboard's buttons, for the loop to apply
+        between two frames."""
         with self._cond:
             pending, version = self._pending, self.saved_version
+            queued, self._queued = self._queued, []
             self._pending = None
         if pending is None:
-            return []
-        return [SetZones(pending, lambda error: self._zones_applied(pending, version, error))]
+            return queued
+        return [SetZones(pending, lambda error: self._zones_applied(pending, version, error)),
+                *queued]
 
     def _zones_applied(self, config: Config, version: int, error: str | None) -> None:
         if error is not None:  # never end the loop: report it on the page
@@ -204,6 +241,11 @@ class LiveHub:
             self._pending = config
             self.config = config
             return self.saved_version
+
+    def send_command(self, command: EngineCommand) -> None:
+        """A dashboard button (acknowledge, snooze, enable): applied before the next frame."""
+        with self._cond:
+            self._queued.append(command)
 
     def snapshot(self) -> LiveSnapshot | None:
         return self._snapshot
@@ -262,8 +304,19 @@ class LiveHub:
         runner_health = dict(getattr(self.runner, "health", None) or {})
         age = None if snap is None else round(self._clock() - snap.mono, 3)
         camera = runner_health.get("camera") or ("online" if snap is not None else "starting")
-        return {"camera": camera, "fps": round(self._rate.fps, 2), "last_frame_age_s": age,
-                "frames": self.version}
+        out: dict[str, Any] = {"camera": camera, "fps": round(self._rate.fps, 2),
+                               "last_frame_age_s": age, "frames": self.version}
+        preparing = _preparing() if snap is None else None
+        if preparing:
+            out["preparing"] = preparing
+        return out
+
+    def no_frame_reason(self) -> str:
+        """Why the live view has no frame to show, in words."""
+        preparing = _preparing() if self._snapshot is None else None
+        if preparing:
+            return f"no frame yet: {preparing}"
+        return "no frame from the camera yet (is it online?)"
 
     def dashboard_state(self) -> dict[str, Any]:
         """Every counter's live state (no images), for the dashboard's event stream."""
@@ -276,9 +329,12 @@ class LiveHub:
                     "alert_after_s": self.config.engine.alert_after_s}
             if state is not None:
                 item.update(state.to_json())
+                until = state.snoozed_until_t
+                item["snoozed_s"] = (round(until - state.t, 1)
+                                     if until is not None and until > state.t else None)
             counters.append(item)
         return {"version": self.version, "t": snap.t if snap is not None else None,
-                "health": self.health(), "counters": counters}
+                "health": self.health(), "stale_after_s": STALE_S, "counters": counters}
 
     def wait_version(self, after: int, timeout_s: float) -> int:
         """Block until a frame newer than ``after`` arrived (or the timeout); the version."""
@@ -293,6 +349,17 @@ class LiveHub:
         with self._cond:
             self.closed = True
             self._cond.notify_all()
+
+
+def _preparing() -> str | None:
+    """What the source is doing before its first frame (rendering the demo footage)."""
+    from frontdesk.demo_footage import rendering_progress
+
+    progress = rendering_progress()
+    if progress is None:
+        return None
+    done, total = progress
+    return f"rendering the demo footage, {100 * done // max(total, 1)} % (first use only)"
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

@@ -70,6 +70,7 @@ def take_snapshot(config: Config, source: str | None = None, frames: int = 30,
                     if item.status != "online":
                         log.warning("camera %s: %s", item.status, item.detail)
                     continue
+                timer.cancel()  # a frame came: the timeout is for the first one only
                 last = pipeline.step(item)
                 observations.append(last.observation)
                 samples.append(FrameSample.from_observation(last.observation))

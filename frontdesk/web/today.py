@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 REPORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.(html|csv|json)$")
 CACHE_S = 30.0
+"""Figures are recomputed after this long, or as soon as the hub has seen a new event."""
 
 
 def reports_dir(config: Config) -> Path:
@@ -62,15 +63,18 @@ class TodayFigures:
     def __init__(self, hub: LiveHub) -> None:
         self.hub = hub
         self._lock = threading.Lock()
-        self._cached: tuple[float, dict[str, Any]] | None = None
+        self._cached: tuple[float, int, dict[str, Any]] | None = None
 
     def get(self) -> dict[str, Any]:
         with self._lock:
             now = time.monotonic()
-            if self._cached is not None and now - self._cached[0] < CACHE_S:
-                return self._cached[1]
+            seen = self.hub.events_seen
+            if (self._cached is not None and now - self._cached[0] < CACHE_S
+                    and self._cached[1] == seen):
+                return self._cached[2]
             value = self._compute()
-            self._cached = (now, value)
+            value["names"] = {c.id: c.name or c.id for c in self.hub.config.counters}
+            self._cached = (now, seen, value)
             return value
 
     def _compute(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -150,15 +151,27 @@ def test_buzzer_ignores_malformed_messages_with_one_line_each(
     assert buzzer.press() == ["counter-1"]
 
 
-def test_buzzer_with_nothing_alerting_and_several_counters_sends_nothing(
-        mqtt_broker, mqtt_recorder, running_buzzer) -> None:
+def test_buzzer_with_nobody_waiting_sends_nothing(
+        mqtt_broker, mqtt_recorder, running_buzzer, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="frontdesk.mqtt")
     commands = mqtt_recorder(mqtt_broker, [f"{BASE}/+/cmd/#"])
     buzzer = running_buzzer(mqtt_broker, BuzzerConfig(counters=["counter-1", "counter-2"]))
     assert buzzer.press() == []
     one = running_buzzer(mqtt_broker, BuzzerConfig(counters=["counter-2"], client_id="b2"))
-    assert one.press() == ["counter-2"]  # the only counter it watches
+    assert one.press() == []  # its only counter, but nobody waits there: Enter sends nothing
+    assert any("nobody is waiting: nothing to acknowledge" in r.getMessage()
+               for r in caplog.records)
+    # a customer waits (not yet alerting): a press acknowledges early, named in the log
+    sender = mqtt_recorder(mqtt_broker, ["unused"])
+    sender.publish(f"{BASE}/counter-2/state", json.dumps(
+        {"customers_waiting": 1, "longest_wait_s": 4.2, "name": "Pharmacy"}).encode(),
+        retain=True)
+    deadline = time.monotonic() + 5
+    while one.press() == [] and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert commands.wait_message(f"{BASE}/counter-2/cmd/ack").payload.startswith(b"{")
     assert commands.on(f"{BASE}/counter-1/cmd/ack") == []
+    assert any("acknowledged Pharmacy (waiting 4 s)" in r.getMessage() for r in caplog.records)
 
 
 def test_gpio_without_gpiozero_says_how_to_get_it(mqtt_broker, monkeypatch) -> None:

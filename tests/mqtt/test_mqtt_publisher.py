@@ -170,11 +170,12 @@ def test_home_assistant_discovery_and_reannounce_on_birth(tmp_path, mqtt_broker,
         assert m.topic in topics
         payload = validate_payload("ha-device-discovery", m.payload)
         comps = payload["components"]
-        assert {c["platform"] for c in comps.values()} == {"binary_sensor", "sensor", "button"}
+        assert {c["platform"] for c in comps.values()} == {"binary_sensor", "sensor", "button",
+                                                            "switch"}
         assert payload["availability_topic"] == AVAIL
         assert comps["waiting"]["state_topic"].endswith("/alert")
     assert json.loads(next(m.payload for m in first if "counter-1" in m.topic)
-                      )["device"]["name"] == "Front counter"
+                      )["device"]["name"] == f"Front counter ({SITE})"
     late = mqtt_recorder(mqtt_broker, ["homeassistant/device/#"])
     assert late.wait_for(lambda ms: len(ms) == 2) and all(m.retain for m in late.snapshot())
 
@@ -371,3 +372,20 @@ def test_deep_nesting_is_refused_before_parsing_and_the_log_stays_bounded(
     assert not any(r.levelno >= logging.ERROR for r in lines)
     assert "nests deeper than 16 levels" in lines[0].getMessage()
     assert "RecursionError" not in caplog.text
+
+
+def test_events_left_by_an_earlier_run_are_announced_then_sent(tmp_path, mqtt_broker,
+                                                               mqtt_recorder, publisher_factory,
+                                                               caplog) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="frontdesk.mqtt")
+    offline = publisher_factory(make_config(tmp_path))  # no broker: events stay in the outbox
+    offline.publish_events([make_event(i) for i in range(3)])
+    offline.stop(timeout_s=1.0)
+    rec = mqtt_recorder(mqtt_broker, [f"{BASE}/#"])
+    pub = publisher_factory(make_config(tmp_path, mqtt_broker))
+    pub.start()
+    assert any("3 events left in the outbox" in r.getMessage() and "earlier run" in
+               r.getMessage() for r in caplog.records)
+    assert rec.wait_for(lambda ms: len([m for m in ms if m.topic.endswith("/events")]) >= 3)

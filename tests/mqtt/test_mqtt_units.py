@@ -314,11 +314,59 @@ def test_state_payload_is_valid_with_any_health() -> None:
 
 
 def test_discovery_payload_is_valid() -> None:
-    payload = device_discovery(Topics("frontdesk", SITE), "counter.1", "Front")
+    payload = device_discovery(Topics("frontdesk", SITE), "counter.1", "Front",
+                               "http://frontdesk.local:8080/dashboard")
     validate_payload("ha-device-discovery", encode_json(payload))
-    ids = [c["unique_id"] for c in payload["components"].values()]
-    assert len(set(ids)) == len(ids) == 4
-    assert payload["components"]["waiting"]["state_topic"] == f"frontdesk/{SITE}/counter.1/alert"
+    comps = payload["components"]
+    ids = [c["unique_id"] for c in comps.values()]
+    assert len(set(ids)) == len(ids) == 8
+    assert comps["waiting"]["state_topic"] == f"frontdesk/{SITE}/counter.1/alert"
+    assert comps["waiting"]["device_class"] == "problem"
+    assert payload["device"]["configuration_url"] == "http://frontdesk.local:8080/dashboard"
+    assert comps["staff_present"]["device_class"] == "presence"
+    assert comps["customers_waiting"]["value_template"] == "{{ value_json.customers_waiting }}"
+    assert comps["alerts_enabled"]["platform"] == "switch"
+    assert comps["snooze"]["platform"] == "button"
+
+
+def test_discovery_buttons_and_switch_send_commands_the_engine_takes() -> None:
+    from frontdesk.mqtt.commands import CommandKind, parse_command
+
+    topics = Topics("frontdesk", SITE)
+    comps = device_discovery(topics, "counter-1", None)["components"]
+    sent = [(comps["acknowledge"]["command_topic"], comps["acknowledge"]["payload_press"]),
+            (comps["snooze"]["command_topic"], comps["snooze"]["payload_press"]),
+            (comps["alerts_enabled"]["command_topic"], comps["alerts_enabled"]["payload_off"]),
+            (comps["alerts_enabled"]["command_topic"], comps["alerts_enabled"]["payload_on"])]
+    got = [parse_command(topic, payload.encode(), retain=False, topics=topics,
+                         counters={"counter-1"}) for topic, payload in sent]
+    assert [c.kind for c in got] == [CommandKind.ACKNOWLEDGE, CommandKind.SNOOZE,
+                                     CommandKind.SET_ENABLED, CommandKind.SET_ENABLED]
+    assert got[1].seconds == 600 and got[2].enabled is False and got[3].enabled is True
+
+
+def test_two_sites_main_counters_get_different_device_names() -> None:
+    a = device_discovery(Topics("frontdesk", "shop-north"), "counter-1", "Main counter")
+    b = device_discovery(Topics("frontdesk", "shop-south"), "counter-1", "Main counter")
+    assert a["device"]["name"] == "Main counter (shop-north)"
+    assert a["device"]["name"] != b["device"]["name"]
+    assert a["device"]["identifiers"] != b["device"]["identifiers"]
+
+
+@pytest.mark.parametrize(("web", "mqtt", "url"), [
+    ({"enabled": True, "bind": "192.168.1.20:8080"}, {}, "http://192.168.1.20:8080/dashboard"),
+    ({"enabled": True, "bind": "127.0.0.1:8080"}, {}, None),  # Home Assistant cannot reach it
+    ({"enabled": False}, {}, None),
+    ({"enabled": True, "bind": "127.0.0.1:8080"},
+     {"ha_configuration_url": "https://shop.example/frontdesk/"}, "https://shop.example/frontdesk/"),
+])
+def test_configuration_url_comes_from_the_web_bind_or_the_config(
+        tmp_path: Path, web: dict, mqtt: dict, url: str | None) -> None:
+    from frontdesk.mqtt.discovery import configuration_url
+
+    config = make_config(tmp_path, **mqtt)
+    config = config.model_copy(update={"web": config.web.model_copy(update=web)})
+    assert configuration_url(config) == url
 
 
 @pytest.mark.parametrize("name, payload", [

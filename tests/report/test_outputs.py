@@ -78,9 +78,10 @@ def test_html_is_self_contained_and_shows_the_numbers(fixture_store: VisitStore)
     # Nothing to fetch: no scripts, stylesheets, images or fonts from elsewhere.
     assert not re.search(r"<script|<link|<img|@import|url\(|src=", html)
     assert "@media print" in html and "@page" in html
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == 4  # hours, waits, 7 days, weekday by hour
     assert "Tuesday 10 March 2026" in html
-    assert "8 customers came to the counter. 50 % were acknowledged within 10 s" in html
+    assert ("8 customers came to the counter. 50 % of all customers were acknowledged within "
+            "10 s (the target); of the 7 acknowledged, half waited 10 s or less") in html
     assert ("It slipped most at 12:00\u201313:00: 33 % of its 3 customers were acknowledged "
             "within 10 s, and 1 left unacknowledged.") in html
     assert '<tr class="slow"><td class="l">12:00' in html

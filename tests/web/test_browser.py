@@ -139,8 +139,8 @@ def test_dashboard_turns_to_alert_when_a_customer_waits_past_the_threshold(
     page.wait_for_selector('article.counter[data-counter="counter-1"][data-alert="true"]')
     text = card.inner_text()
     assert "Customer waiting unacknowledged" in text
-    assert re.search(r"#\d+ waiting 4\.\d s", text), text
-    expect(page.locator("#today tbody")).to_contain_text("counter-1")
+    assert re.search(r"Customer 1 waiting 4\.\d s", text), text
+    expect(page.locator("#today tbody")).to_contain_text("Main counter")
     shot = page.screenshot(path=str(screenshot_dir / "dashboard-alert.png"), full_page=True)
     assert _red_share(shot, card.bounding_box()) > 0.005  # the alert's red is on screen
 
@@ -162,7 +162,7 @@ def test_live_view_shows_the_frame_with_overlays_and_the_placement_check(
         page.wait_for_timeout(500)  # a few frames more
     expect(page.locator("#placement-table tbody tr")).to_have_count(3)
     warnings = page.inner_text("#placement-warnings")
-    assert "counter-1 approach: no face was seen there" in warnings
+    assert "Main counter approach: no face was seen there" in warnings  # its name
     page.screenshot(path=str(screenshot_dir / "live-view.png"), full_page=True)
     frame = page.locator("#frame").screenshot()
     img = cv2.imdecode(np.frombuffer(frame, np.uint8), cv2.IMREAD_COLOR)
@@ -173,3 +173,37 @@ def test_live_view_shows_the_frame_with_overlays_and_the_placement_check(
     # eye contact: the gaze rays are drawn green
     green = (g > 180) & (b < 110) & (r < 110)
     assert green.sum() > 100
+
+
+def _one_way_look(t: float) -> list[Any]:
+    """The customer looks at the staff member, who looks at the desk (not eye contact)."""
+    return [face(STAFF_AT, LOOK_DOWN), face(CUSTOMER_AT, toward(CUSTOMER_AT, STAFF_AT))]
+
+
+def test_the_live_legend_lists_every_colour_drawn(
+        page: Any, server: WebServer, runner: StandInRunner) -> None:
+    from frontdesk.web.overlay import LEGEND, draw_overlays
+
+    t = runner.run_scene(0.0, 5.0, faces=_one_way_look)  # past alert_after_s: red timer
+    with feeding(runner, t, faces=_one_way_look):
+        login(page, server, "/live")
+        expect(page.locator("#frame")).to_have_js_property("naturalWidth", 1280)
+        snap = server.hub.frame_with_image()
+    assert snap is not None and snap.image is not None
+    drawn: set[str] = set()
+    draw_overlays(snap.image, snap.observation, snap.tracks, snap.states, server.hub.config,
+                  drawn)
+    assert {"staff", "customer", "zone-service", "zone-approach", "looking", "neutral",
+            "alert"} <= drawn
+    items = page.locator("#legend li")
+    expect(items).to_have_count(len(LEGEND))
+    shown = {}
+    for i in range(items.count()):
+        item = items.nth(i)
+        rgb = item.locator(".swatch").evaluate("e => getComputedStyle(e).backgroundColor")
+        shown[item.get_attribute("data-key")] = (rgb, item.inner_text())
+    for key in drawn:
+        b, g, r = LEGEND[key][0]
+        assert shown[key][0] == f"rgb({r}, {g}, {b})", key  # the colour drawn is the one shown
+        assert shown[key][1] == LEGEND[key][1]
+    assert "eye contact (both look at each other, held)" in shown["contact"][1]

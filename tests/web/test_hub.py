@@ -103,3 +103,29 @@ def test_live_counts_start_again_each_day() -> None:
     counts.add(_event(EventType.CUSTOMER_ARRIVED, 0), day2)
     figures = counts.to_json(["counter-1"])
     assert figures["day"] == "2025-03-02" and figures["counters"]["counter-1"]["visits"] == 1
+
+
+def test_a_watched_file_is_shown_at_its_own_speed(config: Config) -> None:
+    """Frames 1/15 s apart on the source clock, processed instantly: while someone
+    watches, the hub holds the loop so they are 1/15 s apart on the wall clock too."""
+    clock = Clock()
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        clock.t += s
+
+    hub = LiveHub(config, clock=clock, sleep=sleep)
+    runner = StandInRunner(config)
+    hub.attach(runner)
+    for i in range(10):  # nobody watches: as fast as it goes
+        runner.step(i / 15, [])
+    assert slept == []
+    hub.watch()
+    start = clock.t
+    for i in range(10, 40):
+        runner.step(i / 15, [])
+    assert abs((clock.t - start) - 29 / 15) < 1e-6  # 30 frames: 29 intervals of the footage
+    runner.step(0.0, [])  # the file loops: no wait for a clock that went back
+    runner.step(100.0, [])  # a jump: no long hold
+    assert max(slept) <= 1 / 15 + 1e-9

@@ -124,3 +124,48 @@ def test_a_customer_seen_by_the_body_alone_is_drawn_with_its_timer(config: Confi
     assert count_color(out, ALERT, tol=10, box=under_head) > 200  # red timer at the head
     assert count_color(draw_overlays(image, None, [Track()], states, config), ALERT, tol=10,
                        box=under_head) == 0
+
+
+def test_a_one_sided_look_is_not_eye_contact(config: Config) -> None:
+    """The customer looks at the staff member, who looks at the desk: yellow, not green."""
+    from frontdesk.web.overlay import LOOKING
+
+    runner = StandInRunner(config)
+    faces = [face(STAFF_AT, LOOK_DOWN), face(CUSTOMER_AT, toward(CUSTOMER_AT, STAFF_AT))]
+    for i in range(30):
+        runner.step(i * 0.1, faces)
+    tracks = runner.engine.tracks_view()
+    assert any(t.contact_with for t in tracks)  # the engine holds the customer's look
+    obs = FrameObservation(99, 3.0, WIDTH, HEIGHT, faces)
+    drawn: set[str] = set()
+    out = draw_overlays(render(faces), obs, tracks, runner.engine.counter_states(3.0), config,
+                        drawn)
+    sx, sy = project(STAFF_AT)
+    cx, _ = project(CUSTOMER_AT)
+    between = (round(sx) + 30, round(sy) - 10, round(cx) - 30, round(sy) + 10)
+    assert count_color(out, CONTACT, box=between) == 0
+    assert count_color(out, LOOKING, tol=10) > 50
+    assert "contact" not in drawn and {"looking", "neutral", "staff", "customer"} <= drawn
+
+
+def test_a_customer_not_yet_waiting_is_approaching(config: Config) -> None:
+    from frontdesk.web.overlay import APPROACHING
+
+    image = np.full((HEIGHT, WIDTH, 3), 90, np.uint8)
+    f = face(CUSTOMER_AT, INTO_LENS)
+    obs = FrameObservation(1, 2.0, WIDTH, HEIGHT, [f])
+
+    class Track:
+        track_id, role, center_norm = 7, "customer", (f.center_px[0] / WIDTH,
+                                                      f.center_px[1] / HEIGHT)
+        looking_at: tuple[int, ...] = ()
+        contact_with: tuple[int, ...] = ()
+
+    c = WaitingCustomer("v1", 7, False, 0.0, False, False)
+    states = {"counter-1": CounterState("counter-1", 2.0, 0, 0.0, False, False, True, False,
+                                        customers=(c,))}
+    drawn: set[str] = set()
+    out = draw_overlays(image, obs, [Track()], states, config, drawn)
+    x0, _, x1, y1 = (round(v) for v in f.bbox)
+    assert count_color(out, APPROACHING, tol=40, box=(x0 - 5, y1, x1 + 120, y1 + 40)) > 10
+    assert "approaching" in drawn and "waiting" not in drawn

@@ -51,8 +51,8 @@ def test_a_good_placement_has_no_warnings() -> None:
     assert report.ok and report.warnings == []
     staff = zone(report, "staff")
     assert staff.face_share == 1.0 and staff.median_face_px == 60.0
-    assert staff.median_yaw_deg == 30.0 and staff.meshed_share == 1.0
-    assert zone(report, "service").median_yaw_deg == 30.0  # absolute yaw: -30 is 30
+    assert staff.median_view_deg == 30.0 and staff.meshed_share == 1.0
+    assert zone(report, "service").median_view_deg == 30.0  # absolute yaw: -30 is 30
 
 
 def test_staff_seen_at_70_degrees_asks_to_move_the_camera_toward_the_end_of_the_counter() -> None:
@@ -121,4 +121,46 @@ def test_samples_carry_no_image() -> None:
     f = Face(bbox=(100, 100, 160, 170), score=0.9, yaw_deg=-20, pitch_deg=0, roll_deg=0,
              gaze=np.array([0, 0, -1.0]), head_position_m=np.array([0.1, 0, 1.8]))
     sample = FrameSample.from_observation(FrameObservation(3, 1.5, 640, 480, [f]))
-    assert sample.faces == (FaceSample((130 / 640, 135 / 480), 60.0, -20.0, True, 1.8),)
+    assert sample.faces == (FaceSample((130 / 640, 135 / 480), 60.0, -20.0, True, 1.8, None,
+                                       (0.1, 0.0, 1.8)),)
+
+
+def test_a_face_near_the_edge_is_seen_at_its_angle_to_the_camera_not_its_yaw() -> None:
+    """A head 45 degrees off the optical axis, facing straight down the axis (yaw 0),
+    shows the camera its cheek at 45 degrees: that is the angle Face Mesh must hold."""
+    import numpy as np
+
+    from frontdesk.perception.pose import rotation_from_euler
+    from frontdesk.types import Face, FrameObservation
+
+    f = Face(bbox=(1180, 330, 1240, 390), score=0.9, yaw_deg=0.0, pitch_deg=0, roll_deg=0,
+             gaze=np.array([0, 0, -1.0]), head_position_m=np.array([1.5, 0.0, 1.5]),
+             rotation=rotation_from_euler(0.0, 0.0, 0.0), has_mesh=True)
+    (sample,) = FrameSample.from_observation(FrameObservation(1, 0.1, W, H, [f])).faces
+    assert sample.yaw_deg == 0.0
+    assert sample.view_deg == pytest.approx(45.0, abs=0.01)
+    assert sample.seen_at_deg == pytest.approx(45.0, abs=0.01)
+
+
+def test_staff_and_customer_heads_give_the_geometry_simulate_gives() -> None:
+    """Heads 1.2 m apart at 1.65 m, a camera at 1.9 m, 0.8 m from the line between them
+    (the simulator's default counter): the same angles as ``simulate --geometry``."""
+    from frontdesk.sim.layout import geometry_report
+
+    staff = FaceSample(STAFF_XY, 60.0, 70.0, True, 0.8, 80.0, (-0.6, 0.25, 0.8))
+    customer = FaceSample(SERVICE_XY, 60.0, -70.0, True, 0.8, 80.0, (0.6, 0.25, 0.8))
+    frames = [FrameSample(i / 10, W, H, (staff, customer)) for i in range(30)]
+    report = check_placement(frames, config())
+    (view,) = report.mutual
+    expected = math.degrees(math.atan2(math.hypot(0.8, 0.25), 0.6))
+    assert view.staff_deg == pytest.approx(expected)
+    assert view.customer_deg == pytest.approx(expected)
+    assert abs(view.staff_deg - geometry_report()["staff_face_angle_deg"]) < 1.0
+    assert view.offset_m == pytest.approx(math.hypot(0.8, 0.25))
+    # 54 degrees: close to the limit, with the advice from the measured geometry
+    (warning,) = [w for w in report.warnings if w.startswith("counter-1:")]
+    assert warning.startswith("counter-1: staff and customer heads 1.2 m apart, the camera 0.8 m "
+                              "from the line between them: while they look at each other the "
+                              "camera sees the staff member at 54 degrees")
+    assert "close to what Face Mesh holds" in warning
+    assert not any("staff faces are seen at 80" in w for w in report.warnings)

@@ -26,6 +26,9 @@ def test_snapshot_draws_the_live_view_overlays(tmp_path: Path,
     text = CONFIG_YAML.replace("staff: [[0.0, 0.28], [0.39, 0.28], [0.39, 0.82], [0.0, 0.82]]",
                                STAFF_AROUND_THE_FACE)
     assert STAFF_AROUND_THE_FACE in text
+    # the approach zone would lie inside that staff zone, which the config refuses
+    text = text.replace("approach: [[0.55, 0.3], [0.74, 0.3], [0.74, 0.5], [0.55, 0.5]]",
+                        "approach: null")
     cfg.write_text(text, encoding="utf-8")
     out = tmp_path / "snapshot.png"
     rc = main(["calibrate", "snapshot", "--config", str(cfg), "--source", str(photo),

@@ -44,18 +44,27 @@ const fd = (() => {
     return value === null || value === undefined ? "-" : value.toFixed(value < 10 ? 1 : 0) + " s";
   }
 
-  async function health() {
+  // The header's health line; a page with a live stream (the dashboard) feeds it each
+  // state it receives, so the header never contradicts the page below it.
+  function showHealth(h) {
     const line = document.getElementById("health");
     if (!line) return;
-    try {
-      const status = await api("/api/status");
-      const h = status.health;
-      const age = h.last_frame_age_s === null ? "no frame yet" : "last frame " + h.last_frame_age_s.toFixed(1) + " s ago";
-      line.textContent = `camera ${h.camera}, ${h.fps.toFixed(1)} fps, ${age}`;
-      line.classList.toggle("bad", h.camera !== "online");
-    } catch (e) {
+    if (!h) {
       line.textContent = "no answer from frontdesk";
       line.classList.add("bad");
+      return;
+    }
+    const age = h.last_frame_age_s === null ? "no frame yet" : "last frame " + h.last_frame_age_s.toFixed(1) + " s ago";
+    line.textContent = h.preparing ? `camera ${h.camera}: ${h.preparing}` :
+      `camera ${h.camera}, ${h.fps.toFixed(1)} fps, ${age}`;
+    line.classList.toggle("bad", h.camera !== "online");
+  }
+
+  async function health() {
+    try {
+      showHealth((await api("/api/status")).health);
+    } catch (e) {
+      showHealth(null);
     }
   }
 
@@ -97,5 +106,5 @@ const fd = (() => {
     setInterval(health, 5000);
   });
 
-  return { api, show, el, seconds, health, session };
+  return { api, show, el, seconds, health, showHealth, session };
 })();

@@ -17,6 +17,7 @@
         let text = "no frame";
         try { text = (await response.json()).error; } catch (e) { /* not JSON */ }
         message.textContent = text; message.hidden = false;
+        if (!objectUrl) img.hidden = true;  // no broken-image icon before the first frame
         setTimeout(nextFrame, 1000);
         return;
       }
@@ -24,6 +25,7 @@
       const url = URL.createObjectURL(blob);
       img.onload = () => { if (objectUrl) URL.revokeObjectURL(objectUrl); objectUrl = url; };
       img.src = url;
+      img.hidden = false;
       message.hidden = true;
     } catch (e) {
       message.textContent = "no answer from frontdesk"; message.hidden = false;
@@ -47,14 +49,28 @@
       notes.replaceChildren(...r.notes.map((w) => fd.el("li", { text: w })));
       const body = document.querySelector("#placement-table tbody");
       body.replaceChildren(...r.zones.map((z) => fd.el("tr", {},
-        fd.el("td", { text: `${z.counter_id} ${z.zone}` }),
+        fd.el("td", { text: `${z.counter_name || z.counter_id} ${z.zone}` }),
         fd.el("td", { text: pct(z.face_share) }),
         fd.el("td", { text: num(z.median_face_px, " px") }),
-        fd.el("td", { text: num(z.median_yaw_deg, "°") }))));
+        fd.el("td", { text: num(z.median_view_deg, "°") }))));
+    } catch (e) { /* shown by the health line */ }
+  }
+
+  // The legend comes from the code that draws the overlays: every colour it can draw.
+  async function legend() {
+    try {
+      const r = await fd.api("/api/legend");
+      const list = document.getElementById("legend");
+      list.replaceChildren(...r.items.map((item) => {
+        const swatch = fd.el("span", { class: "swatch" });
+        swatch.style.backgroundColor = item.color;  // CSSOM: allowed by the CSP
+        return fd.el("li", { "data-key": item.key, "data-color": item.color }, swatch, item.text);
+      }));
     } catch (e) { /* shown by the health line */ }
   }
 
   nextFrame();
+  legend();
   placement();
   setInterval(placement, 5000);
 })();
