@@ -114,20 +114,18 @@ class FramePipeline:
         self._closed = False
         self._signature: Callable[[np.ndarray, tuple[float, float, float, float]],
                                   np.ndarray | None] | None = None
-        self._hidden: Callable[[list[tuple[float, float, float, float]]], list[bool]] = (
-            lambda boxes: [False] * len(boxes))
         if perceive:
             self.bodies = _open_body_cadence(config)
             try:
                 from frontdesk.perception import FacePerceiver
-                from frontdesk.perception.appearance import hidden_chests, torso_signature
+                from frontdesk.perception.appearance import torso_signature
                 from frontdesk.perception.presence import PresenceStage
 
                 self.perceiver = FacePerceiver(config.perception, config.camera)
                 if config.perception.presence.enabled:
                     self.presence = PresenceStage(config.perception.presence)
                 if config.perception.presence.appearance:
-                    self._signature, self._hidden = torso_signature, hidden_chests
+                    self._signature = torso_signature
             except BaseException:
                 self.close()
                 raise
@@ -144,10 +142,9 @@ class FramePipeline:
         if self.perceiver is None:
             raise RuntimeError("this pipeline was opened without perception")
         obs = self.perceiver.process(frame)
-        if self._signature is not None and obs.faces:
-            hidden = self._hidden([f.bbox for f in obs.faces])
-            for face, covered in zip(obs.faces, hidden, strict=True):
-                if face.appearance is None and not covered:
+        if self._signature is not None:
+            for face in obs.faces:
+                if face.appearance is None:
                     face.appearance = self._signature(frame.image, face.bbox)
         if self.bodies is not None:
             self.bodies.add_bodies(frame, obs)

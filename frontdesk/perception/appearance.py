@@ -30,14 +30,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from frontdesk.geometry import person_box_norm
 from frontdesk.types import SIGNATURE_GREY_BINS, SIGNATURE_HUE_BINS, signature_distance
 
 __all__ = [
     "SIGNATURE_BINS",
     "PATCH_PX",
     "torso_box",
-    "hidden_chests",
     "visible_chest",
     "torso_signature",
     "patch_signatures",
@@ -61,12 +59,6 @@ TORSO_BOTTOM_FACES = 1.6
 """... reaches this many face heights under it ..."""
 TORSO_HALF_WIDTH_FACES = 0.7
 """... and this many face widths either side of the face's centre."""
-HIDDEN_SHARE = 0.3
-"""A chest more than this share of which a nearer person's body covers has no signature."""
-NEARER_RATIO = 1.15
-"""A face at least this many times wider belongs to someone nearer the camera."""
-BODY_BELOW_FACES = 11.0
-"""A person's body reaches this many face widths below the face's centre (the floor)."""
 MIN_INSIDE = 0.3
 """A chest less than this share of which is inside the frame has no signature (a
 customer close to the camera at the service spot often has only the top of her chest
@@ -93,33 +85,6 @@ def visible_chest(bbox: tuple[float, float, float, float], width: int, height: i
     if area <= 0 or x1 - x0 < 2 or y1 - y0 < 2 or (x1 - x0) * (y1 - y0) < MIN_INSIDE * area:
         return None
     return x0, y0, x1, y1
-
-
-def hidden_chests(bboxes: list[tuple[float, float, float, float]]) -> list[bool]:
-    """For each face box (pixels), whether a nearer person covers more than
-    :data:`HIDDEN_SHARE` of its chest: a face at least :data:`NEARER_RATIO` times
-    wider, whose body (from its face, :func:`frontdesk.geometry.person_box_norm`
-    in pixels) overlaps the chest box. Such a chest shows the other person's
-    clothes, so it has no signature: in a queue seen at an angle, the one behind
-    would otherwise wear the colours of the one in front."""
-    chests = [torso_box(b) for b in bboxes]
-    bodies = []
-    for x0, y0, x1, y1 in bboxes:
-        w = x1 - x0
-        bodies.append(person_box_norm((x0 + x1) / 2.0, (y0 + y1) / 2.0, w, 1.0,
-                                      BODY_BELOW_FACES))
-    out = []
-    for i, (cx0, cy0, cx1, cy1) in enumerate(chests):
-        area = (cx1 - cx0) * (cy1 - cy0)
-        width = bboxes[i][2] - bboxes[i][0]
-        covered = 0.0
-        for j, (bx0, by0, bx1, by1) in enumerate(bodies):
-            if j == i or bboxes[j][2] - bboxes[j][0] < NEARER_RATIO * width:
-                continue
-            covered += (max(0.0, min(cx1, bx1) - max(cx0, bx0))
-                        * max(0.0, min(cy1, by1) - max(cy0, by0)))
-        out.append(area > 0 and covered > HIDDEN_SHARE * area)
-    return out
 
 
 def torso_signature(image_bgr: np.ndarray, bbox: tuple[float, float, float, float]

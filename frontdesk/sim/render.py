@@ -42,7 +42,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from frontdesk.perception.appearance import hidden_chests
 from frontdesk.sim.clothes import ChestView, ClothesModel, clothes_colour
 from frontdesk.sim.scene import Person, Scene
 from frontdesk.sim.world import (
@@ -506,15 +505,12 @@ def _dress(seen: list[tuple[_PersonFrames, Face]], active: list[_PersonFrames], 
         box = pf.occupancy_box(frame)
         if box is not None and pf.clothes is not None:
             bodies.append((box, pf.clothes, pf.depth(frame)))
-    # As perception: no signature for a chest a nearer face's body covers.
-    dressed = [(pf, face) for (pf, face), covered
-               in zip(seen, hidden_chests([face.bbox for _, face in seen]), strict=True)
-               if pf.clothes is not None and not covered]
-    chests = [ChestView(face.bbox, pf.clothes, pf.depth(frame)) for pf, face in dressed
-              if pf.clothes is not None]
+    chests = [ChestView(face.bbox, pf.clothes, pf.depth(frame))
+              for pf, face in seen if pf.clothes is not None]
     sigs = iter(model.signatures(chests, bodies, width, height, rng))
-    for _, face in dressed:
-        face.appearance = next(sigs)
+    for pf, face in seen:
+        if pf.clothes is not None:
+            face.appearance = next(sigs)
 
 
 def render_frames(scene: Scene, noise: NoiseModel, seed: int = 0,

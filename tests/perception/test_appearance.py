@@ -17,7 +17,6 @@ import pytest
 from frontdesk.engine.visits import LOOK_DIFFERENT, LOOK_SAME
 from frontdesk.perception.appearance import (
     SIGNATURE_BINS,
-    hidden_chests,
     patch_signatures,
     torso_box,
     torso_signature,
@@ -115,11 +114,3 @@ def test_the_pipeline_gives_each_face_its_clothes(astronaut_bgr: np.ndarray) -> 
     with FramePipeline(off, engine=False) as pipeline:
         obs = pipeline.perceive(Frame(np.ascontiguousarray(astronaut_bgr), 0.0, 0))
     assert obs.faces[0].appearance is None
-
-
-def test_a_chest_behind_a_nearer_person_has_no_signature() -> None:
-    near = (500.0, 200.0, 600.0, 320.0)  # a face 100 px wide
-    behind = (540.0, 260.0, 580.0, 308.0)  # 40 px wide, its chest inside the near body
-    aside = (900.0, 260.0, 940.0, 308.0)  # as far, off to the side
-    assert hidden_chests([near, behind, aside]) == [False, True, False]
-    assert hidden_chests([behind]) == [False]  # alone, nothing hides it

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from frontdesk.engine.visits import LOOK_DIFFERENT, LOOK_SAME
-from frontdesk.perception.appearance import hidden_chests, visible_chest
+from frontdesk.perception.appearance import visible_chest
 from frontdesk.sim.clothes import ChestView, ClothesModel, clothes_colour
 from frontdesk.sim.generate import behaviours_for, random_scene
 from frontdesk.sim.render import NOISE_PRESETS, PresenceModel, render_frames
@@ -15,24 +15,19 @@ from frontdesk.types import signature_colour_share, signature_distance
 
 
 def _faces(clothes: bool) -> list[tuple[bool, np.ndarray | None]]:
-    """(chest in the frame and nobody nearer in front of it, signature) of every face
-    of a short realistic run."""
+    """(chest in the frame, signature) of every face of a short realistic run."""
     scene = random_scene(7, 6, counter_id="counter-1", behaviours=behaviours_for("realistic"))
     model = PresenceModel() if clothes else PresenceModel(clothes=None)
-    out = []
-    for obs in render_frames(scene, NOISE_PRESETS["realistic"], 7, presence=model):
-        hidden = hidden_chests([face.bbox for face in obs.faces])
-        for face, covered in zip(obs.faces, hidden, strict=True):
-            in_view = visible_chest(face.bbox, obs.width, obs.height) is not None
-            out.append((in_view and not covered, face.appearance))
-    return out
+    return [(visible_chest(face.bbox, obs.width, obs.height) is not None, face.appearance)
+            for obs in render_frames(scene, NOISE_PRESETS["realistic"], 7, presence=model)
+            for face in obs.faces]
 
 
 def test_every_face_whose_chest_is_in_view_has_a_signature_and_none_with_the_cue_off() -> None:
     on, off = _faces(True), _faces(False)
     assert len(on) == len(off) > 100
     assert all((sig is not None) == in_view for in_view, sig in on)
-    assert sum(in_view for in_view, _ in on) >= 0.7 * len(on)
+    assert sum(in_view for in_view, _ in on) >= 0.8 * len(on)
     assert all(sig is None for _, sig in off)
 
 
