@@ -14,7 +14,7 @@ from frontdesk.commands.inspect import camera_and_perception
 from frontdesk.sim.observations import observation_from_json
 
 FACE_KEYS = {"bbox", "score", "yaw_deg", "pitch_deg", "roll_deg", "gaze", "head_position_m",
-             "range_uncertainty"}
+             "range_uncertainty", "appearance"}
 
 
 def _write_clip(path: Path, frames: list[np.ndarray], fps: float) -> Path:
@@ -44,6 +44,8 @@ def test_inspect_image_json(tmp_path: Path, astronaut_bgr: np.ndarray,
     (face,) = record["faces"]
     assert set(face) == FACE_KEYS
     assert 0.45 < face["head_position_m"][2] < 0.8  # as the 60 degree lens says
+    # The clothes' colour signature (perception.presence.appearance): 28 shares, hex.
+    assert len(bytes.fromhex(face["appearance"])) == 28
     assert face["gaze"][2] < -0.8
 
 
