@@ -1,9 +1,12 @@
 """Gated detection on rendered footage: a customer who walks in after a long empty
 stretch is found on time, with the detector idle most of the wait.
 
-The clip is rendered once (a 640x360 counter, 20 s empty, then a customer walks up
-to the service spot; about 3 s to render) and perceived twice by the real
-pipeline, gating off and on; the engine scores both against the truth.
+Each clip is rendered once (a 640x360 counter, 20 s empty, then a customer walks
+up to the service spot; about 3 s to render) and perceived twice by the real
+pipeline with the engine, gating off and on; the engine's visits are scored
+against the truth. Two clips: a plain one, and the hard case for a change test, a
+darker-skinned customer in dark clothes in a dim shop (lighting level dim: 45 %
+brightness, sensor noise).
 """
 
 from __future__ import annotations
@@ -20,14 +23,22 @@ EMPTY_S = 20.0
 FPS = 15
 
 
-def late_customer_scene() -> dict[str, Any]:
+VARIANTS = {
+    "plain": ({}, {}),
+    "dim_dark": ({"lighting": {"level": "dim"}},
+                 {"look": {"tone": "dark", "clothes_bgr": [35, 32, 30]}}),
+}
+
+
+def late_customer_scene(variant: str) -> dict[str, Any]:
+    render, look = VARIANTS[variant]
     e = EMPTY_S
     return {
-        "render": {"size": [640, 360], "fps": FPS, "seed": 3},
+        "render": {"size": [640, 360], "fps": FPS, "seed": 3, **render},
         "expect": {"visits": 1, "latency_s": [], "alerts": 0},
         "duration_s": e + 7,
         "people": [
-            {"id": "ivy", "role": "customer", "z": 1.64,
+            {"id": "ivy", "role": "customer", "z": 1.64, **look,
              "path": [{"t": e, "at": [-4.0, 0.64, 1.64]}, {"t": e + 3.3, "at": [-0.6, 0.62, 1.64]},
                       {"t": e + 3.9, "at": "service"}, {"t": e + 7, "at": "service"}],
              "gaze": [{"t": e, "walk": True}, {"t": e + 3.7, "camera": True, "turn_s": 0.4}]},
@@ -44,8 +55,9 @@ class GatedRun:
     skipped_while_tracked: int
 
 
-@pytest.fixture(scope="module")
-def late_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, GatedRun]:
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def late_runs(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> dict[bool, GatedRun]:
     from frontdesk.capture import open_source
     from frontdesk.config import load_config
     from frontdesk.pipeline import FramePipeline
@@ -54,8 +66,9 @@ def late_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, GatedRun]:
     from frontdesk.render.scene_file import render_scene_from_dict
 
     out: Path = tmp_path_factory.mktemp("gated")
-    rendered = render_clip(render_scene_from_dict(late_customer_scene(), "late"),
-                           out / "late.mp4")
+    variant = request.param
+    rendered = render_clip(render_scene_from_dict(late_customer_scene(variant), variant),
+                           out / f"{variant}.mp4")
     config = load_config(rendered.files.config)
     runs = {}
     for on in (False, True):
