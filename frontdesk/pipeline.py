@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from frontdesk.config import Config
+from frontdesk.config import Config, CounterConfig
 from frontdesk.engine import Engine
 from frontdesk.engine.events import Event
 from frontdesk.types import BodyBox, Frame, FrameObservation
@@ -114,6 +114,7 @@ class FramePipeline:
         """Skips face detection on idle frames (``perception.gating``), None when off."""
         self.engine: Engine | None = Engine(config, id_factory) if engine else None
         self._gap_checked = False
+        self._gated_counters: list[CounterConfig] | None = None
         self._closed = False
         self._signature: Callable[[np.ndarray, tuple[float, float, float, float]],
                                   np.ndarray | None] | None = None
@@ -133,6 +134,7 @@ class FramePipeline:
                     from frontdesk.perception.gate import DetectionGate
 
                     self.gate = DetectionGate(config.perception.gating, config.counters)
+                    self._gated_counters = config.counters
             except BaseException:
                 self.close()
                 raise
@@ -153,6 +155,10 @@ class FramePipeline:
         if self.perceiver is None:
             raise RuntimeError("this pipeline was opened without perception")
         gate = self.gate
+        if gate is not None and self.engine is not None \
+                and self.engine.config.counters is not self._gated_counters:
+            self._gated_counters = self.engine.config.counters  # zones edited live
+            gate.set_counters(self._gated_counters)
         if gate is None or gate.should_detect(frame):
             obs = self.perceiver.process(frame)
         else:

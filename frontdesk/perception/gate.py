@@ -82,6 +82,12 @@ class DetectionGate:
         self._last_run_t = -math.inf
         self._last_seen_t = -math.inf
 
+    def set_counters(self, counters: Sequence[CounterConfig]) -> None:
+        """Watch these counters' zones from the next frame on (zones edited live); the
+        next frame runs the detector."""
+        self.counters = list(counters)
+        self._size = None
+
     @property
     def detector_period_s(self) -> float:
         """The longest gap between two detector runs (the keep-alive period)."""

@@ -135,3 +135,31 @@ def test_gating_is_off_by_default_and_in_the_shipped_config() -> None:
     assert PerceptionConfig().gating.enabled is False
     gating = load_config(shipped).perception.gating
     assert gating == GatingConfig()  # the file states the defaults
+
+
+def test_the_pipeline_follows_zones_edited_live_and_skipped_frames_are_valid() -> None:
+    from frontdesk.config import Config
+    from frontdesk.pipeline import FramePipeline
+
+    config = Config.model_validate({
+        "counters": [COUNTER.model_dump()],
+        "perception": {"gating": {"enabled": True, "idle_every_s": 10.0}},
+    })
+    moved = COUNTER.model_copy(update={"zones": COUNTER.zones.model_copy(update={
+        "service": [[0.0, 0.4], [0.1, 0.4], [0.1, 0.9], [0.0, 0.9]]})})
+    with FramePipeline(config) as pipeline:
+        gate = pipeline.gate
+        engine = pipeline.require_engine()
+        assert gate is not None
+        for i in range(60):  # presence learns the empty scene, then nobody is in view
+            obs = pipeline.step(scene(i)).observation
+        assert (obs.index, obs.t, obs.width, obs.height, obs.faces) == (59, 59 / FPS, W, H, [])
+        assert obs.occupancy is not None and not obs.occupancy.cells.any()
+        skipped = gate.stats.skipped
+        assert skipped >= 25
+        engine.set_zones([moved])  # the web UI's zone editor, between two frames
+        pipeline.step(scene(60))
+        assert gate.counters == [moved]
+        assert gate.stats.skipped == skipped  # a new region: the detector ran on this frame
+        pipeline.step(scene(61, (0.02, 0.5)))  # a change in the moved service zone
+        assert gate.stats.skipped == skipped and gate.stats.changed >= 2
