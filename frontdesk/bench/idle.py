@@ -12,8 +12,10 @@ in the same run; which goes first alternates from clip to clip.
 The figure is the process's CPU time (all threads) over the clip's duration, as a
 percentage of one core: what one camera of this kind costs the box. The process is
 pinned to one core (the least busy, or ``--cpu``), so MediaPipe's threads count on
-that core. ``late_frames`` counts frames the pipeline finished after the next was
-due: above zero the core could not keep up and the figure is a floor.
+that core. Beside them, the **floor**: the first clip decoded, paced, with no
+pipeline at all (what a camera costs before any perception). ``late_frames``
+counts frames the pipeline finished after the next was due: above zero the core
+could not keep up and the figure is a floor.
 """
 
 from __future__ import annotations
@@ -151,17 +153,34 @@ class IdleBenchResult:
     cpu: int | None
     load_average: float | None
     detector_period_s: float
+    decode_only: IdleRun | None = None
     scenes: dict[str, dict[str, IdleRun]] = field(default_factory=dict)
     goals: dict[str, bool] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
-        for runs in out["scenes"].values():
-            for r in runs.values():
-                for k, v in r.items():
-                    if isinstance(v, float):
-                        r[k] = round(v, 3)
+        rows = [r for runs in out["scenes"].values() for r in runs.values()]
+        for r in rows + ([out["decode_only"]] if out["decode_only"] else []):
+            for k, v in r.items():
+                if isinstance(v, float):
+                    r[k] = round(v, 3)
         return out
+
+
+def decode_paced(clip: Path) -> IdleRun:
+    """Decode ``clip`` at its frame rate and do nothing else: the floor."""
+    from frontdesk.capture import open_source
+
+    frames, first_t, last_t = 0, 0.0, 0.0
+    with open_source(str(clip), realtime=True) as source:
+        c0 = time.process_time()
+        for frame in source:
+            first_t = frame.t if frames == 0 else first_t
+            last_t = frame.t
+            frames += 1
+        cpu_s = time.process_time() - c0
+    seconds = last_t - first_t + 1.0 / FPS
+    return IdleRun(False, frames, seconds, cpu_s, 100.0 * cpu_s / seconds, 0, 0.0, 0)
 
 
 def play_paced(clip: Path, gating: bool) -> IdleRun:
@@ -211,6 +230,7 @@ def run_idle_bench(seconds: float, scenes: list[str], pin: bool = True,
     result = IdleBenchResult(SIZE, FPS, seconds, pinned,
                              os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
                              GatingConfig().idle_every_s)
+    result.decode_only = decode_paced(clips[scenes[0]])
     for i, name in enumerate(scenes):
         order = (False, True) if i % 2 == 0 else (True, False)
         runs = {on: play_paced(clips[name], on) for on in order}
@@ -240,6 +260,8 @@ def format_result(r: IdleBenchResult) -> str:
         lines.append(f"  {name:<7} {off.cpu_pct:10.1f} % {on.cpu_pct:10.1f} % "
                      f"{on.cpu_pct / max(off.cpu_pct, 1e-9):7.2f}  {100 * skipped:6.0f} %  "
                      f"{off.late_frames}/{on.late_frames}")
+    if r.decode_only is not None:
+        lines.append(f"  floor: decoding alone {r.decode_only.cpu_pct:.1f} %")
     for goal, ok in r.goals.items():
         lines.append(f"  goal {goal:<50} {'met' if ok else 'NOT met'}")
     return "\n".join(lines)

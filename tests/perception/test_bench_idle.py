@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from frontdesk.bench.idle import SCENES, idle_scene, play_paced
+from frontdesk.bench.idle import SCENES, decode_paced, idle_scene, play_paced
 
 
 @pytest.mark.parametrize("name", SCENES)
@@ -58,3 +58,6 @@ def test_a_paced_play_counts_cpu_over_the_clip_and_the_gate_skips_the_empty_star
         assert run.cpu_pct == pytest.approx(100 * run.cpu_s / run.seconds)
     assert off.gate is None and on.gate is not None
     assert on.gate["skipped"] >= 36 and on.gate["frames"] == 46
+    floor = decode_paced(clip)
+    assert floor.frames == 46 and floor.gate is None
+    assert 0 < floor.cpu_s < off.cpu_s  # decoding alone is cheaper than perceiving
