@@ -54,6 +54,9 @@ def register(targets: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seconds", type=_seconds, default=20.0, metavar="S",
                    help="length of each clip (20 to 600, default 20; each is played twice, paced)")
+    p.add_argument("--idle-every-s", type=_keep_alive, default=None, metavar="S",
+                   help="perception.gating.idle_every_s for the gated runs (default: the "
+                   "config's default)")
     p.add_argument("--scenes", default=",".join(SCENES),
                    help=f"comma-separated scenes to measure (default {','.join(SCENES)})")
     add_output_and_pinning_args(p)
@@ -68,6 +71,18 @@ def _seconds(text: str) -> float:
     if not (math.isfinite(value) and 20.0 <= value <= 600.0):
         raise argparse.ArgumentTypeError(f"must be between 20 and 600 seconds, got {text}")
     return value
+
+
+def _keep_alive(text: str) -> float:
+    from pydantic import ValidationError
+
+    from frontdesk.config import GatingConfig
+
+    try:
+        return GatingConfig.model_validate({"idle_every_s": text}).idle_every_s
+    except ValidationError:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds from 0.1 to 30, got {text!r}") from None
 
 
 # ---------------------------------------------------------------------- footage
@@ -183,7 +198,7 @@ def decode_paced(clip: Path) -> IdleRun:
     return IdleRun(False, frames, seconds, cpu_s, 100.0 * cpu_s / seconds, 0, 0.0, 0)
 
 
-def play_paced(clip: Path, gating: bool) -> IdleRun:
+def play_paced(clip: Path, gating: bool, idle_every_s: float | None = None) -> IdleRun:
     """Play ``clip`` at its frame rate through the pipeline; its CPU cost."""
     from frontdesk.capture import open_source
     from frontdesk.config import load_config
@@ -191,8 +206,11 @@ def play_paced(clip: Path, gating: bool) -> IdleRun:
     from frontdesk.render.clip import clip_files
 
     config = load_config(clip_files(clip).config)
+    gate: dict[str, Any] = {"enabled": gating}
+    if idle_every_s is not None:
+        gate["idle_every_s"] = idle_every_s
     perception = config.perception.model_copy(update={
-        "gating": config.perception.gating.model_copy(update={"enabled": gating})})
+        "gating": config.perception.gating.model_copy(update=gate)})
     config = config.model_copy(update={"perception": perception})
     frames = faces = events = late = 0
     first_t = last_t = 0.0
@@ -210,14 +228,14 @@ def play_paced(clip: Path, gating: bool) -> IdleRun:
                 if time.monotonic() - w0 > (frame.t - first_t) + 1.0 / FPS:
                     late += 1
             cpu_s = time.process_time() - c0
-        gate = None if pipeline.gate is None else pipeline.gate.stats.to_json()
+        stats = None if pipeline.gate is None else pipeline.gate.stats.to_json()
     seconds = last_t - first_t + 1.0 / FPS
     return IdleRun(gating, frames, seconds, cpu_s, 100.0 * cpu_s / seconds, late,
-                   faces / max(frames, 1), events, gate)
+                   faces / max(frames, 1), events, stats)
 
 
 def run_idle_bench(seconds: float, scenes: list[str], pin: bool = True,
-                   cpu: int | None = None) -> IdleBenchResult:
+                   cpu: int | None = None, idle_every_s: float | None = None) -> IdleBenchResult:
     from frontdesk.bench.cpu import least_busy_cpu, pin_to_cpu
     from frontdesk.config import GatingConfig
 
@@ -229,11 +247,11 @@ def run_idle_bench(seconds: float, scenes: list[str], pin: bool = True,
             pinned = core
     result = IdleBenchResult(SIZE, FPS, seconds, pinned,
                              os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-                             GatingConfig().idle_every_s)
+                             idle_every_s or GatingConfig().idle_every_s)
     result.decode_only = decode_paced(clips[scenes[0]])
     for i, name in enumerate(scenes):
         order = (False, True) if i % 2 == 0 else (True, False)
-        runs = {on: play_paced(clips[name], on) for on in order}
+        runs = {on: play_paced(clips[name], on, idle_every_s) for on in order}
         result.scenes[name] = {"off": runs[False], "on": runs[True]}
     for name, ceiling in GOALS_PCT.items():
         if name in result.scenes:
@@ -275,7 +293,8 @@ def run(args: argparse.Namespace) -> int:
     if unknown or not scenes:
         raise FrontdeskError(f"bench idle: --scenes takes some of {', '.join(SCENES)}; got "
                              f"{args.scenes!r}")
-    result = run_idle_bench(args.seconds, scenes, pin=not args.no_pin, cpu=args.cpu)
+    result = run_idle_bench(args.seconds, scenes, pin=not args.no_pin, cpu=args.cpu,
+                            idle_every_s=args.idle_every_s)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:

@@ -26,6 +26,7 @@ def test_the_scenes_are_valid_scene_files_with_the_people_they_promise(name: str
 @pytest.mark.parametrize("argv,message", [
     (["bench", "idle", "--scenes", "empty,crowded"], "--scenes takes some of"),
     (["bench", "idle", "--seconds", "5"], "between 20 and 600"),
+    (["bench", "idle", "--idle-every-s", "0"], "from 0.1 to 30"),
 ])
 def test_bad_arguments_are_one_line_errors(argv: list[str], message: str,
                                            capsys: pytest.CaptureFixture[str]) -> None:
