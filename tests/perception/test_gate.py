@@ -137,7 +137,10 @@ def test_gating_is_off_by_default_and_in_the_shipped_config() -> None:
     assert gating == GatingConfig()  # the file states the defaults
 
 
-def test_the_pipeline_follows_zones_edited_live_and_skipped_frames_are_valid() -> None:
+def test_the_pipeline_follows_zones_edited_live_and_skipped_frames_are_valid(
+        caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
     from frontdesk.config import Config
     from frontdesk.pipeline import FramePipeline
 
@@ -147,6 +150,7 @@ def test_the_pipeline_follows_zones_edited_live_and_skipped_frames_are_valid() -
     })
     moved = COUNTER.model_copy(update={"zones": COUNTER.zones.model_copy(update={
         "service": [[0.0, 0.4], [0.1, 0.4], [0.1, 0.9], [0.0, 0.9]]})})
+    caplog.set_level(logging.INFO, logger="frontdesk.pipeline")
     with FramePipeline(config) as pipeline:
         gate = pipeline.gate
         engine = pipeline.require_engine()
@@ -163,3 +167,6 @@ def test_the_pipeline_follows_zones_edited_live_and_skipped_frames_are_valid() -
         assert gate.stats.skipped == skipped  # a new region: the detector ran on this frame
         pipeline.step(scene(61, (0.02, 0.5)))  # a change in the moved service zone
         assert gate.stats.skipped == skipped and gate.stats.changed >= 2
+    said = [r.getMessage() for r in caplog.records]
+    assert any("the detector runs once in 10 s" in m for m in said)  # the period, reported
+    assert any(f"the detector ran on {62 - skipped} of 62 frames" in m for m in said)
