@@ -784,3 +784,15 @@ def test_run_rejects_realtime_with_recorded_observations(
                  "--realtime"])
     err = capsys.readouterr().err
     assert code != 0 and "--realtime" in err and "Traceback" not in err
+
+
+def test_realtime_goes_to_every_cameras_worker() -> None:
+    from frontdesk.cli import build_parser
+    from frontdesk.commands.run import worker_run_args
+
+    args = build_parser().parse_args(["run", "-c", "box.yaml", "--realtime", "--no-store"])
+    extra = worker_run_args(args, ["front", "back"])
+    assert set(extra) == {"front", "back"}
+    assert all("--realtime" in e and "--no-store" in e for e in extra.values())
+    plain = build_parser().parse_args(["run", "-c", "box.yaml"])
+    assert all("--realtime" not in e for e in worker_run_args(plain, ["front"]).values())
