@@ -45,7 +45,8 @@ class GateStats:
         frames: frames asked about.
         detected: frames on which the detector ran.
         in_view: runs because someone was in view (or within ``hold_s``).
-        changed: runs because the watched region changed.
+        changed: runs because the watched region changed (the first frame, and the
+            first after a new frame size or new zones, count here).
         keep_alive: runs because ``idle_every_s`` had passed.
         skipped: frames on which detection was skipped.
     """
