@@ -6,7 +6,7 @@ Every command that needs perception or the engine goes through
 them at once. The stages, in order::
 
     Frame ──► perceive ──────────────────────► FrameObservation ──► update ──► Event[]
-              faces (FacePerceiver)                                 tracking, zones,
+              faces (FacePerceiver; gated)                          tracking, zones,
               + bodies (person detector, at its cadence)            eye contact, visits
               + occupancy (presence without a face)                 (Engine)
 
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from frontdesk.config import Config
+from frontdesk.config import Config, CounterConfig
 from frontdesk.engine import Engine
 from frontdesk.engine.events import Event
 from frontdesk.types import BodyBox, Frame, FrameObservation
@@ -38,6 +38,7 @@ from frontdesk.types import BodyBox, Frame, FrameObservation
 if TYPE_CHECKING:
     from frontdesk.detectors.onnx_person import EveryNFrames, OnnxPersonDetector
     from frontdesk.perception import FacePerceiver
+    from frontdesk.perception.gate import DetectionGate
     from frontdesk.perception.presence import PresenceStage
 
 __all__ = ["FramePipeline", "PipelineStep", "BodyCadence", "BODIES_GAP_CHECK_FRAME"]
@@ -109,8 +110,11 @@ class FramePipeline:
         self.bodies: BodyCadence | None = None
         self.perceiver: FacePerceiver | None = None
         self.presence: PresenceStage | None = None
+        self.gate: DetectionGate | None = None
+        """Skips face detection on idle frames (``perception.gating``), None when off."""
         self.engine: Engine | None = Engine(config, id_factory) if engine else None
         self._gap_checked = False
+        self._gated_counters: list[CounterConfig] | None = None
         self._closed = False
         self._signature: Callable[[np.ndarray, tuple[float, float, float, float]],
                                   np.ndarray | None] | None = None
@@ -126,6 +130,14 @@ class FramePipeline:
                     self.presence = PresenceStage(config.perception.presence)
                 if config.perception.presence.appearance:
                     self._signature = torso_signature
+                if config.perception.gating.enabled:
+                    from frontdesk.perception.gate import DetectionGate
+
+                    self.gate = DetectionGate(config.perception.gating, config.counters)
+                    self._gated_counters = config.counters
+                    log.info("gated face detection on: with nothing changing in the zones "
+                             "and nobody in view, the detector runs once in %g s",
+                             self.gate.detector_period_s)
             except BaseException:
                 self.close()
                 raise
@@ -138,10 +150,23 @@ class FramePipeline:
         return None if self.bodies is None else self.bodies.detector
 
     def perceive(self, frame: Frame) -> FrameObservation:
-        """Faces (and bodies, at the detector's cadence) in ``frame``."""
+        """Faces (and bodies, at the detector's cadence) in ``frame``.
+
+        With ``perception.gating`` on, a frame the gate skips has no faces (what
+        the detector's last run saw: nobody); the other stages run as always.
+        """
         if self.perceiver is None:
             raise RuntimeError("this pipeline was opened without perception")
-        obs = self.perceiver.process(frame)
+        gate = self.gate
+        if gate is not None and self.engine is not None \
+                and self.engine.config.counters is not self._gated_counters:
+            self._gated_counters = self.engine.config.counters  # zones edited live
+            gate.set_counters(self._gated_counters)
+        if gate is None or gate.should_detect(frame):
+            obs = self.perceiver.process(frame)
+        else:
+            obs = FrameObservation(index=frame.index, t=frame.t, width=frame.width,
+                                   height=frame.height, wall_time=frame.wall_time)
         if self._signature is not None:
             for face in obs.faces:
                 if face.appearance is None:
@@ -150,12 +175,16 @@ class FramePipeline:
             self.bodies.add_bodies(frame, obs)
         if self.presence is not None:
             obs.occupancy = self.presence.update(frame, obs.faces)
+        if gate is not None:
+            gate.saw(obs.t, faces=obs.faces, occupancy=obs.occupancy)
         return obs
 
     def update(self, obs: FrameObservation) -> list[Event]:
         """Tracking and the engine on one observation; the events it raised."""
         engine = self.require_engine()
         events = engine.update(obs)
+        if self.gate is not None:
+            self.gate.saw(obs.t, tracked=bool(engine.tracks_view()))
         if not self._gap_checked and engine.frames >= BODIES_GAP_CHECK_FRAME:
             self._gap_checked = True
             self._check_bodies_gap(engine.frame_s)
@@ -200,6 +229,11 @@ class FramePipeline:
         if self._closed:
             return
         self._closed = True
+        if self.gate is not None and self.gate.stats.frames:
+            st = self.gate.stats
+            log.info("gated face detection: the detector ran on %d of %d frames (%d with "
+                     "someone in view, %d on a change, %d keep-alive), skipped %d",
+                     st.detected, st.frames, st.in_view, st.changed, st.keep_alive, st.skipped)
         for name, part in (("perception", self.perceiver), ("person detector", self.bodies)):
             if part is None:
                 continue

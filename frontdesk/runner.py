@@ -117,6 +117,8 @@ class Runner:
         source: overrides ``config.camera.source`` (a file, folder, camera or URL;
             ``demo://NAME`` is resolved by the commands before it gets here).
         loop: replay a file source endlessly.
+        realtime: deliver a file's frames at the clip's own rate, as a live camera
+            would (``run --realtime``), so CPU is measured as a camera loads it.
         use_store: write visits and events to ``config.store.path``.
         use_mqtt: publish to ``config.mqtt.url`` (the outbox is kept even without a broker).
         on_event: called with each event (the CLI prints them).
@@ -147,6 +149,7 @@ class Runner:
         *,
         source: str | None = None,
         loop: bool = False,
+        realtime: bool = False,
         use_store: bool = True,
         use_mqtt: bool = True,
         on_event: Callable[[Event], None] | None = None,
@@ -163,6 +166,7 @@ class Runner:
         self.source_spec = (str(self.observations) if self.observations is not None
                             else source or config.camera.source)
         self.loop = loop
+        self.realtime = realtime
         self.use_store = use_store
         self.use_mqtt = use_mqtt
         self.on_event = on_event
@@ -294,7 +298,8 @@ class Runner:
             return ObservationReplay(self.observations, self.speed)
         from frontdesk.demo_footage import resolve_source
 
-        return open_source(resolve_source(self.source_spec), self.config.camera, loop=self.loop)
+        return open_source(resolve_source(self.source_spec), self.config.camera, loop=self.loop,
+                           realtime=self.realtime)
 
     # ------------------------------------------------------------------ loop
 

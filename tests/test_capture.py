@@ -703,3 +703,96 @@ def test_unreadable_demo_clip_is_made_again(demo_dir: Path) -> None:
 def test_unknown_demo_footage_is_a_source_error() -> None:
     with pytest.raises(SourceError, match="known: demo://counter"):
         resolve_source("demo://lobby")
+
+
+# --------------------------------------------------------------------------- realtime pacing
+
+
+class _FakeTime:
+    """A clock that only moves when the source waits (and by what the caller spends)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.waits: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def wait(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_realtime_delivers_each_frame_at_its_own_time(tmp_path: Path, kind: str) -> None:
+    if kind == "file":
+        spec = str(write_clip(tmp_path / "clip.mp4", n=10))
+    else:
+        folder = tmp_path / "images"
+        folder.mkdir()
+        for i in range(10):
+            cv2.imwrite(str(folder / f"{i}.png"), numbered_image(i))
+        spec = str(folder)
+    fake = _FakeTime()
+    with open_source(spec, clock=fake.clock, realtime=True, folder_fps=FPS) as source:
+        source._pace_wait = fake.wait
+        delivered: list[tuple[float, float]] = []
+        for frame in source:
+            delivered.append((frame.t, fake.now - 100.0))
+            fake.now += 0.01  # the caller's work on the frame, shorter than a frame period
+    assert len(delivered) == 10
+    assert [clock for _, clock in delivered] == pytest.approx([t for t, _ in delivered])
+    assert fake.waits == pytest.approx([1 / FPS - 0.01] * 9)
+
+
+def test_realtime_never_waits_for_a_caller_slower_than_the_clip(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "clip.mp4", n=10)
+    fake = _FakeTime()
+    with open_source(str(clip), clock=fake.clock, realtime=True) as source:
+        source._pace_wait = fake.wait
+        frames = []
+        for frame in source:
+            frames.append(frame)
+            fake.now += 2.0 / FPS  # twice as slow as the clip: late frames come at once
+    assert len(frames) == 10 and [f.index for f in frames] == list(range(10))
+    assert fake.waits == []
+
+
+def test_realtime_paces_on_the_real_clock_and_close_ends_the_wait(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "clip.mp4", n=6, fps=20.0)
+    started = time.monotonic()
+    with open_source(str(clip), realtime=True) as source:
+        frames = list(source)
+    assert len(frames) == 6
+    assert time.monotonic() - started >= 5 / 20.0 - 0.01  # not faster than the clip
+    with open_source(str(write_clip(tmp_path / "slow.mp4", n=4, fps=0.5)),
+                     realtime=True) as slow:
+        first = next(iter(slow))
+        threading.Timer(0.2, slow.close).start()
+        waited = time.monotonic()
+        rest = list(slow)
+    assert first.index == 0 and rest == []
+    assert time.monotonic() - waited < 1.5  # the 2 s wait for frame 1 ended at close
+
+
+def test_run_rejects_realtime_with_recorded_observations(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from frontdesk.cli import main
+
+    config = Path(__file__).resolve().parents[1] / "config" / "frontdesk.yaml"
+    code = main(["run", "-c", str(config), "--observations", str(tmp_path / "o.jsonl"),
+                 "--realtime"])
+    err = capsys.readouterr().err
+    assert code != 0 and "--realtime" in err and "Traceback" not in err
+
+
+def test_realtime_goes_to_every_cameras_worker() -> None:
+    from frontdesk.cli import build_parser
+    from frontdesk.commands.run import worker_run_args
+
+    args = build_parser().parse_args(["run", "-c", "box.yaml", "--realtime", "--no-store"])
+    extra = worker_run_args(args, ["front", "back"])
+    assert set(extra) == {"front", "back"}
+    assert all("--realtime" in e and "--no-store" in e for e in extra.values())
+    plain = build_parser().parse_args(["run", "-c", "box.yaml"])
+    assert all("--realtime" not in e for e in worker_run_args(plain, ["front"]).values())

@@ -120,3 +120,20 @@ def test_run_command_rejects_bad_arguments(bad: str) -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "invalid int value" in proc.stderr
+
+
+def test_realtime_run_takes_the_clips_time_and_gating_keeps_the_customer_measured(
+        tmp_path: Path) -> None:
+    frames = 20
+    _write_frames(tmp_path / "frames", frames)
+    config = _config(tmp_path, None)
+    gated = config.model_copy(update={"perception": config.perception.model_copy(update={
+        "gating": config.perception.gating.model_copy(update={"enabled": True})})})
+    runner = Runner(gated, realtime=True, use_mqtt=False)
+    summary = runner.run()
+    assert summary.frames == frames
+    assert summary.wall_seconds >= (frames - 1) / FOLDER_FPS - 0.02  # paced, not as fast as it can
+    assert summary.events.get("customer_arrived") == 1
+    assert runner.pipeline is not None and runner.pipeline.gate is not None
+    stats = runner.pipeline.gate.stats
+    assert (stats.detected, stats.skipped) == (frames, 0)  # someone in view: every frame

@@ -66,6 +66,7 @@ def open_source(
     wall_clock: Clock = time.time,
     sleep: Callable[[float], object] | None = None,
     folder_fps: float = DEFAULT_FOLDER_FPS,
+    realtime: bool = False,
 ) -> FrameSource:
     """Open a video source described by a string.
 
@@ -84,6 +85,10 @@ def open_source(
         wall_clock: Unix time for ``Frame.wall_time`` and status records.
         sleep: replaces the wait between live reopen attempts (tests).
         folder_fps: frame rate at which a folder of images is timed.
+        realtime: deliver a file's or folder's frames at their own rate (each no
+            sooner than its time after the first), as a live camera would; for
+            measuring CPU as a camera loads it (``run --realtime``). Live sources
+            are real time anyway and ignore it.
 
     Raises:
         SourceError: a missing, unreadable or undecodable file or folder, an empty
@@ -104,6 +109,15 @@ def open_source(
             wall_clock=wall_clock,
             sleep=sleep,
         )
+    source = _open_file_source(parsed, loop=loop, clock=clock, wall_clock=wall_clock,
+                               folder_fps=folder_fps)
+    source.realtime = realtime
+    return source
+
+
+def _open_file_source(parsed: SourceSpec, *, loop: bool, clock: Clock, wall_clock: Clock,
+                      folder_fps: float) -> FrameSource:
+    """A video file, an image or a folder of images."""
     path = Path(str(parsed.target)).expanduser()
     if path.is_dir():
         images = list_images(path, parsed.name)

@@ -139,6 +139,10 @@ class FrameSource(abc.ABC):
         name: printable name, without credentials; also ``Frame.source``.
         kind: "file", "folder", "demo", "camera" or "url".
         is_live: True for cameras and streams (monotonic timestamps, reconnects).
+        realtime: for files and folders, deliver each frame no sooner than its own
+            time after the first (``run --realtime``), so the frames come at the
+            clip's rate as a live camera's would; a caller slower than that is not
+            waited for (frames are never dropped). Live sources ignore it.
     """
 
     kind: str = ""
@@ -155,6 +159,10 @@ class FrameSource(abc.ABC):
         self._closed = threading.Event()
         self._stream: Iterator[Frame | StatusChange] | None = None
         self._undrained: deque[StatusChange] = deque(maxlen=256)
+        self.realtime = False
+        self._pace_wait: Callable[[float], object] = self._closed.wait
+        """Waits the given seconds or until :meth:`close` (tests replace it)."""
+        self._pace_start: tuple[float, float] | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -207,9 +215,25 @@ class FrameSource(abc.ABC):
             except StopIteration:
                 return
             if isinstance(item, Frame):
+                if self.realtime and not self.is_live:
+                    self._pace(item.t)
+                    if self._closed.is_set():
+                        return
                 with self._lock:
                     self._counters.frames_delivered += 1
             yield item
+
+    def _pace(self, t: float) -> None:
+        """Wait until source time ``t`` is due on the source clock, counted from the
+        first frame delivered; a frame already late is delivered at once."""
+        now = self._clock()
+        if self._pace_start is None:
+            self._pace_start = (t, now)
+            return
+        t0, start = self._pace_start
+        delay = start + (t - t0) - now
+        if delay > 0:
+            self._pace_wait(delay)
 
     def drain_status_changes(self) -> list[StatusChange]:
         """Status changes since the last call, oldest first; safe from any thread.

@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, help="folder for the demo's store, outbox and report "
                    "(default: $FRONTDESK_DATA_DIR/demo-run or data/demo-run)")
     p.add_argument("--mqtt", metavar="URL", help="also publish to this broker")
+    p.add_argument("--realtime", action="store_true",
+                   help="play the footage at its own frame rate, as a live camera would")
     add_camera_option(p)
     p.set_defaults(func=run, quiet_logs=True)  # its own lines only; -v for the log
 
@@ -118,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
 
     print("frontdesk demo: processing the demo footage (events appear as they happen)", flush=True)
     # The demo prints each event itself (above); the log would say it twice.
-    runner = Runner(config, on_event=show, log_events=False, use_mqtt=bool(args.mqtt))
+    runner = Runner(config, on_event=show, log_events=False, use_mqtt=bool(args.mqtt),
+                    realtime=args.realtime)
     runner.install_signal_handlers()
     summary = runner.run()
     print(f"frontdesk demo: {summary.frames} frames in {summary.wall_seconds:.1f} s "

@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source", help="override camera.source (file, folder, camera, URL, demo://counter)")
     p.add_argument("--loop", action="store_true",
                    help="replay a file source endlessly with timestamps that keep increasing")
+    p.add_argument("--realtime", action="store_true",
+                   help="deliver a file source's frames at its own frame rate, as a live camera "
+                   "would (to measure CPU as a camera loads it); live sources are real time")
     p.add_argument("--mqtt", metavar="URL", help="override mqtt.url, e.g. mqtt://localhost:1883")
     p.add_argument("--web", metavar="HOST:PORT",
                    help="serve the web UI here (turns it on; off loopback it needs a password)")
@@ -47,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     from frontdesk.config import load_config
     from frontdesk.errors import FrontdeskError
 
-    if args.observations and (args.source or args.loop):
-        raise FrontdeskError("run: --observations replaces the camera; drop --source/--loop")
+    if args.observations and (args.source or args.loop or args.realtime):
+        raise FrontdeskError("run: --observations replaces the camera; drop "
+                             "--source/--loop/--realtime (pace a replay with --speed 1)")
     if args.speed and not args.observations:
         raise FrontdeskError("run: --speed applies only to --observations")
     config = load_config(args.config)
@@ -86,6 +90,7 @@ def _run_one(args: argparse.Namespace, config: Any, observations: str | None,
         config,
         source=args.source,
         loop=args.loop,
+        realtime=args.realtime,
         use_store=not args.no_store,
         max_frames=args.max_frames,
         observations=observations,
@@ -126,8 +131,8 @@ def _prefix_log_lines(prefix: str) -> None:
 def worker_run_args(args: argparse.Namespace, camera_ids: list[str]) -> dict[str, list[str]]:
     """The ``frontdesk run`` options each camera's worker gets from the supervisor's.
 
-    ``--mqtt``, ``--no-store``, ``--max-frames``, ``--loop`` and ``--web`` go to every
-    worker (with ``--web HOST:PORT`` camera number i serves on PORT + i);
+    ``--mqtt``, ``--no-store``, ``--max-frames``, ``--loop``, ``--realtime`` and
+    ``--web`` go to every worker (with ``--web HOST:PORT`` camera number i serves on PORT + i);
     ``--observations ID=FILE`` (with ``--speed``) to that camera's.
     """
     from frontdesk.errors import FrontdeskError
@@ -151,6 +156,8 @@ def worker_run_args(args: argparse.Namespace, camera_ids: list[str]) -> dict[str
         common += ["--max-frames", str(args.max_frames)]
     if args.loop:
         common.append("--loop")
+    if args.realtime:
+        common.append("--realtime")
     if args.web:
         common += ["--web", args.web]
     result: dict[str, list[str]] = {}

@@ -29,6 +29,7 @@ from frontdesk.config.buzzer import (
 from frontdesk.config.camera import CameraConfig, ReconnectConfig, Source
 from frontdesk.config.detectors import DetectorsConfig, PersonDetectorConfig
 from frontdesk.config.engine import EngineConfig
+from frontdesk.config.gating import GatingConfig
 from frontdesk.config.loading import (
     default_config_dict,
     key_lines,
@@ -60,6 +61,7 @@ __all__ = [
     "CounterConfig",
     "DetectorsConfig",
     "EngineConfig",
+    "GatingConfig",
     "MqttConfig",
     "PerceptionConfig",
     "PersonDetectorConfig",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from frontdesk.config.base import ConfigModel
+from frontdesk.config.gating import GatingConfig
 from frontdesk.config.presence import PresenceConfig
 
 __all__ = ["PerceptionConfig"]
@@ -45,4 +46,9 @@ class PerceptionConfig(ConfigModel):
     presence: PresenceConfig = Field(
         default_factory=PresenceConfig,
         description="Presence without a face: the occupancy grid (docs/perception.md).",
+    )
+    gating: GatingConfig = Field(
+        default_factory=GatingConfig,
+        description="Face detection only when something changes in the zones or someone is "
+        "in view (docs/perception.md, 'Gated detection').",
     )

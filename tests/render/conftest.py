@@ -6,10 +6,15 @@ a temporary folder, once per session; nothing rendered is committed.
 clip and scores them against the truth, caching the result per scene so the
 suite-wide figures reuse the per-scene runs; ``scene_dict_results`` does the same
 for scenes built in the tests (the fairness matrix's variants).
+
+``FRONTDESK_TEST_GATING=1`` runs every scene with ``perception.gating`` on (the
+scenes' configs have it off): the same scenes must pass (docs/performance.md,
+"Gated perception (issue 19)").
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,9 +65,18 @@ def run_render_scene(rs: Any, name: str, out: Path) -> SceneRun:
     from frontdesk.render.evaluate import evaluate_observations, perceive_clip
 
     result = render_clip(rs, out / f"{name}.mp4")
-    config = load_config(result.files.config)
+    config = with_test_gating(load_config(result.files.config))
     perception = perceive_clip(result.files.video, config)
     figures = evaluate_observations(perception.observations, result.truth, config)
     details = figures.pop("details")
     return SceneRun(name, rs.expect, result.truth, figures, details, result.frames,
                     result.seconds, perception.seconds)
+
+
+def with_test_gating(config: Any) -> Any:
+    """``config`` with ``perception.gating`` on when ``FRONTDESK_TEST_GATING=1``."""
+    if os.environ.get("FRONTDESK_TEST_GATING") != "1":
+        return config
+    gating = config.perception.gating.model_copy(update={"enabled": True})
+    return config.model_copy(update={
+        "perception": config.perception.model_copy(update={"gating": gating})})

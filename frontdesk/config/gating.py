@@ -1,0 +1,50 @@
+"""``perception.gating:``: run the face detector only when something changes where
+customers come, or someone is in view (docs/perception.md, "Gated detection")."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from frontdesk.config.base import ConfigModel
+
+__all__ = ["GatingConfig"]
+
+
+class GatingConfig(ConfigModel):
+    enabled: bool = Field(
+        False,
+        description="Skip face detection and Face Mesh on frames where nothing changed in "
+        "the counters' zones (plus margin) and nobody is in view; such frames report no "
+        "faces. Off: every frame is perceived.",
+    )
+    idle_every_s: float = Field(
+        1.0, ge=0.1, le=30.0,
+        description="Keep-alive: with nothing changing and nobody in view, the detector "
+        "still runs once in this long. The longest a face that appears without any change "
+        "in the picture (a change too small to see) can go unnoticed.",
+    )
+    hold_s: float = Field(
+        2.0, ge=0.0, le=60.0,
+        description="After anyone was last in view (a face, an occupied place, a track), "
+        "every frame is perceived for this long.",
+    )
+    margin: float = Field(
+        0.1, ge=0.0, le=1.0,
+        description="Around the zones (approach, service, staff), this share of the frame "
+        "width is watched too, for someone walking in from outside them.",
+    )
+    width_px: int = Field(
+        80, ge=16, le=640,
+        description="Width of the small grey picture the change test compares (height "
+        "follows the frame's aspect).",
+    )
+    min_difference: float = Field(
+        10.0, ge=1.0, le=255.0,
+        description="Grey levels a pixel of the small picture must differ by from the "
+        "picture at the detector's last run to count as changed.",
+    )
+    min_changed_px: int = Field(
+        3, ge=1, le=10_000,
+        description="Changed pixels of the small picture, inside the watched region, that "
+        "make the detector run on this frame.",
+    )

@@ -1,0 +1,172 @@
+"""Gated detection: the change test, the keep-alive, holding while someone is in view,
+and the pipeline's observations on skipped frames (real MediaPipe)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from frontdesk.config import CounterConfig, GatingConfig
+from frontdesk.perception.gate import DetectionGate
+from frontdesk.types import Frame, OccupancyGrid
+
+W, H, FPS = 320, 180, 15.0
+
+COUNTER = CounterConfig.model_validate({
+    "id": "c1",
+    "zones": {
+        "service": [[0.4, 0.4], [0.6, 0.4], [0.6, 0.9], [0.4, 0.9]],
+        "staff": [[0.4, 0.1], [0.6, 0.1], [0.6, 0.35], [0.4, 0.35]],
+        "ignore": [[[0.42, 0.1], [0.54, 0.1], [0.54, 0.33], [0.42, 0.33]]],
+    },
+})
+
+
+def scene(i: int, square_at: tuple[float, float] | None = None, seed: int = 0) -> Frame:
+    """A textured empty scene with camera noise; optionally a dark square (someone)."""
+    rng = np.random.default_rng(seed)
+    base = np.tile(np.linspace(60, 200, W, dtype=np.float32), (H, 1))
+    noise = np.random.default_rng(1000 + i).normal(0, 3, (H, W)).astype(np.float32)
+    grey = base + rng.normal(0, 0, (H, W)).astype(np.float32) + noise
+    if square_at is not None:
+        x, y = int(square_at[0] * W), int(square_at[1] * H)
+        grey[y:y + 30, x:x + 20] = 20
+    image = np.repeat(np.clip(grey, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
+    return Frame(image, i / FPS, i, None, "test")
+
+
+def gate(**overrides: float) -> DetectionGate:
+    return DetectionGate(GatingConfig.model_validate({"enabled": True, **overrides}), [COUNTER])
+
+
+def decisions(g: DetectionGate, frames: list[Frame]) -> list[bool]:
+    out = []
+    for f in frames:
+        run = g.should_detect(f)
+        g.saw(f.t)
+        out.append(run)
+    return out
+
+
+def test_idle_scene_runs_only_at_the_keep_alive_period() -> None:
+    g = gate(idle_every_s=1.0)
+    runs = decisions(g, [scene(i) for i in range(int(4 * FPS))])
+    assert [i for i, r in enumerate(runs) if r] == [0, 15, 30, 45]
+    s = g.stats
+    assert (s.frames, s.detected, s.skipped, s.keep_alive) == (60, 4, 56, 3)
+    assert g.detector_period_s == 1.0
+
+
+@pytest.mark.parametrize("where,runs_at_once", [
+    ((0.5, 0.5), True),     # in the service zone
+    ((0.3, 0.5), True),     # left of it, inside the margin (someone approaching)
+    ((0.05, 0.5), False),   # far off the zones: the keep-alive finds it
+    ((0.44, 0.12), False),  # inside an ignore mask (a screen)
+])
+def test_change_runs_the_detector_on_its_first_frame_only_where_it_matters(
+        where: tuple[float, float], runs_at_once: bool) -> None:
+    g = gate(idle_every_s=5.0)
+    frames = [scene(i) for i in range(10)] + [scene(i, where) for i in range(10, 12)]
+    runs = decisions(g, frames)
+    assert runs[0] and not any(runs[1:10])
+    assert runs[10] is runs_at_once
+    assert not runs[11]  # the square stays put: no change against the run at frame 10 or 0
+
+
+def test_anyone_in_view_is_measured_on_every_frame_until_hold_s_after() -> None:
+    g = gate(idle_every_s=10.0, hold_s=1.0)
+    frames = [scene(i) for i in range(int(4 * FPS))]
+    runs = []
+    for f in frames:
+        runs.append(g.should_detect(f))
+        if f.t < 1.0:      # a tracked person (say, turned away) until t = 1 s
+            g.saw(f.t, tracked=True)
+        elif f.t < 2.0:    # then only her place is occupied
+            cells = np.zeros((4, 4), dtype=bool)
+            cells[2, 2] = True
+            g.saw(f.t, occupancy=OccupancyGrid(cells))
+    last_seen = max(i for i, f in enumerate(frames) if f.t < 2.0)
+    assert all(runs[: last_seen + 1])
+    held = [i for i, f in enumerate(frames) if 2.0 <= f.t <= frames[last_seen].t + 1.0]
+    assert all(runs[i] for i in held)
+    assert not any(runs[held[-1] + 1:])
+    assert g.stats.in_view == len(held) + last_seen
+
+
+def test_a_new_frame_size_restarts_the_reference() -> None:
+    g = gate(idle_every_s=10.0)
+    assert decisions(g, [scene(0), scene(1)]) == [True, False]
+    small = Frame(scene(2).image[::2, ::2].copy(), 2 / FPS, 2, None, "test")
+    assert g.should_detect(small)
+
+
+def test_without_counters_the_whole_frame_is_watched() -> None:
+    g = DetectionGate(GatingConfig(enabled=True, idle_every_s=10.0), [])
+    runs = decisions(g, [scene(0), scene(1), scene(2, (0.05, 0.5))])
+    assert runs == [True, False, True]
+
+
+@pytest.mark.parametrize("bad,field", [
+    ({"idle_every_s": 0.0}, "idle_every_s"),
+    ({"margin": 2.0}, "margin"),
+    ({"min_changed_px": 0}, "min_changed_px"),
+    ({"every": 3}, "every"),
+])
+def test_bad_gating_settings_are_config_errors_naming_the_field(bad: dict, field: str) -> None:
+    import yaml
+
+    from frontdesk.config import ConfigError, parse_config
+
+    text = yaml.safe_dump({
+        "counters": [COUNTER.model_dump()],
+        "perception": {"gating": {"enabled": True, **bad}},
+    })
+    with pytest.raises(ConfigError) as err:
+        parse_config(text)
+    assert any(f"perception.gating.{field}" in p for p in err.value.problems), err.value.problems
+
+
+def test_gating_is_off_by_default_and_in_the_shipped_config() -> None:
+    from pathlib import Path
+
+    from frontdesk.config import PerceptionConfig, load_config
+
+    shipped = Path(__file__).resolve().parents[2] / "config" / "frontdesk.yaml"
+    assert PerceptionConfig().gating.enabled is False
+    gating = load_config(shipped).perception.gating
+    assert gating == GatingConfig()  # the file states the defaults
+
+
+def test_the_pipeline_follows_zones_edited_live_and_skipped_frames_are_valid(
+        caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from frontdesk.config import Config
+    from frontdesk.pipeline import FramePipeline
+
+    config = Config.model_validate({
+        "counters": [COUNTER.model_dump()],
+        "perception": {"gating": {"enabled": True, "idle_every_s": 10.0}},
+    })
+    moved = COUNTER.model_copy(update={"zones": COUNTER.zones.model_copy(update={
+        "service": [[0.0, 0.4], [0.1, 0.4], [0.1, 0.9], [0.0, 0.9]]})})
+    caplog.set_level(logging.INFO, logger="frontdesk.pipeline")
+    with FramePipeline(config) as pipeline:
+        gate = pipeline.gate
+        engine = pipeline.require_engine()
+        assert gate is not None
+        for i in range(60):  # presence learns the empty scene, then nobody is in view
+            obs = pipeline.step(scene(i)).observation
+        assert (obs.index, obs.t, obs.width, obs.height, obs.faces) == (59, 59 / FPS, W, H, [])
+        assert obs.occupancy is not None and not obs.occupancy.cells.any()
+        skipped = gate.stats.skipped
+        assert skipped >= 25
+        engine.set_zones([moved])  # the web UI's zone editor, between two frames
+        pipeline.step(scene(60))
+        assert gate.counters == [moved]
+        assert gate.stats.skipped == skipped  # a new region: the detector ran on this frame
+        pipeline.step(scene(61, (0.02, 0.5)))  # a change in the moved service zone
+        assert gate.stats.skipped == skipped and gate.stats.changed >= 2
+    said = [r.getMessage() for r in caplog.records]
+    assert any("the detector runs once in 10 s" in m for m in said)  # the period, reported
+    assert any(f"the detector ran on {62 - skipped} of 62 frames" in m for m in said)
