@@ -74,110 +74,43 @@ from frontdesk.engine.contact import Contact, DwellRule
 from frontdesk.engine.counters import CounterRuntime
 from frontdesk.engine.emit import EventFactory
 from frontdesk.engine.events import AckSource, Event, EventType, Outcome
+from frontdesk.engine.places import (
+    FOLLOW_BELOW_FRACTION,
+    MIN_HEADING_COS,
+    MIN_LOOK_FRAMES,
+    MIN_WALK_SPEED,
+    ONSET_LOOKBACK_S,
+    PRESENCE_MAX_EXPLAINED,
+    PRESENCE_MIN_FRACTION,
+    PRESENCE_SIZE_RATIO,
+    REACH_S,
+    REACH_SPEED,
+    REACQUIRE_RADIUS_NORM,
+    REACQUIRE_STAY_FRACTION,
+    SEEN_BELOW_FACES,
+    TIER_CLOTHES,
+    TIER_NEAR,
+    TIER_PLACE,
+    TIER_PLACE_CLOTHES,
+    TIER_REACHED,
+    TIER_WALKED,
+    WALK_HOLD_S,
+    clothes_verdict,
+    colourful,
+    follow_place,
+    lost_at,
+    place_cells,
+    place_radius,
+)
 from frontdesk.engine.stillness import StillDetector
 from frontdesk.engine.tracks import TrackState
 from frontdesk.engine.zones import Role, ZoneMap
 from frontdesk.geometry import person_box_norm
-from frontdesk.types import OccupancyGrid, signature_colour_share, signature_distance
+from frontdesk.types import OccupancyGrid
 
 __all__ = ["Visit", "VisitBook"]
 
 log = logging.getLogger(__name__)
-
-REACQUIRE_RADIUS_NORM = 0.06
-"""A new face this close (fraction of the frame width) to where an unseen customer
-was last measured, and staying there until its role is fixed, continues that
-customer's visit."""
-REACQUIRE_STAY_FRACTION = 0.25
-"""A new face that moved farther than this fraction of ``REACQUIRE_RADIUS_NORM`` (0.015
-of the frame width) from where it appeared before its role was fixed is walking: a
-new person, not the lost customer turning back to the camera. On the simulator the
-newcomers who inherited a visit had moved 0.024 to 0.031 in that second (walking up
-from far away moves the face slowly on screen); a face standing still with 2 px
-jitter moves about 0.002."""
-
-
-PRESENCE_BELOW_FACES = 3.0
-"""The place checked for a customer whose face is gone reaches this many face widths
-below her face: head and upper body, what stays put while she looks at her phone
-(her legs may be hidden by the counter)."""
-SEEN_BELOW_FACES = 11.0
-"""Someone the camera sees explains the cells of their whole body, down to the floor
-(eyes about 1.6 m up, a face 0.15 m wide): legs nobody claims would otherwise keep an
-unseen customer's place, dragged onto them, occupied long after she left."""
-PRESENCE_MIN_FRACTION = 0.3
-"""The place counts as occupied when at least this share of its cells is."""
-PRESENCE_MAX_EXPLAINED = 0.5
-"""A place more than this share of which lies inside other people's boxes tells
-nothing of the customer who stood there."""
-PRESENCE_SIZE_RATIO = 2.0
-"""A face continuing an occupied place's visit is at most this factor wider or
-narrower than the customer's steady face (she may have stepped up to the counter
-meanwhile: her place is followed, her size is not)."""
-FOLLOW_BELOW_FRACTION = 0.6
-"""An unseen customer's place is followed only while less than this share of it is
-occupied: she is moving out of it. A place she fills stays put, so people passing
-close by do not drag it away."""
-FOLLOW_STEP_FACES = 0.25
-"""An unseen customer's place moves at most this many of her face widths a frame
-toward the occupied cells around it (about 1.5 m/s at 15 fps for a face 16 cm
-wide): she may step up to the counter while looking at her phone."""
-PRESENCE_RADIUS_FACES = 1.0
-"""... and its centre at most this many of her face widths from hers (at least
-``REACQUIRE_RADIUS_NORM``)."""
-
-MIN_LOOK_FRAMES = 5
-"""A face's clothes are compared once their signature averages at least this many
-frames (a third of a second at 15 fps)."""
-LOOK_SAME = 0.25
-"""Two clothes' signatures (Hellinger distance, :mod:`frontdesk.perception.appearance`)
-at most this far apart are the same clothes. On rendered counters one person's
-signature, half a track against the other half, differed by 0.01 to 0.31 (walking
-moves background into the chest box) and the track means of different people by
-0.59 to 0.85 (docs/perception.md, 'What a person wears')."""
-LOOK_DIFFERENT = 0.5
-"""... and at least this far apart, different clothes: someone else. Between the two
-the clothes say nothing (dark coats, a bag in front of the chest)."""
-
-COLOURFUL_SHARE = 0.5
-"""A face is matched to a customer by her clothes alone, away from her place, only
-when at least this share of her chest is in colour."""
-
-ONSET_LOOKBACK_S = 20.0
-"""A face first seen in the service zone arrived when its place became occupied, at
-most this long before (the occupancy grids of that long are kept)."""
-
-WALK_HOLD_S = 3.0
-"""An arrived customer whose place emptied while someone unseen walked in the counter's
-zones is kept, silently, this much longer than ``presence_leave_s`` for her face
-(walking up from the queue with her eyes on her phone), and no longer: one who
-really leaves is still seen to leave soon after, with ``left_t`` the last moment her
-place was occupied."""
-
-TIER_PLACE_CLOTHES = 0
-"""Evidence tiers of :meth:`VisitBook._adopt`, strongest first: in her place and her clothes,"""
-TIER_CLOTHES = 1
-"""in her clothes in her counter's zones,"""
-TIER_WALKED = 2
-"""where she was heading when her place emptied, clothes unknown,"""
-TIER_PLACE = 3
-"""in her place while it stayed occupied,"""
-TIER_NEAR = 4
-"""standing where she was last measured,"""
-TIER_REACHED = 5
-"""within her reach where she was heading, her place still held."""
-REACH_SPEED = 0.06
-"""Frame widths a second an unseen customer may have walked (about 1 m/s, a walk up
-to the counter, for a face 2 m from a 90-degree camera): a face farther than that
-from where she was lost is someone else."""
-REACH_S = 4.0
-"""... for at most this long: a customer walking up from the queue with her eyes on
-her phone covers it in a few seconds; a face that appears later, farther off, is
-left to the other rules (two customers in alike clothes, one gone, one new)."""
-MIN_WALK_SPEED = 0.02
-"""Frame widths a second below which a lost face was standing, not walking."""
-MIN_HEADING_COS = 0.5
-"""A face appearing within 60 degrees of her heading is where she was going."""
 
 BODY_STILL_FRACTION = 0.15
 """For a person seen only by their body, "still" allows this fraction of the body box's
@@ -387,7 +320,7 @@ class VisitBook:
         for visit in unseen:
             face = visit.held_face
             assert face is not None
-            cells = _place_cells(grid, face, aspect)
+            cells = place_cells(grid, face, aspect)
             others = claimed.copy()
             for ts, box in seen:
                 if not self._may_be(visit, ts, aspect):
@@ -400,10 +333,10 @@ class VisitBook:
             occupied = share >= PRESENCE_MIN_FRACTION
             self._presence[visit.visit_id] = occupied
             if occupied and share < FOLLOW_BELOW_FRACTION:
-                visit.held_face = _follow(grid, ~others, face, aspect)
+                visit.held_face = follow_place(grid, ~others, face, aspect)
                 if visit.present_t >= visit.held_path[-1][0] + 1.0:
                     visit.held_path.append((visit.present_t, *visit.held_face[:2]))
-                cells = _place_cells(grid, visit.held_face, aspect)
+                cells = place_cells(grid, visit.held_face, aspect)
             claimed[cells] = True
         for _, box in seen:
             claimed[box] = True
@@ -428,7 +361,7 @@ class VisitBook:
         grid, face = self.occupancy, ts.steady_face()
         if grid is None or face is None:
             return t
-        cells = _place_cells(grid, face, self.aspect)
+        cells = place_cells(grid, face, self.aspect)
         onset, misses = t, 0
         for past_t, occupied, explained in reversed(self._history):
             if past_t >= t or occupied.shape != grid.cells.shape:
@@ -479,9 +412,9 @@ class VisitBook:
         first seen after she was lost, where her place was then."""
         held = visit.held_face
         d2 = cls._born_distance2(visit, ts, aspect)
-        if held is None or d2 is None or _clothes(visit, ts)[0] is False:
+        if held is None or d2 is None or clothes_verdict(visit.held_look, ts)[0] is False:
             return False
-        return d2 <= _place_radius(held) ** 2
+        return d2 <= place_radius(held) ** 2
 
     def _step_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
         """A customer whose face is gone in the zones: held while her place is occupied."""
@@ -545,9 +478,9 @@ class VisitBook:
         held = visit.held_face
         if held is None or ts.born_x is None or visit.unseen_since_t is None:
             return False
-        lost_x, lost_y = _lost_at(visit, held)
+        lost_x, lost_y = lost_at(visit.held_path, held)
         walked_s = min(max(0.0, ts.first_seen_t - visit.unseen_since_t), REACH_S)
-        reach = _place_radius(held) + REACH_SPEED * walked_s
+        reach = place_radius(held) + REACH_SPEED * walked_s
         d2 = (ts.born_x - lost_x) ** 2 + ((ts.born_y - lost_y) * self.aspect) ** 2
         return d2 <= reach ** 2
 
@@ -562,7 +495,7 @@ class VisitBook:
         speed = math.hypot(vx, vy)
         if speed < MIN_WALK_SPEED:
             return self.zones.counters[visit.counter_id].in_service(ts.born_x, ts.born_y)
-        lost_x, lost_y = _lost_at(visit, held)
+        lost_x, lost_y = lost_at(visit.held_path, held)
         dx, dy = ts.born_x - lost_x, (ts.born_y - lost_y) * self.aspect
         dist = math.hypot(dx, dy)
         return dist > 0 and (vx * dx + vy * dy) / (speed * dist) >= MIN_HEADING_COS
@@ -573,7 +506,7 @@ class VisitBook:
         grid, face = self.occupancy, visit.held_face
         if grid is None or face is None:
             return False
-        rows, cols = _place_cells(grid, face, self.aspect)
+        rows, cols = place_cells(grid, face, self.aspect)
         size = max(1, (rows.stop - rows.start) * (cols.stop - cols.start))
         return self._loose.get(visit.counter_id, 0) >= max(3, size / 3)
 
@@ -601,7 +534,7 @@ class VisitBook:
             return None
         if old.last_face_t < old.last_seen_t:
             return None  # lost while seen by the body alone: walked away, not turned away
-        same, look_d = _clothes(visit, ts)
+        same, look_d = clothes_verdict(visit.held_look, ts)
         if same is False:
             return None  # other clothes: someone else, wherever she stood
         placement = ts.placement
@@ -611,7 +544,7 @@ class VisitBook:
         # are not the black, grey or white many wear.
         anywhere = ((TIER_CLOTHES, look_d, 0.0)
                     if same and in_counter and visit.held_look is not None
-                    and _colourful(visit.held_look)
+                    and colourful(visit.held_look)
                     and visit.walked_off and self._within_reach(visit, ts) else None)
         if visit.walked_off:
             if anywhere is None and in_counter and self._walked_toward(visit, ts):
@@ -625,7 +558,7 @@ class VisitBook:
             # have stepped up to the counter on looking up).
             ratio = born_w / held[2] if held[2] > 0 else 1.0
             born2 = self._born_distance2(visit, ts, aspect)
-            if (born2 is not None and born2 <= _place_radius(held) ** 2
+            if (born2 is not None and born2 <= place_radius(held) ** 2
                     and 1 / PRESENCE_SIZE_RATIO <= ratio <= PRESENCE_SIZE_RATIO):
                 return ((TIER_PLACE_CLOTHES, look_d, born2) if same
                         else (TIER_PLACE, 0.0, born2))
@@ -859,68 +792,3 @@ def _outcome(visit: Visit, interrupted: bool) -> Outcome:
     if visit.arrival_t is None:
         return Outcome.PASSED_BY
     return Outcome.ACKNOWLEDGED if visit.ack_t is not None else Outcome.ABANDONED
-
-
-def _clothes(visit: Visit, ts: TrackState) -> tuple[bool | None, float]:
-    """Whether the track ``ts`` wears the unseen customer's clothes: True (alike),
-    False (clearly not), None (cannot tell), and the signatures' distance (0 when
-    not compared)."""
-    held, look = visit.held_look, ts.look
-    if held is None or look is None or ts.look_n < MIN_LOOK_FRAMES:
-        return None, 0.0
-    d = signature_distance(held, look)
-    if d <= LOOK_SAME:
-        return True, d
-    if d >= LOOK_DIFFERENT:
-        return False, d
-    return None, 0.0
-
-
-def _lost_at(visit: Visit, held: tuple[float, float, float]) -> tuple[float, float]:
-    """Where an unseen customer was lost (her followed place may since have been
-    dragged by other people's bodies)."""
-    return (visit.held_path[0][1], visit.held_path[0][2]) if visit.held_path else held[:2]
-
-
-def _colourful(signature: np.ndarray) -> bool:
-    """Whether at least :data:`COLOURFUL_SHARE` of the chest is in colour (not black,
-    grey or white: many wear those, so alike signatures prove little)."""
-    return signature_colour_share(signature) >= COLOURFUL_SHARE
-
-
-def _place_cells(grid: OccupancyGrid, face: tuple[float, float, float], aspect: float
-                 ) -> tuple[slice, slice]:
-    """The grid cells of the place (head and upper body) of a person with this face."""
-    return grid.box_cells(*person_box_norm(*face, aspect, PRESENCE_BELOW_FACES))
-
-
-def _place_radius(face: tuple[float, float, float]) -> float:
-    """How near her place (fraction of the frame width) a face must first appear to be
-    the customer come back: one of her face widths, at least ``REACQUIRE_RADIUS_NORM``."""
-    return max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * face[2])
-
-
-def _follow(grid: OccupancyGrid, unexplained: np.ndarray, face: tuple[float, float, float],
-            aspect: float) -> tuple[float, float, float]:
-    """One mean-shift step of an unseen customer's place over the occupied cells
-    nobody else explains (``unexplained``, a mask of the grid): the place's box,
-    widened by a quarter of its width each side, is moved toward the centroid of
-    the occupied cells in it (at most :data:`FOLLOW_STEP_FACES` face widths)."""
-    x, y, w = face
-    x0, y0, x1, y1 = person_box_norm(x, y, w, aspect, PRESENCE_BELOW_FACES)
-    pad = (x1 - x0) / 4
-    rows, cols = grid.cells.shape
-    rs, cs = grid.box_cells(x0 - pad, y0, x1 + pad, y1)
-    window = grid.cells[rs, cs] & unexplained[rs, cs]
-    if window.sum() < 3:
-        return face
-    r_idx, c_idx = np.nonzero(window)
-    cx = (cs.start + c_idx.mean() + 0.5) / cols
-    cy = (rs.start + r_idx.mean() + 0.5) / rows
-    dx, dy = cx - (x0 + x1) / 2, cy - (y0 + y1) / 2
-    step = FOLLOW_STEP_FACES * w
-    dy_w = dy * aspect  # in frame widths, like dx
-    size = math.hypot(dx, dy_w)
-    if size > step:
-        dx, dy_w = dx * step / size, dy_w * step / size
-    return x + dx, y + dy_w / aspect if aspect > 0 else y, w

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from frontdesk.engine.visits import LOOK_DIFFERENT, LOOK_SAME
+from frontdesk.engine.places import LOOK_DIFFERENT, LOOK_SAME
 from frontdesk.perception.appearance import (
     SIGNATURE_BINS,
     patch_signatures,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from frontdesk.engine.visits import LOOK_DIFFERENT, LOOK_SAME
+from frontdesk.engine.places import LOOK_DIFFERENT, LOOK_SAME
 from frontdesk.perception.appearance import visible_chest
 from frontdesk.sim.clothes import ChestView, ClothesModel, clothes_colour
 from frontdesk.sim.generate import behaviours_for, random_scene

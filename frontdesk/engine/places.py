@@ -1,0 +1,183 @@
+"""Where an unseen customer is, and who may be her: places, clothes, reach.
+
+The pieces of :mod:`frontdesk.engine.visits` that hold a customer whose face is
+gone (docs/engine.md, "Faces gone, places occupied"): the place her head and
+upper body cover on perception's occupancy grid, how it follows her, the
+colours of her clothes, how far she can have walked, and the constants and
+evidence tiers by which a returning face is given her visit. Pure functions of
+their arguments; the rules that use them are :class:`~frontdesk.engine.visits.VisitBook`'s.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from frontdesk.engine.tracks import TrackState
+from frontdesk.geometry import person_box_norm
+from frontdesk.types import OccupancyGrid, signature_colour_share, signature_distance
+
+__all__ = ["clothes_verdict", "colourful", "follow_place", "lost_at", "place_cells",
+           "place_radius"]
+
+REACQUIRE_RADIUS_NORM = 0.06
+"""A new face this close (fraction of the frame width) to where an unseen customer
+was last measured, and staying there until its role is fixed, continues that
+customer's visit."""
+REACQUIRE_STAY_FRACTION = 0.25
+"""A new face that moved farther than this fraction of ``REACQUIRE_RADIUS_NORM`` (0.015
+of the frame width) from where it appeared before its role was fixed is walking: a
+new person, not the lost customer turning back to the camera. On the simulator the
+newcomers who inherited a visit had moved 0.024 to 0.031 in that second (walking up
+from far away moves the face slowly on screen); a face standing still with 2 px
+jitter moves about 0.002."""
+
+
+PRESENCE_BELOW_FACES = 3.0
+"""The place checked for a customer whose face is gone reaches this many face widths
+below her face: head and upper body, what stays put while she looks at her phone
+(her legs may be hidden by the counter)."""
+SEEN_BELOW_FACES = 11.0
+"""Someone the camera sees explains the cells of their whole body, down to the floor
+(eyes about 1.6 m up, a face 0.15 m wide): legs nobody claims would otherwise keep an
+unseen customer's place, dragged onto them, occupied long after she left."""
+PRESENCE_MIN_FRACTION = 0.3
+"""The place counts as occupied when at least this share of its cells is."""
+PRESENCE_MAX_EXPLAINED = 0.5
+"""A place more than this share of which lies inside other people's boxes tells
+nothing of the customer who stood there."""
+PRESENCE_SIZE_RATIO = 2.0
+"""A face continuing an occupied place's visit is at most this factor wider or
+narrower than the customer's steady face (she may have stepped up to the counter
+meanwhile: her place is followed, her size is not)."""
+FOLLOW_BELOW_FRACTION = 0.6
+"""An unseen customer's place is followed only while less than this share of it is
+occupied: she is moving out of it. A place she fills stays put, so people passing
+close by do not drag it away."""
+FOLLOW_STEP_FACES = 0.25
+"""An unseen customer's place moves at most this many of her face widths a frame
+toward the occupied cells around it (about 1.5 m/s at 15 fps for a face 16 cm
+wide): she may step up to the counter while looking at her phone."""
+PRESENCE_RADIUS_FACES = 1.0
+"""... and its centre at most this many of her face widths from hers (at least
+``REACQUIRE_RADIUS_NORM``)."""
+
+MIN_LOOK_FRAMES = 5
+"""A face's clothes are compared once their signature averages at least this many
+frames (a third of a second at 15 fps)."""
+LOOK_SAME = 0.25
+"""Two clothes' signatures (Hellinger distance, :mod:`frontdesk.perception.appearance`)
+at most this far apart are the same clothes. On rendered counters one person's
+signature, half a track against the other half, differed by 0.01 to 0.31 (walking
+moves background into the chest box) and the track means of different people by
+0.59 to 0.85 (docs/perception.md, 'What a person wears')."""
+LOOK_DIFFERENT = 0.5
+"""... and at least this far apart, different clothes: someone else. Between the two
+the clothes say nothing (dark coats, a bag in front of the chest)."""
+
+COLOURFUL_SHARE = 0.5
+"""A face is matched to a customer by her clothes alone, away from her place, only
+when at least this share of her chest is in colour."""
+
+ONSET_LOOKBACK_S = 20.0
+"""A face first seen in the service zone arrived when its place became occupied, at
+most this long before (the occupancy grids of that long are kept)."""
+
+WALK_HOLD_S = 3.0
+"""An arrived customer whose place emptied while someone unseen walked in the counter's
+zones is kept, silently, this much longer than ``presence_leave_s`` for her face
+(walking up from the queue with her eyes on her phone), and no longer: one who
+really leaves is still seen to leave soon after, with ``left_t`` the last moment her
+place was occupied."""
+
+TIER_PLACE_CLOTHES = 0
+"""Evidence tiers of :meth:`VisitBook._adopt`, strongest first: in her place and her clothes,"""
+TIER_CLOTHES = 1
+"""in her clothes in her counter's zones,"""
+TIER_WALKED = 2
+"""where she was heading when her place emptied, clothes unknown,"""
+TIER_PLACE = 3
+"""in her place while it stayed occupied,"""
+TIER_NEAR = 4
+"""standing where she was last measured,"""
+TIER_REACHED = 5
+"""within her reach where she was heading, her place still held."""
+REACH_SPEED = 0.06
+"""Frame widths a second an unseen customer may have walked (about 1 m/s, a walk up
+to the counter, for a face 2 m from a 90-degree camera): a face farther than that
+from where she was lost is someone else."""
+REACH_S = 4.0
+"""... for at most this long: a customer walking up from the queue with her eyes on
+her phone covers it in a few seconds; a face that appears later, farther off, is
+left to the other rules (two customers in alike clothes, one gone, one new)."""
+MIN_WALK_SPEED = 0.02
+"""Frame widths a second below which a lost face was standing, not walking."""
+MIN_HEADING_COS = 0.5
+"""A face appearing within 60 degrees of her heading is where she was going."""
+
+
+def clothes_verdict(held: np.ndarray | None, ts: TrackState) -> tuple[bool | None, float]:
+    """Whether the track ``ts`` wears the clothes of the signature ``held`` (an unseen
+    customer's): True (alike), False (clearly not), None (cannot tell), and the
+    signatures' distance (0 when not compared)."""
+    look = ts.look
+    if held is None or look is None or ts.look_n < MIN_LOOK_FRAMES:
+        return None, 0.0
+    d = signature_distance(held, look)
+    if d <= LOOK_SAME:
+        return True, d
+    if d >= LOOK_DIFFERENT:
+        return False, d
+    return None, 0.0
+
+
+def lost_at(held_path: list[tuple[float, float, float]], held: tuple[float, float, float]
+            ) -> tuple[float, float]:
+    """Where an unseen customer was lost: the first point of her place's path (her
+    followed place ``held`` may since have been dragged by other people's bodies)."""
+    return (held_path[0][1], held_path[0][2]) if held_path else held[:2]
+
+
+def colourful(signature: np.ndarray) -> bool:
+    """Whether at least :data:`COLOURFUL_SHARE` of the chest is in colour (not black,
+    grey or white: many wear those, so alike signatures prove little)."""
+    return signature_colour_share(signature) >= COLOURFUL_SHARE
+
+
+def place_cells(grid: OccupancyGrid, face: tuple[float, float, float], aspect: float
+                 ) -> tuple[slice, slice]:
+    """The grid cells of the place (head and upper body) of a person with this face."""
+    return grid.box_cells(*person_box_norm(*face, aspect, PRESENCE_BELOW_FACES))
+
+
+def place_radius(face: tuple[float, float, float]) -> float:
+    """How near her place (fraction of the frame width) a face must first appear to be
+    the customer come back: one of her face widths, at least ``REACQUIRE_RADIUS_NORM``."""
+    return max(REACQUIRE_RADIUS_NORM, PRESENCE_RADIUS_FACES * face[2])
+
+
+def follow_place(grid: OccupancyGrid, unexplained: np.ndarray, face: tuple[float, float, float],
+            aspect: float) -> tuple[float, float, float]:
+    """One mean-shift step of an unseen customer's place over the occupied cells
+    nobody else explains (``unexplained``, a mask of the grid): the place's box,
+    widened by a quarter of its width each side, is moved toward the centroid of
+    the occupied cells in it (at most :data:`FOLLOW_STEP_FACES` face widths)."""
+    x, y, w = face
+    x0, y0, x1, y1 = person_box_norm(x, y, w, aspect, PRESENCE_BELOW_FACES)
+    pad = (x1 - x0) / 4
+    rows, cols = grid.cells.shape
+    rs, cs = grid.box_cells(x0 - pad, y0, x1 + pad, y1)
+    window = grid.cells[rs, cs] & unexplained[rs, cs]
+    if window.sum() < 3:
+        return face
+    r_idx, c_idx = np.nonzero(window)
+    cx = (cs.start + c_idx.mean() + 0.5) / cols
+    cy = (rs.start + r_idx.mean() + 0.5) / rows
+    dx, dy = cx - (x0 + x1) / 2, cy - (y0 + y1) / 2
+    step = FOLLOW_STEP_FACES * w
+    dy_w = dy * aspect  # in frame widths, like dx
+    size = math.hypot(dx, dy_w)
+    if size > step:
+        dx, dy_w = dx * step / size, dy_w * step / size
+    return x + dx, y + dy_w / aspect if aspect > 0 else y, w
