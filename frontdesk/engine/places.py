@@ -11,12 +11,15 @@ their arguments; the rules that use them are :class:`~frontdesk.engine.visits.Vi
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from frontdesk.engine.tracks import TrackState
 from frontdesk.geometry import person_box_norm
 from frontdesk.types import OccupancyGrid, signature_colour_share, signature_distance
+
+if TYPE_CHECKING:
+    from frontdesk.engine.tracks import TrackState
 
 __all__ = ["clothes_verdict", "colourful", "follow_place", "lost_at", "place_cells",
            "place_radius"]
