@@ -37,10 +37,7 @@ class EventFactory:
         timings: dict[str, Any] = {
             "visit_id": visit.visit_id,
             "track_id": visit.track_id,
-            # A customer who walked in with her face hidden arrived before her face
-            # was first seen (VisitBook._walked_in_at): she was seen by then.
-            "first_seen_t": (visit.first_seen_t if visit.arrival_t is None
-                             else min(visit.first_seen_t, visit.arrival_t)),
+            "first_seen_t": visit.first_seen_t,
             "arrival_t": visit.arrival_t,
             "ack_t": visit.ack_t,
             "left_t": visit.left_t,

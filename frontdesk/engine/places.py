@@ -21,8 +21,8 @@ from frontdesk.types import OccupancyGrid, signature_colour_share, signature_dis
 if TYPE_CHECKING:
     from frontdesk.engine.tracks import TrackState
 
-__all__ = ["clothes_verdict", "colourful", "follow_place", "lost_at", "place_cells",
-           "place_radius"]
+__all__ = ["clothes_verdict", "colourful", "follow_place", "heading", "lost_at",
+           "place_cells", "place_radius"]
 
 REACQUIRE_RADIUS_NORM = 0.06
 """A new face this close (fraction of the frame width) to where an unseen customer
@@ -133,6 +133,15 @@ def clothes_verdict(held: np.ndarray | None, ts: TrackState) -> tuple[bool | Non
     if d >= LOOK_DIFFERENT:
         return False, d
     return None, 0.0
+
+
+def heading(first: tuple[float, ...], last: tuple[float, ...], aspect: float
+            ) -> tuple[float, float]:
+    """Velocity from the sample ``first`` to ``last``, each ``(t, x, y, ...)`` in
+    normalised image coordinates: frame widths a second, x and y (``aspect`` is
+    height / width). ``last`` must be later than ``first``."""
+    dt = last[0] - first[0]
+    return (last[1] - first[1]) / dt, (last[2] - first[2]) * aspect / dt
 
 
 def lost_at(held_path: list[tuple[float, float, float]], held: tuple[float, float, float]

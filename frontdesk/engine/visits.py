@@ -98,6 +98,7 @@ from frontdesk.engine.places import (
     clothes_verdict,
     colourful,
     follow_place,
+    heading,
     lost_at,
     place_cells,
     place_radius,
@@ -280,12 +281,10 @@ class VisitBook:
         visit.held_look = (track.look.copy() if track.look is not None
                            and track.look_n >= MIN_LOOK_FRAMES else None)
         visit.walked_off = False
-        visit.heading = (0.0, 0.0)
         faces = track.recent_faces
-        if len(faces) >= 2 and faces[-1][0] - faces[0][0] >= 0.3:
-            dt = faces[-1][0] - faces[0][0]
-            visit.heading = ((faces[-1][1] - faces[0][1]) / dt,
-                             (faces[-1][2] - faces[0][2]) * self.aspect / dt)
+        visit.heading = (heading(faces[0], faces[-1], self.aspect)
+                         if len(faces) >= 2 and faces[-1][0] - faces[0][0] >= 0.3
+                         else (0.0, 0.0))
 
     def weigh_presence(self, tracks: list[TrackState], t: float) -> None:
         """Decide, once per frame, which unseen customers' places are still occupied.
@@ -466,11 +465,9 @@ class VisitBook:
         visit.walked_off = True
         path = visit.held_path
         if len(path) >= 2 and path[-1][0] > path[0][0]:
-            dt = path[-1][0] - path[0][0]
-            heading = ((path[-1][1] - path[0][1]) / dt,
-                       (path[-1][2] - path[0][2]) * self.aspect / dt)
-            if math.hypot(*heading) >= MIN_WALK_SPEED:
-                visit.heading = heading
+            followed = heading(path[0], path[-1], self.aspect)
+            if math.hypot(*followed) >= MIN_WALK_SPEED:
+                visit.heading = followed
 
     def _within_reach(self, visit: Visit, ts: TrackState) -> bool:
         """Whether the new face ``ts`` first appeared where the unseen customer of
@@ -539,17 +536,16 @@ class VisitBook:
             return None  # other clothes: someone else, wherever she stood
         placement = ts.placement
         in_counter = placement is not None and placement.customer_counter == visit.counter_id
-        # In her clothes elsewhere in her zones, within her reach: she walked there,
-        # if her place emptied while someone walked in the zones, and if her clothes
-        # are not the black, grey or white many wear.
-        anywhere = ((TIER_CLOTHES, look_d, 0.0)
-                    if same and in_counter and visit.held_look is not None
-                    and colourful(visit.held_look)
-                    and visit.walked_off and self._within_reach(visit, ts) else None)
         if visit.walked_off:
-            if anywhere is None and in_counter and self._walked_toward(visit, ts):
+            # Her place emptied while someone walked in the zones. In her clothes,
+            # within her reach, if they are not the black, grey or white many wear;
+            # else where she was heading.
+            if (same and in_counter and visit.held_look is not None
+                    and colourful(visit.held_look) and self._within_reach(visit, ts)):
+                return TIER_CLOTHES, look_d, 0.0
+            if in_counter and self._walked_toward(visit, ts):
                 return TIER_WALKED, look_d, 0.0
-            return anywhere
+            return None
         held, born_w = visit.held_face, ts.born_width_norm
         if (held is not None and born_w is not None
                 and visit.present_t >= ts.first_seen_t - self.cfg.presence_leave_s):
@@ -562,15 +558,15 @@ class VisitBook:
                     and 1 / PRESENCE_SIZE_RATIO <= ratio <= PRESENCE_SIZE_RATIO):
                 return ((TIER_PLACE_CLOTHES, look_d, born2) if same
                         else (TIER_PLACE, 0.0, born2))
-            return anywhere or self._reached(visit, ts, in_counter, look_d)
-        if walked:  # walking: a new person, unless in her clothes or where she went
-            return anywhere or self._reached(visit, ts, in_counter, look_d)
+            return self._reached(visit, ts, in_counter, look_d)
+        if walked:  # walking: a new person, unless where she was heading
+            return self._reached(visit, ts, in_counter, look_d)
         assert ts.born_x is not None
         d2 = max((x - old.x) ** 2 + ((y - old.y) * aspect) ** 2
                  for x, y in ((ts.x, ts.y), (ts.born_x, ts.born_y)))
         if d2 <= REACQUIRE_RADIUS_NORM ** 2:
             return (TIER_PLACE_CLOTHES, look_d, d2) if same else (TIER_NEAR, 0.0, d2)
-        return anywhere or self._reached(visit, ts, in_counter, look_d)
+        return self._reached(visit, ts, in_counter, look_d)
 
     def _reached(self, visit: Visit, ts: TrackState, in_counter: bool, look_d: float
                  ) -> tuple[int, float, float] | None:
@@ -599,7 +595,7 @@ class VisitBook:
         not fixed yet).
         """
         ts = new.track
-        if ts.visits_closed or ts.born_x is None or new.first_seen_t != ts.first_seen_t:
+        if ts.visits_closed or ts.born_x is None:  # a track's first visit only
             return None
         stay = REACQUIRE_RADIUS_NORM * REACQUIRE_STAY_FRACTION
         walked = (ts.x - ts.born_x) ** 2 + ((ts.y - ts.born_y) * aspect) ** 2 > stay ** 2
@@ -645,6 +641,8 @@ class VisitBook:
         if in_service and ts.face_seen:
             if len(ts.recent_faces) == 1:  # the face's first frame, in the service zone
                 visit.arrival_t = self._walked_in_at(ts, t)
+                # She walked in with her face hidden: seen (by her place) by then.
+                visit.first_seen_t = min(visit.first_seen_t, visit.arrival_t)
             else:
                 visit.arrival_t = t
             return
