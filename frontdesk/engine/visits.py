@@ -81,6 +81,7 @@ from frontdesk.engine.places import (
     MIN_WALK_SPEED,
     ONSET_LOOKBACK_S,
     PRESENCE_MAX_EXPLAINED,
+    PRESENCE_BELOW_FACES,
     PRESENCE_MIN_FRACTION,
     PRESENCE_SIZE_RATIO,
     REACH_S,
@@ -125,7 +126,7 @@ class Visit:
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
                  "held_face", "held_path", "present_t", "held_look", "walked_off", "heading",
-                 "ack_t",
+                 "walking_t", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
                  "outcome")
 
@@ -157,6 +158,9 @@ class Visit:
         self.heading: tuple[float, float] = (0.0, 0.0)
         """While unseen: how fast and which way her face moved as she was lost
         (frame widths a second, x and y)."""
+        self.walking_t = -math.inf
+        """While walked off: the latest frame someone unexplained walked in her
+        counter's zones (she, with her face hidden, until a face says otherwise)."""
         self.past_looks: list[Contact] = []
         self.ack_t: float | None = None
         self.ack_by: AckSource | None = None
@@ -224,6 +228,8 @@ class VisitBook:
         self._loose: dict[str, int] = {}
         """This frame's occupied cells in each counter's customer zones that nobody seen
         or held explains: someone walking there with their face hidden."""
+        self._walker: dict[str, tuple[float, float]] = {}
+        """This frame's centre (x, y, normalised) of those cells, per counter."""
         self._zone_cells: dict[tuple[int, str, tuple[int, ...]], np.ndarray] = {}
         self._weighed: OccupancyGrid | None = None
         self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()
@@ -281,6 +287,7 @@ class VisitBook:
         visit.held_look = (track.look.copy() if track.look is not None
                            and track.look_n >= MIN_LOOK_FRAMES else None)
         visit.walked_off = False
+        visit.walking_t = -math.inf
         faces = track.recent_faces
         visit.heading = (heading(faces[0], faces[-1], self.aspect)
                          if len(faces) >= 2 and faces[-1][0] - faces[0][0] >= 0.3
@@ -300,12 +307,13 @@ class VisitBook:
         """
         self._presence = {}
         self._loose = {}
+        self._walker = {}
         grid = self.occupancy
-        unseen = sorted((v for v in self.open.values()
-                         if v.unseen_since_t is not None and v.held_face is not None
-                         and not v.walked_off),
+        lost = [v for v in self.open.values()
+                if v.unseen_since_t is not None and v.held_face is not None]
+        unseen = sorted((v for v in lost if not v.walked_off),
                         key=lambda v: v.unseen_since_t or 0.0, reverse=True)
-        if grid is None or (grid is self._weighed and not unseen):
+        if grid is None or (grid is self._weighed and not lost):
             return  # a carried grid and nobody unseen: nothing new to weigh or remember
         self._weighed = grid
         aspect = self.aspect
@@ -316,6 +324,7 @@ class VisitBook:
                 seen.append((ts, grid.box_cells(*person_box_norm(*face, aspect,
                                                                  SEEN_BELOW_FACES))))
         claimed = np.zeros(grid.cells.shape, dtype=bool)
+        bodies = claimed.copy()  # the whole bodies of the customers held there
         for visit in unseen:
             face = visit.held_face
             assert face is not None
@@ -337,12 +346,19 @@ class VisitBook:
                     visit.held_path.append((visit.present_t, *visit.held_face[:2]))
                 cells = place_cells(grid, visit.held_face, aspect)
             claimed[cells] = True
+            if occupied:
+                bodies[grid.box_cells(*person_box_norm(*visit.held_face, aspect,
+                                                       SEEN_BELOW_FACES))] = True
         for _, box in seen:
             claimed[box] = True
         self._remember(t, grid, claimed)
-        loose = grid.cells & ~claimed
-        for counter_id in {v.counter_id for v in unseen}:
-            self._loose[counter_id] = int((loose & self._zone_mask(grid, counter_id)).sum())
+        loose = grid.cells & ~claimed & ~bodies  # a held customer's legs walk nowhere
+        for counter_id in {v.counter_id for v in lost}:
+            rows, cols = np.nonzero(loose & self._zone_mask(grid, counter_id))
+            self._loose[counter_id] = int(rows.size)
+            if rows.size:
+                self._walker[counter_id] = ((cols.mean() + 0.5) / grid.cols,
+                                            (rows.mean() + 0.5) / grid.rows)
 
     def _remember(self, t: float, grid: OccupancyGrid, explained: np.ndarray) -> None:
         history = self._history
@@ -421,8 +437,13 @@ class VisitBook:
         if visit.walked_off:  # waiting for a face in her clothes
             if visit.arrival_t is None:
                 gone = t - visit.present_t > self.cfg.visit_hold_s
-            else:  # arrived: a few seconds, silently
-                gone = t - visit.present_t > self.cfg.presence_leave_s + WALK_HOLD_S
+            else:  # arrived: a few seconds, silently, and while someone walks unseen
+                if self._someone_walking(visit):
+                    visit.walking_t = t
+                    self._follow_walker(visit, t)
+                gone = (t - max(visit.present_t, visit.walking_t)
+                        > self.cfg.presence_leave_s + WALK_HOLD_S
+                        or t - visit.unseen_since_t > self.cfg.presence_max_s)
             if gone:
                 return self.close(visit, t, wall_time, visit.last_in_zone_t)
             return []
@@ -468,6 +489,20 @@ class VisitBook:
             followed = heading(path[0], path[-1], self.aspect)
             if math.hypot(*followed) >= MIN_WALK_SPEED:
                 visit.heading = followed
+
+    def _follow_walker(self, visit: Visit, t: float) -> None:
+        """Her heading, while she walks unseen: from where her body stood when she was
+        lost toward the cells someone unexplained occupies in her counter's zones now,
+        once they are a place's width away (she walked up to the counter, or out)."""
+        walker, held = self._walker.get(visit.counter_id), visit.held_face
+        if walker is None or held is None:
+            return
+        x, y = lost_at(visit.held_path, held)
+        x0, y0, x1, y1 = person_box_norm(x, y, held[2], self.aspect, PRESENCE_BELOW_FACES)
+        dx, dy = walker[0] - (x0 + x1) / 2, (walker[1] - (y0 + y1) / 2) * self.aspect
+        if math.hypot(dx, dy) >= place_radius(held):
+            walked_s = max(t - visit.present_t, 0.5)
+            visit.heading = (dx / walked_s, dy / walked_s)
 
     def _within_reach(self, visit: Visit, ts: TrackState) -> bool:
         """Whether the new face ``ts`` first appeared where the unseen customer of
@@ -627,6 +662,7 @@ class VisitBook:
         best.held_path = []
         best.held_look = None
         best.walked_off = False
+        best.walking_t = -math.inf
         self.open.pop(old.track_id, None)
         self.open[ts.track_id] = best
         ts.visit = best

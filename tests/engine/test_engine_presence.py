@@ -135,24 +135,28 @@ QUEUE_AT = (0.9, 0.0, 3.0)
 service spot, outside the staff member's gaze cone toward it."""
 
 
-def queue_advance(first: np.ndarray | None, second: np.ndarray | None) -> Run:
+def queue_advance(first: np.ndarray | None, second: np.ndarray | None,
+                  hidden_s: float = 2.0) -> Run:
     """The first customer is served and leaves with her back to the camera at 11 s;
     the second, queueing with her eyes on her phone from 9 s, walks up into the
-    first one's place from 10.5 to 12 s and looks up at 14 s; staff look at her at
-    16 s. Her place and the first one's stay occupied all along."""
+    first one's place from 10.5 to 12 s and looks up ``hidden_s`` after she
+    stands there; staff look at her 2 s later. Her place and the first one's
+    stay occupied all along."""
     from engine_scenes import walk
 
     staff_at = still(STAFF_AT)
     one = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (10.0, 99.0, None)), end_t=11.0,
                 clothes=first)
+    up_t = 12.0 + hidden_s
     two_at = walk(QUEUE_AT, SERVICE_AT, 10.5, 12.0)
-    two = Actor(3, two_at, looks(INTO_LENS, (9.0, 14.0, None)), end_t=30.0, clothes=second)
+    two = Actor(3, two_at, looks(INTO_LENS, (9.0, up_t, None)), end_t=up_t + 16.0,
+                clothes=second)
     staff = Actor(2, staff_at, looks(AWAY, (1.0, 2.5, at_actor(staff_at, still(SERVICE_AT))),
-                                     (16.0, 18.0, at_actor(staff_at, two_at))),
+                                     (up_t + 2.0, up_t + 4.0, at_actor(staff_at, two_at))),
                   clothes=NAVY)
     engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0)
     out = Run()
-    for i, t in enumerate(frame_times(0.0, 30.0, 15.0)):
+    for i, t in enumerate(frame_times(0.0, up_t + 16.0, 15.0)):
         obs = observation([one, two, staff], t, i)
         boxes = [body_of(STAFF_AT), body_of(two_at(t))]
         if t <= 11.0:
@@ -184,6 +188,17 @@ def test_without_clothes_her_walk_toward_the_counter_keeps_her_visit() -> None:
     assert len(arrivals) == 2
     ack = [a for a in out.of("customer_acknowledged") if a.visit_id == arrivals[1].visit_id]
     assert len(ack) == 1 and ack[0].latency_s == pytest.approx(16.0, abs=0.3)
+
+
+def test_she_keeps_her_visit_while_someone_unexplained_stands_where_she_walked() -> None:
+    """The same walk up, her face hidden 8 s at the counter instead of 2: her place
+    in the queue emptied long before, but someone nobody explains has stood in the
+    zones all along, where she was walking to; the visit waits for her."""
+    out = queue_advance(None, None, hidden_s=8.0)
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2  # no third visit: her face continued her own
+    ack = [a for a in out.of("customer_acknowledged") if a.visit_id == arrivals[1].visit_id]
+    assert len(ack) == 1 and ack[0].latency_s == pytest.approx(22.0, abs=0.3)
 
 
 def test_a_customer_looking_up_in_her_place_keeps_her_visit_when_the_queue_walks_off() -> None:
