@@ -347,8 +347,8 @@ class VisitBook:
                 cells = place_cells(grid, visit.held_face, aspect)
             claimed[cells] = True
             if occupied:
-                bodies[grid.box_cells(*person_box_norm(*visit.held_face, aspect,
-                                                       SEEN_BELOW_FACES))] = True
+                x, y, w = visit.held_face or face
+                bodies[grid.box_cells(*person_box_norm(x, y, w, aspect, SEEN_BELOW_FACES))] = True
         for _, box in seen:
             claimed[box] = True
         self._remember(t, grid, claimed)
