@@ -28,6 +28,7 @@ from typing import Any
 
 from frontdesk.sim.layout import CounterLayout, layout_zones
 from frontdesk.sim.world import CameraPose
+from frontdesk.world import WorldPose
 
 __all__ = ["SceneCamera", "CameraListError", "parse_cameras", "camera_layout", "camera_zones"]
 
@@ -52,10 +53,7 @@ class SceneCamera:
     @property
     def pose(self) -> CameraPose:
         """The camera as the simulator's :class:`~frontdesk.sim.world.CameraPose`."""
-        d = [b - a for a, b in zip(self.position_m, self.look_at_m, strict=True)]
-        n = math.sqrt(sum(c * c for c in d))
-        heading = math.degrees(math.atan2(d[1], d[0]))
-        tilt = math.degrees(math.asin(max(-1.0, min(1.0, -d[2] / n))))
+        heading, tilt, _ = WorldPose.look_at(self.position_m, self.look_at_m).angles_deg
         return CameraPose(self.position_m, heading, tilt)
 
 
