@@ -5,6 +5,9 @@ board image, at several pixels a millimetre, warped by the homography that the
 board's plane makes through the camera (:class:`~frontdesk.world.WorldPose` and
 :class:`~frontdesk.camera_model.Intrinsics`), over a plain counter, then
 blurred a little and given sensor noise like the renderer's.
+
+``python -m frontdesk.render.board`` prints how well the default board on the
+counter poses issue 17's two example cameras (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -54,3 +57,38 @@ def render_board_view(spec: CharucoSpec, placement: BoardPlacement, pose: WorldP
     frame = frame + rng.normal(0.0, noise, frame.shape).astype(np.float32)
     gray = np.clip(frame, 0, 255).astype(np.uint8)
     return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+
+
+def _accuracy_table() -> list[str]:
+    """The default board on the counter seen by issue 17's two example cameras at two
+    frame sizes: how well ``pose_from_board`` finds each camera."""
+    from frontdesk.errors import FrontdeskError
+    from frontdesk.pose_calibration import pose_from_board
+    from frontdesk.world import rotation_angle_deg
+
+    spec = CharucoSpec()
+    placement = BoardPlacement((-0.95, 0.5, 0.9), 0.0)
+    cameras = {"side": WorldPose.look_at((0.8, 0.0, 1.9), (-1.5, 0.3, 1.6)),
+               "front": WorldPose.look_at((-0.4, 2.6, 2.1), (-0.2, -0.6, 1.6))}
+    lines = ["| camera | frame | corners found | RMS px | position error cm | angle error deg |",
+             "|---|---|---|---|---|---|"]
+    for name, truth in cameras.items():
+        for size in ((1280, 720), (1920, 1080)):
+            intr = Intrinsics.from_fov(*size, 90.0)
+            for seed in (0, 1, 2):
+                frame = render_board_view(spec, placement, truth, intr, seed=seed)
+                try:
+                    r = pose_from_board(frame, spec, placement, intr)
+                except FrontdeskError:
+                    lines.append(f"| {name} | {size[0]}x{size[1]} (seed {seed}) | board not "
+                                 f"found | - | - | - |")
+                    continue
+                dp = float(np.linalg.norm(r.pose.position_m - truth.position_m)) * 100
+                da = rotation_angle_deg(r.pose.rotation, truth.rotation)
+                lines.append(f"| {name} | {size[0]}x{size[1]} (seed {seed}) | {r.points} | "
+                             f"{r.rms_px:.2f} | {dp:.2f} | {da:.2f} |")
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(_accuracy_table()))
