@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from frontdesk.camera_model import Intrinsics
 from frontdesk.fusion import WorldHead, fuse_heads, heads_in_world, nearest_point_to_rays
@@ -36,9 +38,11 @@ def _obs(t: float, faces: list[Face]) -> FrameObservation:
     return FrameObservation(index=0, t=t, width=1280, height=720, faces=faces)
 
 
-def _heads(camera: str, t: float, people: list[tuple[np.ndarray, float]]) -> list[WorldHead]:
+def _heads(camera: str, t: float, people: list[tuple[np.ndarray, float]],
+           uncertainty: float = 0.2) -> list[WorldHead]:
     pose = CAMERAS[camera]
-    return heads_in_world(_obs(t, [_face(pose, p, k) for p, k in people]), camera, pose)
+    faces = [_face(pose, p, k, uncertainty) for p, k in people]
+    return heads_in_world(_obs(t, faces), camera, pose)
 
 
 def test_heads_in_world_put_each_face_on_its_ray() -> None:
@@ -107,3 +111,35 @@ def test_rays_that_meet_where_no_camera_put_the_head_are_not_joined() -> None:
              + heads_in_world(_obs(1.0, [_face(pose_f, far_on_front_ray, 1.0, 0.1)]), "front",
                               pose_f))
     assert len(fuse_heads(heads, t=1.0)) == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(st.floats(-3.5, 0.3), st.floats(-0.8, 1.2), st.floats(1.45, 1.95),
+                  st.floats(0.75, 1.3), st.floats(0.75, 1.3), st.booleans()),
+        min_size=1, max_size=4),
+)
+def test_people_apart_are_fused_one_each_whatever_their_sizes_read(
+        people: list[tuple[float, float, float, float, float, bool]]) -> None:
+    """Up to four people at least 0.6 m apart, each seen by the side camera and some by
+    the front one, every distance misread by up to 30 % either way (and reported with
+    the 0.35 uncertainty perception gives when a face's cues disagree that much): one
+    person each, never two heads of one camera in a person, each placed within 15 cm
+    when both cameras see them."""
+    heads_at = [np.array(p[:3]) for p in people]
+    for i, a in enumerate(heads_at):
+        for b in heads_at[i + 1:]:
+            assume(np.linalg.norm(a[:2] - b[:2]) > 0.6)
+    side = _heads("side", 5.0, [(h, p[3]) for h, p in zip(heads_at, people, strict=True)], 0.35)
+    both = [i for i, p in enumerate(people) if p[5]]
+    front = _heads("front", 4.97, [(heads_at[i], people[i][4]) for i in both], 0.35)
+    fused = fuse_heads(side + front, t=5.0)
+    assert len(fused) == len(people)
+    for person in fused:
+        assert len(set(person.camera_ids)) == len(person.camera_ids)
+    for i, at in enumerate(heads_at):
+        nearest = min(fused, key=lambda p, at=at: float(np.linalg.norm(p.position_m - at)))
+        if i in both:
+            assert nearest.camera_ids == ("side", "front")
+            assert np.linalg.norm(nearest.position_m - at) < 0.15

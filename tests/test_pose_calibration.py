@@ -267,3 +267,30 @@ def test_calibrate_pose_without_a_board_in_view_says_so(
     err = capsys.readouterr().err
     assert "no ChArUco board" in err and "Traceback" not in err
     assert cfg.read_text(encoding="utf-8") == before
+
+
+def test_calibrate_pose_writes_into_the_chosen_camera_of_several(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = default_config_dict()
+    counter = raw.pop("counters")[0]
+    raw["cameras"] = [
+        {"id": "side", "camera": {"horizontal_fov_deg": 90},
+         "counters": [dict(counter, id="desk-side")]},
+        {"id": "front", "camera": {"horizontal_fov_deg": 90},
+         "counters": [dict(counter, id="desk-front")]},
+    ]
+    cfg = tmp_path / "two.yaml"
+    cfg.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    frame = tmp_path / "front.png"
+    cv2.imwrite(str(frame), render_board_view(SPEC, ON_COUNTER, CAMERAS["front"], INTR, seed=4))
+    args = ["calibrate", "pose", "--config", str(cfg), "--image", str(frame),
+            "--board-at=-0.95,0.5,0.9", "--write"]
+    assert main(args) == 2
+    assert "several cameras (side, front)" in capsys.readouterr().err
+    assert main([*args, "--camera", "front"]) == 0
+    config = load_config(cfg)
+    assert config.for_camera("side").camera.pose is None
+    front = config.for_camera("front").camera.pose
+    assert front is not None
+    assert _pose_error(WorldPose.from_config(front), CAMERAS["front"])[0] < 0.02
