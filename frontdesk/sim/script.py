@@ -7,6 +7,9 @@
     start_wall_time: 1718000000   # optional, Unix seconds at t = 0
     bodies: true              # optional: also report body boxes (a person detector);
                               # or a mapping of BodyModel fields, e.g. {every_n_frames: 1}
+    cameras:                  # optional: several cameras (frontdesk.sim.cameras); the
+      - {id: side, position_m: [0.8, 0.0, 1.9], look_at_m: [-1.5, 0.3, 1.6], hfov_deg: 90}
+                              # first is the scene's own camera
     people:
       - id: anna
         role: staff
