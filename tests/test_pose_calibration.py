@@ -294,3 +294,24 @@ def test_calibrate_pose_writes_into_the_chosen_camera_of_several(
     front = config.for_camera("front").camera.pose
     assert front is not None
     assert _pose_error(WorldPose.from_config(front), CAMERAS["front"])[0] < 0.02
+
+
+def test_calibrate_pose_grabs_a_frame_from_the_camera_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --image, the frame comes from camera.source (here a folder holding one
+    still, as a camera would give it)."""
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0001.png"),
+                render_board_view(SPEC, ON_COUNTER, CAMERAS["side"], INTR, seed=6))
+    raw = default_config_dict()
+    raw["camera"] = {"source": str(folder), "horizontal_fov_deg": 90}
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    assert main(["calibrate", "pose", "--config", str(cfg), "--board-at=-0.95,0.5,0.9",
+                 "--write"]) == 0
+    assert "ChArUco board" in capsys.readouterr().out
+    pose = load_config(cfg).camera.pose
+    assert pose is not None
+    assert _pose_error(WorldPose.from_config(pose), CAMERAS["side"])[0] < 0.02

@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         for fig in measure_scene(name, data, out):
             print(json.dumps(fig.to_json()), flush=True)
             rows.append(fig)
-    print("| scene | run | visits matched | latency error s | head error p50 / p95 m | face readings |")
+    print("| scene | run | visits matched | latency error s | head error p50 / p95 m "
+          "| face readings |")
     print("|---|---|---|---|---|---|")
     for f in rows:
         print(f"| {f.scene} | {f.run} | {f.passed_visits} | "
