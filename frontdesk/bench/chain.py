@@ -57,6 +57,9 @@ def register(targets: argparse._SubParsersAction) -> None:
     p.add_argument("--frames", type=positive_int, default=300, metavar="N",
                    help=f"frames to measure (default 300, after {WARMUP_FRAMES} warm-up frames; "
                    "the clip is replayed if N is longer)")
+    p.add_argument("--pose", action="store_true",
+                   help="give the pipeline the demo camera's pose (camera.pose), so heads are "
+                   "held to head height as on a posed camera")
     add_output_and_pinning_args(p)
     p.set_defaults(func=run)
 
@@ -121,8 +124,10 @@ def _frames(clip: str, camera: Any) -> Generator[Any, None, None]:
         yield from source
 
 
-def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None) -> ChainBenchResult:
-    """Measure ``frames`` frames of the demo clip (after warm-up) and return the figures."""
+def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None,
+                    pose: bool = False) -> ChainBenchResult:
+    """Measure ``frames`` frames of the demo clip (after warm-up) and return the figures;
+    with ``pose``, the pipeline knows the demo camera's pose (the head-height prior runs)."""
     import cv2
 
     from frontdesk.bench.cpu import least_busy_cpu, pin_to_cpu
@@ -139,7 +144,10 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None) -> Ch
         core = least_busy_cpu() if cpu is None else cpu
         if pin_to_cpu(core):
             pinned = core
-    config: Config = sim_config()
+    from frontdesk.sim.layout import DEFAULT_LAYOUT
+
+    config: Config = (sim_config(camera={"pose": DEFAULT_LAYOUT.camera.config_dict()}) if pose
+                      else sim_config())
     tally = _Tally()
     size = (0, 0)
     with (FramePipeline(config) as pipeline,
@@ -242,7 +250,7 @@ def format_result(r: ChainBenchResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = run_chain_bench(args.frames, pin=not args.no_pin, cpu=args.cpu)
+    result = run_chain_bench(args.frames, pin=not args.no_pin, cpu=args.cpu, pose=args.pose)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:

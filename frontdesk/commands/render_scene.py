@@ -1,4 +1,8 @@
-"""`frontdesk render-scene SCENE.yaml --out clip.mp4`: rendered counter footage with its truth."""
+"""`frontdesk render-scene SCENE.yaml --out clip.mp4`: rendered counter footage with its truth.
+
+A scene that lists ``cameras:`` is rendered with ``--out DIR``: ``DIR/<id>.mp4`` and
+``DIR/<id>.config.yaml`` per camera, and one ``DIR/truth.json``.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,13 @@ import logging
 import re
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from frontdesk.commands import add_camera_option
 from frontdesk.errors import FrontdeskError
+
+if TYPE_CHECKING:
+    from frontdesk.render.scene_file import RenderScene
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
             render["fps"] = float(args.fps)
         data["render"] = render
     rs = render_scene_from_dict(data, name)
+    if rs.scene.cameras:
+        return _run_cameras(args, rs)
     config = load_camera_config(args.config, args.camera) if args.config else None
     result = render_clip(rs, args.out, config, progress=_Progress(args.json))
     out: dict = {
@@ -128,4 +138,43 @@ def run(args: argparse.Namespace) -> int:
               f"{v['outcome']}{'  alert' if v['alert'] else ''}")
     if args.eval:
         print(format_figures(out["eval"]))
+    return 0
+
+
+def _run_cameras(args: argparse.Namespace, rs: RenderScene) -> int:
+    """A scene listing ``cameras:``: one clip and config per camera in the folder --out."""
+    from pathlib import Path
+
+    from frontdesk.render.clip import render_cameras
+
+    out_dir = Path(args.out)
+    if out_dir.suffix.lower() in (".mp4", ".avi", ".mkv"):
+        raise FrontdeskError(f"{rs.name} lists cameras: --out is a folder (one clip per "
+                             f"camera), got {args.out}")
+    if args.config:
+        raise FrontdeskError(f"{rs.name} lists cameras: each camera's config is made from the "
+                             f"scene (zones through that camera); --config is not used")
+    if args.eval:
+        raise FrontdeskError(
+            f"{rs.name} lists cameras: scoring them together needs the fusion of several "
+            f"cameras, which is not built yet. The first camera's clip scores alone: frontdesk "
+            f"eval --video {out_dir}/{rs.scene.cameras[0].id}.mp4 --truth {out_dir}/truth.json")
+    result = render_cameras(rs, out_dir, progress=_Progress(args.json))
+    clips = {cid: str(f.video) for cid, f in result.clips.items()}
+    configs = {cid: str(f.config) for cid, f in result.clips.items()}
+    out = {
+        "clips": clips, "configs": configs,
+        "truth": str(result.truth_path), "frames": result.frames,
+        "render_s": round(result.seconds, 1),
+        "visits": [{k: v.to_json()[k] for k in ("person", "arrival_t", "ack_t", "latency_s",
+                                                "outcome", "alert")}
+                   for v in result.truth.visits],
+    }
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    for cid, clip in clips.items():
+        print(f"wrote {clip} and {configs[cid]}")
+    print(f"wrote {out['truth']} (judged through camera {rs.scene.cameras[0].id}), "
+          f"{out['frames']} frames each, {out['render_s']} s")
     return 0

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from frontdesk.commands import add_camera_option
 from frontdesk.errors import FrontdeskError
+
+if TYPE_CHECKING:
+    from frontdesk.sim.render import NoiseModel, PresenceModel
+    from frontdesk.sim.scene import Scene
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +129,36 @@ def run(args: argparse.Namespace) -> int:
     presence = None
     if args.presence == "on":
         presence = PresenceModel() if args.appearance == "on" else PresenceModel(clothes=None)
+    if scene.cameras:
+        return _simulate_cameras(args, scene, noise, bodies, presence)
     summary = write_run(args.out, scene, config, noise, args.seed, bodies=bodies,
                         presence=presence)
     print(json.dumps(summary))
+    return 0
+
+
+def _simulate_cameras(args: argparse.Namespace, scene: Scene, noise: NoiseModel,
+                      bodies: bool | None, presence: PresenceModel | None) -> int:
+    """A scripted scene listing ``cameras:``: one run folder per camera, ``OUT/<id>/``,
+    each with that camera's observations, its config (zones through it, its pose)
+    and the truth as that camera sees it."""
+    from pathlib import Path
+
+    from frontdesk.sim.runs import camera_config, write_run
+
+    if args.config:
+        raise FrontdeskError("simulate: the scene lists cameras; each camera's config is made "
+                             "from the scene (zones through that camera): drop --config")
+    try:
+        configs = {c.id: camera_config(scene, c.id) for c in scene.cameras}
+    except ValueError as exc:
+        raise FrontdeskError(f"simulate: {exc}") from None
+    summaries = {}
+    for cam in scene.cameras:
+        seen = scene.for_camera(cam.id)
+        summaries[cam.id] = write_run(Path(args.out) / cam.id, seen, configs[cam.id], noise,
+                                      args.seed, bodies=bodies, presence=presence)
+    print(json.dumps({"cameras": summaries}))
     return 0
 
 

@@ -26,7 +26,7 @@ from frontdesk.config.buzzer import (
     BuzzerTasmotaAction,
     BuzzerWledAction,
 )
-from frontdesk.config.camera import CameraConfig, ReconnectConfig, Source
+from frontdesk.config.camera import CameraConfig, CameraPoseConfig, ReconnectConfig, Source
 from frontdesk.config.detectors import DetectorsConfig, PersonDetectorConfig
 from frontdesk.config.engine import EngineConfig
 from frontdesk.config.gating import GatingConfig
@@ -55,6 +55,7 @@ __all__ = [
     "BuzzerTasmotaAction",
     "BuzzerWledAction",
     "CameraConfig",
+    "CameraPoseConfig",
     "CameraEntryConfig",
     "Config",
     "ConfigError",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from frontdesk.config.base import ConfigModel
 
-__all__ = ["CameraConfig", "ReconnectConfig", "Source"]
+__all__ = ["CameraConfig", "CameraPoseConfig", "ReconnectConfig", "Source"]
 
 Source = Literal["file", "folder", "camera", "url", "demo"]
 
@@ -18,6 +19,46 @@ class ReconnectConfig(ConfigModel):
         1.0, gt=0, le=60, description="First wait before reopening a live source."
     )
     max_s: float = Field(30.0, gt=0, le=3600, description="Longest wait between reopen attempts.")
+
+
+class CameraPoseConfig(ConfigModel):
+    """Where the camera is in its counter's floor frame (docs/installation.md, "The
+    camera's pose"): x along the counter, y across it toward the customers, z up
+    from the floor, metres. ``frontdesk calibrate pose`` measures and writes it."""
+
+    position_m: tuple[float, float, float] = Field(
+        description="The lens centre (x, y, z) in metres; z is its height above the floor."
+    )
+    heading_deg: float = Field(
+        ge=-360, le=360,
+        description="Where the lens points in plan, degrees from +x toward +y (180: along the "
+        "counter toward -x).",
+    )
+    tilt_down_deg: float = Field(
+        ge=-90, le=90, description="How far the lens points below horizontal, degrees."
+    )
+    roll_deg: float = Field(
+        0.0, ge=-180, le=180,
+        description="Turn of the camera about its lens axis, degrees (positive: the image's "
+        "right edge lower).",
+    )
+    reprojection_error_px: float | None = Field(
+        None, ge=0, le=1000,
+        description="RMS reprojection error of the calibration that measured this pose, pixels "
+        "(a record; not used).",
+    )
+
+    @field_validator("position_m")
+    @classmethod
+    def _above_floor(cls, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        if not all(math.isfinite(c) for c in v):
+            raise ValueError(f"three finite numbers, got {list(v)}")
+        if max(abs(v[0]), abs(v[1])) > 100:
+            raise ValueError(f"x and y within 100 m of the counter, got {list(v)}")
+        if not 0.05 <= v[2] <= 20:
+            raise ValueError(f"the camera must be 0.05 to 20 m above the floor "
+                             f"(z), got z = {v[2]}")
+        return v
 
 
 class CameraConfig(ConfigModel):
@@ -44,6 +85,10 @@ class CameraConfig(ConfigModel):
         None, gt=0, le=240, description="Process at most this many frames a second (live sources)."
     )
     reconnect: ReconnectConfig = Field(default_factory=ReconnectConfig)
+    pose: CameraPoseConfig | None = Field(
+        None, description="The camera's pose in the counter's floor frame (null: unknown; "
+        "everything works in the camera's own frame).",
+    )
 
     @field_validator("matrix")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from frontdesk.config.base import ConfigModel
 from frontdesk.config.gating import GatingConfig
@@ -43,6 +43,11 @@ class PerceptionConfig(ConfigModel):
     interocular_mm: float = Field(
         63.0, ge=50, le=80, description="Adult distance between pupils, for depth from eye spacing."
     )
+    head_height_m: tuple[float, float] = Field(
+        (1.4, 2.0),
+        description="Heights above the floor (m) of the point between a standing person's eyes; "
+        "with camera.pose, a head's distance read from its face size is held to them.",
+    )
     presence: PresenceConfig = Field(
         default_factory=PresenceConfig,
         description="Presence without a face: the occupancy grid (docs/perception.md).",
@@ -52,3 +57,11 @@ class PerceptionConfig(ConfigModel):
         description="Face detection only when something changes in the zones or someone is "
         "in view (docs/perception.md, 'Gated detection').",
     )
+
+    @field_validator("head_height_m")
+    @classmethod
+    def _height_band(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0.3 <= v[0] < v[1] <= 2.6:
+            raise ValueError(f"two heights in metres, lowest first, within 0.3 to 2.6; got "
+                             f"{list(v)}")
+        return v

@@ -38,6 +38,7 @@ from frontdesk.perception.depth import (
 )
 from frontdesk.perception.face_model import DEFAULT_FACE_MODEL, KEYPOINT_MODEL_MM, FaceModel
 from frontdesk.perception.gaze import EYE_RADIUS_MM, combine_gaze, eye_gaze
+from frontdesk.perception.height_prior import apply_height_prior
 from frontdesk.perception.mediapipe_faces import (
     Detection,
     MediaPipeFaces,
@@ -53,6 +54,7 @@ from frontdesk.perception.pose import (
 )
 from frontdesk.perception.timing import StageTimes
 from frontdesk.types import Face, Frame, FrameObservation
+from frontdesk.world import WorldPose
 
 __all__ = ["FacePerceiver"]
 
@@ -90,6 +92,7 @@ class FacePerceiver:
     ) -> None:
         self._cfg = perception_cfg
         self._camera_cfg = camera_cfg
+        self._world = WorldPose.from_config(camera_cfg.pose) if camera_cfg.pose else None
         model = face_model.scaled_to(perception_cfg.interocular_mm)
         scale = perception_cfg.interocular_mm / face_model.interpupillary_mm
         self._model = model
@@ -174,6 +177,8 @@ class FacePerceiver:
             face = self._face_from_mesh(det, landmarks, cam) if landmarks is not None else None
             if face is None:
                 face = self._face_from_keypoints(det, cam)
+            if self._world is not None:
+                self._hold_to_head_height(face, self._world)
             tc = time.perf_counter()
             mesh_ms += tb - ta
             pose_ms += tc - tb
@@ -275,6 +280,14 @@ class FacePerceiver:
         z = fuse_depth(float(t[2]), iris_z, iris_px, ipd_px, len(sizes))
         return t * (z / t[2]), depth_uncertainty(float(t[2]), iris_z, iris_px, ipd_px,
                                                  len(sizes))
+
+    def _hold_to_head_height(self, face: Face, world: WorldPose) -> None:
+        """With the camera's pose: the head's distance held to the band of head heights
+        (:mod:`frontdesk.perception.height_prior`), and its uncertainty with it."""
+        position, uncertainty = apply_height_prior(
+            face.head_position_m, face.range_uncertainty, world, self._cfg.head_height_m)
+        face.head_position_m = position
+        face.range_uncertainty_rel = uncertainty
 
     def _face_from_keypoints(self, det: Detection, cam: _Camera) -> Face:
         kps = det.keypoints_px

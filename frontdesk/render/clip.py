@@ -7,6 +7,11 @@
   :func:`frontdesk.sim.truth.compute_truth`;
 * ``clip.config.yaml``: the config (zones, engine settings) the truth was judged with.
 
+A scene that lists ``cameras:`` (:mod:`frontdesk.sim.cameras`) is rendered by
+``render_cameras(scene, "out/")`` instead: ``out/<id>.mp4`` and ``out/<id>.config.yaml``
+per camera (the counter's zones as that camera sees them, its pose), and one
+``out/truth.json``, judged through the first camera.
+
 The truth is the simulator's, computed from the same scene the frames are drawn
 from, with a detector model that matches what MediaPipe finds on rendered
 footage (:func:`rendered_detector`). The video is written to a temporary file
@@ -20,7 +25,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -29,7 +34,7 @@ from frontdesk.config import Config
 from frontdesk.errors import FrontdeskError
 from frontdesk.render.scene_file import RenderScene
 from frontdesk.sim.render import DetectorModel
-from frontdesk.sim.runs import config_yaml, sim_config
+from frontdesk.sim.runs import camera_config, config_yaml, sim_config
 from frontdesk.sim.truth import Truth, compute_truth
 
 __all__ = [
@@ -39,6 +44,8 @@ __all__ = [
     "rendered_detector",
     "scene_config",
     "render_clip",
+    "render_cameras",
+    "CamerasResult",
     "MIN_FACE_FRACTION",
 ]
 
@@ -93,30 +100,31 @@ def rendered_detector(size: tuple[int, int]) -> DetectorModel:
 
 
 def scene_config(rs: RenderScene, config: Config | None = None) -> Config:
-    """The config a scene's truth is judged with: ``config``, or the simulator's default counter."""
+    """The config a scene's truth is judged with: ``config``, or the simulator's default
+    counter seen through the scene's camera, whose pose the renderer knows
+    (``camera.pose``, ``camera.horizontal_fov_deg``; with a ``cameras:`` list, the
+    first camera's, with the zones drawn through it)."""
     if config is not None:
         return config
-    return sim_config(rs.scene.counter_id)
+    if rs.scene.cameras:
+        try:
+            return camera_config(rs.scene, rs.scene.cameras[0].id)
+        except ValueError as exc:
+            raise FrontdeskError(str(exc)) from None
+    layout = rs.scene.layout
+    return sim_config(rs.scene.counter_id,
+                      camera={"horizontal_fov_deg": layout.horizontal_fov_deg,
+                              "pose": layout.camera.config_dict()})
 
 
-def render_clip(rs: RenderScene, out: str | os.PathLike[str], config: Config | None = None,
-                progress: Progress | None = None) -> RenderResult:
-    """Render ``rs`` to ``out`` (mp4v) and write its truth and config beside it."""
+def _write_video(rs: RenderScene, video: Path, progress: Progress | None) -> int:
+    """Render ``rs``'s frames to ``video`` (mp4v, through a temporary file); the frame count."""
     from frontdesk.render.compose import SceneRenderer
 
-    started = time.monotonic()
-    files = clip_files(out)
-    cfg = scene_config(rs, config)
-    size = rs.settings.size
-    fps = rs.settings.fps
-    detector = rendered_detector(size)
-    truth = compute_truth(rs.scene, cfg, fps, detector=detector)
-    truth.source = {**truth.source, "renderer": "frontdesk.render", "size": list(size),
-                    "fps": fps, "min_face_px": round(detector.min_face_px, 1),
-                    "looks": {pid: _look_json(look) for pid, look in rs.looks.items()}}
     renderer = SceneRenderer(rs)
-    files.video.parent.mkdir(parents=True, exist_ok=True)
-    tmp = files.video.with_name(f".{files.video.stem}.{os.getpid()}-{secrets.token_hex(4)}.mp4")
+    size, fps = rs.settings.size, rs.settings.fps
+    video.parent.mkdir(parents=True, exist_ok=True)
+    tmp = video.with_name(f".{video.stem}.{os.getpid()}-{secrets.token_hex(4)}.mp4")
     writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
     try:
         if not writer.isOpened():
@@ -127,18 +135,87 @@ def render_clip(rs: RenderScene, out: str | os.PathLike[str], config: Config | N
             if progress is not None:
                 progress(i + 1, n)
         writer.release()
-        os.replace(tmp, files.video)
+        os.replace(tmp, video)
     except OSError as exc:
-        raise FrontdeskError(f"cannot write {files.video}: {exc.strerror or exc}") from None
+        raise FrontdeskError(f"cannot write {video}: {exc.strerror or exc}") from None
     finally:
         writer.release()
         tmp.unlink(missing_ok=True)
+    return renderer.n_frames
+
+
+def _truth(rs: RenderScene, cfg: Config) -> Truth:
+    size, fps = rs.settings.size, rs.settings.fps
+    detector = rendered_detector(size)
+    truth = compute_truth(rs.scene, cfg, fps, detector=detector)
+    truth.source = {**truth.source, "renderer": "frontdesk.render", "size": list(size),
+                    "fps": fps, "min_face_px": round(detector.min_face_px, 1),
+                    "looks": {pid: _look_json(look) for pid, look in rs.looks.items()}}
+    return truth
+
+
+def render_clip(rs: RenderScene, out: str | os.PathLike[str], config: Config | None = None,
+                progress: Progress | None = None) -> RenderResult:
+    """Render ``rs`` to ``out`` (mp4v) and write its truth and config beside it."""
+    started = time.monotonic()
+    files = clip_files(out)
+    cfg = scene_config(rs, config)
+    truth = _truth(rs, cfg)
+    frames = _write_video(rs, files.video, progress)
     truth.save(files.truth)
     files.config.write_text(config_yaml(cfg), encoding="utf-8")
     seconds = time.monotonic() - started
+    size, fps = rs.settings.size, rs.settings.fps
     log.info("rendered %s: %d frames %dx%d at %g fps in %.1f s, %d true visits", files.video,
-             renderer.n_frames, size[0], size[1], fps, seconds, len(truth.visits))
-    return RenderResult(files, renderer.n_frames, size, fps, truth, seconds)
+             frames, size[0], size[1], fps, seconds, len(truth.visits))
+    return RenderResult(files, frames, size, fps, truth, seconds)
+
+
+@dataclass
+class CamerasResult:
+    """What :func:`render_cameras` wrote: one clip and config per camera, one truth."""
+
+    clips: dict[str, ClipFiles]
+    truth_path: Path
+    truth: Truth
+    frames: int
+    seconds: float
+
+
+def render_cameras(rs: RenderScene, out_dir: str | os.PathLike[str],
+                   progress: Progress | None = None) -> CamerasResult:
+    """Render a scene that lists ``cameras:`` into ``out_dir``: ``<id>.mp4`` and
+    ``<id>.config.yaml`` (zones through that camera, its pose) per camera, and one
+    ``truth.json``, judged through the first camera (its zones and what it sees).
+
+    Raises:
+        FrontdeskError: the scene lists no cameras; a camera cannot see the counter.
+    """
+    cameras = rs.scene.cameras
+    if not cameras:
+        raise FrontdeskError(f"{rs.name}: lists no cameras: render it with render_clip")
+    started = time.monotonic()
+    folder = Path(out_dir)
+    try:  # refused before anything is drawn
+        configs = {c.id: camera_config(rs.scene, c.id) for c in cameras}
+    except ValueError as exc:
+        raise FrontdeskError(str(exc)) from None
+    truth = _truth(rs, configs[cameras[0].id])
+    clips: dict[str, ClipFiles] = {}
+    frames = 0
+    for cam in cameras:
+        scene = rs.scene.for_camera(cam.id, rs.settings.size)
+        seen = replace(rs, scene=scene, settings=replace(rs.settings, size=scene.layout.image_size))
+        files = clip_files(folder / f"{cam.id}.mp4")
+        frames = _write_video(seen, files.video, progress)
+        files.config.write_text(config_yaml(configs[cam.id]), encoding="utf-8")
+        clips[cam.id] = ClipFiles(files.video, folder / "truth.json", files.config)
+    truth_path = folder / "truth.json"
+    truth.save(truth_path)
+    seconds = time.monotonic() - started
+    log.info("rendered %d cameras into %s in %.1f s, %d true visits", len(cameras), folder,
+             seconds, len(truth.visits))
+    return CamerasResult(clips, truth_path, truth, frames, seconds)
 
 
 def _look_json(look: object) -> dict:

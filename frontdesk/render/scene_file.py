@@ -249,6 +249,8 @@ def render_scene_from_dict(data: Any, name: str = "<scene>",
         scene = scene_from_dict(data, sized, name)
     except ScriptError as exc:
         raise FrontdeskError(str(exc)) from None
+    if scene.cameras:  # the first camera's frame size is the scene's
+        settings = replace(settings, size=scene.layout.image_size)
     looks: dict[str, Look] = {}
     counts = {"staff": 0, "customer": 0}
     for i, person in enumerate(scene.people):

@@ -50,15 +50,41 @@ TRUTH_FILE = "truth.json"
 CONFIG_FILE = "config.yaml"
 
 
-def sim_config(counter_id: str = DEFAULT_COUNTER_ID, **sections: Any) -> Config:
-    """The default scene's config: one counter with :data:`DEFAULT_ZONES`, defaults elsewhere.
+def sim_config(counter_id: str = DEFAULT_COUNTER_ID,
+               zones: dict[str, list[list[float]]] | None = None, **sections: Any) -> Config:
+    """The default scene's config: one counter with :data:`DEFAULT_ZONES` (or ``zones``),
+    defaults elsewhere.
 
     Keyword arguments replace whole top-level sections, e.g. ``engine={"dwell_s": 0.4}``.
     """
-    zones = {k: [list(p) for p in v] for k, v in DEFAULT_ZONES.items()}
+    zones = {k: [list(p) for p in v] for k, v in (zones or DEFAULT_ZONES).items()}
     data: dict[str, Any] = {"site_id": "sim", "counters": [{"id": counter_id, "zones": zones}]}
     data.update(sections)
     return Config.model_validate(data)
+
+
+def camera_config(scene: Scene, camera_id: str) -> Config:
+    """The config of camera ``camera_id`` of a scene that lists ``cameras:``: the counter's
+    zones as that camera sees its areas, its pose and lens.
+
+    Raises:
+        ValueError: no such camera, the camera cannot see the counter's areas, or
+            its zones break the config's rules (the message names the camera).
+    """
+    from frontdesk.config import ConfigError
+    from frontdesk.sim.cameras import camera_zones
+
+    seen = scene if scene.cameras and scene.cameras[0].id == camera_id else (
+        scene.for_camera(camera_id))
+    layout = seen.layout
+    zones = camera_zones(layout, camera_id)
+    try:
+        return sim_config(scene.counter_id, zones=zones,
+                          camera={"horizontal_fov_deg": layout.horizontal_fov_deg,
+                                  "pose": layout.camera.config_dict()})
+    except (ConfigError, ValueError) as exc:
+        raise ValueError(f"camera {camera_id}: its view of the counter makes zones the config "
+                         f"refuses: {exc}") from None
 
 
 def config_yaml(config: Config) -> str:

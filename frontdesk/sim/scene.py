@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 
+from frontdesk.sim.cameras import SceneCamera, camera_layout
 from frontdesk.sim.layout import DEFAULT_COUNTER_ID, DEFAULT_LAYOUT, CounterLayout
 from frontdesk.sim.world import WORLD_UP, direction_from_angles, unit_rows
 
@@ -218,6 +219,8 @@ class Scene:
         counter_id: the counter the scene shows.
         start_wall_time: Unix time at t = 0 (observations then carry wall_time).
         meta: how the scene was made (generator, seed), copied into the truth file.
+        cameras: the scene file's ``cameras:`` (:mod:`frontdesk.sim.cameras`), empty for
+            the default single camera; ``layout`` is then the first one's.
     """
 
     layout: CounterLayout = field(default_factory=lambda: DEFAULT_LAYOUT)
@@ -226,6 +229,10 @@ class Scene:
     counter_id: str = DEFAULT_COUNTER_ID
     start_wall_time: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    cameras: tuple[SceneCamera, ...] = ()
+    gaze_camera_m: tuple[float, float, float] | None = None
+    """Where a ``camera`` gaze looks (None: this layout's camera); seen through another
+    of the scene's cameras, people still look at the first."""
 
     def __post_init__(self) -> None:
         ids = [p.id for p in self.people]
@@ -239,6 +246,18 @@ class Scene:
                     raise ValueError(f"{p.id} looks at unknown person {a.person!r}")
                 if a.kind == "person" and a.person == p.id:
                     raise ValueError(f"{p.id} cannot look at themselves")
+
+    def for_camera(self, camera_id: str, default_size: tuple[int, int] | None = None) -> Scene:
+        """The same people seen through camera ``camera_id`` of :attr:`cameras` (its frame
+        size, or ``default_size``, or this layout's)."""
+        by_id = {c.id: c for c in self.cameras}
+        if camera_id not in by_id:
+            known = ", ".join(by_id) or "none"
+            raise ValueError(f"no camera {camera_id!r} in this scene (cameras: {known})")
+        cam = by_id[camera_id]
+        sized = replace(self.layout, image_size=cam.size or default_size or self.layout.image_size)
+        return replace(self, layout=camera_layout(sized, cam),
+                       gaze_camera_m=self.gaze_camera_m or self.layout.camera.position)
 
     def person(self, person_id: str) -> Person:
         return self._by_id[person_id]
@@ -263,7 +282,8 @@ class Scene:
             other = self._by_id[str(action.person)]
             d = unit_rows(other.path.position(t) - head)
         elif action.kind == "camera":
-            d = unit_rows(self.layout.camera.position_array - head)
+            camera = self.gaze_camera_m or self.layout.camera.position
+            d = unit_rows(np.asarray(camera, dtype=np.float64) - head)
         else:
             d = np.broadcast_to(direction_from_angles(action.heading_deg, action.pitch_deg),
                                 head.shape).copy()

@@ -7,6 +7,9 @@
     start_wall_time: 1718000000   # optional, Unix seconds at t = 0
     bodies: true              # optional: also report body boxes (a person detector);
                               # or a mapping of BodyModel fields, e.g. {every_n_frames: 1}
+    cameras:                  # optional: several cameras (frontdesk.sim.cameras); the
+      - {id: side, position_m: [0.8, 0.0, 1.9], look_at_m: [-1.5, 0.3, 1.6], hfov_deg: 90}
+                              # first is the scene's own camera
     people:
       - id: anna
         role: staff
@@ -47,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from frontdesk.errors import FrontdeskError
+from frontdesk.sim.cameras import CameraListError, camera_layout, parse_cameras
 from frontdesk.sim.layout import DEFAULT_COUNTER_ID, DEFAULT_LAYOUT, CounterLayout
 from frontdesk.sim.scene import GazeAction, HeadPath, Person, Scene, Waypoint
 from frontdesk.yaml_io import YamlFileError, load_yaml
@@ -185,9 +189,16 @@ def scene_from_dict(data: Any, layout: CounterLayout = DEFAULT_LAYOUT,
     """Build a :class:`Scene` from the parsed YAML (see the module docstring)."""
     if not isinstance(data, dict):
         raise ScriptError(f"{name}: a scene is a mapping with people:")
-    unknown = set(data) - {"duration_s", "counter_id", "start_wall_time", "people", "bodies"}
+    unknown = set(data) - {"duration_s", "counter_id", "start_wall_time", "people", "bodies",
+                           "cameras"}
     if unknown:
         raise ScriptError(f"{name}: unknown keys {sorted(unknown)}")
+    try:
+        cameras = parse_cameras(data.get("cameras"), f"{name}: cameras")
+    except CameraListError as exc:
+        raise ScriptError(str(exc)) from None
+    if cameras:  # the first camera is the scene's own: truth and zones are judged through it
+        layout = camera_layout(layout, cameras[0])
     spots = _spots(layout)
     raw_people = data.get("people") or []
     if not isinstance(raw_people, list) or not raw_people:
@@ -205,7 +216,7 @@ def scene_from_dict(data: Any, layout: CounterLayout = DEFAULT_LAYOUT,
         return Scene(layout=layout, people=people, duration_s=float(duration),
                      counter_id=str(data.get("counter_id", DEFAULT_COUNTER_ID)),
                      start_wall_time=None if wall is None else float(wall),
-                     meta=meta)
+                     meta=meta, cameras=cameras)
     except ValueError as exc:
         raise ScriptError(f"{name}: {exc}") from None
 

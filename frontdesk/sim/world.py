@@ -155,6 +155,11 @@ class CameraPose:
         p = np.asarray(points_world, dtype=np.float64).reshape(-1, 3) - self.position_array
         return p @ self.rotation.T
 
+    def config_dict(self) -> dict[str, object]:
+        """This pose as a config's ``camera.pose`` (:class:`frontdesk.config.CameraPoseConfig`)."""
+        return {"position_m": [float(v) for v in self.position], "heading_deg": self.heading_deg,
+                "tilt_down_deg": self.tilt_down_deg, "roll_deg": 0.0}
+
     def directions_to_camera(self, directions_world: np.ndarray) -> np.ndarray:
         """(N, 3) world directions to camera-frame directions."""
         return np.asarray(directions_world, dtype=np.float64).reshape(-1, 3) @ self.rotation.T

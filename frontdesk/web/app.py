@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Query, Request
@@ -50,6 +50,12 @@ from frontdesk.web.config_file import ConfigFile, set_camera_keys, set_counter_z
 from frontdesk.web.hub import LiveHub
 from frontdesk.web.page_routes import add_command_routes, add_legend_route
 from frontdesk.web.today import TodayFigures, list_reports, report_path, reports_dir
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from frontdesk.config import CameraConfig
+    from frontdesk.pose_calibration import PoseResult
 
 __all__ = ["create_app", "WebContext", "MAX_BODY_BYTES", "SESSION_COOKIE"]
 
@@ -104,6 +110,25 @@ class CameraUpdate(_Body):
 class CalibrateIn(_Body):
     board: str = Field("9x6", max_length=16)
     square_mm: float = Field(25.0, gt=0, le=1000)
+    save: bool = False
+
+
+class FloorPointIn(_Body):
+    pixel: tuple[float, float]
+    world_m: tuple[float, float, float]
+
+
+class PoseIn(_Body):
+    """``POST /api/camera/pose``: a ChArUco board lying at ``board_at_m`` (its print's
+    top-left corner) with its top edge along ``board_heading_deg``, or ``points``."""
+
+    squares: str = Field("5x4", max_length=16)
+    square_mm: float = Field(100.0, gt=0, le=1000)
+    marker_mm: float = Field(75.0, gt=0, le=1000)
+    dictionary: str = Field("5x5_100", max_length=16)
+    board_at_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    board_heading_deg: float = Field(0.0, ge=-360, le=360)
+    points: list[FloorPointIn] | None = Field(None, max_length=200)
     save: bool = False
 
 
@@ -542,6 +567,7 @@ def _add_camera_routes(app: FastAPI, ctx: WebContext) -> None:
                          "horizontal_fov_deg": round(intr.horizontal_fov_deg, 2)}
         return {"horizontal_fov_deg": cfg.horizontal_fov_deg, "matrix": cfg.matrix,
                 "distortion": cfg.distortion, "calibrated_size": cfg.calibrated_size,
+                "pose": None if cfg.pose is None else cfg.pose.model_dump(mode="json"),
                 "effective": effective, "boards": len(ctx.boards),
                 "restart_needed": ctx.restart_needed, "can_save": ctx.config_file is not None}
 
@@ -616,6 +642,53 @@ def _add_camera_routes(app: FastAPI, ctx: WebContext) -> None:
                                "good": result.good, **result.config_values()}
         if body.save:
             saved = save_camera(result.config_values())
+            if saved.status_code != 200:
+                return saved
+            out["saved"] = True
+        return JSONResponse(out)
+
+    _add_pose_route(app, ctx, save_camera)
+
+
+def _solve_pose(body: PoseIn, image: np.ndarray, cfg: CameraConfig) -> PoseResult:
+    """The camera's pose from the frame (a board) or from the body's points."""
+    from frontdesk.camera_model import Intrinsics
+    from frontdesk.pose_calibration import (
+        BoardPlacement,
+        CharucoSpec,
+        FloorPoint,
+        parse_squares,
+        pose_from_board,
+        pose_from_points,
+    )
+
+    h, w = image.shape[:2]
+    intrinsics = Intrinsics.from_config(cfg, w, h)
+    if body.points is not None:
+        return pose_from_points([FloorPoint(p.pixel, p.world_m) for p in body.points],
+                                intrinsics)
+    sx, sy = parse_squares(body.squares)
+    spec = CharucoSpec(sx, sy, body.square_mm, body.marker_mm, body.dictionary)
+    return pose_from_board(image, spec, BoardPlacement(body.board_at_m, body.board_heading_deg),
+                           intrinsics)
+
+
+def _add_pose_route(app: FastAPI, ctx: WebContext,
+                    save_camera: Callable[[dict[str, Any]], JSONResponse]) -> None:
+    @app.post("/api/camera/pose")
+    def camera_pose(body: PoseIn) -> JSONResponse:
+        snap = ctx.hub.frame_with_image()
+        if snap is None or snap.image is None:
+            return _error(503, "no frame from the camera yet")
+        try:
+            result = _solve_pose(body, snap.image, ctx.hub.config.camera)
+        except FrontdeskError as exc:
+            return _error(422, str(exc))
+        values = result.config_values()
+        out: dict[str, Any] = {"summary": result.summary(), "rms_px": result.rms_px,
+                               "good": result.good, "points": result.points, "pose": values}
+        if body.save:
+            saved = save_camera({"pose": values})
             if saved.status_code != 200:
                 return saved
             out["saved"] = True

@@ -183,6 +183,11 @@ def set_camera_keys(doc: CommentedMap, values: dict[str, Any],
             cam[key] = rows
         elif isinstance(value, (list, tuple)):
             cam[key] = _flow_list([round(v, 8) if isinstance(v, float) else v for v in value])
+        elif isinstance(value, dict):  # a section such as pose: its lists on one line each
+            node = CommentedMap()
+            for k, v in value.items():
+                node[k] = _flow_list(list(v)) if isinstance(v, (list, tuple)) else v
+            cam[key] = node
         else:
             cam[key] = value
 

@@ -1,5 +1,6 @@
 "use strict";
-// Camera page: the camera model in use, the field of view, checkerboard calibration.
+// Camera page: the camera model in use, the field of view, checkerboard calibration,
+// the camera's pose over the floor.
 (() => {
   const message = document.getElementById("message");
   const fov = document.getElementById("fov");
@@ -22,6 +23,9 @@
       fact(dl, "frames", "none yet");
     }
     if (c.distortion) fact(dl, "distortion", c.distortion.map((v) => v.toFixed(4)).join(", "));
+    fact(dl, "pose over the floor", c.pose
+      ? `at (${c.pose.position_m.join(", ")}) m, heading ${c.pose.heading_deg}°, tilt down ${c.pose.tilt_down_deg}°, roll ${c.pose.roll_deg}°`
+      : "not set");
     fov.value = c.horizontal_fov_deg;
     document.getElementById("boards").textContent = `${c.boards} board(s) captured`;
     const restart = document.getElementById("restart");
@@ -51,6 +55,41 @@
     act(fd.api("/api/camera/calibrate", { method: "POST", body: {
       board: document.getElementById("board").value,
       square_mm: Number(document.getElementById("square").value), save: true } })));
+
+  const poseMessage = document.getElementById("pose-message");
+  const num = (id) => Number(document.getElementById(id).value);
+
+  async function pose(body) {
+    try {
+      const r = await fd.api("/api/camera/pose", { method: "POST", body: { ...body, save: true } });
+      fd.show(poseMessage, `${r.summary}. Saved; restart frontdesk to use it.`, r.good ? "good" : "warn");
+      await load();
+    } catch (e) { fd.show(poseMessage, e.message, "error"); }
+  }
+
+  function parsePoints(text) {
+    return text.split("\n").map((line) => line.trim()).filter((line) => line).map((line) => {
+      const [pixel, world] = line.split("=");
+      const uv = (pixel || "").split(",").map(Number);
+      const xyz = (world || "").split(",").map(Number);
+      if (xyz.length === 2) xyz.push(0);
+      if (uv.length !== 2 || xyz.length !== 3 || [...uv, ...xyz].some((v) => !Number.isFinite(v))) {
+        throw new Error(`not U,V=X,Y[,Z]: ${line}`);
+      }
+      return { pixel: uv, world_m: xyz };
+    });
+  }
+
+  document.getElementById("pose-board").addEventListener("click", () => pose({
+    squares: document.getElementById("squares").value, square_mm: num("square-mm"),
+    marker_mm: num("marker-mm"), board_at_m: [num("board-x"), num("board-y"), num("board-z")],
+    board_heading_deg: num("board-heading") }));
+  document.getElementById("pose-points-save").addEventListener("click", () => {
+    let points;
+    try { points = parsePoints(document.getElementById("pose-points").value); }
+    catch (e) { fd.show(poseMessage, e.message, "error"); return; }
+    pose({ points });
+  });
 
   load();
 })();
