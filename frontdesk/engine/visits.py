@@ -84,6 +84,7 @@ from frontdesk.engine.places import (
     PRESENCE_MAX_EXPLAINED,
     PRESENCE_MIN_FRACTION,
     PRESENCE_SIZE_RATIO,
+    REACH_FACES_S,
     REACH_S,
     REACH_SPEED,
     REACQUIRE_RADIUS_NORM,
@@ -512,7 +513,7 @@ class VisitBook:
             return False
         lost_x, lost_y = lost_at(visit.held_path, held)
         walked_s = min(max(0.0, ts.first_seen_t - visit.unseen_since_t), REACH_S)
-        reach = place_radius(held) + REACH_SPEED * walked_s
+        reach = place_radius(held) + max(REACH_SPEED, REACH_FACES_S * held[2]) * walked_s
         d2 = (ts.born_x - lost_x) ** 2 + ((ts.born_y - lost_y) * self.aspect) ** 2
         return d2 <= reach ** 2
 
