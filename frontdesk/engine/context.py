@@ -8,7 +8,10 @@ focus zones) gets one *activity* this frame, the first that applies:
 focus_work     standing in a zone marked as focus work (``zones.focus``): a
                dispensing bench, a safe, a cash count; not expected to look up
 talking        looking at a colleague's head while the colleague looks back (both
-               within :data:`CONTEXT_CONE_DEG`)
+               within :data:`CONTEXT_CONE_DEG`), or while the colleague's face is
+               hidden; or, face hidden, looked at by a colleague (two staff side
+               by side along the counter face each other, and a camera beside the
+               counter sees only the face turned toward it)
 serving_other  looking at another customer of the counter (within the cone)
 looking_down   gaze pitched down more than ``engine.looking_down_deg`` below the
                camera's horizontal (a till, paperwork, a screen)
@@ -41,9 +44,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from frontdesk.engine.contact import GazeCone
+from frontdesk.engine.places import PRESENCE_MIN_FRACTION, place_cells
 from frontdesk.engine.zones import Role, ZoneMap
-from frontdesk.geometry import cos_angle_to_point
+from frontdesk.geometry import cos_angle_to_point, person_box_norm
+from frontdesk.types import OccupancyGrid
 
 if TYPE_CHECKING:
     from frontdesk.engine.tracks import TrackState
@@ -150,10 +157,13 @@ def activity(me: Head, customer: Head, colleagues: Sequence[Head], others: Seque
     if in_focus:
         return Context.FOCUS_WORK
     gaze = me.gaze
-    if gaze is None:
+    mates = [m for m in colleagues if m.track_id != me.track_id]
+    if gaze is None:  # face hidden: turned to a colleague who looks at me, or away
+        if any(_looks_at(rule, mate, me) for mate in mates):
+            return Context.TALKING
         return Context.TURNED_AWAY
-    for mate in colleagues:
-        if mate.track_id != me.track_id and _looks_at(rule, me, mate) and _looks_at(rule, mate, me):
+    for mate in mates:
+        if _looks_at(rule, me, mate) and (mate.gaze is None or _looks_at(rule, mate, me)):
             return Context.TALKING
     for other in others:
         if other.track_id != customer.track_id and _looks_at(rule, me, other):
@@ -219,46 +229,89 @@ class ContextTally:
         return max(CONTEXTS, key=lambda c: (self.seconds.get(c, 0.0), -CONTEXTS.index(c)))
 
 
+STAFF_ZONE_OCCUPIED_MIN = 0.08
+"""With perception's occupancy grid: a counter with no staff present whose staff zone
+has at least this share of its cells occupied (outside the customers seen) has
+someone there whose face the camera never saw: turned away, not absent. A member of
+staff 1.5 m from the camera covers 15 to 30 % of the default scene's staff zone; a
+stray cell is 0.2 %."""
+
+
+@dataclass
+class _Staff:
+    """A member of staff present at a counter this frame.
+
+    ``head`` is None when held (neither face nor body measured, or a track just
+    lost): the activity of the last frame with a head stands."""
+
+    track_id: int
+    head: Head | None
+    in_focus: bool
+
+
+@dataclass
+class _Place:
+    """Where a member of staff stood (steady face: x, y, width), at which counter."""
+
+    counter_id: str
+    in_focus: bool
+    position: Vec3
+    face: tuple[float, float, float]
+
+
 class ContextWatch:
     """The engine's glue: each frame, the staff context of every waiting customer.
 
     Staff present at a counter: tracks whose role is (likely) staff, measured or
     held, last measured in the counter's staff zone or one of its focus zones. A
-    staff member held this frame (no face and no body) keeps the activity of their
-    last measured frame for that customer.
+    staff member held this frame keeps the activity of their last measured frame
+    for that customer. With perception's occupancy grid a member of staff whose
+    track was lost (turned to a colleague or the back shelf: the face gone) stays
+    present, face hidden, while their place (head and upper body, as for an unseen
+    customer: :func:`~frontdesk.engine.places.place_cells`) stays occupied; with
+    nobody present, an occupied staff zone (:data:`STAFF_ZONE_OCCUPIED_MIN`) is
+    someone turned away, else the counter is absent.
     """
 
     def __init__(self, rule: ContextRule, zones: ZoneMap):
         self.rule = rule
         self.zones = zones
         self._last: dict[tuple[int, str], Context] = {}
+        self._masks: dict[tuple[int, str, tuple[int, ...]], np.ndarray] = {}
+        self._places: dict[int, _Place] = {}
+        """The latest place of every staff track present, by track id."""
+        self._unseen: dict[int, _Place] = {}
+        """Staff whose track was lost while their place stays occupied."""
 
     def step(self, tracks: Sequence[TrackState], visits: Iterable[Visit], t: float,
-             frame_s: float) -> None:
-        waiting = [v for v in visits if v.confirmed and v.waiting()]
-        if not waiting:
-            if self._last:
-                self._last.clear()
-            return
-        staff: dict[str, list[tuple[TrackState, bool]]] = {}
+             frame_s: float, occupancy: OccupancyGrid | None = None,
+             aspect: float = 1.0) -> None:
+        staff: dict[str, list[_Staff]] = {}
         customers: dict[str, list[Head]] = {}
+        ids = set()
         for ts in tracks:
+            ids.add(ts.track_id)
             likely = ts.role.likely
             if likely is Role.STAFF:
                 self._place_staff(ts, staff)
             elif likely is Role.CUSTOMER and ts.visit is not None and ts.face_fresh:
                 customers.setdefault(ts.visit.counter_id, []).append(_head(ts))
+        self._keep_unseen(ids, staff, occupancy, aspect)
+        waiting = [v for v in visits if v.confirmed and v.waiting()]
+        if not waiting:
+            self._last.clear()
+            return
         keep: set[tuple[int, str]] = set()
         for visit in waiting:
             present = staff.get(visit.counter_id, [])
-            heads = [_head(ts) for ts, _ in present if ts.fresh]
+            heads = [p.head for p in present if p.head is not None]
             me_customer = _head(visit.track)
             others = customers.get(visit.counter_id, [])
             acts: list[Context] = []
-            for ts, in_focus in present:
-                key = (ts.track_id, visit.visit_id)
-                if ts.fresh:
-                    act = activity(_head(ts), me_customer, heads, others, self.rule, in_focus)
+            for p in present:
+                key = (p.track_id, visit.visit_id)
+                if p.head is not None:
+                    act = activity(p.head, me_customer, heads, others, self.rule, p.in_focus)
                     self._last[key] = act
                 else:
                     held = self._last.get(key)
@@ -267,20 +320,77 @@ class ContextWatch:
                     act = held
                 keep.add(key)
                 acts.append(act)
+            if not acts and occupancy is not None and self._occupied(
+                    occupancy, visit.counter_id, tracks, aspect):
+                acts.append(Context.TURNED_AWAY)
             visit.context.add(t, frame_shares(acts), frame_s)
         for key in [k for k in self._last if k not in keep]:
             del self._last[key]
 
-    def _place_staff(self, ts: TrackState,
-                     staff: dict[str, list[tuple[TrackState, bool]]]) -> None:
+    def _place_staff(self, ts: TrackState, staff: dict[str, list[_Staff]]) -> None:
         placement = ts.placement
         if placement is None:
             return
         focus = self.zones.focus_counter(ts.x, ts.y)
-        if focus is not None:
-            staff.setdefault(focus, []).append((ts, True))
-        elif placement.staff_counter is not None:
-            staff.setdefault(placement.staff_counter, []).append((ts, False))
+        counter_id = focus if focus is not None else placement.staff_counter
+        if counter_id is None:
+            self._places.pop(ts.track_id, None)
+            return
+        in_focus = focus is not None
+        staff.setdefault(counter_id, []).append(
+            _Staff(ts.track_id, _head(ts) if ts.fresh else None, in_focus))
+        face = ts.steady_face()
+        if face is not None:
+            self._places[ts.track_id] = _Place(counter_id, in_focus, ts.position, face)
+        self._unseen.pop(ts.track_id, None)
+
+    def _keep_unseen(self, ids: set[int], staff: dict[str, list[_Staff]],
+                     grid: OccupancyGrid | None, aspect: float) -> None:
+        """Staff lost this frame join the unseen; the unseen whose place is still
+        occupied are present, face hidden."""
+        for track_id in [k for k in self._places if k not in ids]:
+            self._unseen[track_id] = self._places.pop(track_id)
+        if grid is None:
+            self._unseen.clear()
+            return
+        for track_id, place in list(self._unseen.items()):
+            block = grid.cells[place_cells(grid, place.face, aspect)]
+            if block.size == 0 or float(block.mean()) < PRESENCE_MIN_FRACTION:
+                del self._unseen[track_id]
+                continue
+            staff.setdefault(place.counter_id, []).append(
+                _Staff(track_id, Head(track_id, place.position, None), place.in_focus))
+
+    def _occupied(self, grid: OccupancyGrid, counter_id: str, tracks: Sequence[TrackState],
+                  aspect: float) -> bool:
+        """Whether the counter's staff zone is occupied by someone no customer explains."""
+        mask = self._staff_mask(grid, counter_id)
+        total = int(mask.sum())
+        if total == 0:
+            return False
+        cells = grid.cells & mask
+        if not cells.any():
+            return False
+        cells = cells.copy()
+        for ts in tracks:
+            if ts.role.likely is not Role.CUSTOMER or not ts.recent_faces:
+                continue
+            x0, y0, x1, y1 = person_box_norm(ts.x, ts.y, ts.recent_faces[-1][3], aspect)
+            cells[grid.box_cells(x0, y0, x1, y1)] = False
+        return int(cells.sum()) >= STAFF_ZONE_OCCUPIED_MIN * total
+
+    def _staff_mask(self, grid: OccupancyGrid, counter_id: str) -> np.ndarray:
+        key = (id(self.zones), counter_id, grid.cells.shape)
+        mask = self._masks.get(key)
+        if mask is None:
+            rows, cols = grid.cells.shape
+            staff = self.zones.counters[counter_id].staff
+            mask = np.array([[staff.contains((c + 0.5) / cols, (r + 0.5) / rows)
+                              for c in range(cols)] for r in range(rows)], dtype=bool)
+            if len(self._masks) > 16:
+                self._masks.clear()
+            self._masks[key] = mask
+        return mask
 
 
 def _head(ts: TrackState) -> Head:

@@ -206,7 +206,8 @@ class Engine:
         events = self._drop_lost(active, t, wall_time)
         self.visits.weigh_presence(list(active.values()), t)
         self._update_contacts(list(active.values()), t)
-        self.context.step(list(active.values()), self.visits.open.values(), t, self.frame_s)
+        self.context.step(list(active.values()), self.visits.open.values(), t, self.frame_s,
+                          occupancy, aspect)
         for visit in list(self.visits.open.values()):
             events += self.visits.step(visit, t, wall_time)
         events += self._update_counters(t, wall_time)

@@ -64,6 +64,8 @@ CASES = [
     ("two staff facing each other", toward(S, S2), toward(S2, S), False, False, Context.TALKING),
     ("looks at a colleague who looks elsewhere", toward(S, S2), toward(S2, C), False, False,
      Context.TURNED_AWAY),
+    ("looks at a colleague whose face is hidden (turned to me)", toward(S, S2), "hidden",
+     False, False, Context.TALKING),
     ("head pitched 40 deg down", down(40), None, False, False, Context.LOOKING_DOWN),
     ("head pitched 20 deg down: still attentive", down(20), None, False, False,
      Context.ATTENTIVE),
@@ -81,10 +83,20 @@ CASES = [
                          ids=[c[0] for c in CASES])
 def test_activity(name, gaze, mate_gaze, other, in_focus, expected) -> None:
     me = Head(1, S, gaze)
-    colleagues = [me] + ([Head(2, S2, mate_gaze)] if mate_gaze is not None else [])
+    if mate_gaze is None:
+        colleagues = [me]
+    else:
+        colleagues = [me, Head(2, S2, None if mate_gaze == "hidden" else mate_gaze)]
     customer = Head(10, C, toward(C, S))
     others = [customer] + ([Head(11, OTHER, toward(OTHER, S))] if other else [])
     assert activity(me, customer, colleagues, others, RULE, in_focus) is expected
+
+
+def test_face_hidden_while_a_colleague_looks_at_me_is_talking() -> None:
+    me, customer = Head(1, S, None), Head(10, C, None)
+    assert activity(me, customer, [me, Head(2, S2, toward(S2, S))], [], RULE) is Context.TALKING
+    assert activity(me, customer, [me, Head(2, S2, toward(S2, C))], [], RULE) is \
+        Context.TURNED_AWAY
 
 
 def test_looking_down_threshold_is_the_setting() -> None:
