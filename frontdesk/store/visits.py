@@ -447,6 +447,30 @@ class VisitStore:
             escalations=(packed >> _ESCALATION_SHIFT) & field,
         )
 
+    def late_contexts(self, lo: float, hi: float, target_s: float,
+                      counters: dict[int, tuple[str, str]] | None = None
+                      ) -> list[tuple[str, str, float, str | None]]:
+        """The waits beyond ``target_s`` of visits whose day time is in [lo, hi), with
+        what the staff were doing: (site_id, counter_id, day_wall, context) for every
+        arrived visit whose latency (or, never acknowledged, whose wait) is over the
+        target; context None when none was recorded (a visit stored before staff
+        context). Only those rows cross: a small share of all visits."""
+        b = self._backend
+        cond, params = _key_filter(None if counters is None else list(counters))
+        known = self.counters() if counters is None else counters
+        sql = ("SELECT counter_key, day_wall, context FROM visits WHERE day_wall >= ? AND "
+               "day_wall < ? AND arrival_wall IS NOT NULL AND "
+               "COALESCE(latency_s, waited_s) > ?" + cond)
+        with b.reading("read the staff context of late waits") as cur:
+            cur.execute(b.sql(sql), [lo, hi, target_s, *params])
+            rows = cur.fetchall()
+        out = []
+        for key, day_wall, context in rows:
+            site_id, counter_id = known.get(int(key), ("?", "?"))
+            out.append((site_id, counter_id, float(day_wall),
+                        None if context is None else str(context)))
+        return out
+
     def longest_waits(self, cols: VisitColumns, mask: np.ndarray | None = None,
                       limit: int = 10) -> list[LongWait]:
         """The arrived visits among ``cols`` (where ``mask``) with the longest waits.
