@@ -109,9 +109,14 @@ class Engine:
         config: the validated configuration (zones, engine and tracking sections).
         id_factory: makes event and visit ids; default random UUID4 hex. Inject a
             counter for reproducible tests.
+        staff_context: note what the staff present do while customers wait
+            (:mod:`frontdesk.engine.context`). Off only to measure its cost
+            (``frontdesk bench chain``): events then carry no context, and focus-work
+            zones hold no alerts.
     """
 
-    def __init__(self, config: Config, id_factory: Callable[[], str] | None = None):
+    def __init__(self, config: Config, id_factory: Callable[[], str] | None = None,
+                 staff_context: bool = True):
         self.config = config
         self.cfg = config.engine
         self.grace_s = config.tracking.grace_s
@@ -124,7 +129,9 @@ class Engine:
                                 self.rule)
         self._tracker: PersonTracker | None = None
         self.cone = GazeCone(self.cfg.gaze_cone_deg)
-        self.context = ContextWatch(ContextRule(self.cfg.looking_down_deg), self.zones)
+        self.context: ContextWatch | None = (
+            ContextWatch(ContextRule(self.cfg.looking_down_deg), self.zones) if staff_context
+            else None)
         self._tracks: dict[int, TrackState] = {}
         self._last_t: float | None = None
         self._last_wall: float | None = None
@@ -154,7 +161,9 @@ class Engine:
             raise ValueError("the new config has other counters: restart frontdesk to use them")
         zone_map = ZoneMap(counters)
         self.config = self.config.model_copy(update={"counters": counters})
-        self.zones = self.visits.zones = self.context.zones = zone_map
+        self.zones = self.visits.zones = zone_map
+        if self.context is not None:
+            self.context.zones = zone_map
 
     # ------------------------------------------------------------------ frames
 
@@ -206,8 +215,9 @@ class Engine:
         events = self._drop_lost(active, t, wall_time)
         self.visits.weigh_presence(list(active.values()), t)
         self._update_contacts(list(active.values()), t)
-        self.context.step(list(active.values()), self.visits.open.values(), t, self.frame_s,
-                          occupancy, aspect)
+        if self.context is not None:
+            self.context.step(list(active.values()), self.visits.open.values(), t,
+                              self.frame_s, occupancy, aspect)
         for visit in list(self.visits.open.values()):
             events += self.visits.step(visit, t, wall_time)
         events += self._update_counters(t, wall_time)
