@@ -14,7 +14,8 @@ talking        looking at a colleague's head while the colleague looks back (bot
                counter sees only the face turned toward it)
 serving_other  looking at another customer of the counter (within the cone)
 looking_down   gaze pitched down more than ``engine.looking_down_deg`` below the
-               camera's horizontal (a till, paperwork, a screen)
+               camera's horizontal (a till, paperwork, a screen); or a face only the
+               detector reads, turned toward the camera (:data:`COARSE_FACING_MAX_DEG`)
 attentive      gaze within :data:`ATTENTIVE_MAX_DEG` of the direction to the
                waiting customer (looking toward her side of the counter)
 turned_away    anything else: the gaze points elsewhere, or the face is hidden
@@ -61,6 +62,7 @@ __all__ = [
     "CONTEXTS",
     "CONTEXT_CONE_DEG",
     "ATTENTIVE_MAX_DEG",
+    "COARSE_FACING_MAX_DEG",
     "Head",
     "ContextRule",
     "activity",
@@ -105,11 +107,28 @@ class Head:
     """One person's head this frame, camera frame (metres).
 
     ``gaze`` is None when the face was not measured this frame (body only).
+    ``coarse``: the gaze is the detector keypoints' head pose, not Face Mesh's (see
+    :data:`COARSE_FACING_MAX_DEG`).
     """
 
     track_id: int
     position: Vec3
     gaze: Vec3 | None = None
+    coarse: bool = False
+    down_when_lost: bool = False
+    """Face hidden (``gaze`` None), and its last measured gaze was looking down while
+    turned toward the camera: a head bent over the till loses its face to the camera
+    (Face Mesh and the detector give up on a strong pitch) and is still looking down;
+    one that turned away from the camera to lose it is turned away."""
+
+
+COARSE_FACING_MAX_DEG = 60.0
+"""A staff face the detector finds but Face Mesh cannot read, turned at most this far
+from the camera, is looking down. Face Mesh loses a head pitched far down (at a till
+35 to 55 degrees below the horizontal, seen from a camera 1.9 m up) while the
+detector still finds it, and the keypoints' pose then reads the pitch near level
+(rendered footage: 3 to 6 degrees down for a head at the till); a face in profile
+also loses its mesh but is turned further from the camera."""
 
 
 class ContextRule:
@@ -122,7 +141,7 @@ class ContextRule:
         attentive_max_deg: a gaze within this of the waiting customer is attentive.
     """
 
-    __slots__ = ("looking_down_deg", "cone", "_sin_down", "_cos_attentive")
+    __slots__ = ("looking_down_deg", "cone", "_sin_down", "_cos_attentive", "_cos_facing")
 
     def __init__(self, looking_down_deg: float = 25.0, cone_deg: float = CONTEXT_CONE_DEG,
                  attentive_max_deg: float = ATTENTIVE_MAX_DEG):
@@ -130,6 +149,7 @@ class ContextRule:
         self.cone = GazeCone(cone_deg)
         self._sin_down = math.sin(math.radians(looking_down_deg))
         self._cos_attentive = math.cos(math.radians(attentive_max_deg))
+        self._cos_facing = math.cos(math.radians(COARSE_FACING_MAX_DEG))
 
     def pitched_down(self, gaze: Vec3) -> bool:
         """Whether ``gaze`` points more than ``looking_down_deg`` below the horizontal
@@ -137,6 +157,10 @@ class ContextRule:
         gx, gy, gz = gaze
         norm = math.sqrt(gx * gx + gy * gy + gz * gz)
         return norm > 0.0 and gy / norm > self._sin_down
+
+    def facing_camera(self, me: Head, gaze: Vec3) -> bool:
+        """Whether ``gaze`` is within :data:`COARSE_FACING_MAX_DEG` of the camera."""
+        return cos_angle_to_point(me.position, gaze, (0.0, 0.0, 0.0)) >= self._cos_facing
 
     def toward(self, me: Head, gaze: Vec3, target: Vec3) -> bool:
         """Whether ``gaze`` from ``me`` is within ``attentive_max_deg`` of ``target``."""
@@ -158,17 +182,17 @@ def activity(me: Head, customer: Head, colleagues: Sequence[Head], others: Seque
         return Context.FOCUS_WORK
     gaze = me.gaze
     mates = [m for m in colleagues if m.track_id != me.track_id]
-    if gaze is None:  # face hidden: turned to a colleague who looks at me, or away
+    if gaze is None:  # face hidden: turned to a colleague who looks at me, down, or away
         if any(_looks_at(rule, mate, me) for mate in mates):
             return Context.TALKING
-        return Context.TURNED_AWAY
+        return Context.LOOKING_DOWN if me.down_when_lost else Context.TURNED_AWAY
     for mate in mates:
         if _looks_at(rule, me, mate) and (mate.gaze is None or _looks_at(rule, mate, me)):
             return Context.TALKING
     for other in others:
         if other.track_id != customer.track_id and _looks_at(rule, me, other):
             return Context.SERVING_OTHER
-    if rule.pitched_down(gaze):
+    if rule.pitched_down(gaze) or (me.coarse and rule.facing_camera(me, gaze)):
         return Context.LOOKING_DOWN
     if rule.toward(me, gaze, customer.position):
         return Context.ATTENTIVE
@@ -257,6 +281,8 @@ class _Place:
     in_focus: bool
     position: Vec3
     face: tuple[float, float, float]
+    down: bool
+    """Their last measured gaze was looking down."""
 
 
 class ContextWatch:
@@ -338,10 +364,11 @@ class ContextWatch:
             return
         in_focus = focus is not None
         staff.setdefault(counter_id, []).append(
-            _Staff(ts.track_id, _head(ts) if ts.fresh else None, in_focus))
+            _Staff(ts.track_id, self._head(ts) if ts.fresh else None, in_focus))
         face = ts.steady_face()
         if face is not None:
-            self._places[ts.track_id] = _Place(counter_id, in_focus, ts.position, face)
+            self._places[ts.track_id] = _Place(counter_id, in_focus, ts.position, face,
+                                               self._looked_down(ts))
         self._unseen.pop(ts.track_id, None)
 
     def _keep_unseen(self, ids: set[int], staff: dict[str, list[_Staff]],
@@ -359,7 +386,23 @@ class ContextWatch:
                 del self._unseen[track_id]
                 continue
             staff.setdefault(place.counter_id, []).append(
-                _Staff(track_id, Head(track_id, place.position, None), place.in_focus))
+                _Staff(track_id, Head(track_id, place.position, None,
+                                      down_when_lost=place.down), place.in_focus))
+
+    def _looked_down(self, ts: TrackState) -> bool:
+        """Whether the track's last measured gaze was looking down, toward the camera's
+        side (a face lost while turning away from the camera is turned away)."""
+        if ts.gaze is None:
+            return False
+        head = Head(ts.track_id, ts.position, ts.gaze)
+        return self.rule.facing_camera(head, ts.gaze) and (
+            self.rule.pitched_down(ts.gaze) or not ts.gaze_from_mesh)
+
+    def _head(self, ts: TrackState) -> Head:
+        """The staff member's head this frame (face or body measured)."""
+        if not ts.face_fresh:
+            return Head(ts.track_id, ts.position, down_when_lost=self._looked_down(ts))
+        return _head(ts)
 
     def _occupied(self, grid: OccupancyGrid, counter_id: str, tracks: Sequence[TrackState],
                   aspect: float) -> bool:
@@ -394,4 +437,6 @@ class ContextWatch:
 
 
 def _head(ts: TrackState) -> Head:
-    return Head(ts.track_id, ts.position, ts.gaze if ts.face_fresh else None)
+    if not ts.face_fresh:
+        return Head(ts.track_id, ts.position)
+    return Head(ts.track_id, ts.position, ts.gaze, coarse=not ts.gaze_from_mesh)

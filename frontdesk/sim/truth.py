@@ -373,15 +373,30 @@ def _v3(a: np.ndarray) -> tuple[float, float, float]:
     return float(a[0]), float(a[1]), float(a[2])
 
 
+AT_COUNTER_M = 0.5
+"""A member of staff is at the counter (present) when their head is over the layout's
+staff area widened by this much: one who walked to the back of the shop may still
+appear inside the staff zone's image box, further along the camera's line of sight."""
+
+
+def _at_counter(scene: Scene, head_world: np.ndarray) -> np.ndarray:
+    area = scene.layout.staff_area
+    x, y = head_world[:, 0], head_world[:, 1]
+    m = AT_COUNTER_M
+    return ((x >= area.x[0] - m) & (x <= area.x[1] + m) & (y >= area.y[0] - m)
+            & (y <= area.y[1] + m))
+
+
 def _context(scene: Scene, person: Person, counter: CounterConfig, start_t: float,
              end_t: float, detector: DetectorModel,
              rule: ContextRule) -> tuple[str, dict[str, float]] | None:
     """What the staff present were doing from ``start_t`` to ``end_t`` (a wait), judged
     by the engine's rules (:func:`frontdesk.engine.context.activity`) on the noise-free
     scene every :data:`CONTEXT_STEP_S`: staff present are those whose head's image
-    position is in the counter's staff or focus zones; a staff face the camera cannot
-    see has no gaze (turned away); other customers count when their face is seen in the
-    counter's zones."""
+    position is in the counter's staff or focus zones and who stand at the counter
+    (:data:`AT_COUNTER_M`); a staff face the camera cannot see has no gaze (turned
+    away, or looking down when the true gaze is); other customers count when their
+    face is seen in the counter's zones."""
     if end_t - start_t < CONTEXT_STEP_S:
         return None
     t = np.arange(start_t, end_t, CONTEXT_STEP_S)
@@ -401,8 +416,10 @@ def _context(scene: Scene, person: Person, counter: CounterConfig, start_t: floa
         focus = np.zeros(len(t), dtype=bool)
         for poly in zones.focus:
             focus |= points_in_polygon(pts, poly)
-        here = ss.present & (points_in_polygon(pts, zones.staff) | focus)
-        staff.append((sp.id, ss, here, focus))
+        here = ss.present & (points_in_polygon(pts, zones.staff) | focus) & _at_counter(
+            scene, ss.head_world)
+        down = np.array([rule.pitched_down(_v3(g)) for g in ss.gaze_cam])
+        staff.append((sp.id, ss, here, focus, down))
     others = []
     for cp in scene.customers:
         if cp is person or cp.path.end_t < t[0] or cp.path.start_t > t[-1]:
@@ -416,8 +433,9 @@ def _context(scene: Scene, person: Person, counter: CounterConfig, start_t: floa
     tally = ContextTally()
     for k, tk in enumerate(t):
         customer = Head(-1, _v3(me.head_cam[k]))
-        heads = [(Head(i, _v3(ss.head_cam[k]), _v3(ss.gaze_cam[k]) if ss.visible[k] else None),
-                  focus[k]) for i, (_, ss, here, focus) in enumerate(staff) if here[k]]
+        heads = [(Head(i, _v3(ss.head_cam[k]), _v3(ss.gaze_cam[k]) if ss.visible[k] else None,
+                       down_when_lost=bool(down[k])), focus[k])
+                 for i, (_, ss, here, focus, down) in enumerate(staff) if here[k]]
         mates = [hd for hd, _ in heads]
         seen = [Head(1000 + i, _v3(cs.head_cam[k])) for i, (_, cs, ok) in enumerate(others)
                 if ok[k]]

@@ -99,6 +99,18 @@ def test_face_hidden_while_a_colleague_looks_at_me_is_talking() -> None:
         Context.TURNED_AWAY
 
 
+def test_a_face_only_the_detector_reads_turned_to_the_camera_is_looking_down() -> None:
+    # Face Mesh loses a head pitched far down; the keypoints' pose reads it near level.
+    to_camera = toward(S, (0.0, 0.0, 0.0), down_deg=5)
+    customer = Head(10, C, None)
+    assert activity(Head(1, S, to_camera, coarse=True), customer, [], [], RULE) is \
+        Context.LOOKING_DOWN
+    assert activity(Head(1, S, to_camera), customer, [], [], RULE) is not Context.LOOKING_DOWN
+    profile = toward(S, (0.0, 0.0, 0.0), side_deg=80)  # mesh lost in profile: not down
+    assert activity(Head(1, S, profile, coarse=True), customer, [], [], RULE) is not \
+        Context.LOOKING_DOWN
+
+
 def test_looking_down_threshold_is_the_setting() -> None:
     me, customer = Head(1, S, down(30)), Head(10, C, None)
     assert activity(me, customer, [me], [], ContextRule(25.0)) is Context.LOOKING_DOWN
