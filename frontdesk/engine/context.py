@@ -40,6 +40,7 @@ store: add words, never rename one.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -116,8 +117,8 @@ class Head:
     gaze: Vec3 | None = None
     coarse: bool = False
     down_when_lost: bool = False
-    """Face hidden (``gaze`` None), and its last measured gaze was looking down while
-    turned toward the camera: a head bent over the till loses its face to the camera
+    """Face hidden (``gaze`` None), and its last measured gaze was looking down on the
+    camera's side: a head bent over the till loses its face to the camera
     (Face Mesh and the detector give up on a strong pitch) and is still looking down;
     one that turned away from the camera to lose it is turned away."""
 
@@ -253,6 +254,11 @@ class ContextTally:
         return max(CONTEXTS, key=lambda c: (self.seconds.get(c, 0.0), -CONTEXTS.index(c)))
 
 
+TURNING_WINDOW_S = 0.4
+TURNING_MIN_DEG = 15.0
+"""A face lost while its gaze moved more than this over the last :data:`TURNING_WINDOW_S`
+was turning (to the back shelf, to a colleague): it is not taken as looking down."""
+
 STAFF_ZONE_OCCUPIED_MIN = 0.08
 """With perception's occupancy grid: a counter with no staff present whose staff zone
 has at least this share of its cells occupied (outside the customers seen) has
@@ -304,14 +310,19 @@ class ContextWatch:
         self.zones = zones
         self._last: dict[tuple[int, str], Context] = {}
         self._masks: dict[tuple[int, str, tuple[int, ...]], np.ndarray] = {}
+        self._t = 0.0
         self._places: dict[int, _Place] = {}
         """The latest place of every staff track present, by track id."""
         self._unseen: dict[int, _Place] = {}
         """Staff whose track was lost while their place stays occupied."""
+        self._gazes: dict[int, deque[tuple[float, Vec3]]] = {}
+        """Each staff track's measured gazes over the last :data:`TURNING_WINDOW_S`."""
+        self._cos_turning = math.cos(math.radians(TURNING_MIN_DEG))
 
     def step(self, tracks: Sequence[TrackState], visits: Iterable[Visit], t: float,
              frame_s: float, occupancy: OccupancyGrid | None = None,
              aspect: float = 1.0) -> None:
+        self._t = t
         staff: dict[str, list[_Staff]] = {}
         customers: dict[str, list[Head]] = {}
         ids = set()
@@ -365,6 +376,7 @@ class ContextWatch:
         in_focus = focus is not None
         staff.setdefault(counter_id, []).append(
             _Staff(ts.track_id, self._head(ts) if ts.fresh else None, in_focus))
+        self._note_gaze(ts, self._t)
         face = ts.steady_face()
         if face is not None:
             self._places[ts.track_id] = _Place(counter_id, in_focus, ts.position, face,
@@ -377,6 +389,8 @@ class ContextWatch:
         occupied are present, face hidden."""
         for track_id in [k for k in self._places if k not in ids]:
             self._unseen[track_id] = self._places.pop(track_id)
+        for track_id in [k for k in self._gazes if k not in ids]:
+            del self._gazes[track_id]
         if grid is None:
             self._unseen.clear()
             return
@@ -390,13 +404,33 @@ class ContextWatch:
                                       down_when_lost=place.down), place.in_focus))
 
     def _looked_down(self, ts: TrackState) -> bool:
-        """Whether the track's last measured gaze was looking down, toward the camera's
-        side (a face lost while turning away from the camera is turned away)."""
+        """Whether the track's last measured gaze was looking down, on the camera's side
+        (within 90 degrees of it: a face lost while turning away from the camera, to the
+        back shelf, is turned away)."""
         if ts.gaze is None:
             return False
         head = Head(ts.track_id, ts.position, ts.gaze)
-        return self.rule.facing_camera(head, ts.gaze) and (
-            self.rule.pitched_down(ts.gaze) or not ts.gaze_from_mesh)
+        toward_camera = cos_angle_to_point(head.position, ts.gaze, (0.0, 0.0, 0.0)) > 0.0
+        down = self.rule.pitched_down(ts.gaze) or (
+            not ts.gaze_from_mesh and self.rule.facing_camera(head, ts.gaze))
+        return toward_camera and down and self._steady_gaze(ts.track_id)
+
+    def _note_gaze(self, ts: TrackState, t: float) -> None:
+        if not ts.face_fresh or ts.gaze is None:
+            return
+        recent = self._gazes.setdefault(ts.track_id, deque())
+        recent.append((t, ts.gaze))
+        while recent and recent[0][0] < t - TURNING_WINDOW_S:
+            recent.popleft()
+
+    def _steady_gaze(self, track_id: int) -> bool:
+        """Whether the gaze held still over its last :data:`TURNING_WINDOW_S` measured
+        (no turn under way when the face was lost)."""
+        recent = self._gazes.get(track_id)
+        if not recent:
+            return False
+        first, last = recent[0][1], recent[-1][1]
+        return cos_angle_to_point((0.0, 0.0, 0.0), first, last) >= self._cos_turning
 
     def _head(self, ts: TrackState) -> Head:
         """The staff member's head this frame (face or body measured)."""
