@@ -229,3 +229,25 @@ def test_focus_work_snooze_still_silences() -> None:
     run = run_tracks(engine, [pharmacist, _customer()], 21.0)
     assert run.of("customer_waiting") == []
     assert run.one("customer_left").context == "focus_work"
+
+
+@pytest.mark.parametrize("occupied, want", [(True, "turned_away"), (False, "absent")])
+def test_an_occupied_staff_zone_without_a_staff_track_is_turned_away(occupied: bool,
+                                                                      want: str) -> None:
+    from engine_scenes import HEIGHT, WIDTH, tracked
+
+    from frontdesk.types import OccupancyGrid
+
+    engine = make_engine()
+    cara = _customer()
+    cells = np.zeros((27, 48), dtype=bool)
+    if occupied:  # someone with their back to the camera in the staff zone (x < 0.35)
+        cells[8:22, 4:12] = True
+    grid = OccupancyGrid(cells)
+    alert = None
+    for i in range(int(15 * 15)):
+        t = i / 15
+        events = engine.update_tracks(t, None, [tracked(cara, t)] if cara.present(t) else [],
+                                      WIDTH, HEIGHT, grid)
+        alert = next((e for e in events if e.type.value == "customer_waiting"), alert)
+    assert alert is not None and alert.context == want
