@@ -259,6 +259,10 @@ TURNING_MIN_DEG = 15.0
 """A face lost while its gaze moved more than this over the last :data:`TURNING_WINDOW_S`
 was turning (to the back shelf, to a colleague): it is not taken as looking down."""
 
+UNSEEN_STAFF_MAX_S = 900.0
+"""The longest a member of staff is kept present on their occupied place alone (as
+``engine.presence_max_s`` for customers)."""
+
 STAFF_ZONE_OCCUPIED_MIN = 0.08
 """With perception's occupancy grid: a counter with no staff present whose staff zone
 has at least this share of its cells occupied (outside the customers seen) has
@@ -289,6 +293,8 @@ class _Place:
     face: tuple[float, float, float]
     down: bool
     """Their last measured gaze was looking down."""
+    lost_t: float = 0.0
+    """When the track was lost (once unseen)."""
 
 
 class ContextWatch:
@@ -388,7 +394,8 @@ class ContextWatch:
         """Staff lost this frame join the unseen; the unseen whose place is still
         occupied are present, face hidden."""
         for track_id in [k for k in self._places if k not in ids]:
-            self._unseen[track_id] = self._places.pop(track_id)
+            place = self._unseen[track_id] = self._places.pop(track_id)
+            place.lost_t = self._t
         for track_id in [k for k in self._gazes if k not in ids]:
             del self._gazes[track_id]
         if grid is None:
@@ -396,7 +403,8 @@ class ContextWatch:
             return
         for track_id, place in list(self._unseen.items()):
             block = grid.cells[place_cells(grid, place.face, aspect)]
-            if block.size == 0 or float(block.mean()) < PRESENCE_MIN_FRACTION:
+            if (block.size == 0 or float(block.mean()) < PRESENCE_MIN_FRACTION
+                    or self._t - place.lost_t > UNSEEN_STAFF_MAX_S):
                 del self._unseen[track_id]
                 continue
             staff.setdefault(place.counter_id, []).append(
