@@ -64,12 +64,12 @@ class GatingConfig(ConfigModel):
         "other face, track or open visit meshes every face again.",
     )
     tiles_every_s: float = Field(
-        1.0, ge=0.0, le=30.0,
-        description="While someone is in view, the detector's tiles (for small faces) run "
-        "only when something changed outside the known faces, a known face is small "
-        "(small_face) or the whole-frame pass missed one, or this long after they last ran "
-        "(a small face that came without a visible change is found at most this late). "
-        "0: the tiles run whenever the detector runs.",
+        2.0, ge=0.0, le=30.0,
+        description="The detector's tiles (for small faces) run when something changed "
+        "outside the known faces, someone is in view whose face is not known, a known face "
+        "is small (small_face) or the whole-frame pass missed one, or this long after they "
+        "last ran: a small face that came without a visible change is found at most this "
+        "late (the keep-alive runs them only then). 0: whenever the detector runs.",
     )
     small_face: float = Field(
         0.07, ge=0.0, le=1.0,

@@ -251,3 +251,11 @@ def test_only_staff_tells_a_new_face_from_the_staff_one() -> None:
     assert not Focus().only_staff([STAFF_BOX], W, H)
     assert STAFF.staff_alone and not Focus().staff_alone
     assert not Focus(staff=((0.5, 0.2),), others=1).staff_alone
+
+
+def test_the_keep_alive_runs_the_tiles_only_every_tiles_every_s() -> None:
+    g = gate(idle_every_s=1.0, tiles_every_s=2.0)
+    plans = [g.plan(scene(i)) for i in range(int(5 * FPS))]
+    assert [i for i, p in enumerate(plans) if p.detect] == [0, 15, 30, 45, 60]
+    assert [i for i, p in enumerate(plans) if p.tiles] == [0, 30, 60]
+    assert all(p.mesh for p in plans if p.detect)  # no focus: nothing is known, full work
