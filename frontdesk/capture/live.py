@@ -277,8 +277,10 @@ class LiveSource(FrameSource):
         if due is not None and frame.t < due - 0.05 * interval:
             self._count("throttled")
             return True
-        late = due is None or frame.t - due >= interval
-        self._next_due_t = frame.t + interval if late else due + interval
+        if due is None or frame.t - due >= interval:  # the first frame, or after a stall
+            self._next_due_t = frame.t + interval
+        else:
+            self._next_due_t = due + interval
         return False
 
     def _release(self) -> None:

@@ -24,9 +24,10 @@ While someone is in view the gate also says how much of the work the frame needs
 (:class:`DetectionPlan`), from what the engine knew after the previous frame (a
 :class:`Focus`, handed down by the pipeline) and where the known faces are:
 
-* **staff alone**: every track is settled staff and no visit is open. Unless the
-  watched region changed *outside* the known faces (someone else coming), the
-  detector runs once in ``staff_every_s``, and Face Mesh is left out
+* **staff alone**: every track is settled staff, no visit is open, and every face
+  the last run found is a staff face (a face not yet tracked is someone new).
+  Unless the watched region changed *outside* the known faces (someone else
+  coming), the detector runs once in ``staff_every_s``, and Face Mesh is left out
   (``mesh_staff_alone``): a staff gaze matters only to a customer;
 * **tiles**: the detector's tiles (for faces too small for the whole-frame pass)
   run when something changed outside the known faces, someone is in view whose
@@ -153,6 +154,8 @@ class DetectionGate:
         self._last_tiles_t = -math.inf
         self._known: list[tuple[float, float, float, float]] = []
         """Normalised boxes of the faces the detector's last run found."""
+        self._known_px: list[tuple[float, float, float, float]] = []
+        self._known_size = (1, 1)
         self._known_mask: np.ndarray | None = None
 
     def set_counters(self, counters: Sequence[CounterConfig]) -> None:
@@ -199,8 +202,10 @@ class DetectionGate:
     def detected(self, faces: Sequence[Face], width: int, height: int) -> None:
         """The faces the detector found on a frame it ran on (all of them, tiles too):
         changes around them are theirs, not someone new."""
+        self._known_px = [f.bbox for f in faces]
+        self._known_size = (width, height)
         self._known = [(b[0] / width, b[1] / height, b[2] / width, b[3] / height)
-                       for b in (f.bbox for f in faces)]
+                       for b in self._known_px]
         self._known_mask = None
 
     def saw(self, t: float, *, faces: Sequence[Face] = (), occupancy: OccupancyGrid | None = None,
@@ -220,7 +225,8 @@ class DetectionGate:
         outside = self._changed_px(small, self._outside_known()) >= self.cfg.min_changed_px
         if t - self._last_seen_t <= self.cfg.hold_s:
             if (focus is not None and focus.staff_alone and not outside and self._known
-                    and t - self._last_run_t < self.cfg.staff_every_s - 1e-9):
+                    and t - self._last_run_t < self.cfg.staff_every_s - 1e-9
+                    and focus.only_staff(self._known_px, *self._known_size)):
                 self.stats.staff_alone += 1
                 return None, False
             return "in_view", outside

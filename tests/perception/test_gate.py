@@ -259,3 +259,21 @@ def test_the_keep_alive_runs_the_tiles_only_every_tiles_every_s() -> None:
     assert [i for i, p in enumerate(plans) if p.detect] == [0, 15, 30, 45, 60]
     assert [i for i, p in enumerate(plans) if p.tiles] == [0, 30, 60]
     assert all(p.mesh for p in plans if p.detect)  # no focus: nothing is known, full work
+
+
+def test_a_face_found_but_not_yet_tracked_ends_staff_alone() -> None:
+    """The tracker confirms a face after a few hits; until then the engine's focus
+    still says staff alone, but the gate has seen a face that is not the staff's."""
+    g = gate(idle_every_s=10.0, staff_every_s=0.5)
+    newcomer = (0.1 * W, 0.5 * H, 0.2 * W, 0.68 * H)
+    plans = []
+    for i in range(10):
+        f = scene(i)
+        plan = g.plan(f, STAFF)
+        if plan.detect:
+            g.detected([_face(STAFF_BOX)] + ([_face(newcomer)] if i >= 4 else []), W, H)
+        g.saw(f.t, tracked=True)
+        plans.append(plan)
+    assert plans[0].detect and not plans[1].detect  # staff alone
+    first_seen = next(i for i in range(4, 10) if plans[i].detect)
+    assert all(p.detect for p in plans[first_seen:])
