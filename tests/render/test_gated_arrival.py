@@ -5,8 +5,8 @@ Each clip is rendered once (a 640x360 counter, then a customer walks up to the
 service spot) and perceived twice by the real pipeline with the engine, gating
 off and on; the engine's visits are scored against the truth. Three clips:
 
-* **plain**: 60 s of an empty counter (about 6 s to render: nobody to draw);
-* **dim_dark**: the same 60 s, and the hard case for a change test: a
+* **plain**: 60 s of an empty counter;
+* **dim_dark**: 20 s of an empty counter, and the hard case for a change test: a
   darker-skinned customer in dark clothes in a dim shop (lighting level dim: 45 %
   brightness, sensor noise);
 * **staff_ack**: 20 s of a member of staff alone at the till (the detector runs
@@ -29,6 +29,11 @@ STAFF_ALONE_S = 20.0
 FPS = 15
 
 
+DIM_EMPTY_S = 20.0
+"""The dim clip's empty stretch: what it tests is whether the change test sees a
+dark customer in a dim shop, which does not depend on the wait; its noisy frames
+are the slowest to render."""
+
 VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any], bool]] = {
     "plain": ({}, {}, False),
     "dim_dark": ({"lighting": {"level": "dim"}},
@@ -39,7 +44,9 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any], bool]] = {
 
 def quiet_s(variant: str) -> float:
     """How long the counter is quiet before the customer comes."""
-    return STAFF_ALONE_S if VARIANTS[variant][2] else EMPTY_S
+    if VARIANTS[variant][2]:
+        return STAFF_ALONE_S
+    return DIM_EMPTY_S if variant == "dim_dark" else EMPTY_S
 
 
 def late_customer_scene(variant: str) -> dict[str, Any]:
@@ -75,6 +82,7 @@ class GatedRun:
     details: list[dict[str, Any]]
     gate: dict[str, int] | None
     skipped_while_tracked: int
+    quiet_s: float
 
 
 @pytest.fixture(scope="module", params=sorted(VARIANTS))
@@ -136,7 +144,8 @@ def _perceive_both(variant: str,
             stats = None if pipeline.gate is None else pipeline.gate.stats.to_json()
         figures = evaluate_observations(observations, rendered.truth, cfg)
         details = figures.pop("details")
-        runs[on] = GatedRun(observations, figures, details, stats, skipped_while_tracked)
+        runs[on] = GatedRun(observations, figures, details, stats, skipped_while_tracked,
+                           quiet_s(variant))
     return runs
 
 
@@ -160,17 +169,18 @@ def test_customer_after_a_long_quiet_stretch_arrives_on_time_with_gating(
 def test_gated_faces_are_the_ungated_faces_and_the_empty_wait_is_mostly_skipped(
         empty_runs: dict[bool, GatedRun]) -> None:
     off, on = empty_runs[False], empty_runs[True]
+    empty_s = on.quiet_s
     assert len(on.observations) == len(off.observations)
     with_faces_off = [o.index for o in off.observations if o.faces]
     with_faces_on = [o.index for o in on.observations if o.faces]
     assert with_faces_off and with_faces_on == with_faces_off
-    assert all(o.t > EMPTY_S for o in on.observations if o.faces)
+    assert all(o.t > empty_s for o in on.observations if o.faces)
     stats = on.gate
     assert stats is not None and off.gate is None
-    empty_frames = sum(1 for o in on.observations if o.t < EMPTY_S)
+    empty_frames = sum(1 for o in on.observations if o.t < empty_s)
     assert stats["skipped"] >= 0.85 * empty_frames
     assert stats["detected"] + stats["skipped"] == stats["frames"] == len(on.observations)
-    assert stats["keep_alive"] >= EMPTY_S - 2  # about one a second while empty
+    assert stats["keep_alive"] >= empty_s - 2  # about one a second while empty
     assert stats["staff_alone"] == 0 and stats["unmeshed"] == 0  # nobody was there
     assert on.skipped_while_tracked == 0  # nobody tracked goes unmeasured
 
