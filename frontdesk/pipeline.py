@@ -186,6 +186,7 @@ class FramePipeline:
         focus = self._focus
         plan = gate.plan(frame, focus)
         if not plan.detect:
+            self.perceiver.skip_frame(frame)
             return FrameObservation(index=frame.index, t=frame.t, width=frame.width,
                                     height=frame.height, wall_time=frame.wall_time)
         mesh: bool | Callable[[list[Detection]], bool] = True

@@ -29,11 +29,12 @@ While someone is in view the gate also says how much of the work the frame needs
   Unless the watched region changed *outside* the known faces (someone else
   coming), the detector runs once in ``staff_every_s``, and Face Mesh is left out
   (``mesh_staff_alone``): a staff gaze matters only to a customer;
-* **tiles**: the detector's tiles (for faces too small for the whole-frame pass)
-  run when something changed outside the known faces, someone is in view whose
-  face is not known, a known face is small (``small_face``), or
-  ``tiles_every_s`` passed (the keep-alive too runs them only then); the
-  perceiver adds them when the whole-frame pass misses a face it knew.
+* **tiles**: with anyone but staff tracked (or a visit open), the detector's
+  tiles run as they would ungated. With nobody or only staff, they run when
+  something changed outside the known faces, someone is in view whose face is
+  not known, a known face is small (``small_face``), or ``tiles_every_s`` passed
+  (the keep-alive too runs them only then); the perceiver adds them when the
+  whole-frame pass misses a face it knew.
 """
 
 from __future__ import annotations
@@ -187,7 +188,8 @@ class DetectionGate:
         self.stats.detected += 1
         self._reference = small
         self._last_run_t = t
-        tiles = (outside or reason == "changed"
+        crowd = focus is None or focus.others > 0 or focus.visits_open > 0
+        tiles = (crowd or outside or reason == "changed"
                  or t - self._last_tiles_t >= self.cfg.tiles_every_s - 1e-9
                  or (reason == "in_view" and not self._known)
                  or any(b[2] - b[0] < self.cfg.small_face for b in self._known))

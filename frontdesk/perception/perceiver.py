@@ -172,9 +172,9 @@ class FacePerceiver:
         t0 = time.perf_counter()
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
         found = graphs.detect_whole(rgb)
-        windows: list[tuple[int, int, int]] = []
-        if tiles or _misses_a_known_face(found, self._last_boxes):
-            windows = self._windows_for(frame.width, frame.height)
+        windows = self._windows_for(frame.width, frame.height)  # the turn moves on either way
+        if not tiles and not _misses_a_known_face(found, self._last_boxes):
+            windows = []
         detections = graphs.add_tiles(rgb, found, windows)
         self._last_boxes = [d.bbox for d in detections]
         t1 = time.perf_counter()
@@ -204,6 +204,11 @@ class FacePerceiver:
             index=frame.index, t=frame.t, width=frame.width, height=frame.height, faces=faces,
             wall_time=frame.wall_time,
         )
+
+    def skip_frame(self, frame: Frame) -> None:
+        """A frame the caller does not perceive (gated): the tiles' turn moves on as
+        if it had been, so each frame gets the tile it would get ungated."""
+        self._windows_for(frame.width, frame.height)
 
     def close(self) -> None:
         if self._graphs is not None:

@@ -232,16 +232,21 @@ def test_a_change_outside_the_staff_runs_everything_on_its_first_frame() -> None
     assert not staff_run(g2, moving, STAFF)[10].detect
 
 
-def test_with_customers_in_view_the_tiles_run_only_for_small_or_new_faces() -> None:
+def test_tiles_run_as_ungated_with_customers_and_only_for_small_or_new_faces_without() -> None:
     busy = Focus(staff=((0.5, 0.2),), others=1)
-    big = gate(idle_every_s=10.0, tiles_every_s=1.0, small_face=0.07)
-    plans = staff_run(big, [scene(i) for i in range(30)], busy)
+    crowd = gate(idle_every_s=10.0, tiles_every_s=1.0, small_face=0.07)
+    assert all(p.tiles for p in staff_run(crowd, [scene(i) for i in range(30)], busy))
+    # Staff alone, looked at on every frame (staff_every_s 0): a large known face
+    # needs the tiles only once in tiles_every_s; a small one on every run.
+    big = gate(idle_every_s=10.0, tiles_every_s=1.0, small_face=0.07, staff_every_s=0.0)
+    plans = staff_run(big, [scene(i) for i in range(30)], STAFF)
+    assert all(p.detect for p in plans)
     assert [i for i, p in enumerate(plans) if p.tiles] == [0, 15]
     small_box = (0.5 * W, 0.5 * H, 0.55 * W, 0.58 * H)  # 5 % of the width
-    small = gate(idle_every_s=10.0, tiles_every_s=1.0, small_face=0.07)
-    assert all(p.tiles for p in staff_run(small, [scene(i) for i in range(30)], busy, small_box))
-    every = gate(idle_every_s=10.0, tiles_every_s=0.0)
-    assert all(p.tiles for p in staff_run(every, [scene(i) for i in range(30)], busy))
+    small = gate(idle_every_s=10.0, tiles_every_s=1.0, small_face=0.07, staff_every_s=0.0)
+    assert all(p.tiles for p in staff_run(small, [scene(i) for i in range(30)], STAFF, small_box))
+    every = gate(idle_every_s=10.0, tiles_every_s=0.0, staff_every_s=0.0)
+    assert all(p.tiles for p in staff_run(every, [scene(i) for i in range(30)], STAFF))
 
 
 def test_only_staff_tells_a_new_face_from_the_staff_one() -> None:
@@ -255,10 +260,11 @@ def test_only_staff_tells_a_new_face_from_the_staff_one() -> None:
 
 def test_the_keep_alive_runs_the_tiles_only_every_tiles_every_s() -> None:
     g = gate(idle_every_s=1.0, tiles_every_s=2.0)
-    plans = [g.plan(scene(i)) for i in range(int(5 * FPS))]
+    plans = [g.plan(scene(i), Focus()) for i in range(int(5 * FPS))]  # nobody tracked
     assert [i for i, p in enumerate(plans) if p.detect] == [0, 15, 30, 45, 60]
     assert [i for i, p in enumerate(plans) if p.tiles] == [0, 30, 60]
-    assert all(p.mesh for p in plans if p.detect)  # no focus: nothing is known, full work
+    assert all(p.mesh for p in plans if p.detect)  # nobody there: no staff to leave unmeshed
+    assert all(p.tiles for p in (gate().plan(scene(i)) for i in range(3)) if p.detect)  # no focus
 
 
 def test_a_face_found_but_not_yet_tracked_ends_staff_alone() -> None:

@@ -181,3 +181,17 @@ def test_face_mesh_only_when_asked(astronaut_bgr: np.ndarray) -> None:
     assert [f.has_mesh for f in bare] == [False] and bare[0].landmarks is None
     assert [f.has_mesh for f in asked] == [False] and seen == [1]
     assert bare[0].bbox == meshed[0].bbox  # the same detection, keypoint pose only
+
+
+def test_a_skipped_frame_moves_the_tiles_turn_on(astronaut_bgr: np.ndarray) -> None:
+    """Gated, a frame the gate skips still takes its turn: the frames that are
+    perceived get the tile they would get ungated (left tile on even frames)."""
+    image = _portrait_in_wide_frame(astronaut_bgr, 260, 150)
+    cfg = PerceptionConfig.model_validate({"detection_tiles": 2, "tiles_per_frame": 1})
+    with FacePerceiver(cfg, CameraConfig.model_validate({})) as perceiver:
+        assert len(perceiver.process(Frame(image, 0.0, 0)).faces) == 1  # left tile
+        perceiver.skip_frame(Frame(image, 0.1, 1))                       # right tile's turn
+        assert len(perceiver.process(Frame(image, 0.2, 2)).faces) == 1  # left tile again
+        assert perceiver.process(Frame(np.full_like(image, 120), 0.3, 3)).faces == []
+        perceiver.skip_frame(Frame(image, 0.4, 4))
+        assert perceiver.process(Frame(image, 0.5, 5)).faces == []      # right tile: missed
