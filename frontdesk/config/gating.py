@@ -65,11 +65,13 @@ class GatingConfig(ConfigModel):
     )
     tiles_every_s: float = Field(
         2.0, ge=0.0, le=30.0,
-        description="The detector's tiles (for small faces) run when something changed "
-        "outside the known faces, someone is in view whose face is not known, a known face "
-        "is small (small_face) or the whole-frame pass missed one, or this long after they "
-        "last ran: a small face that came without a visible change is found at most this "
-        "late (the keep-alive runs them only then). 0: whenever the detector runs.",
+        description="With nobody or only settled staff tracked, the detector's tiles (for "
+        "small faces) run when something changed outside the known faces, someone is in "
+        "view whose face is not known, a known face is small (small_face) or the "
+        "whole-frame pass missed one, or this long after they last ran: a small face that "
+        "came without a visible change is found at most this late (the keep-alive runs them "
+        "only then). With anyone else tracked they run as ungated. 0: whenever the "
+        "detector runs.",
     )
     small_face: float = Field(
         0.07, ge=0.0, le=1.0,
