@@ -139,8 +139,9 @@ class FramePipeline:
                     self.gate = DetectionGate(config.perception.gating, config.counters)
                     self._gated_counters = config.counters
                     log.info("gated face detection on: with nothing changing in the zones "
-                             "and nobody in view, the detector runs once in %g s",
-                             self.gate.detector_period_s)
+                             "and nobody in view, the detector runs once in %g s; with "
+                             "staff alone, once in %g s", self.gate.detector_period_s,
+                             config.perception.gating.staff_every_s)
             except BaseException:
                 self.close()
                 raise
@@ -256,8 +257,10 @@ class FramePipeline:
         if self.gate is not None and self.gate.stats.frames:
             st = self.gate.stats
             log.info("gated face detection: the detector ran on %d of %d frames (%d with "
-                     "someone in view, %d on a change, %d keep-alive), skipped %d",
-                     st.detected, st.frames, st.in_view, st.changed, st.keep_alive, st.skipped)
+                     "someone in view, %d on a change, %d keep-alive; %d with tiles, %d without "
+                     "Face Mesh), skipped %d (%d with staff alone)",
+                     st.detected, st.frames, st.in_view, st.changed, st.keep_alive, st.tiles,
+                     st.unmeshed, st.skipped, st.staff_alone)
         for name, part in (("perception", self.perceiver), ("person detector", self.bodies)):
             if part is None:
                 continue

@@ -168,7 +168,8 @@ def test_the_pipeline_follows_zones_edited_live_and_skipped_frames_are_valid(
         pipeline.step(scene(61, (0.02, 0.5)))  # a change in the moved service zone
         assert gate.stats.skipped == skipped and gate.stats.changed >= 2
     said = [r.getMessage() for r in caplog.records]
-    assert any("the detector runs once in 10 s" in m for m in said)  # the period, reported
+    assert any("the detector runs once in 10 s; with staff alone, once in 0.2 s" in m
+               for m in said)  # the periods, reported
     assert any(f"the detector ran on {62 - skipped} of 62 frames" in m for m in said)
 
 
