@@ -65,7 +65,7 @@ from frontdesk.world import WorldPose
 
 __all__ = ["WorldHead", "FusedPerson", "heads_in_world", "fuse_heads", "nearest_point_to_rays",
            "FusionCamera", "CounterFusion", "fused_observation", "merge_by_capture_time",
-           "FusionError", "Anchor"]
+           "FusionError", "Anchor", "fuse_streams"]
 
 DEFAULT_MAX_AGE_S = 0.2
 """Heads captured longer ago than this before the fusion time are left out: three
@@ -75,6 +75,11 @@ DEFAULT_RAY_GAP_M = 0.15
 head's point seen from two sides, motion between their capture times)."""
 DEFAULT_RANGE_SLACK_M = 0.2
 """Added to each camera's own range uncertainty when checking the meeting point."""
+FUSED_MAX_GAZE_DEG = 60.0
+"""The fusion step joins two cameras' heads only when their gazes, in the world, are
+within this of each other: one face has one gaze (5 degrees of noise an axis,
+head pose errors to about 15). Two people facing each other across the counter
+can stand on one camera's line of sight to the other; their gazes are opposite."""
 DEFAULT_DRIVER_TIMEOUT_S = 0.5
 """The primary camera drives the fused frames (one fused frame per primary frame);
 when its latest frame is older than this, the next camera in order that is still
@@ -93,6 +98,10 @@ error, motion between capture times); more when its rays spread further."""
 SNAP_GAP_M = 0.3
 """A head seen by one secondary camera is put where its ray passes nearest a recent
 position when the ray passes within this of it (a frame's motion and pose error)."""
+SNAP_RANGE_SD = 3.0
+"""The camera's reading may be this many of its standard deviations (plus the slack)
+from the anchor's distance along the ray: the ray passing by the anchor is the
+evidence; the reading only rules out someone far behind or before."""
 ANCHOR_SD_M = 0.08
 """How far a head may have moved along the ray since its anchor (a frame's walk and
 the anchor's own error), one standard deviation."""
@@ -202,8 +211,11 @@ def _range_allows(point: np.ndarray, head: WorldHead, slack_m: float) -> bool:
     return abs(along - head.range_m) <= 2.0 * head.range_sd_m + slack_m
 
 
-def _pair_cost(a: WorldHead, b: WorldHead, ray_gap_m: float, slack_m: float) -> float | None:
+def _pair_cost(a: WorldHead, b: WorldHead, ray_gap_m: float, slack_m: float,
+               min_gaze_cos: float | None = None) -> float | None:
     """How far apart the two heads' rays pass, when they can be one person; else None."""
+    if min_gaze_cos is not None and float(a.gaze @ b.gaze) < min_gaze_cos:
+        return None
     point = nearest_point_to_rays(np.stack([a.origin_m, b.origin_m]), np.stack([a.ray, b.ray]))
     if point is None:  # parallel rays: compare the positions themselves
         gap = float(np.linalg.norm(a.position_m - b.position_m))
@@ -227,13 +239,16 @@ def _latest_per_camera(heads: Sequence[WorldHead], t: float,
 
 def fuse_heads(heads: Sequence[WorldHead], t: float, *, max_age_s: float = DEFAULT_MAX_AGE_S,
                ray_gap_m: float = DEFAULT_RAY_GAP_M,
-               range_slack_m: float = DEFAULT_RANGE_SLACK_M) -> list[FusedPerson]:
+               range_slack_m: float = DEFAULT_RANGE_SLACK_M,
+               max_gaze_deg: float | None = None) -> list[FusedPerson]:
     """The people at the counter at time ``t`` from the heads of all its cameras.
 
     Heads are grouped greedily, the closest-meeting pair of rays first, never two
-    heads of one camera in one person. The result is ordered by the first head's
-    position in the input.
+    heads of one camera in one person; with ``max_gaze_deg``, never two heads whose
+    gazes differ by more. The result is ordered by the first head's position in
+    the input.
     """
+    min_gaze_cos = None if max_gaze_deg is None else math.cos(math.radians(max_gaze_deg))
     current = _latest_per_camera(heads, t, max_age_s)
     pairs = []
     for i, a in enumerate(current):
@@ -241,7 +256,7 @@ def fuse_heads(heads: Sequence[WorldHead], t: float, *, max_age_s: float = DEFAU
             b = current[j]
             if a.camera_id == b.camera_id:
                 continue
-            cost = _pair_cost(a, b, ray_gap_m, range_slack_m)
+            cost = _pair_cost(a, b, ray_gap_m, range_slack_m, min_gaze_cos)
             if cost is not None:
                 pairs.append((cost, i, j))
     group = list(range(len(current)))  # union-find over head indices
@@ -347,7 +362,7 @@ def _snapped(head: WorldHead, anchors: Sequence[Anchor]) -> tuple[np.ndarray, di
         along = float((anchor.position_m - head.origin_m) @ head.ray)
         gap = float(np.linalg.norm(anchor.position_m - (head.origin_m + along * head.ray)))
         reading = head.range_m * anchor.range_scale.get(head.camera_id, 1.0)
-        if gap <= best_gap and abs(along - reading) <= 2.0 * head.range_sd_m + \
+        if gap <= best_gap and abs(along - reading) <= SNAP_RANGE_SD * head.range_sd_m + \
                 DEFAULT_RANGE_SLACK_M:
             best, best_gap = (along, anchor), gap
     if best is None:
@@ -449,7 +464,7 @@ def _fuse(observations: Mapping[str, FrameObservation | None], cameras: Sequence
             heads.append(head)
             faces[_key(head)] = obs.faces[head.face_index]
     people = fuse_heads(heads, t, max_age_s=max_age_s, ray_gap_m=ray_gap_m,
-                        range_slack_m=range_slack_m)
+                        range_slack_m=range_slack_m, max_gaze_deg=FUSED_MAX_GAZE_DEG)
     intr = primary.intrinsics(*size)
     out_faces: list[Face] = []
     new_anchors: list[Anchor] = []
@@ -578,3 +593,22 @@ def merge_by_capture_time(streams: Mapping[str, Iterable[FrameObservation]],
                          key=lambda x: (x[0], x[1]))
     for _, _, cid, obs in merged:
         yield cid, obs
+
+
+def fuse_streams(cameras: Sequence[FusionCamera],
+                 streams: Mapping[str, Iterable[FrameObservation]]) -> Iterator[FrameObservation]:
+    """Each camera's observations (by camera id, each in capture order) fused into one
+    stream in the primary (first) camera's frame, in capture-time order.
+
+    Raises:
+        FusionError: a stream of a camera not in ``cameras`` (or cameras repeated).
+    """
+    fusion = CounterFusion(cameras)
+    unknown = sorted(set(streams) - {c.id for c in cameras})
+    if unknown:
+        raise FusionError(f"observations of cameras {', '.join(unknown)} that are not this "
+                          f"counter's ({', '.join(c.id for c in cameras)})")
+    for cid, obs in merge_by_capture_time(streams, primary=cameras[0].id):
+        fused = fusion.add(cid, obs)
+        if fused is not None:
+            yield fused

@@ -189,7 +189,8 @@ def test_a_head_seen_by_the_second_camera_alone_stays_where_it_was_placed_a_mome
     fusion = CounterFusion([FusionCamera(c, POSES[c], cfg[c].camera) for c in ("side", "front")])
     both = _face("front", STAFF, SERVICE - STAFF)
     fusion.add("front", FrameObservation(0, 0.95, W, H, faces=[both]))
-    fusion.add("side", FrameObservation(0, 1.0, W, H, faces=[_face("side", STAFF, TILL - STAFF)]))
+    fusion.add("side", FrameObservation(0, 1.0, W, H,
+                                        faces=[_face("side", STAFF, SERVICE - STAFF)]))
     truth = POSES["side"].to_camera(STAFF[None])[0]
     for i in range(1, 30):  # two seconds seen by the front camera alone
         fusion.add("front", FrameObservation(i, 0.95 + i / FPS, W, H, faces=[both]))
@@ -211,6 +212,25 @@ def test_two_cameras_seeing_one_head_make_one_face_at_the_rays_meeting_point() -
     assert np.linalg.norm(face.head_position_m - truth) < 0.02
     assert np.linalg.norm(obs["side"].faces[0].head_position_m - truth) > 0.05
     assert face.bbox == obs["side"].faces[0].bbox and face.range_uncertainty < 0.05
+
+
+def test_heads_on_one_line_of_sight_facing_each_other_are_two_people() -> None:
+    """The customer at the counter stands on the front camera's line of sight to the
+    staff member; the front camera reads the staff member's distance 0.6 m short,
+    where the customer is. Their gazes are opposite: two people, the staff
+    member's gaze kept hers."""
+    cfg = _configs()
+    cams = [FusionCamera(c, POSES[c], cfg[c].camera) for c in ("side", "front")]
+    front_pose = POSES["front"]
+    on_line = front_pose.position_m + 0.8 * (STAFF - front_pose.position_m)
+    short = _face("front", STAFF, SERVICE - STAFF)
+    short.head_position_m = front_pose.to_camera(on_line[None])[0]
+    customer = _face("side", on_line, STAFF - on_line)
+    obs = {"front": FrameObservation(0, 1.0, W, H, faces=[short]),
+           "side": FrameObservation(0, 1.0, W, H, faces=[customer])}
+    faces = fused_observation(obs, cams, 1.0, index=0, size=(W, H)).faces
+    assert len(faces) == 2
+    assert faces[0].gaze @ customer.gaze > 0.99  # the customer keeps her own gaze
 
 
 def test_capture_time_decides_who_drives_and_bad_ids_are_named() -> None:

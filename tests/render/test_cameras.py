@@ -160,13 +160,14 @@ def test_the_front_camera_sees_the_staff_face_where_its_pose_puts_it(
     assert not any(f.bbox[0] <= cu <= f.bbox[2] and f.bbox[1] <= cv_ <= f.bbox[3] for f in faces)
 
 
-def test_several_cameras_refuse_eval_and_a_clip_name(
+def test_several_cameras_refuse_one_observations_file_and_a_clip_name(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scene = tmp_path / "two.yaml"
     scene.write_text(yaml.safe_dump(_two_camera_scene(), sort_keys=False), encoding="utf-8")
-    assert main(["render-scene", str(scene), "--out", str(tmp_path / "o"), "--eval"]) == 2
+    assert main(["render-scene", str(scene), "--out", str(tmp_path / "o"), "--eval",
+                 "--observations", str(tmp_path / "obs.jsonl")]) == 2
     err = capsys.readouterr().err
-    assert "needs the fusion of several cameras, which is not built yet" in err
+    assert "--observations writes one camera's" in err
     assert "Traceback" not in err and not (tmp_path / "o").exists()
     assert main(["render-scene", str(scene), "--out", str(tmp_path / "o.mp4")]) == 2
     assert "--out is a folder" in capsys.readouterr().err
