@@ -76,9 +76,10 @@ head's point seen from two sides, motion between their capture times)."""
 DEFAULT_RANGE_SLACK_M = 0.2
 """Added to each camera's own range uncertainty when checking the meeting point."""
 FUSED_MAX_GAZE_DEG = 60.0
-"""The fusion step joins two cameras' heads only when their gazes, in the world, are
-within this of each other: one face has one gaze (5 degrees of noise an axis,
-head pose errors to about 15). Two people facing each other across the counter
+"""The fusion step joins two cameras' meshed heads only when their gazes, in the
+world, are within this of each other: one face has one gaze (5 degrees of noise
+an axis, head pose errors to about 15; a face the detector alone saw, often in
+profile, has a coarse gaze and is not held to it). Two people facing each other across the counter
 can stand on one camera's line of sight to the other; their gazes are opposite."""
 DEFAULT_DRIVER_TIMEOUT_S = 0.5
 """The primary camera drives the fused frames (one fused frame per primary frame);
@@ -214,7 +215,8 @@ def _range_allows(point: np.ndarray, head: WorldHead, slack_m: float) -> bool:
 def _pair_cost(a: WorldHead, b: WorldHead, ray_gap_m: float, slack_m: float,
                min_gaze_cos: float | None = None) -> float | None:
     """How far apart the two heads' rays pass, when they can be one person; else None."""
-    if min_gaze_cos is not None and float(a.gaze @ b.gaze) < min_gaze_cos:
+    if min_gaze_cos is not None and a.has_mesh and b.has_mesh \
+            and float(a.gaze @ b.gaze) < min_gaze_cos:
         return None
     point = nearest_point_to_rays(np.stack([a.origin_m, b.origin_m]), np.stack([a.ray, b.ray]))
     if point is None:  # parallel rays: compare the positions themselves
@@ -244,9 +246,9 @@ def fuse_heads(heads: Sequence[WorldHead], t: float, *, max_age_s: float = DEFAU
     """The people at the counter at time ``t`` from the heads of all its cameras.
 
     Heads are grouped greedily, the closest-meeting pair of rays first, never two
-    heads of one camera in one person; with ``max_gaze_deg``, never two heads whose
-    gazes differ by more. The result is ordered by the first head's position in
-    the input.
+    heads of one camera in one person; with ``max_gaze_deg``, never two meshed heads
+    whose gazes differ by more (a face seen by the detector alone has a coarse
+    gaze). The result is ordered by the first head's position in the input.
     """
     min_gaze_cos = None if max_gaze_deg is None else math.cos(math.radians(max_gaze_deg))
     current = _latest_per_camera(heads, t, max_age_s)
