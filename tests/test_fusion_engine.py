@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -355,3 +356,41 @@ def test_a_greeting_during_the_approach_is_a_negative_latency() -> None:
     assert acked.ack_t == pytest.approx(6.5, abs=0.1)
     assert acked.latency_s is not None and acked.latency_s < -0.5
     assert acked.arrival_t is not None and acked.ack_t < acked.arrival_t
+
+
+def test_one_camera_through_the_counter_pipeline_gives_the_same_events(
+        tmp_path: Path) -> None:
+    """Without a second camera nothing changes: a realistic simulated run through
+    CounterPipeline with its one camera gives the events FramePipeline gives."""
+    from frontdesk.cli import main
+    from frontdesk.sim.runs import load_run
+
+    assert main(["-q", "simulate", "--seed", "3", "--visits", "6", "--noise", "realistic",
+                 "--out", str(tmp_path)]) == 0
+    run = load_run(tmp_path)
+    config = run.config.model_copy(update={"camera": run.config.camera.model_copy(
+        update={"pose": _configs()["side"].camera.pose})})
+    alone = _single_run(config, run.observations())
+    ids = itertools.count(1)
+    fused: list[Event] = []
+    last_t = 0.0
+    with CounterPipeline({"side": config}, id_factory=lambda: f"e{next(ids)}") as pipe:
+        for obs in run.observations():
+            step = pipe.update("side", obs)
+            assert step is not None
+            fused += step.events
+            last_t = obs.t
+        fused += pipe.engine.finish(last_t)
+    assert len(alone) > 10
+    assert [e.to_json() for e in fused] == [e.to_json() for e in alone]
+
+
+def _single_run(config: Config, observations: Iterator[FrameObservation]) -> list[Event]:
+    ids = itertools.count(1)
+    pipe = FramePipeline(config, perceive=False, id_factory=lambda: f"e{next(ids)}")
+    events: list[Event] = []
+    last_t = 0.0
+    for obs in observations:
+        events += pipe.update(obs)
+        last_t = obs.t
+    return events + pipe.require_engine().finish(last_t)
