@@ -1,6 +1,7 @@
-"""The start of fusion (issue 17): heads from several cameras of one counter, in one world.
+"""Fusion (issue 17): heads from several cameras of one counter, in one world, fed to
+one engine.
 
-Two pure steps:
+Two pure steps associate heads:
 
 * :func:`heads_in_world`: one camera's faces of one frame as :class:`WorldHead`
   records: the head's position and gaze in the counter's floor frame (through
@@ -16,7 +17,8 @@ the latest observation of each of a counter's cameras becomes ONE
 :class:`~frontdesk.types.FrameObservation` in the *primary* (first) camera's
 frame, on which tracking, zones, eye contact, visits and alerts run unchanged.
 :func:`fused_observation` is the one-instant form; :func:`merge_by_capture_time`
-orders several cameras' observations by capture time.
+orders several cameras' observations by capture time; :func:`fuse_streams` does
+both over whole streams. ``pipeline.CounterPipeline`` wires it to the engine.
 
 Two cameras that see the same head see it along two rays that (nearly) meet;
 the point where they meet is its position, far better than either camera's
@@ -37,8 +39,12 @@ What a fused person becomes in the primary camera's frame (:func:`fused_observat
 * seen by another camera alone: on that camera's ray (its direction is precise),
   at the point nearest where someone was placed in the last
   :data:`ANCHOR_S` (the person a moment ago: seen by the primary, or by two
-  cameras), when that point is within :data:`SNAP_GAP_M` of the ray and within
-  the camera's own range uncertainty; else at the camera's own distance. A face's
+  cameras), when that point is within :data:`SNAP_GAP_M` of the ray and the
+  camera's own reading (scaled by what was learnt of its misread of that person
+  where two rays met) is within :data:`SNAP_RANGE_SD` deviations of it; the
+  distance then moves toward the reading by their weights; else at the camera's
+  own distance. Two meshed heads whose gazes differ by more than
+  :data:`FUSED_MAX_GAZE_DEG` are never one person. A face's
   size misreads its distance by 10 % or more, which moves a head seen from across
   the counter by tens of centimetres, a jump in the primary camera's view that
   would break its track;
