@@ -38,8 +38,8 @@ What a fused person becomes in the primary camera's frame (:func:`fused_observat
   projects, its box as wide as a 0.15 m face at that distance;
 * seen by another camera alone: on that camera's ray (its direction is precise),
   at the point nearest where someone was placed in the last
-  :data:`ANCHOR_S` (the person a moment ago: seen by the primary, or by two
-  cameras), when that point is within :data:`SNAP_GAP_M` of the ray and the
+  :data:`ANCHOR_S` by another camera (the person a moment ago: seen by the
+  primary, or by two cameras), when that point is within :data:`SNAP_GAP_M` of the ray and the
   camera's own reading (scaled by what was learnt of its misread of that person
   where two rays met) is within :data:`SNAP_RANGE_SD` deviations of it; the
   distance then moves toward the reading by their weights; else at the camera's
@@ -341,13 +341,20 @@ class Anchor:
         t: the fused frame's time.
         position_m: the head in the world.
         range_scale: per camera id, the true distance over that camera's reading,
-            learnt where two cameras' rays met (a face's size misreads its
-            distance the same way frame after frame: dim light, skin, glasses).
+            learnt where two cameras' rays met, or where the primary placed the
+            person (a face's size misreads its distance the same way frame after
+            frame: dim light, skin, glasses).
+        placed_by: see below. A head is kept only at an anchor some *other*
+            camera placed: one camera's own misread would otherwise be kept
+            for good.
     """
 
     t: float
     position_m: np.ndarray
     range_scale: Mapping[str, float]
+    placed_by: frozenset[str] = frozenset()
+    """The cameras whose readings fixed the position (the primary's, those whose rays
+    met; carried over when a head is kept at an anchor)."""
 
 
 def _nearest_anchor(point: np.ndarray, anchors: Sequence[Anchor]) -> Anchor | None:
@@ -359,7 +366,8 @@ def _nearest_anchor(point: np.ndarray, anchors: Sequence[Anchor]) -> Anchor | No
     return best
 
 
-def _snapped(head: WorldHead, anchors: Sequence[Anchor]) -> tuple[np.ndarray, dict[str, float]]:
+def _snapped(head: WorldHead, anchors: Sequence[Anchor]
+             ) -> tuple[np.ndarray, dict[str, float], frozenset[str]]:
     """Where to put a head seen by one secondary camera alone (the module docstring):
     on its ray, its distance along it the anchor's and the camera's own reading (scaled
     by what was learnt of it), weighed by how sure each is (:data:`ANCHOR_SD_M`, the
@@ -367,6 +375,8 @@ def _snapped(head: WorldHead, anchors: Sequence[Anchor]) -> tuple[np.ndarray, di
     best: tuple[float, Anchor] | None = None
     best_gap = SNAP_GAP_M
     for anchor in anchors:
+        if not anchor.placed_by - {head.camera_id}:
+            continue
         along = float((anchor.position_m - head.origin_m) @ head.ray)
         gap = float(np.linalg.norm(anchor.position_m - (head.origin_m + along * head.ray)))
         reading = head.range_m * anchor.range_scale.get(head.camera_id, 1.0)
@@ -374,28 +384,51 @@ def _snapped(head: WorldHead, anchors: Sequence[Anchor]) -> tuple[np.ndarray, di
                 DEFAULT_RANGE_SLACK_M:
             best, best_gap = (along, anchor), gap
     if best is None:
-        return head.position_m, {}
+        return head.position_m, {}, frozenset({head.camera_id})
     along, anchor = best
     reading = head.range_m * anchor.range_scale.get(head.camera_id, 1.0)
     w = ANCHOR_SD_M ** 2 / (ANCHOR_SD_M ** 2 + max(head.range_sd_m, 1e-6) ** 2)
     along += w * (reading - along)
     scales = dict(anchor.range_scale)
     scales[head.camera_id] = along / head.range_m
-    return head.origin_m + along * head.ray, scales
+    return head.origin_m + along * head.ray, scales, anchor.placed_by
 
 
 def _placed(person: FusedPerson, primary_id: str, anchors: Sequence[Anchor]
-            ) -> tuple[np.ndarray, dict[str, float]]:
-    """A person's head in the world and the distance scales learnt or carried."""
+            ) -> tuple[np.ndarray, dict[str, float], frozenset[str]]:
+    """A person's head in the world, the distance scales learnt or carried, and the
+    cameras that placed it."""
     if len(person.heads) > 1:
         p = person.position_m
         return p, {h.camera_id: float((p - h.origin_m) @ h.ray) / h.range_m
-                   for h in person.heads}
+                   for h in person.heads}, frozenset(person.camera_ids)
     head = person.heads[0]
     if head.camera_id != primary_id:
         return _snapped(head, anchors)
     anchor = _nearest_anchor(head.position_m, anchors)
-    return head.position_m, dict(anchor.range_scale) if anchor is not None else {}
+    scales = dict(anchor.range_scale) if anchor is not None else {}
+    return head.position_m, scales, frozenset({primary_id})
+
+
+def _place_all(people: Sequence[FusedPerson], primary_id: str, anchors: Sequence[Anchor]
+               ) -> list[tuple[np.ndarray, dict[str, float], frozenset[str]]]:
+    """Every person's place: first those the primary or two cameras placed; then the
+    heads of one secondary camera alone, each at an anchor none of the others
+    explains (an anchor is one person: someone placed near it this frame is that
+    person, and a second head is not put there too)."""
+    out: list[tuple[np.ndarray, dict[str, float], frozenset[str]] | None] = []
+    for person in people:
+        lone = len(person.heads) == 1 and person.heads[0].camera_id != primary_id
+        out.append(None if lone else _placed(person, primary_id, anchors))
+    taken = [p[0] for p in out if p is not None]
+    free = [a for a in anchors if all(float(np.linalg.norm(a.position_m - q)) > SNAP_GAP_M
+                                       for q in taken)]
+    for i, person in enumerate(people):
+        if out[i] is None:
+            place = _snapped(person.heads[0], free)
+            out[i] = place
+            free = [a for a in free if float(np.linalg.norm(a.position_m - place[0])) > SNAP_GAP_M]
+    return [p for p in out if p is not None]
 
 
 def _fused_face(person: FusedPerson, position: np.ndarray, faces: Mapping[str, Face],
@@ -476,12 +509,12 @@ def _fuse(observations: Mapping[str, FrameObservation | None], cameras: Sequence
     intr = primary.intrinsics(*size)
     out_faces: list[Face] = []
     new_anchors: list[Anchor] = []
-    for person in people:
-        position, scales = _placed(person, primary.id, anchors)
+    placed = _place_all(people, primary.id, anchors)
+    for person, (position, scales, placed_by) in zip(people, placed, strict=True):
         face = _fused_face(person, position, faces, primary, intr)
         if face is not None:
             out_faces.append(face)
-            new_anchors.append(Anchor(t, position, scales))
+            new_anchors.append(Anchor(t, position, scales, placed_by))
     own = current.get(primary.id)
     fused = FrameObservation(index=index, t=t, width=size[0], height=size[1], faces=out_faces,
                              wall_time=wall_time)

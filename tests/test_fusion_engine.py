@@ -203,6 +203,44 @@ def test_a_head_seen_by_the_second_camera_alone_stays_where_it_was_placed_a_mome
     assert np.linalg.norm(alone - truth) > 0.2
 
 
+def test_a_second_cameras_own_misread_is_not_kept() -> None:
+    """The front camera alone sees the staff member, reading her 30 %, then 15 % too
+    near, then right: her head follows its readings. A place only that camera
+    ever fixed is no anchor for it (its first misread would be kept for good)."""
+    cfg = _configs()
+    fusion = CounterFusion([FusionCamera(c, POSES[c], cfg[c].camera) for c in ("side", "front")])
+    fused = None
+    for i, factor in enumerate((0.7 / 1.08, 0.85 / 1.08, 1.0)):
+        face = _face("front", STAFF, TILL - STAFF)
+        face.head_position_m = face.head_position_m * factor
+        fusion.add("front", FrameObservation(i, 0.95 + i / FPS, W, H, faces=[face]))
+        fused = fusion.add("side", FrameObservation(i, 1.0 + i / FPS, W, H))
+    assert fused is not None
+    expected = POSES["side"].to_camera(POSES["front"].to_world(face.head_position_m[None]))[0]
+    assert np.allclose(fused.faces[0].head_position_m, expected)
+
+
+def test_an_anchor_someone_else_explains_is_not_taken() -> None:
+    """The customer, placed by the side camera, stands near the front camera's line of
+    sight to the staff member, whom only the front camera sees: her head is not
+    pulled onto his place (he is explained by the side camera's head)."""
+    cfg = _configs()
+    fusion = CounterFusion([FusionCamera(c, POSES[c], cfg[c].camera) for c in ("side", "front")])
+    front_pose = POSES["front"]
+    near_line = front_pose.position_m + 0.55 * (STAFF - front_pose.position_m)
+    near_line[2] = 1.75
+    customer = _face("side", near_line, STAFF - near_line)
+    staff = _face("front", STAFF, TILL - STAFF)
+    staff.has_mesh = False
+    staff.range_uncertainty_rel = 0.30
+    for i in range(3):
+        fusion.add("front", FrameObservation(i, 0.95 + i / FPS, W, H, faces=[staff]))
+        fused = fusion.add("side", FrameObservation(i, 1.0 + i / FPS, W, H, faces=[customer]))
+        assert fused is not None and len(fused.faces) == 2
+    her = POSES["side"].to_world(fused.faces[1].head_position_m[None])[0]
+    assert np.linalg.norm(her - near_line) > 0.8
+
+
 def test_two_cameras_seeing_one_head_make_one_face_at_the_rays_meeting_point() -> None:
     cfg = _configs()
     cams = [FusionCamera(c, POSES[c], cfg[c].camera) for c in ("side", "front")]
