@@ -10,7 +10,8 @@
 A scene that lists ``cameras:`` (:mod:`frontdesk.sim.cameras`) is rendered by
 ``render_cameras(scene, "out/")`` instead: ``out/<id>.mp4`` and ``out/<id>.config.yaml``
 per camera (the counter's zones as that camera sees them, its pose), and one
-``out/truth.json``, judged through the first camera.
+``out/truth.json``: what the cameras see together (a face seen by any of them is
+seen), judged through the first camera.
 
 The truth is the simulator's, computed from the same scene the frames are drawn
 from, with a detector model that matches what MediaPipe finds on rendered
