@@ -87,3 +87,24 @@ def test_a_camera_without_a_pose_or_another_counter_is_named(
     shutil.rmtree(folder / "front")
     assert main(["eval", str(folder)]) == 2
     assert "no config file for camera front" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dropped, at_s", [("side", 9.0), ("front", 5.0)])
+def test_a_camera_dropped_mid_visit_keeps_the_visit(
+        runs: dict[str, Path], dropped: str, at_s: float) -> None:
+    """The realistic run with one camera's observations cut off mid-visit (the side
+    camera at 9 s, the customer waiting at the counter; the front camera at 5 s,
+    after the greeting it saw): still one visit, its greeting kept."""
+    from itertools import takewhile
+
+    from frontdesk.sim.evaluate import evaluate_cameras
+    from frontdesk.sim.runs import load_camera_runs
+
+    cams = load_camera_runs(runs["realistic7"])
+    assert cams is not None
+    streams = cams.observations()
+    streams[dropped] = takewhile(lambda o: o.t < at_s, streams[dropped])
+    figures = evaluate_cameras(cams.truth, cams.configs, streams)
+    assert figures["visits_matched"] == figures["engine_visits"] == 1
+    assert figures["ack_recall"] == 1.0
+    assert figures["latency_error_s"]["max"] <= 0.25
