@@ -46,11 +46,13 @@ from frontdesk.world import WorldPose
 
 if TYPE_CHECKING:
     from frontdesk.detectors.onnx_person import EveryNFrames, OnnxPersonDetector
+    from frontdesk.engine import TrackView
     from frontdesk.perception import FacePerceiver
-    from frontdesk.perception.gate import DetectionGate
+    from frontdesk.perception.gate import DetectionGate, Focus
+    from frontdesk.perception.mediapipe_faces import Detection
     from frontdesk.perception.presence import PresenceStage
 
-__all__ = ["FramePipeline", "PipelineStep", "BodyCadence", "BODIES_GAP_CHECK_FRAME",
+__all__ = ["FramePipeline", "PipelineStep", "BodyCadence", "BODIES_GAP_CHECK_FRAME", "focus_of",
            "CounterPipeline", "fusion_cameras"]
 
 log = logging.getLogger(__name__)
@@ -125,6 +127,7 @@ class FramePipeline:
         self.engine: Engine | None = Engine(config, id_factory) if engine else None
         self._gap_checked = False
         self._gated_counters: list[CounterConfig] | None = None
+        self._focus: Focus | None = None
         self._closed = False
         self._signature: Callable[[np.ndarray, tuple[float, float, float, float]],
                                   np.ndarray | None] | None = None
@@ -148,8 +151,9 @@ class FramePipeline:
                     self.gate = DetectionGate(config.perception.gating, config.counters)
                     self._gated_counters = config.counters
                     log.info("gated face detection on: with nothing changing in the zones "
-                             "and nobody in view, the detector runs once in %g s",
-                             self.gate.detector_period_s)
+                             "and nobody in view, the detector runs once in %g s; with "
+                             "staff alone, once in %g s", self.gate.detector_period_s,
+                             config.perception.gating.staff_every_s)
             except BaseException:
                 self.close()
                 raise
@@ -175,11 +179,7 @@ class FramePipeline:
                 and self.engine.config.counters is not self._gated_counters:
             self._gated_counters = self.engine.config.counters  # zones edited live
             gate.set_counters(self._gated_counters)
-        if gate is None or gate.should_detect(frame):
-            obs = self.perceiver.process(frame)
-        else:
-            obs = FrameObservation(index=frame.index, t=frame.t, width=frame.width,
-                                   height=frame.height, wall_time=frame.wall_time)
+        obs = self.perceiver.process(frame) if gate is None else self._perceive_gated(gate, frame)
         if self._signature is not None:
             for face in obs.faces:
                 if face.appearance is None:
@@ -192,12 +192,37 @@ class FramePipeline:
             gate.saw(obs.t, faces=obs.faces, occupancy=obs.occupancy)
         return obs
 
+    def _perceive_gated(self, gate: DetectionGate, frame: Frame) -> FrameObservation:
+        """The work the gate's plan asks for: nothing, the detector alone, with its
+        tiles, with Face Mesh; the focus is what the engine knew after the previous
+        frame (None when this pipeline has no engine: full work)."""
+        assert self.perceiver is not None
+        focus = self._focus
+        plan = gate.plan(frame, focus)
+        if not plan.detect:
+            self.perceiver.skip_frame(frame)
+            return FrameObservation(index=frame.index, t=frame.t, width=frame.width,
+                                    height=frame.height, wall_time=frame.wall_time)
+        mesh: bool | Callable[[list[Detection]], bool] = True
+        if not plan.mesh and focus is not None:
+            def mesh(detections: list[Detection]) -> bool:  # someone new: mesh everyone
+                return not focus.only_staff([d.bbox for d in detections], frame.width,
+                                            frame.height)
+        obs = self.perceiver.process(frame, tiles=plan.tiles, mesh=mesh)
+        gate.detected(obs.faces, frame.width, frame.height)
+        return obs
+
     def update(self, obs: FrameObservation) -> list[Event]:
-        """Tracking and the engine on one observation; the events it raised."""
+        """Tracking and the engine on one observation; the events it raised.
+
+        With gating on, what the engine now knows (who is staff, who else is there,
+        open visits) is kept as the next frame's :class:`Focus`."""
         engine = self.require_engine()
         events = engine.update(obs)
         if self.gate is not None:
-            self.gate.saw(obs.t, tracked=bool(engine.tracks_view()))
+            views = engine.tracks_view()
+            self.gate.saw(obs.t, tracked=bool(views))
+            self._focus = focus_of(views, len(engine.visits.open))
         if not self._gap_checked and engine.frames >= BODIES_GAP_CHECK_FRAME:
             self._gap_checked = True
             self._check_bodies_gap(engine.frame_s)
@@ -245,8 +270,10 @@ class FramePipeline:
         if self.gate is not None and self.gate.stats.frames:
             st = self.gate.stats
             log.info("gated face detection: the detector ran on %d of %d frames (%d with "
-                     "someone in view, %d on a change, %d keep-alive), skipped %d",
-                     st.detected, st.frames, st.in_view, st.changed, st.keep_alive, st.skipped)
+                     "someone in view, %d on a change, %d keep-alive; %d with tiles, %d without "
+                     "Face Mesh), skipped %d (%d with staff alone)",
+                     st.detected, st.frames, st.in_view, st.changed, st.keep_alive, st.tiles,
+                     st.unmeshed, st.skipped, st.staff_alone)
         for name, part in (("perception", self.perceiver), ("person detector", self.bodies)):
             if part is None:
                 continue
@@ -392,6 +419,15 @@ def _single_threaded_opencv() -> int:
     threads = int(cv2.getNumThreads())
     cv2.setNumThreads(1)
     return threads
+
+
+def focus_of(views: list[TrackView], visits_open: int) -> Focus:
+    """The hint perception gets for the next frame: the settled staff's face
+    centres, how many other tracks there are, and how many visits are open."""
+    from frontdesk.perception.gate import Focus
+
+    staff = tuple(v.center_norm for v in views if v.role == "staff" and v.role_fixed)
+    return Focus(staff, len(views) - len(staff), visits_open)
 
 
 def _open_body_cadence(config: Config) -> BodyCadence | None:

@@ -90,6 +90,16 @@ for them to be the same person. Smaller refuses more newcomers of another depth
 (1.9 between 2.4 m and 4.6 m) but splits real tracks on size noise (a far face's
 width varies by ~30 % frame to frame) and on people walking towards the camera
 while unseen (their width grows with 1/depth)."""
+DUPLICATE_RADIUS_FACES = 0.5
+"""Two confirmed tracks whose centres lie within this many face widths (the wider of
+the two) may be one person twice (see :data:`DUPLICATE_AFTER_S`)."""
+DUPLICATE_AFTER_S = 0.5
+"""Two tracks that close which take one face in turn for this long, never both seen in
+one frame, are one person: the younger is dropped. The size gate below splits a
+track when a face looking down shrinks its box past :data:`MAX_SIZE_RATIO`; the two
+tracks then share her one face. Two people standing one behind the other are both
+seen on some frame, and a person revealed where a departing one stood is seen
+alone: neither alternates."""
 SIZE_GATE_AFTER_S = 0.3
 """The size gate applies only to a track unseen for at least this long. Shorter
 gaps are detector dropouts, where the jump gate already keeps strangers out and
@@ -172,6 +182,17 @@ class _TrackRecord:
     """The latest detection was a body without a face."""
 
 
+@dataclass
+class _Pair:
+    """Two confirmed tracks at one place: since when, and which took the face."""
+
+    since_t: float
+    apart: bool = False
+    """Both were seen on one frame: two people."""
+    old_seen: bool = False
+    young_seen: bool = False
+
+
 class PersonTracker:
     """Give each person a stable anonymous id across frames, by their face, body or both.
 
@@ -188,6 +209,8 @@ class PersonTracker:
     def __init__(self, tracking_cfg: TrackingConfig):
         self.cfg = tracking_cfg
         self._records: dict[int, _TrackRecord] = {}
+        self._pairs: dict[tuple[int, int], _Pair] = {}
+        """Pairs of confirmed tracks standing at one place (see :data:`DUPLICATE_AFTER_S`)."""
         self._next_public_id = 1
         self._last_t: float | None = None
         self._now = 0.0
@@ -224,6 +247,7 @@ class PersonTracker:
     def reset(self) -> None:
         """Forget every track (e.g. after the camera went offline). Ids keep counting up."""
         self._records.clear()
+        self._pairs.clear()
         self._last_t = None
         self._tracker = self._new_tracker()
 
@@ -245,13 +269,53 @@ class PersonTracker:
         matched = {id(d): d.data[0] for d in detections}
         self._refuse_crowded_births(seen, matched, obs.width)
         out: list[TrackedFace] = []
+        fresh: set[int] = set()
         for obj in list(self._tracker.tracked_objects):
             index = matched.get(id(obj.last_detection))
             person = seen[index] if index is not None else None
             tracked = self._advance(obj, person, obs)
             if tracked is not None:
                 out.append(tracked)
-        return out
+                if person is not None:
+                    fresh.add(tracked.track_id)
+        dropped = self._drop_duplicates(fresh, obs)
+        return [t for t in out if t.track_id not in dropped] if dropped else out
+
+    def _drop_duplicates(self, fresh: set[int], obs: FrameObservation) -> set[int]:
+        """Drop the younger of two confirmed tracks that take one face in turn at one
+        place (:data:`DUPLICATE_AFTER_S`); returns the public ids dropped."""
+        live = [(obj, rec, rec.public_id) for obj in self._tracker.tracked_objects
+                if (rec := self._records.get(id(obj))) is not None and rec.public_id is not None]
+        if len(live) < 2:
+            self._pairs.clear()
+            return set()
+        aspect = obs.height / obs.width if obs.width > 0 else 1.0
+        pairs: dict[tuple[int, int], _Pair] = {}
+        dropped: set[int] = set()
+        for i, (obj_a, a, id_a) in enumerate(live):
+            for obj_b, b, id_b in live[i + 1:]:
+                if id_a in dropped or id_b in dropped:
+                    continue
+                key, young_obj = ((id_a, id_b), obj_b) if id_a < id_b else ((id_b, id_a), obj_a)
+                width = math.exp(max(a.log_width, b.log_width) / _SCALE)
+                dx = a.center_norm[0] - b.center_norm[0]
+                dy = (a.center_norm[1] - b.center_norm[1]) * aspect
+                if dx * dx + dy * dy > (DUPLICATE_RADIUS_FACES * width) ** 2:
+                    continue
+                pair = pairs[key] = self._pairs.get(key) or _Pair(obs.t)
+                seen_old, seen_young = key[0] in fresh, key[1] in fresh
+                if seen_old and seen_young:
+                    pair.apart = True  # two faces at once: two people
+                pair.old_seen |= seen_old
+                pair.young_seen |= seen_young
+                if (not pair.apart and pair.old_seen and pair.young_seen
+                        and obs.t - pair.since_t >= DUPLICATE_AFTER_S):
+                    log.debug("tracks %d and %d took one face in turn for %.1f s: %d dropped",
+                              key[0], key[1], obs.t - pair.since_t, key[1])
+                    self._drop(young_obj)
+                    dropped.add(key[1])
+        self._pairs = pairs
+        return dropped
 
     def _refuse_crowded_births(self, seen: list[_Seen], matched: dict[int, int],
                                frame_width: float) -> None:

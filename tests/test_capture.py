@@ -492,7 +492,7 @@ def test_live_source_goes_offline_and_comes_back(caplog: pytest.LogCaptureFixtur
 
 def test_slow_consumer_gets_fresh_frames_and_stale_ones_are_dropped() -> None:
     camera = FakeCamera(fps=200)
-    source = LiveSource(camera.open, "fast camera", camera_cfg())
+    source = LiveSource(camera.open, "fast camera", camera_cfg(max_fps=None))
     guard = watchdog(source)
     ages, numbers = [], []
     for frame in source:
@@ -514,15 +514,14 @@ def test_slow_consumer_gets_fresh_frames_and_stale_ones_are_dropped() -> None:
     assert 0 <= pending <= 1
 
 
-def test_max_fps_spaces_delivered_frames() -> None:
+def test_max_fps_bounds_the_rate_of_delivered_frames() -> None:
     camera = FakeCamera(fps=200)
     source = LiveSource(camera.open, "fast camera", camera_cfg(max_fps=20))
     guard = watchdog(source)
     frames = [f for _, f in zip(range(6), source, strict=False)]
     source.close()
     guard.cancel()
-    gaps = [b.t - a.t for a, b in zip(frames, frames[1:], strict=False)]
-    assert min(gaps) >= 0.95 / 20
+    assert (frames[-1].t - frames[0].t) / 5 >= 0.95 / 20
     assert source.stats.throttled > 5
 
 
@@ -796,3 +795,67 @@ def test_realtime_goes_to_every_cameras_worker() -> None:
     assert all("--realtime" in e and "--no-store" in e for e in extra.values())
     plain = build_parser().parse_args(["run", "-c", "box.yaml"])
     assert all("--realtime" not in e for e in worker_run_args(plain, ["front"]).values())
+
+
+class SteadyCamera:
+    """A live device at ``fps`` on a clock of its own: each read advances the clock
+    one frame interval (and takes a few real milliseconds, so the reader thread
+    never outruns the consumer)."""
+
+    def __init__(self, fps: float) -> None:
+        self.interval_s = 1.0 / fps
+        self.now = 0.0
+        self.reads = 0
+
+    def clock(self) -> float:
+        return self.now
+
+    def open(self) -> SteadyCamera:
+        return self
+
+    def isOpened(self) -> bool:  # noqa: N802 (OpenCV's name)
+        return True
+
+    def read(self) -> tuple[bool, np.ndarray]:
+        time.sleep(0.003)
+        self.reads += 1
+        self.now = self.reads * self.interval_s
+        return True, np.zeros((8, 8, 3), np.uint8)
+
+    def release(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("camera_fps,expected_fps", [
+    (30.0, 15.0),  # every other frame
+    (25.0, 15.0),  # gaps of one and two camera frames (spacing alone gave 12.5)
+    (20.0, 15.0),  # (spacing alone gave 10)
+    (10.0, 10.0),  # a slower camera: every frame
+])
+def test_a_live_source_gives_the_engine_max_fps_frames_a_second_never_more(
+        camera_fps: float, expected_fps: float) -> None:
+    camera = SteadyCamera(camera_fps)
+    assert CameraConfig().max_fps == 15.0  # the default
+    source = LiveSource(camera.open, "steady camera", camera_cfg(), clock=camera.clock)
+    guard = watchdog(source)
+    frames = []
+    for frame in source:
+        frames.append(frame)
+        if frame.t >= 6.0:
+            break
+    source.close()
+    guard.cancel()
+    stats = source.stats
+    span = frames[-1].t - frames[0].t
+    rate = (len(frames) - 1) / span
+    lost = stats.stale_dropped  # frames the consumer was too slow for (none expected)
+    assert rate <= expected_fps + 1e-6
+    assert rate >= expected_fps - 0.5 - lost / span
+    for a in frames:  # never more than max_fps in any second (and one for jitter)
+        assert sum(1 for b in frames if a.t <= b.t < a.t + 1.0) <= 16
+    gaps = [b.t - a.t for a, b in zip(frames, frames[1:], strict=False)]
+    assert max(gaps) <= 1.0 / 15 + 1.0 / camera_fps + 1e-6 or lost  # the latency resolution
+    if camera_fps > 15:
+        assert stats.throttled > 0
+    else:
+        assert stats.throttled == 0

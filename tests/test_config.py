@@ -98,6 +98,24 @@ def test_duplicate_counter_ids_and_missing_counters() -> None:
     assert "counters: required key is missing" in problem
 
 
+def test_staff_context_keys_name_key_and_line() -> None:
+    text = GOOD.replace("  escalate_after_s: 30", "  escalate_after_s: 30\n  looking_down_deg: 95")
+    (problem,) = _problems(text)
+    assert problem.startswith("f.yaml:13: engine.looking_down_deg:")
+    text = GOOD.replace("      staff: [[0.0, 0.2], [0.4, 0.2], [0.4, 0.9], [0.0, 0.9]]",
+                        "      staff: [[0.0, 0.2], [0.4, 0.2], [0.4, 0.9], [0.0, 0.9]]\n"
+                        "      focus: [[[0.1, 0.3], [0.2, 0.3]]]")
+    (problem,) = _problems(text)
+    assert problem.startswith("f.yaml:10: counters[0].zones.focus")
+    assert "at least 3 points" in problem
+    good = parse_config(GOOD.replace(
+        "      staff: [[0.0, 0.2], [0.4, 0.2], [0.4, 0.9], [0.0, 0.9]]",
+        "      staff: [[0.0, 0.2], [0.4, 0.2], [0.4, 0.9], [0.0, 0.9]]\n"
+        "      focus: [[[0.1, 0.3], [0.2, 0.3], [0.2, 0.5]]]"))
+    assert len(good.counters[0].zones.focus) == 1
+    assert good.engine.looking_down_deg == 25.0 and good.engine.focus_alert_after_s == 60.0
+
+
 def test_yaml_syntax_error_has_line() -> None:
     (problem,) = _problems("site_id: x\ncounters: [\n  - id: a\n")
     assert problem.startswith("f.yaml:")

@@ -170,3 +170,34 @@ def test_the_size_gate_waits_for_a_track_held_past_a_dropout() -> None:
     held = np.array([[100.0, 100.0, log_w, log_w, SIZE_GATE_AFTER_S]])
     assert person_distance(candidates, just_missed)[0, 0] == pytest.approx(10.0)
     assert person_distance(candidates, held)[0, 0] > 1e6
+
+
+def _one_spot(both_at_once: bool) -> list[list[int]]:
+    """A 60 px face seen for 0.5 s and missed for 0.4 s (the size gate now applies);
+    then, for 1.5 s, a 35 px face 3 px beside it (the same face looking down, its box
+    shrunk past the gate: a second track is born) and the 60 px face: in turn, one
+    per frame, or both on every frame (two people, one behind the other)."""
+    tracker = PersonTracker(TrackingConfig(min_hits=1, grace_s=1.0, max_distance_norm=0.15))
+    big, small = face_at(600, 300, 60.0), face_at(603, 300, 35.0)
+    for i in range(5):
+        tracker.update(FrameObservation(index=i, t=i / 10, width=W, height=H, faces=[big]))
+    for i in range(5, 9):
+        tracker.update(FrameObservation(index=i, t=i / 10, width=W, height=H, faces=[]))
+    out = []
+    for i in range(9, 24):
+        faces = [big, small] if both_at_once else [small if i % 2 else big]
+        out.append(ids(tracker.update(FrameObservation(index=i, t=i / 10, width=W, height=H,
+                                                       faces=faces))))
+    return out
+
+
+def test_one_face_taken_in_turn_by_two_tracks_is_one_person() -> None:
+    out = _one_spot(both_at_once=False)
+    assert [2] in out or [1, 2] in out  # the shrunk face started a second track
+    assert out[-1] == [1]  # which, taking the face in turn with the first, was dropped
+    assert all(track_ids == [1] for track_ids in out[-5:])
+
+
+def test_two_faces_at_one_spot_on_the_same_frames_are_two_people() -> None:
+    out = _one_spot(both_at_once=True)
+    assert out[-1] == [1, 2] and all(track_ids == [1, 2] for track_ids in out[1:])

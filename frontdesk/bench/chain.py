@@ -6,7 +6,10 @@ rendered on first use: :mod:`frontdesk.demo_footage`), perception
 (detection, crops, Face Mesh, pose, gaze, distance) and the engine (tracking,
 zones, roles, eye contact, visits), both through the frame pipeline that ``run``
 uses (:class:`~frontdesk.pipeline.FramePipeline`: ``perceive`` and ``update``,
-timed apart).
+timed apart). The cost of the staff context (docs/engine.md, "Staff context") is
+measured in the same run: a second engine without it takes every observation too,
+in alternating order with the pipeline's, and ``context_ratio`` is the chain with
+the context over the chain without it (the same perception plus each engine).
 
 The baseline is bare MediaPipe on the same frames: the full-range detector on
 the RGB frame and on as many square tiles as the perceiver runs per frame, and
@@ -38,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from frontdesk.bench.cpu import add_output_and_pinning_args, positive_int
 
 if TYPE_CHECKING:
+    from frontdesk.engine import Engine
     from frontdesk.pipeline import FramePipeline
     from frontdesk.types import Frame
 
@@ -88,6 +92,9 @@ class ChainBenchResult:
     ratio: float
     ratio_median: float
     ratio_cpu: float
+    engine_no_context_ms: float
+    context_ratio: float
+    """(perception + engine) / (perception + engine without staff context), same frames."""
     fps: float
     fps_cpu: float
     cpu_ms_per_frame: float
@@ -105,6 +112,7 @@ class _Tally:
     decode_cpu: list[float] = field(default_factory=list)
     perception: list[float] = field(default_factory=list)
     engine: list[float] = field(default_factory=list)
+    engine_plain: list[float] = field(default_factory=list)
     chain_cpu: list[float] = field(default_factory=list)
     bare: list[float] = field(default_factory=list)
     bare_cpu: list[float] = field(default_factory=list)
@@ -134,6 +142,7 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None,
     from frontdesk.bench.perception import bare_graphs, bare_inputs
     from frontdesk.config import Config
     from frontdesk.demo_footage import ensure_demo_clip
+    from frontdesk.engine import Engine
     from frontdesk.perception.mediapipe_faces import MESH_DETECTION_CONFIDENCE
     from frontdesk.pipeline import FramePipeline
     from frontdesk.sim.runs import sim_config
@@ -148,6 +157,7 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None,
 
     config: Config = (sim_config(camera={"pose": DEFAULT_LAYOUT.camera.config_dict()}) if pose
                       else sim_config())
+    plain = Engine(config, staff_context=False)
     tally = _Tally()
     size = (0, 0)
     with (FramePipeline(config) as pipeline,
@@ -166,9 +176,9 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None,
             images, crops = bare_inputs(prep, rgb, config.perception)
             if i % 2:
                 _measure_bare(det, mesh, images, crops, tally)
-                _measure_chain(pipeline, frame, tally)
+                _measure_chain(pipeline, frame, tally, plain, plain_first=True)
             else:
-                _measure_chain(pipeline, frame, tally)
+                _measure_chain(pipeline, frame, tally, plain, plain_first=False)
                 _measure_bare(det, mesh, images, crops, tally)
         it.close()
     return _result(clip, tally, size, pinned)
@@ -185,17 +195,33 @@ def _measure_bare(
     tally.bare_cpu.append((time.process_time() - c0) * 1000.0)
 
 
-def _measure_chain(pipeline: FramePipeline, frame: Frame, tally: _Tally) -> None:
+def _measure_chain(pipeline: FramePipeline, frame: Frame, tally: _Tally, plain: Engine,
+                   plain_first: bool) -> None:
+    """The pipeline's perception and engine on the frame (timed, CPU included), and the
+    engine without staff context on the same observation, before or after it."""
     c0, t0 = time.process_time(), time.perf_counter()
     obs = pipeline.perceive(frame)
     t1 = time.perf_counter()
+    c1 = time.process_time()
+    if plain_first:
+        tally.engine_plain.append(_time_ms(plain.update, obs))
+    c_skip = time.process_time() - c1
+    t1b = time.perf_counter()
     events = pipeline.update(obs)
     t2, c2 = time.perf_counter(), time.process_time()
+    if not plain_first:
+        tally.engine_plain.append(_time_ms(plain.update, obs))
     tally.perception.append((t1 - t0) * 1000.0)
-    tally.engine.append((t2 - t1) * 1000.0)
-    tally.chain_cpu.append((c2 - c0) * 1000.0)
+    tally.engine.append((t2 - t1b) * 1000.0)
+    tally.chain_cpu.append((c2 - c0 - c_skip) * 1000.0)
     tally.faces += len(obs.faces)
     tally.events += len(events)
+
+
+def _time_ms(fn: Any, arg: Any) -> float:
+    t0 = time.perf_counter()
+    fn(arg)
+    return (time.perf_counter() - t0) * 1000.0
 
 
 def _mean(xs: list[float]) -> float:
@@ -216,6 +242,8 @@ def _result(clip: str, t: _Tally, size: tuple[int, int], pinned: int | None) -> 
         bare_ms=bare, bare_ms_median=statistics.median(t.bare), bare_ms_min=min(t.bare),
         ratio=chain / bare, ratio_median=statistics.median(t.chain) / statistics.median(t.bare),
         ratio_cpu=sum(t.chain_cpu) / max(sum(t.bare_cpu), 1e-9),
+        engine_no_context_ms=_mean(t.engine_plain),
+        context_ratio=chain / max(_mean(t.perception) + _mean(t.engine_plain), 1e-9),
         fps=1000.0 / (decode + chain), fps_cpu=1000.0 / cpu_ms if cpu_ms > 0 else 0.0,
         cpu_ms_per_frame=cpu_ms, bare_fps=1000.0 / (decode + bare),
     )
@@ -243,6 +271,8 @@ def format_result(r: ChainBenchResult) -> str:
         f"min {r.bare_ms_min:.2f}; {r.bare_fps:.1f} fps with decode)",
         f"  chain / bare MediaPipe   {r.ratio:7.3f}   (median-based {r.ratio_median:.3f}, "
         f"CPU-time {r.ratio_cpu:.3f})",
+        f"  staff context            {r.context_ratio:7.3f}   (chain with / without; engine "
+        f"{r.engine_ms:.2f} ms against {r.engine_no_context_ms:.2f} ms)",
     ]
     for goal, ok in r.goals.items():
         lines.append(f"  goal {goal:<26} {'met' if ok else 'NOT met'}")

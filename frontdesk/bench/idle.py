@@ -16,6 +16,11 @@ that core. Beside them, the **floor**: the first clip decoded, paced, with no
 pipeline at all (what a camera costs before any perception). ``late_frames``
 counts frames the pipeline finished after the next was due: above zero the core
 could not keep up and the figure is a floor.
+
+With ``--steps``, the staff clip is also played unpaced (frames decoded first,
+decoding left out) once per step of gated perception, each adding one saving to
+the last (:data:`STEPS`), twice in turn: CPU milliseconds a frame, and what the
+gate decided.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ from typing import Any
 
 from frontdesk.bench.cpu import add_output_and_pinning_args
 
-__all__ = ["register", "run", "IdleBenchResult", "run_idle_bench", "idle_scene", "SCENES"]
+__all__ = ["register", "run", "IdleBenchResult", "run_idle_bench", "idle_scene", "SCENES",
+           "STEPS", "gating_steps"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +50,18 @@ FPS = 15
 SCENES = ("empty", "staff", "busy")
 GOALS_PCT = {"empty": 5.0, "staff": 15.0}
 """The issue's ceilings (issue 19) for gating on, in % of one core."""
+STEPS: dict[str, dict[str, Any] | None] = {
+    "gating off": None,
+    "gate, every frame fully (fourth session)": {
+        "staff_every_s": 0.0, "mesh_staff_alone": True, "tiles_every_s": 0.0},
+    "+ tiles only for small, missed or new faces": {
+        "staff_every_s": 0.0, "mesh_staff_alone": True, "tiles_every_s": 2.0},
+    "+ no Face Mesh for staff alone": {
+        "staff_every_s": 0.0, "mesh_staff_alone": False, "tiles_every_s": 2.0},
+    "+ staff alone once in 0.2 s (the defaults)": {},
+}
+"""``--steps``: gated perception built up one saving at a time (``perception.gating``
+settings over the clip's own; None: gating off)."""
 
 
 def register(targets: argparse._SubParsersAction) -> None:
@@ -59,6 +77,9 @@ def register(targets: argparse._SubParsersAction) -> None:
                    "config's default)")
     p.add_argument("--scenes", default=",".join(SCENES),
                    help=f"comma-separated scenes to measure (default {','.join(SCENES)})")
+    p.add_argument("--steps", action="store_true",
+                   help="also play the staff clip unpaced once per step of gated perception "
+                   "(each adds one saving), CPU ms a frame without decoding")
     add_output_and_pinning_args(p)
     p.set_defaults(func=run)
 
@@ -171,6 +192,7 @@ class IdleBenchResult:
     decode_only: IdleRun | None = None
     scenes: dict[str, dict[str, IdleRun]] = field(default_factory=dict)
     goals: dict[str, bool] = field(default_factory=dict)
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -201,17 +223,10 @@ def decode_paced(clip: Path) -> IdleRun:
 def play_paced(clip: Path, gating: bool, idle_every_s: float | None = None) -> IdleRun:
     """Play ``clip`` at its frame rate through the pipeline; its CPU cost."""
     from frontdesk.capture import open_source
-    from frontdesk.config import load_config
     from frontdesk.pipeline import FramePipeline
-    from frontdesk.render.clip import clip_files
 
-    config = load_config(clip_files(clip).config)
-    gate: dict[str, Any] = {"enabled": gating}
-    if idle_every_s is not None:
-        gate["idle_every_s"] = idle_every_s
-    perception = config.perception.model_copy(update={
-        "gating": config.perception.gating.model_copy(update=gate)})
-    config = config.model_copy(update={"perception": perception})
+    keep_alive = {} if idle_every_s is None else {"idle_every_s": idle_every_s}
+    config = _gated_config(clip, keep_alive if gating else None)
     frames = faces = events = late = 0
     first_t = last_t = 0.0
     with FramePipeline(config) as pipeline:
@@ -234,12 +249,50 @@ def play_paced(clip: Path, gating: bool, idle_every_s: float | None = None) -> I
                    faces / max(frames, 1), events, stats)
 
 
+def _gated_config(clip: Path, gating: dict[str, Any] | None) -> Any:
+    """The clip's own config with ``perception.gating`` set (None: off)."""
+    from frontdesk.config import load_config
+    from frontdesk.render.clip import clip_files
+
+    config = load_config(clip_files(clip).config)
+    update = {"enabled": gating is not None, **(gating or {})}
+    perception = config.perception.model_copy(update={
+        "gating": config.perception.gating.model_copy(update=update)})
+    return config.model_copy(update={"perception": perception})
+
+
+def gating_steps(clip: Path, repeats: int = 2) -> dict[str, dict[str, Any]]:
+    """Each of :data:`STEPS` on ``clip``, unpaced, ``repeats`` times in turn: CPU ms a
+    frame (the first frame, which loads the tracker, left out; decoding too) and the
+    gate's decisions."""
+    from frontdesk.capture import open_source
+    from frontdesk.pipeline import FramePipeline
+
+    with open_source(str(clip), _gated_config(clip, None).camera) as source:
+        frames = list(source)
+    out: dict[str, dict[str, Any]] = {name: {"ms_per_frame": []} for name in STEPS}
+    for _ in range(repeats):
+        for name, gating in STEPS.items():
+            with FramePipeline(_gated_config(clip, gating)) as pipeline:
+                pipeline.step(frames[0])
+                c0 = time.process_time()
+                for frame in frames[1:]:
+                    pipeline.step(frame)
+                ms = 1000.0 * (time.process_time() - c0) / max(len(frames) - 1, 1)
+                out[name]["ms_per_frame"].append(round(ms, 2))
+                out[name]["gate"] = None if pipeline.gate is None else \
+                    pipeline.gate.stats.to_json()
+    return out
+
+
 def run_idle_bench(seconds: float, scenes: list[str], pin: bool = True,
-                   cpu: int | None = None, idle_every_s: float | None = None) -> IdleBenchResult:
+                   cpu: int | None = None, idle_every_s: float | None = None,
+                   steps: bool = False) -> IdleBenchResult:
     from frontdesk.bench.cpu import least_busy_cpu, pin_to_cpu
     from frontdesk.config import GatingConfig
 
-    clips = {name: footage(name, seconds) for name in scenes}  # before pinning and timing
+    names = scenes + (["staff"] if steps and "staff" not in scenes else [])
+    clips = {name: footage(name, seconds) for name in names}  # before pinning and timing
     pinned: int | None = None
     if pin:
         core = least_busy_cpu() if cpu is None else cpu
@@ -261,6 +314,8 @@ def run_idle_bench(seconds: float, scenes: list[str], pin: bool = True,
         busy = result.scenes["busy"]
         result.goals["busy: gating on no dearer than off (within 5 %)"] = \
             busy["on"].cpu_pct <= busy["off"].cpu_pct * 1.05
+    if steps:
+        result.steps = gating_steps(clips["staff"])
     return result
 
 
@@ -282,6 +337,13 @@ def format_result(r: IdleBenchResult) -> str:
         lines.append(f"  floor: decoding alone {r.decode_only.cpu_pct:.1f} %")
     for goal, ok in r.goals.items():
         lines.append(f"  goal {goal:<50} {'met' if ok else 'NOT met'}")
+    if r.steps:
+        lines.append(f"  steps on the staff clip, unpaced, CPU ms a frame without decoding "
+                     f"(% of a core at {r.fps} fps):")
+        for name, step in r.steps.items():
+            ms = step["ms_per_frame"]
+            pct = ", ".join(f"{m * r.fps / 10.0:.1f} %" for m in ms)
+            lines.append(f"    {name:<45} {', '.join(f'{m:.2f}' for m in ms)} ms ({pct})")
     return "\n".join(lines)
 
 
@@ -294,7 +356,7 @@ def run(args: argparse.Namespace) -> int:
         raise FrontdeskError(f"bench idle: --scenes takes some of {', '.join(SCENES)}; got "
                              f"{args.scenes!r}")
     result = run_idle_bench(args.seconds, scenes, pin=not args.no_pin, cpu=args.cpu,
-                            idle_every_s=args.idle_every_s)
+                            idle_every_s=args.idle_every_s, steps=args.steps)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:

@@ -156,7 +156,7 @@ class LiveSource(FrameSource):
         self._queue: deque[Frame | StatusChange] = deque()
         self._reader_done = False
         self._next_index = 0
-        self._last_delivered_t: float | None = None
+        self._next_due_t: float | None = None
         self._thread = threading.Thread(target=self._run, name="frontdesk-capture", daemon=True)
         self._thread.start()
 
@@ -261,14 +261,26 @@ class LiveSource(FrameSource):
             yield item
 
     def _throttled(self, frame: Frame) -> bool:
-        """True when ``frame`` comes sooner than ``max_fps`` allows (5 % slack for jitter)."""
-        if self.min_interval_s is None:
+        """True when ``frame`` comes before the next one is due under ``max_fps``.
+
+        Frames are due every ``1 / max_fps`` seconds from the first one, not that
+        long after the last one delivered: a camera whose rate is not a multiple of
+        ``max_fps`` (25 or 20 fps under 15) still gives ``max_fps`` frames a second,
+        never more, with gaps of one or two camera frames, instead of half its
+        rate (12.5 or 10 fps). After a stall longer than an interval the schedule
+        starts again from the late frame. 5 % of an interval is allowed for jitter.
+        """
+        interval = self.min_interval_s
+        if interval is None:
             return False
-        last = self._last_delivered_t
-        if last is not None and frame.t - last < 0.95 * self.min_interval_s:
+        due = self._next_due_t
+        if due is not None and frame.t < due - 0.05 * interval:
             self._count("throttled")
             return True
-        self._last_delivered_t = frame.t
+        if due is None or frame.t - due >= interval:  # the first frame, or after a stall
+            self._next_due_t = frame.t + interval
+        else:
+            self._next_due_t = due + interval
         return False
 
     def _release(self) -> None:

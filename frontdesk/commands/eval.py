@@ -73,6 +73,12 @@ def _print_table(figures: dict) -> None:
           f"recall {f(figures['ack_recall'])}")
     print(f"escalations       precision {f(figures['escalation_precision'])}  "
           f"recall {f(figures['escalation_recall'])}")
+    print(f"staff context     right {f(figures['context_right'])} of "
+          f"{figures['context_waits_beyond_target']} waits beyond target "
+          f"({f(figures['context_right_all'])} of all {figures['context_waits']})")
+    for word, pr in figures["context_per_word"].items():
+        print(f"  {word:<15} precision {f(pr['precision'])}  recall {f(pr['recall'])}  "
+              f"(truth {pr['truth']}, engine {pr['engine']})")
 
 
 def run(args: argparse.Namespace) -> int:

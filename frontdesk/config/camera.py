@@ -82,7 +82,13 @@ class CameraConfig(ConfigModel):
     width: int | None = Field(None, ge=64, le=7680, description="Requested capture width (live).")
     height: int | None = Field(None, ge=48, le=4320, description="Requested capture height (live).")
     max_fps: float | None = Field(
-        None, gt=0, le=240, description="Process at most this many frames a second (live sources)."
+        15.0, gt=0, le=240,
+        description="Live sources (cameras, streams): process at most this many frames a "
+        "second, whatever the camera delivers (also requested from the camera). The engine "
+        "times arrivals and looks to the frames it sees, so its timings are resolved to "
+        "about 1 / max_fps s (0.067 s at 15, the rate it is tested at); above that rate "
+        "frames cost CPU and add nothing it needs. Files play at their own rate. null: "
+        "every frame the camera delivers.",
     )
     reconnect: ReconnectConfig = Field(default_factory=ReconnectConfig)
     pose: CameraPoseConfig | None = Field(

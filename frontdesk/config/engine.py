@@ -94,6 +94,24 @@ class EngineConfig(ConfigModel):
         "by a look once their face is seen again, or by the button (docs/engine.md).",
     )
 
+    looking_down_deg: float = Field(
+        25.0,
+        ge=5,
+        le=80,
+        description="Staff context: a staff gaze pitched more than this below the camera's "
+        "horizontal is looking down (a till, paperwork, a screen). Lower counts a glance at "
+        "the counter top; higher misses a screen at chest height. A camera tilted down "
+        "shifts level gazes up by up to its tilt: keep this above the tilt.",
+    )
+    focus_alert_after_s: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="While every staff member present works in a focus-work zone "
+        "(counters[].zones.focus), the waiting alert (and escalation, by the same amount) is "
+        "held until this wait instead of alert_after_s. At or below alert_after_s: no hold.",
+    )
+
     @model_validator(mode="after")
     def _escalate_after_alert(self) -> EngineConfig:
         if self.escalate_after_s <= self.alert_after_s:

@@ -48,3 +48,34 @@ class GatingConfig(ConfigModel):
         description="Changed pixels of the small picture, inside the watched region, that "
         "make the detector run on this frame.",
     )
+    staff_every_s: float = Field(
+        0.2, ge=0.0, le=0.9,
+        description="With only settled staff in view (every track the engine holds is "
+        "staff, no visit open) and nothing changing in the watched region outside their "
+        "faces, the detector runs once in this long instead of on every frame: nobody's "
+        "wait depends on those frames. Below tracking.grace_s, so staff tracks are kept. "
+        "0: every frame, as with anyone else in view.",
+    )
+    mesh_staff_alone: bool = Field(
+        False,
+        description="Face Mesh on staff faces while no customer is in view. Off: with only "
+        "settled staff seen and tracked, their faces get the detector's keypoint pose and "
+        "no mesh (a staff gaze matters only to a customer); the first frame with any "
+        "other face, track or open visit meshes every face again.",
+    )
+    tiles_every_s: float = Field(
+        2.0, ge=0.0, le=30.0,
+        description="With nobody or only settled staff tracked, the detector's tiles (for "
+        "small faces) run when something changed outside the known faces, someone is in "
+        "view whose face is not known, a known face is small (small_face) or the "
+        "whole-frame pass missed one, or this long after they last ran: a small face that "
+        "came without a visible change is found at most this late (the keep-alive runs them "
+        "only then). With anyone else tracked they run as ungated. 0: whenever the "
+        "detector runs.",
+    )
+    small_face: float = Field(
+        0.07, ge=0.0, le=1.0,
+        description="A known face narrower than this share of the frame width keeps the "
+        "tiles running (the whole-frame pass holds faces from about 6.5 % of the width, "
+        "the tiles from about 3.5 %).",
+    )

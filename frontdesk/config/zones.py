@@ -3,7 +3,7 @@ coordinates, 0 to 1, so a change of camera resolution breaks nothing)."""
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from frontdesk.config.base import (
     ConfigModel,
@@ -70,18 +70,25 @@ class ZonesConfig(ConfigModel):
     ignore: list[Polygon] = Field(
         default_factory=list, description="Masks: faces here are ignored (posters, screens)."
     )
+    focus: list[Polygon] = Field(
+        default_factory=list,
+        description="Focus-work zones (a dispensing bench, a safe, a cash count): staff here "
+        "are not expected to look up. While every staff member present is in one, the "
+        "waiting alert is held until engine.focus_alert_after_s and the wait is recorded as "
+        "focus_work. Draw them inside or beside the staff zone; the staff zone gives the role.",
+    )
 
     _v_approach = field_validator("approach")(classmethod(lambda cls, v: check_polygon(v)))
     _v_service = field_validator("service")(classmethod(lambda cls, v: check_polygon(v)))
     _v_staff = field_validator("staff")(classmethod(lambda cls, v: check_polygon(v)))
 
-    @field_validator("ignore")
+    @field_validator("ignore", "focus")
     @classmethod
-    def _v_ignore(cls, v: list[Polygon]) -> list[Polygon]:
+    def _v_polygon_list(cls, v: list[Polygon], info: ValidationInfo) -> list[Polygon]:
         for i, poly in enumerate(v):
             problem = polygon_problem(poly)
             if problem:
-                raise ValueError(f"ignore[{i}]: {problem}")
+                raise ValueError(f"{info.field_name}[{i}]: {problem}")
         return v
 
     @model_validator(mode="after")

@@ -44,6 +44,10 @@ class EventFactory:
             "latency_s": visit.latency_s,
             "customer_looked_t": visit.customer_looked_t(),
         }
+        dominant = visit.context.dominant()
+        if dominant is not None:
+            timings["context"] = dominant.value
+            timings["context_shares"] = visit.context.shares()
         if visit.ack_t is not None:
             timings["ack_by"] = visit.ack_by
             timings["staff_track_id"] = visit.staff_track_id
@@ -78,5 +82,6 @@ class EventFactory:
 
 
 _VISIT_TIMINGS = ("track_id", "first_seen_t", "arrival_t", "ack_t", "latency_s", "ack_by",
-                  "staff_track_id", "mutual_gaze", "customer_looked_t")
+                  "staff_track_id", "mutual_gaze", "customer_looked_t", "context",
+                  "context_shares")
 """The fields a left-open visit's closing event takes from its last stored event."""

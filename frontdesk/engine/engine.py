@@ -10,9 +10,11 @@ One frame (:meth:`Engine.update_tracks`) runs, in order:
    zones and role (with hysteresis);
 2. eye contact: every staff-like track against every customer-like track, both
    ways, through :class:`~frontdesk.engine.contact.GazeRun` dwell detectors;
-3. visits: open, arrive, acknowledge, alert, escalate, leave
+3. staff context: what the staff present are doing while each customer waits
+   (:class:`~frontdesk.engine.context.ContextWatch`);
+4. visits: open, arrive, acknowledge, alert, escalate, leave
    (:class:`~frontdesk.engine.visits.VisitBook`);
-4. counters: staff presence, unattended and attended.
+5. counters: staff presence, unattended and attended.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 from frontdesk.camera_model import Intrinsics
 from frontdesk.config import Config, CounterConfig
 from frontdesk.engine.contact import DwellRule, GazeCone, GazeRun
+from frontdesk.engine.context import ContextRule, ContextWatch
 from frontdesk.engine.counters import CounterRuntime
 from frontdesk.engine.emit import EventFactory
 from frontdesk.engine.events import Event, EventType
@@ -106,9 +109,14 @@ class Engine:
         config: the validated configuration (zones, engine and tracking sections).
         id_factory: makes event and visit ids; default random UUID4 hex. Inject a
             counter for reproducible tests.
+        staff_context: note what the staff present do while customers wait
+            (:mod:`frontdesk.engine.context`). Off only to measure its cost
+            (``frontdesk bench chain``): events then carry no context, and focus-work
+            zones hold no alerts.
     """
 
-    def __init__(self, config: Config, id_factory: Callable[[], str] | None = None):
+    def __init__(self, config: Config, id_factory: Callable[[], str] | None = None,
+                 staff_context: bool = True):
         self.config = config
         self.cfg = config.engine
         self.grace_s = config.tracking.grace_s
@@ -121,6 +129,9 @@ class Engine:
                                 self.rule)
         self._tracker: PersonTracker | None = None
         self.cone = GazeCone(self.cfg.gaze_cone_deg)
+        self.context: ContextWatch | None = (
+            ContextWatch(ContextRule(self.cfg.looking_down_deg), self.zones) if staff_context
+            else None)
         self._tracks: dict[int, TrackState] = {}
         self._last_t: float | None = None
         self._last_wall: float | None = None
@@ -151,6 +162,8 @@ class Engine:
         zone_map = ZoneMap(counters)
         self.config = self.config.model_copy(update={"counters": counters})
         self.zones = self.visits.zones = zone_map
+        if self.context is not None:
+            self.context.zones = zone_map
 
     # ------------------------------------------------------------------ frames
 
@@ -202,6 +215,9 @@ class Engine:
         events = self._drop_lost(active, t, wall_time)
         self.visits.weigh_presence(list(active.values()), t)
         self._update_contacts(list(active.values()), t)
+        if self.context is not None:
+            self.context.step(list(active.values()), self.visits.open.values(), t,
+                              self.frame_s, occupancy, aspect)
         for visit in list(self.visits.open.values()):
             events += self.visits.step(visit, t, wall_time)
         events += self._update_counters(t, wall_time)

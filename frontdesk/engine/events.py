@@ -18,7 +18,7 @@ from typing import Any
 
 __all__ = ["SCHEMA_VERSION", "EventType", "AckSource", "Outcome", "Event"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class EventType(str, Enum):
@@ -77,6 +77,10 @@ class Event:
         customer_looked_t: when the customer first looked at staff.
         outcome: for customer_left.
         detail: short free text (e.g. camera offline reason).
+        context: what the staff present were doing while the customer waited, the
+            dominant word of :class:`frontdesk.engine.context.Context` (from arrival to
+            the event, or to the acknowledgement); absent before any waiting time.
+        context_shares: share of that wait per context word (every word, summing to 1).
     """
 
     type: EventType
@@ -99,6 +103,8 @@ class Event:
     customer_looked_t: float | None = None
     outcome: Outcome | None = None
     detail: str | None = None
+    context: str | None = None
+    context_shares: dict[str, float] | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:

@@ -107,9 +107,13 @@ TIER_NEAR = 4
 TIER_REACHED = 5
 """within her reach where she was heading, her place still held."""
 REACH_SPEED = 0.06
-"""Frame widths a second an unseen customer may have walked (about 1 m/s, a walk up
-to the counter, for a face 2 m from a 90-degree camera): a face farther than that
-from where she was lost is someone else."""
+"""Frame widths a second an unseen customer may have walked, at least (about 0.25 m/s
+for a face 2 m from a 90-degree camera, whose view is 4 m wide there)."""
+REACH_FACES_S = 3.3
+"""... or this many of her face widths a second, when more: a face is about 0.15 m
+wide, so about 0.5 m/s, a slow walk, at any distance from the camera (a customer
+near the camera crosses more of the frame in a step than one far off). A face
+farther than that from where she was lost is someone else."""
 REACH_S = 4.0
 """... for at most this long: a customer walking up from the queue with her eyes on
 her phone covers it in a few seconds; a face that appears later, farther off, is

@@ -71,6 +71,7 @@ import numpy as np
 
 from frontdesk.config import EngineConfig
 from frontdesk.engine.contact import Contact, DwellRule
+from frontdesk.engine.context import ContextTally
 from frontdesk.engine.counters import CounterRuntime
 from frontdesk.engine.emit import EventFactory
 from frontdesk.engine.events import AckSource, Event, EventType, Outcome
@@ -84,6 +85,7 @@ from frontdesk.engine.places import (
     PRESENCE_MAX_EXPLAINED,
     PRESENCE_MIN_FRACTION,
     PRESENCE_SIZE_RATIO,
+    REACH_FACES_S,
     REACH_S,
     REACH_SPEED,
     REACQUIRE_RADIUS_NORM,
@@ -128,7 +130,7 @@ class Visit:
                  "held_face", "held_path", "present_t", "held_look", "walked_off", "heading",
                  "walking_t", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
-                 "outcome")
+                 "outcome", "context")
 
     def __init__(self, visit_id: str, track: TrackState, counter_id: str, first_seen_t: float,
                  t: float):
@@ -170,6 +172,8 @@ class Visit:
         self.escalated = False
         self.left_t: float | None = None
         self.outcome: Outcome | None = None
+        self.context = ContextTally()
+        """What the staff present did while she waited (:mod:`frontdesk.engine.context`)."""
 
     @property
     def track_id(self) -> int:
@@ -512,7 +516,7 @@ class VisitBook:
             return False
         lost_x, lost_y = lost_at(visit.held_path, held)
         walked_s = min(max(0.0, ts.first_seen_t - visit.unseen_since_t), REACH_S)
-        reach = place_radius(held) + REACH_SPEED * walked_s
+        reach = place_radius(held) + max(REACH_SPEED, REACH_FACES_S * held[2]) * walked_s
         d2 = (ts.born_x - lost_x) ** 2 + ((ts.born_y - lost_y) * self.aspect) ** 2
         return d2 <= reach ** 2
 
@@ -754,15 +758,24 @@ class VisitBook:
         assert visit.arrival_t is not None
         events: list[Event] = []
         waited_s = t - visit.arrival_t
-        if not visit.alerted and self._due(visit, self.cfg.alert_after_s, t):
+        hold_s = self._focus_hold_s(visit)
+        if not visit.alerted and self._due(visit, self.cfg.alert_after_s + hold_s, t):
             visit.alerted = True
             events.append(self.factory.visit_event(EventType.CUSTOMER_WAITING, visit, t,
                                                    wall_time, waited_s=waited_s))
-        if visit.alerted and not visit.escalated and self._due(visit, self.cfg.escalate_after_s, t):
+        if visit.alerted and not visit.escalated and self._due(
+                visit, self.cfg.escalate_after_s + hold_s, t):
             visit.escalated = True
             events.append(self.factory.visit_event(EventType.CUSTOMER_ESCALATED, visit, t,
                                                    wall_time, waited_s=waited_s))
         return events
+
+    def _focus_hold_s(self, visit: Visit) -> float:
+        """How much later alerts come while every staff member present works in a
+        focus-work zone (0 otherwise)."""
+        if not visit.context.focus_only:
+            return 0.0
+        return max(0.0, self.cfg.focus_alert_after_s - self.cfg.alert_after_s)
 
     def _due(self, visit: Visit, after_s: float, t: float) -> bool:
         """Has the wait passed ``after_s`` with no look that could still acknowledge in time?"""

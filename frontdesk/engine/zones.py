@@ -57,7 +57,7 @@ class Placement:
 class CounterZones:
     """One counter's compiled polygons."""
 
-    __slots__ = ("counter_id", "service", "approach", "staff")
+    __slots__ = ("counter_id", "service", "approach", "staff", "focus")
 
     def __init__(self, counter: CounterConfig):
         z = counter.zones
@@ -65,6 +65,10 @@ class CounterZones:
         self.service = ZonePolygon(z.service)
         self.approach = ZonePolygon(z.approach) if z.approach else None
         self.staff = ZonePolygon(z.staff)
+        self.focus = [ZonePolygon(p) for p in z.focus]
+
+    def in_focus(self, x: float, y: float) -> bool:
+        return any(p.contains(x, y) for p in self.focus)
 
     def in_service(self, x: float, y: float) -> bool:
         return self.service.contains(x, y)
@@ -85,6 +89,13 @@ class ZoneMap:
 
     def is_ignored(self, x: float, y: float) -> bool:
         return any(p.contains(x, y) for p in self.ignore)
+
+    def focus_counter(self, x: float, y: float) -> str | None:
+        """The first counter with a focus-work zone containing the point, if any."""
+        for cid, zones in self.counters.items():
+            if zones.focus and zones.in_focus(x, y):
+                return cid
+        return None
 
     def locate(self, x: float, y: float) -> Placement:
         staff = service = approach = None

@@ -19,6 +19,22 @@ picture at the detector's last run. The detector runs on this frame when
 A skipped frame's observation has no faces, which is what the last run saw; the
 presence stage, the person detector and the engine still run on every frame, so
 tracks, grace periods and timers advance as before.
+
+While someone is in view the gate also says how much of the work the frame needs
+(:class:`DetectionPlan`), from what the engine knew after the previous frame (a
+:class:`Focus`, handed down by the pipeline) and where the known faces are:
+
+* **staff alone**: every track is settled staff, no visit is open, and every face
+  the last run found is a staff face (a face not yet tracked is someone new).
+  Unless the watched region changed *outside* the known faces (someone else
+  coming), the detector runs once in ``staff_every_s``, and Face Mesh is left out
+  (``mesh_staff_alone``): a staff gaze matters only to a customer;
+* **tiles**: with anyone but staff tracked (or a visit open), the detector's
+  tiles run as they would ungated. With nobody or only staff, they run when
+  something changed outside the known faces, someone is in view whose face is
+  not known, a known face is small (``small_face``), or ``tiles_every_s`` passed
+  (the keep-alive too runs them only then); the perceiver adds them when the
+  whole-frame pass misses a face it knew.
 """
 
 from __future__ import annotations
@@ -34,7 +50,7 @@ from frontdesk.config.gating import GatingConfig
 from frontdesk.config.zones import CounterConfig
 from frontdesk.types import Face, Frame, OccupancyGrid
 
-__all__ = ["DetectionGate", "GateStats"]
+__all__ = ["DetectionGate", "DetectionPlan", "Focus", "GateStats"]
 
 
 @dataclass
@@ -49,6 +65,10 @@ class GateStats:
             first after a new frame size or new zones, count here).
         keep_alive: runs because ``idle_every_s`` had passed.
         skipped: frames on which detection was skipped.
+        staff_alone: of the skipped, those skipped because only staff were in view
+            and nothing changed outside their faces (``staff_every_s``).
+        tiles: runs that asked for the detector's tiles.
+        unmeshed: runs whose faces got no Face Mesh (staff alone).
     """
 
     frames: int = 0
@@ -57,9 +77,59 @@ class GateStats:
     changed: int = 0
     keep_alive: int = 0
     skipped: int = 0
+    staff_alone: int = 0
+    tiles: int = 0
+    unmeshed: int = 0
 
     def to_json(self) -> dict[str, int]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What the engine knew after the previous frame, as far as perception's work
+    depends on it (built by the pipeline from ``Engine.tracks_view``; perception
+    never imports the engine).
+
+    Attributes:
+        staff: face centres (normalised image coordinates) of the tracks whose role
+            is settled as staff.
+        others: tracks that are not settled staff (customers, people not yet placed).
+        visits_open: open visits (a customer held while her face is gone counts).
+    """
+
+    staff: tuple[tuple[float, float], ...] = ()
+    others: int = 0
+    visits_open: int = 0
+
+    @property
+    def staff_alone(self) -> bool:
+        """Only settled staff are known: nobody's wait depends on this frame."""
+        return bool(self.staff) and self.others == 0 and self.visits_open == 0
+
+    def only_staff(self, boxes: Sequence[tuple[float, float, float, float]], width: int,
+                   height: int) -> bool:
+        """Every box (pixels) is a staff face: its centre lies within its own width of
+        a staff track's. A face anywhere else is someone new."""
+        for x0, y0, x1, y1 in boxes:
+            cx, cy, reach = (x0 + x1) / 2.0, (y0 + y1) / 2.0, x1 - x0
+            if not any(abs(cx - sx * width) <= reach and abs(cy - sy * height) <= reach
+                       for sx, sy in self.staff):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class DetectionPlan:
+    """What one frame needs: whether the detector runs, with its tiles, and with
+    Face Mesh (False: the detector's keypoint pose only)."""
+
+    detect: bool
+    tiles: bool = True
+    mesh: bool = True
+
+
+SKIP = DetectionPlan(False, False, False)
 
 
 class DetectionGate:
@@ -82,6 +152,12 @@ class DetectionGate:
         self._reference: np.ndarray | None = None
         self._last_run_t = -math.inf
         self._last_seen_t = -math.inf
+        self._last_tiles_t = -math.inf
+        self._known: list[tuple[float, float, float, float]] = []
+        """Normalised boxes of the faces the detector's last run found."""
+        self._known_px: list[tuple[float, float, float, float]] = []
+        self._known_size = (1, 1)
+        self._known_mask: np.ndarray | None = None
 
     def set_counters(self, counters: Sequence[CounterConfig]) -> None:
         """Watch these counters' zones from the next frame on (zones edited live); the
@@ -96,18 +172,43 @@ class DetectionGate:
 
     def should_detect(self, frame: Frame) -> bool:
         """Whether the face detector runs on ``frame`` (counted in :attr:`stats`)."""
+        return self.plan(frame).detect
+
+    def plan(self, frame: Frame, focus: Focus | None = None) -> DetectionPlan:
+        """The work ``frame`` needs (counted in :attr:`stats`); ``focus`` is what the
+        engine knew after the previous frame (None: nothing known, full work)."""
         self.stats.frames += 1
         small = self._small_grey(frame)
         t = frame.t
-        reason = self._reason(small, t)
+        reason, outside = self._reason(small, t, focus)
         if reason is None:
             self.stats.skipped += 1
-            return False
+            return SKIP
         setattr(self.stats, reason, getattr(self.stats, reason) + 1)
         self.stats.detected += 1
         self._reference = small
         self._last_run_t = t
-        return True
+        crowd = focus is None or focus.others > 0 or focus.visits_open > 0
+        tiles = (crowd or outside or reason == "changed"
+                 or t - self._last_tiles_t >= self.cfg.tiles_every_s - 1e-9
+                 or (reason == "in_view" and not self._known)
+                 or any(b[2] - b[0] < self.cfg.small_face for b in self._known))
+        if tiles:
+            self.stats.tiles += 1
+            self._last_tiles_t = t
+        mesh = self.cfg.mesh_staff_alone or focus is None or not focus.staff_alone
+        if not mesh:
+            self.stats.unmeshed += 1
+        return DetectionPlan(True, tiles, mesh)
+
+    def detected(self, faces: Sequence[Face], width: int, height: int) -> None:
+        """The faces the detector found on a frame it ran on (all of them, tiles too):
+        changes around them are theirs, not someone new."""
+        self._known_px = [f.bbox for f in faces]
+        self._known_size = (width, height)
+        self._known = [(b[0] / width, b[1] / height, b[2] / width, b[3] / height)
+                       for b in self._known_px]
+        self._known_mask = None
 
     def saw(self, t: float, *, faces: Sequence[Face] = (), occupancy: OccupancyGrid | None = None,
             tracked: bool = False) -> None:
@@ -118,21 +219,46 @@ class DetectionGate:
 
     # ------------------------------------------------------------------ helpers
 
-    def _reason(self, small: np.ndarray, t: float) -> str | None:
+    def _reason(self, small: np.ndarray, t: float, focus: Focus | None) -> tuple[str | None, bool]:
+        """Why the detector runs (None: it doesn't), and whether the watched region
+        changed outside the known faces."""
         if self._reference is None or self._reference.shape != small.shape:
-            return "changed"
+            return "changed", True
+        outside = self._changed_px(small, self._outside_known()) >= self.cfg.min_changed_px
         if t - self._last_seen_t <= self.cfg.hold_s:
-            return "in_view"
-        if self._changed_px(small) >= self.cfg.min_changed_px:
-            return "changed"
+            if (focus is not None and focus.staff_alone and not outside and self._known
+                    and t - self._last_run_t < self.cfg.staff_every_s - 1e-9
+                    and focus.only_staff(self._known_px, *self._known_size)):
+                self.stats.staff_alone += 1
+                return None, False
+            return "in_view", outside
+        if outside:
+            return "changed", True
         if t - self._last_run_t >= self.cfg.idle_every_s - 1e-9:
-            return "keep_alive"
-        return None
+            return "keep_alive", False
+        return None, False
 
-    def _changed_px(self, small: np.ndarray) -> int:
-        assert self._reference is not None and self._mask is not None
+    def _outside_known(self) -> np.ndarray:
+        """The watched region less each known face's surroundings: a face's width to
+        either side, its height above, and everything below it (the body)."""
+        assert self._mask is not None
+        if not self._known:
+            return self._mask
+        if self._known_mask is None or self._known_mask.shape != self._mask.shape:
+            height, width = self._mask.shape
+            mask = self._mask.copy()
+            for x0, y0, x1, y1 in self._known:
+                w, h = x1 - x0, y1 - y0
+                c0, c1 = math.floor((x0 - w) * width), math.ceil((x1 + w) * width)
+                r0 = math.floor((y0 - h) * height)
+                mask[max(r0, 0):, max(c0, 0):max(c1, 0)] = False
+            self._known_mask = mask
+        return self._known_mask
+
+    def _changed_px(self, small: np.ndarray, mask: np.ndarray) -> int:
+        assert self._reference is not None
         diff = cv2.absdiff(small, self._reference)
-        changed = (diff > self.cfg.min_difference) & self._mask
+        changed = (diff > self.cfg.min_difference) & mask
         return int(np.count_nonzero(changed))
 
     def _small_grey(self, frame: Frame) -> np.ndarray:
@@ -143,6 +269,7 @@ class DetectionGate:
         if self._size != (frame.width, frame.height):
             self._size = (frame.width, frame.height)
             self._mask = self._watched_region(width, height)
+            self._known_mask = None
             self._reference = None
         image = frame.image
         if frame.width > 2 * width and frame.height > 2 * height:

@@ -290,10 +290,21 @@ class MediaPipeFaces:
         :func:`merge_detections`. Faces a window cuts at an inner edge are left
         to the whole frame or the neighbouring window.
         """
+        return self.add_tiles(rgb, self.detect_whole(rgb), windows)
+
+    def detect_whole(self, rgb: np.ndarray) -> list[Detection]:
+        """Faces the detector finds on the whole frame, largest first."""
         h, w = rgb.shape[:2]
-        found = detections_from_result(self._detector.process(rgb), w, h)
+        return detections_from_result(self._detector.process(rgb), w, h)
+
+    def add_tiles(self, rgb: np.ndarray, found: list[Detection],
+                  windows: list[tuple[int, int, int]] | tuple) -> list[Detection]:
+        """``found`` (the whole-frame pass) merged with the detector's runs on
+        ``windows``; ``found`` itself when there are none."""
         if not windows:
             return found
+        h, w = rgb.shape[:2]
+        found = list(found)
         whole_frame = len(found)
         for window in windows:
             x0, y0, side = window

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -108,6 +109,7 @@ class FacePerceiver:
         self._cameras: dict[tuple[int, int], _Camera] = {}
         self._tiles: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         self._tile_turn = 0
+        self._last_boxes: list[tuple[float, float, float, float]] = []
         self.timer = StageTimes()
         self.faces_seen = 0
         self.faces_meshed = 0
@@ -155,23 +157,39 @@ class FacePerceiver:
         self._tile_turn += 1
         return [windows[(start + j) % n] for j in range(per_frame)]
 
-    def process(self, frame: Frame) -> FrameObservation:
-        """Every face in ``frame``, largest first."""
+    def process(self, frame: Frame, *, tiles: bool = True,
+                mesh: bool | Callable[[list[Detection]], bool] = True) -> FrameObservation:
+        """Every face in ``frame``, largest first.
+
+        Args:
+            tiles: run the detector's tiles too. Without them they still run when
+                the whole-frame pass misses a face the previous call found (a face
+                the tiles hold is not dropped).
+            mesh: Face Mesh on the faces (False: keypoint pose for all), or a test
+                of this frame's detections that says whether they need it.
+        """
         graphs = self._graphs
         if graphs is None:
             raise RuntimeError("FacePerceiver.process() called after close()")
         cam = self._camera(frame.width, frame.height)
         t0 = time.perf_counter()
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-        detections = graphs.detect(rgb, self._windows_for(frame.width, frame.height))
+        found = graphs.detect_whole(rgb)
+        windows = self._windows_for(frame.width, frame.height)  # the turn moves on either way
+        if not tiles and not _misses_a_known_face(found, self._last_boxes):
+            windows = []
+        detections = graphs.add_tiles(rgb, found, windows)
+        self._last_boxes = [d.bbox for d in detections]
         t1 = time.perf_counter()
         self.timer.add("detect", (t1 - t0) * 1000.0)
+        meshing = mesh(detections) if callable(mesh) else mesh
         mesh_ms = pose_ms = 0.0
         faces: list[Face] = []
         for i, det in enumerate(detections):
             ta = time.perf_counter()
             landmarks = None
-            if i < self._cfg.max_faces and det.width_px >= self._cfg.mesh_min_face_px:
+            if (meshing and i < self._cfg.max_faces
+                    and det.width_px >= self._cfg.mesh_min_face_px):
                 landmarks = self._mesh(graphs, rgb, det)
             tb = time.perf_counter()
             face = self._face_from_mesh(det, landmarks, cam) if landmarks is not None else None
@@ -191,6 +209,11 @@ class FacePerceiver:
             index=frame.index, t=frame.t, width=frame.width, height=frame.height, faces=faces,
             wall_time=frame.wall_time,
         )
+
+    def skip_frame(self, frame: Frame) -> None:
+        """A frame the caller does not perceive (gated): the tiles' turn moves on as
+        if it had been, so each frame gets the tile it would get ungated."""
+        self._windows_for(frame.width, frame.height)
 
     def close(self) -> None:
         if self._graphs is not None:
@@ -318,6 +341,18 @@ class _Camera:
     intrinsics: Intrinsics
     matrix: np.ndarray
     dist: np.ndarray | None
+
+
+def _misses_a_known_face(found: list[Detection],
+                         known: list[tuple[float, float, float, float]]) -> bool:
+    """True when a face of the previous call has no detection within its width of
+    where it was."""
+    for x0, y0, x1, y1 in known:
+        cx, cy, reach = (x0 + x1) / 2.0, (y0 + y1) / 2.0, x1 - x0
+        if not any(abs((d.bbox[0] + d.bbox[2]) / 2.0 - cx) <= reach
+                   and abs((d.bbox[1] + d.bbox[3]) / 2.0 - cy) <= reach for d in found):
+            return True
+    return False
 
 
 def _mesh_matches(lm: np.ndarray, det: Detection) -> bool:

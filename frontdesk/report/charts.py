@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from frontdesk.report.context import LABELS, WORDS, ContextFigures
 from frontdesk.report.model import DayFigures, HistogramBin, HourFigures
 
-__all__ = ["hour_chart", "histogram_chart", "trend_chart", "heatmap_chart", "format_seconds",
+__all__ = ["hour_chart", "histogram_chart", "trend_chart", "heatmap_chart", "context_chart",
+           "CONTEXT_COLOURS", "format_seconds",
            "format_against", "nice_ceiling", "fit_axis", "OK", "SLOW", "NEVER", "MUTED", "LEFT"]
 
 OK = "#1c6fb8"
@@ -362,3 +364,88 @@ def heatmap_chart(weekday_hours: Sequence[Sequence[Any]], first: str, last: str)
     return _svg(title, body, frame, "Each cell: the customers who arrived on that weekday in "
                 "that hour over four weeks (the number), coloured by the share acknowledged "
                 "within the target.")
+
+
+CONTEXT_COLOURS: dict[str, str] = {
+    "attentive": OK,
+    "talking": SLOW,
+    "serving_other": "#7e57c2",
+    "looking_down": "#2a9d8f",
+    "turned_away": MUTED,
+    "absent": NEVER,
+    "focus_work": "#d4b106",
+}
+"""One colour per staff-context word (docs/engine.md, "Staff context")."""
+
+
+def context_chart(figures: ContextFigures) -> str:
+    """What staff were doing when waits went beyond the target: one bar per local hour
+    with late waits and one for the whole period, each split by context word (shares
+    of that bar's late waits; the count above the bar)."""
+    title = "What staff were doing when waits went beyond the target"
+    if figures.late_waits == 0:
+        return _empty(title, "No staff context recorded for the waits beyond the target"
+                      if figures.unknown else "No wait went beyond the target")
+    busy = [h for h, counts in enumerate(figures.hours) if sum(counts.values())]
+    bars = [(f"{h:02d}", figures.hours[h]) for h in range(busy[0], busy[-1] + 1)]
+    bars.append(("all", figures.total))
+    frame = _Frame(0.0, 1.0, height=_H + 30)
+    top_pad = 30  # two legend rows
+    frame_y = _Frame(0.0, 1.0, height=_H + 30)
+    body = []
+    for v in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = _ctx_y(frame_y, v, top_pad)
+        body.append(f'<line x1="{frame.x0}" x2="{frame.x1}" y1="{y:.1f}" y2="{y:.1f}" '
+                    f'stroke="{GRID}" stroke-width="1"/>')
+        body.append(f'<text x="{frame.x0 - 6}" y="{y + 4:.1f}" text-anchor="end" '
+                    f'fill="{MUTED}">{round(100 * v)} %</text>')
+    slot = (frame.x1 - frame.x0) / (len(bars) + 0.5)
+    bar_w = slot * 0.62
+    for i, (label, counts) in enumerate(bars):
+        n = sum(counts.values())
+        cx = frame.x0 + slot * (i + 0.5 + (0.5 if label == "all" else 0.0))
+        body.append(f'<text x="{cx:.1f}" y="{frame.y0 + 16:.1f}" text-anchor="middle" '
+                    f'fill="{INK}" font-weight="{600 if label == "all" else 400}">'
+                    f'{escape(label)}</text>')
+        if n == 0:
+            continue
+        acc = 0.0
+        for word in WORDS:
+            c = counts.get(word, 0)
+            if not c:
+                continue
+            y_top = _ctx_y(frame_y, acc + c / n, top_pad)
+            y_base = _ctx_y(frame_y, acc, top_pad)
+            acc += c / n
+            body.append(f'<rect x="{cx - bar_w / 2:.1f}" y="{y_top:.1f}" width="{bar_w:.1f}" '
+                        f'height="{max(y_base - y_top, 0.5):.1f}" '
+                        f'fill="{CONTEXT_COLOURS.get(word, MUTED)}">'
+                        f'<title>{escape(label)}: {c} of {n} late waits while '
+                        f'{escape(LABELS[word])}</title></rect>')
+        body.append(f'<text x="{cx:.1f}" y="{_ctx_y(frame_y, 1.0, top_pad) - 5:.1f}" '
+                    f'text-anchor="middle" fill="{INK}" font-size="11">{n}</text>')
+    body.append(f'<text x="6" y="{frame.y0 + 16:.1f}" fill="{MUTED}" font-size="11">'
+                f'hour</text>')
+    body.append(_context_legend(frame))
+    return _svg(title, body, frame, "Each bar splits the waits beyond the target that began "
+                "in that local hour (the last bar: the whole period) by what the staff present "
+                "were doing; the number above a bar is how many such waits there were.")
+
+
+def _ctx_y(frame: _Frame, share: float, top_pad: float) -> float:
+    top = frame.y1 + top_pad
+    return frame.y0 - share * (frame.y0 - top)
+
+
+def _context_legend(frame: _Frame) -> str:
+    parts = []
+    per_row = 4
+    for i, word in enumerate(WORDS):
+        row, col = divmod(i, per_row)
+        x = frame.x0 + col * 165
+        y = 6 + row * 18
+        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" rx="2" '
+                     f'fill="{CONTEXT_COLOURS.get(word, MUTED)}"/>')
+        parts.append(f'<text x="{x + 17}" y="{y + 10.5}" fill="{INK}" font-size="11">'
+                     f'{escape(LABELS[word])}</text>')
+    return "".join(parts)

@@ -1,8 +1,11 @@
 """CSV and JSON forms of a report: the same numbers as the HTML, for spreadsheets and tools.
 
 The CSV has one row per record and a ``section`` column saying which table it
-belongs to (summary, day, trend, hour, histogram, longest_wait, counter); filter
-on it to get one table. Empty cells mean "not applicable" (e.g. no percentile
+belongs to (summary, day, trend, hour, histogram, longest_wait, counter,
+late_context); filter on it to get one table. ``late_context`` rows count the waits
+beyond the target by what the staff were doing (``label``: the context word,
+``visits``: how many): over the period (no hour, no counter), per local hour, per
+counter. Empty cells mean "not applicable" (e.g. no percentile
 when nobody was acknowledged).
 """
 
@@ -71,4 +74,18 @@ def report_csv(report: Report) -> str:
         row("longest_wait", w)
     for c in data["counters"]:
         row("counter", c)
+    ctx = data.get("staff_context")
+    if ctx:
+        words = ctx["words"]
+        for w in words:
+            row("late_context", {"label": w, "visits": ctx["total"][w]})
+        for h in ctx["hours"]:
+            for w in words:
+                if h[w]:
+                    row("late_context", {"hour": h["hour"], "label": w, "visits": h[w]})
+        for c in ctx["counters"]:
+            for w in words:
+                if c[w]:
+                    row("late_context", {"site_id": c["site_id"], "counter_id": c["counter_id"],
+                                         "label": w, "visits": c[w]})
     return out.getvalue()

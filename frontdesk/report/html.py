@@ -15,6 +15,7 @@ from frontdesk.report.charts import (
     NEVER,
     OK,
     SLOW,
+    context_chart,
     format_against,
     format_seconds,
     heatmap_chart,
@@ -22,6 +23,7 @@ from frontdesk.report.charts import (
     hour_chart,
     trend_chart,
 )
+from frontdesk.report.context import LABELS, WORDS, ContextFigures
 from frontdesk.report.figures import Figures
 from frontdesk.report.model import DayFigures, HourFigures, LongestWait, Report, WeekFigures
 
@@ -52,6 +54,8 @@ h2 { font-size: 18px; margin: 30px 0 6px; }
 .card.bad .v { color: var(--never); }
 .chart { width: 100%; height: auto; display: block; }
 .note { color: var(--muted); font-size: 13px; margin: 4px 0 0; }
+.reading { font-size: 16px; margin: 6px 0 8px; }
+h3 { font-size: 15px; margin: 16px 0 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; margin-top: 6px; }
 th, td { text-align: right; padding: 5px 8px; border-bottom: 1px solid var(--line);
          white-space: nowrap; }
@@ -335,6 +339,38 @@ def _weeks_section(r: Report) -> list[str]:
             "</tbody></table>", "</section>"]
 
 
+def _context_section(c: ContextFigures, r: Report) -> list[str]:
+    """What staff were doing when waits went beyond the target: the sentence, the chart
+    and, with several counters, the counters side by side on the same words."""
+    out = ["<section><h2>Why waits went beyond the target: what staff were doing</h2>",
+           f'<p class="reading">{escape(c.sentence)}</p>',
+           f"<figure>{context_chart(c)}</figure>",
+           '<p class="note">For each wait beyond the target, what the staff present did for '
+           "most of it, from arrival to acknowledgement: looking down (till, paperwork, a "
+           "screen), talking with a colleague, serving another customer, turned away, nobody "
+           "at the counter, or looking her way without meeting her eyes. Focus work (a zone "
+           "marked for safety-critical work) is the one good reason and is shown apart. "
+           "Counted for the team at the counter, never per member of staff.</p>"]
+    if c.focus_waits:
+        out.append(f'<p class="note">{c.focus_waits} of the {c.late_waits} waits beyond the '
+                   "target came while every member of staff present was in focus work.</p>")
+    if len(r.counters) > 1 and c.counters:
+        multi_site = len(r.sites) > 1
+        head = "".join(f"<th>{escape(LABELS[w])}</th>" for w in WORDS)
+        rows = []
+        for (site_id, counter_id), counts in c.counters:
+            n = sum(counts.values())
+            name = (f"{site_id} / {r.counter_name(counter_id)}" if multi_site
+                    else r.counter_name(counter_id))
+            cells = "".join(f"<td>{_pct(counts[w] / n, 0) if n else '-'}</td>" for w in WORDS)
+            rows.append(f'<tr><td class="l">{escape(name)}</td><td>{n}</td>{cells}</tr>')
+        out += ["<h3>Counters compared on the same words</h3>",
+                f'<table><thead><tr><th class="l">Counter</th><th>late waits</th>{head}'
+                f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"]
+    out.append("</section>")
+    return out
+
+
 def report_html(r: Report) -> str:
     target = format_seconds(r.ack_target_s)
     scope = []
@@ -378,8 +414,10 @@ def report_html(r: Report) -> str:
                                        and _slipped(h, r)) else "",
                             target_s=r.ack_target_s) for h in busy]
         parts.append(_figure_table("Hour", rows, target))
+    parts.append("</section>")
+    if r.context is not None:
+        parts += _context_section(r.context, r)
     parts += [
-        "</section>",
         "<section><h2>How long customers waited</h2>",
         f"<figure>{histogram_chart(r.histogram, r.ack_target_s)}</figure>",
         '<p class="note">Bands include their upper edge: "5\u201310 s" is more than 5 s '
@@ -427,7 +465,8 @@ def report_html(r: Report) -> str:
         "</section>",
         f"<footer>frontdesk {escape(__version__)} \u00b7 generated "
         f"{escape(r.to_dict()['generated_at'])} \u00b7 no images or face data are stored; "
-        "only timings and anonymous track ids. Numbers also available as CSV and JSON "
+        "only timings, anonymous track ids and what the staff did as a team. Numbers also "
+        "available as CSV and JSON "
         "(<code>frontdesk report --format csv|json</code>).</footer>",
         "</main></body></html>",
     ]

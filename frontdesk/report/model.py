@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from frontdesk.report.context import ContextFigures, context_figures
 from frontdesk.report.figures import HISTOGRAM_EDGES_S, Figures, VisitFigures, histogram
 from frontdesk.report.localtime import LocalClock, day_hours, day_start
 from frontdesk.store.visits import VisitStore
@@ -109,6 +110,8 @@ class Report:
     """Counter id -> the name people know it by (from the config), where one is known."""
     data_span: tuple[date, date] | None = None
     """When the period has no customers: the first and last local day that has visits."""
+    context: ContextFigures | None = None
+    """What staff were doing when waits went beyond the target (team level)."""
 
     def counter_name(self, counter_id: str) -> str:
         return self.names.get(counter_id) or counter_id
@@ -154,6 +157,7 @@ class Report:
                               for row in self.weekday_hours],
             "data_span": (None if self.data_span is None
                           else [d.isoformat() for d in self.data_span]),
+            "staff_context": None if self.context is None else self.context.to_dict(),
         }
 
 
@@ -278,6 +282,11 @@ def build_report(store: VisitStore, first_day: date, last_day: date, tz: ZoneInf
             arrival_local=datetime.fromtimestamp(w.arrival_wall, tz).replace(microsecond=0),
             wait_s=w.wait_s, acknowledged=w.latency_s is not None, latency_s=w.latency_s,
             outcome=w.outcome))
+    range_lo = day_start(first_day, tz)
+    late = store.late_contexts(range_lo, hi, ack_target_s, selected)
+    late_hours = clock.day_and_hour(np.array([w for _, _, w, _ in late], dtype=np.float64))[1]
+    context = context_figures([(s, c, int(h), word) for (s, c, _, word), h
+                               in zip(late, late_hours, strict=True)])
     report = Report(
         first_day=first_day, last_day=last_day, time_zone=str(tz.key), ack_target_s=ack_target_s,
         site=site, counter=counter, generated_wall=time.time() if now is None else now,
@@ -292,6 +301,7 @@ def build_report(store: VisitStore, first_day: date, last_day: date, tz: ZoneInf
         sites=sorted({s for s, _ in all_counters}),
         weekday_hours=[heat[d * 24:(d + 1) * 24] for d in range(7)],
         weeks=weeks,
+        context=context,
     )
     log.debug("report %s..%s: %d visits in %.2f s", first_day, last_day, summary.visits,
               time.perf_counter() - t0)

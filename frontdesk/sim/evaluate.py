@@ -104,6 +104,7 @@ class EngineVisit:
     alert: bool = False
     escalation: bool = False
     last_event_t: float = 0.0
+    context: str | None = None
     samples: list[tuple[float, float, float]] = field(default_factory=list)
 
     @property
@@ -128,6 +129,8 @@ class EngineVisit:
             self.ack_by = ev.ack_by.value
         if ev.outcome is not None:
             self.outcome = ev.outcome.value
+        if ev.context is not None:
+            self.context = ev.context
         if ev.type is EventType.CUSTOMER_WAITING:
             self.alert = True
         elif ev.type is EventType.CUSTOMER_ESCALATED:
@@ -143,6 +146,7 @@ class EngineVisit:
             "first_seen_t": r(self.first_seen_t), "arrival_t": r(self.arrival_t),
             "ack_t": r(self.ack_t), "left_t": r(self.left_t), "latency_s": r(self.latency_s),
             "outcome": self.outcome, "alert": self.alert, "escalation": self.escalation,
+            "context": self.context,
         }
 
 
@@ -406,6 +410,7 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
         "alerts_undecided": sum(1 for t in tvs if t.alert is None),
         "frames": run.frames,
     }
+    figures.update(_context_figures([(tvs[i], evs[j]) for i, j in pairs]))
     details = []
     for i, tv in enumerate(tvs):
         j = matched_t.get(i)
@@ -422,6 +427,38 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
     details += [{"truth": None, "engine": e.to_json()} for e in unmatched_e]
     figures["details"] = details
     return figures
+
+
+def _context_figures(pairs: list[tuple[TruthVisit, EngineVisit]]) -> dict[str, Any]:
+    """How often the engine's dominant staff context is the truth's.
+
+    Over matched visits whose truth has a context (an arrived customer who waited at
+    least one truth step): ``context_right`` for the waits beyond target (the truth's
+    alert is true), ``context_right_all`` for every wait, and, over the waits beyond
+    target, precision and recall per context word (``context_per_word``: a word the
+    engine said where the truth said another is a false positive for the one, a miss
+    for the other). Truth files without contexts (version 1, labelled footage) give
+    nulls and zero counts.
+    """
+    judged = [(tv, ev) for tv, ev in pairs if tv.context is not None]
+    late = [(tv, ev) for tv, ev in judged if tv.alert is True]
+    per_word: dict[str, dict[str, Any]] = {}
+    words = {tv.context for tv, _ in late} | {ev.context for _, ev in late}
+    for word in sorted(w for w in words if w is not None):
+        tp = sum(1 for tv, ev in late if tv.context == word and ev.context == word)
+        said = sum(1 for _, ev in late if ev.context == word)
+        true = sum(1 for tv, _ in late if tv.context == word)
+        per_word[word] = {"precision": _ratio(tp, said), "recall": _ratio(tp, true),
+                          "truth": true, "engine": said}
+    return {
+        "context_right": _ratio(sum(1 for tv, ev in late if ev.context == tv.context),
+                                len(late)),
+        "context_right_all": _ratio(sum(1 for tv, ev in judged if ev.context == tv.context),
+                                    len(judged)),
+        "context_waits_beyond_target": len(late),
+        "context_waits": len(judged),
+        "context_per_word": per_word,
+    }
 
 
 def evaluate(truth: Truth, config: Config, observations: Iterable[FrameObservation],

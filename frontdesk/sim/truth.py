@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 
 from frontdesk.config import Config, CounterConfig
+from frontdesk.engine.context import ContextRule, ContextTally, Head, activity, frame_shares
 from frontdesk.geometry import points_in_polygon
 from frontdesk.sim.render import BodyModel, DetectorModel, PersonSamples, body_boxes, sample_person
 from frontdesk.sim.scene import Person, Scene
@@ -80,7 +81,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TRUTH_FORMAT = "frontdesk-truth"
-TRUTH_VERSION = 1
+TRUTH_VERSION = 2
+"""2 added the staff context of each wait (``context``, ``context_shares``)."""
+CONTEXT_STEP_S = 0.1
+"""The staff context of a wait is judged on this grid (the engine's frames are 0.067 s)."""
 STILL_SPEED_M_S = 0.02
 """A head slower than this stands still."""
 
@@ -116,6 +120,8 @@ class TruthVisit:
     alert: bool | None = False
     escalation: bool | None = False
     person: str | None = None
+    context: str | None = None
+    context_shares: dict[str, float] | None = None
     samples: list[tuple[float, float, float]] = field(default_factory=list)
 
     @property
@@ -383,6 +389,83 @@ def _first_ack(scene: Scene, view: _CustomerView, t: np.ndarray, first_seen_t: f
     return ack
 
 
+def _v3(a: np.ndarray) -> tuple[float, float, float]:
+    return float(a[0]), float(a[1]), float(a[2])
+
+
+AT_COUNTER_M = 0.5
+"""A member of staff is at the counter (present) when their head is over the layout's
+staff area widened by this much: one who walked to the back of the shop may still
+appear inside the staff zone's image box, further along the camera's line of sight."""
+
+
+def _at_counter(scene: Scene, head_world: np.ndarray) -> np.ndarray:
+    area = scene.layout.staff_area
+    x, y = head_world[:, 0], head_world[:, 1]
+    m = AT_COUNTER_M
+    return ((x >= area.x[0] - m) & (x <= area.x[1] + m) & (y >= area.y[0] - m)
+            & (y <= area.y[1] + m))
+
+
+def _context(scene: Scene, person: Person, counter: CounterConfig, start_t: float,
+             end_t: float, detector: DetectorModel,
+             rule: ContextRule) -> tuple[str, dict[str, float]] | None:
+    """What the staff present were doing from ``start_t`` to ``end_t`` (a wait), judged
+    by the engine's rules (:func:`frontdesk.engine.context.activity`) on the noise-free
+    scene every :data:`CONTEXT_STEP_S`: staff present are those whose head's image
+    position is in the counter's staff or focus zones and who stand at the counter
+    (:data:`AT_COUNTER_M`); a staff face the camera cannot see has no gaze (turned
+    away, or looking down when the true gaze is); other customers count when their
+    face is seen in the counter's zones."""
+    if end_t - start_t < CONTEXT_STEP_S:
+        return None
+    t = np.arange(start_t, end_t, CONTEXT_STEP_S)
+    w, h = scene.layout.image_size
+    zones = counter.zones
+
+    def image_pts(ps: PersonSamples) -> np.ndarray:
+        return np.nan_to_num(np.stack([ps.u / w, ps.v / h], axis=1), nan=-1.0)
+
+    me = sample_person(scene, person, t, detector)
+    staff = []
+    for sp in scene.staff:
+        if sp.path.end_t < t[0] or sp.path.start_t > t[-1]:
+            continue
+        ss = sample_person(scene, sp, t, detector)
+        pts = image_pts(ss)
+        focus = np.zeros(len(t), dtype=bool)
+        for poly in zones.focus:
+            focus |= points_in_polygon(pts, poly)
+        here = ss.present & (points_in_polygon(pts, zones.staff) | focus) & _at_counter(
+            scene, ss.head_world)
+        down = np.array([rule.pitched_down(_v3(g)) for g in ss.gaze_cam])
+        staff.append((sp.id, ss, here, focus, down))
+    others = []
+    for cp in scene.customers:
+        if cp is person or cp.path.end_t < t[0] or cp.path.start_t > t[-1]:
+            continue
+        cs = sample_person(scene, cp, t, detector)
+        pts = image_pts(cs)
+        in_zones = points_in_polygon(pts, zones.service)
+        if zones.approach:
+            in_zones |= points_in_polygon(pts, zones.approach)
+        others.append((cp.id, cs, cs.present & cs.visible & in_zones))
+    tally = ContextTally()
+    for k, tk in enumerate(t):
+        customer = Head(-1, _v3(me.head_cam[k]))
+        heads = [(Head(i, _v3(ss.head_cam[k]), _v3(ss.gaze_cam[k]) if ss.visible[k] else None,
+                       down_when_lost=bool(down[k])), focus[k])
+                 for i, (_, ss, here, focus, down) in enumerate(staff) if here[k]]
+        mates = [hd for hd, _ in heads]
+        seen = [Head(1000 + i, _v3(cs.head_cam[k])) for i, (_, cs, ok) in enumerate(others)
+                if ok[k]]
+        acts = [activity(hd, customer, mates, seen, rule, bool(in_focus))
+                for hd, in_focus in heads]
+        tally.add(float(tk), frame_shares(acts), CONTEXT_STEP_S)
+    dominant = tally.dominant()
+    return None if dominant is None else (dominant.value, tally.shares())
+
+
 def _samples(view: _CustomerView, t: np.ndarray, image_size: tuple[int, int],
              seen: np.ndarray) -> list[tuple[float, float, float]]:
     w, h = image_size
@@ -412,6 +495,7 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
     counter = _counter(config, scene.counter_id)
     ecfg = config.engine
     margin_s = 2.0 / fps
+    rule = ContextRule(ecfg.looking_down_deg)
     visits: list[TruthVisit] = []
     for person in sorted(scene.customers, key=lambda p: p.path.start_t):
         t = _grid(person.path.start_t, min(person.path.end_t, scene.duration_s), step_s)
@@ -445,6 +529,10 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
         escalation = _judge_all(arrivals, acks, left_t, ecfg.escalate_after_s, grace, margin_s)
         if alert is False:
             escalation = False
+        context = None
+        if arrival_t is not None:
+            wait_end_t = ack_t if ack_t is not None else left_t
+            context = _context(scene, person, counter, arrival_t, wait_end_t, detector, rule)
         visits.append(TruthVisit(
             visit=f"v{len(visits) + 1:05d}", counter_id=counter.id, first_seen_t=first_seen_t,
             left_t=left_t, arrival_t=arrival_t, arrival_by=arrival_by,
@@ -452,6 +540,8 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
             ack_alt=ack.has_alt, ack_alt_t=ack.alt_t, outcome=outcome, alert=alert,
             escalation=escalation,
             person=person.id, samples=_samples(view, t, scene.layout.image_size, seen),
+            context=context[0] if context else None,
+            context_shares=context[1] if context else None,
         ))
     engine = {
         "gaze_cone_deg": ecfg.gaze_cone_deg, "dwell_s": ecfg.dwell_s,

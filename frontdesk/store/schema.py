@@ -5,8 +5,9 @@ steps it lacks, in order, each in its own transaction (so a failed step leaves t
 previous version intact). A database newer than this code is refused rather than
 guessed at. Add a step by appending a :class:`Migration`; never edit a released one.
 
-Only timings, zones (counter ids) and anonymous track ids are stored: no images,
-no face data.
+Only timings, zones (counter ids), anonymous track ids and what the staff present
+were doing as a team (the context of each wait) are stored: no images, no face data,
+nothing per staff member.
 """
 
 from __future__ import annotations
@@ -115,6 +116,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX events_counter_type_wall ON events (counter_key, type, wall_time)",
             "CREATE INDEX events_type_wall ON events (type, wall_time)",
             "CREATE INDEX events_counter_wall ON events (counter_key, wall_time)",
+        ),
+    ),
+    Migration(
+        3,
+        "staff context of each wait",
+        (
+            # What the staff present were doing while the customer waited: the dominant
+            # word of the engine's vocabulary (engine/context.py) and every word's share
+            # as a JSON object. Team level: no staff track is stored with them.
+            "ALTER TABLE visits ADD COLUMN context {text}",
+            "ALTER TABLE visits ADD COLUMN context_shares {text}",
+            # PostgreSQL expands a view's * when it is made: make it again with them.
+            "DROP VIEW visits_named",
+            """CREATE VIEW visits_named AS
+                SELECT c.site_id, c.counter_id, v.* FROM visits v
+                JOIN counters c ON c.counter_key = v.counter_key""",
         ),
     ),
 )

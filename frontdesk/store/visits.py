@@ -33,12 +33,12 @@ _INSERT_EVENT = """INSERT INTO events (event_id, type, counter_key, visit_id, t,
     received_wall, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (counter_key, event_id) DO NOTHING"""
 
-# Times keep the first value recorded; latency, acknowledgement and outcome the latest
-# non-empty one; waited_s the largest; alert and escalation counts add up (each event
-# is applied once, so the sums are exact).
+# Times keep the first value recorded; latency, acknowledgement, outcome and the staff
+# context the latest non-empty one; waited_s the largest; alert and escalation counts add
+# up (each event is applied once, so the sums are exact).
 _UPSERT_VISIT = """INSERT INTO visits (counter_key, visit_id, track_id, first_seen_wall,
     arrival_wall, ack_wall, left_wall, latency_s, waited_s, ack_by, outcome, alerts, escalations,
-    updated_wall) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    updated_wall, context, context_shares) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (counter_key, visit_id) DO UPDATE SET
     track_id = COALESCE(visits.track_id, excluded.track_id),
     first_seen_wall = COALESCE(visits.first_seen_wall, excluded.first_seen_wall),
@@ -53,7 +53,9 @@ _UPSERT_VISIT = """INSERT INTO visits (counter_key, visit_id, track_id, first_se
     outcome = COALESCE(excluded.outcome, visits.outcome),
     alerts = visits.alerts + excluded.alerts,
     escalations = visits.escalations + excluded.escalations,
-    updated_wall = excluded.updated_wall"""
+    updated_wall = excluded.updated_wall,
+    context = COALESCE(excluded.context, visits.context),
+    context_shares = COALESCE(excluded.context_shares, visits.context_shares)"""
 
 # One row per visit for the report: three numbers, so a million rows cross from the
 # database to numpy in about a second (each value becomes a Python object on the way,
@@ -99,6 +101,8 @@ class _VisitDelta:
     outcome: str | None = None
     alerts: int = 0
     escalations: int = 0
+    context: str | None = None
+    context_shares: str | None = None
 
     def add(self, ev: Event) -> None:
         if ev.track_id is not None:
@@ -121,6 +125,10 @@ class _VisitDelta:
             self.ack_by = ev.ack_by.value
         if ev.outcome is not None:
             self.outcome = ev.outcome.value
+        if ev.context is not None:
+            self.context = ev.context
+            self.context_shares = (json.dumps(ev.context_shares, sort_keys=True)
+                                   if ev.context_shares is not None else None)
         if ev.type.value == _WAITING:
             self.alerts += 1
         elif ev.type.value == _ESCALATED:
@@ -133,7 +141,8 @@ class _VisitDelta:
 
         return (self.counter_key, self.visit_id, self.track_id, wall("first_seen"),
                 wall("arrival"), wall("ack"), wall("left"), self.latency_s, self.waited_s,
-                self.ack_by, self.outcome, self.alerts, self.escalations, now)
+                self.ack_by, self.outcome, self.alerts, self.escalations, now, self.context,
+                self.context_shares)
 
 
 @dataclass(frozen=True)
@@ -437,6 +446,30 @@ class VisitStore:
             alerts=(packed >> _ALERT_SHIFT) & field,
             escalations=(packed >> _ESCALATION_SHIFT) & field,
         )
+
+    def late_contexts(self, lo: float, hi: float, target_s: float,
+                      counters: dict[int, tuple[str, str]] | None = None
+                      ) -> list[tuple[str, str, float, str | None]]:
+        """The waits beyond ``target_s`` of visits whose day time is in [lo, hi), with
+        what the staff were doing: (site_id, counter_id, day_wall, context) for every
+        arrived visit whose latency (or, never acknowledged, whose wait) is over the
+        target; context None when none was recorded (a visit stored before staff
+        context). Only those rows cross: a small share of all visits."""
+        b = self._backend
+        cond, params = _key_filter(None if counters is None else list(counters))
+        known = self.counters() if counters is None else counters
+        sql = ("SELECT counter_key, day_wall, context FROM visits WHERE day_wall >= ? AND "
+               "day_wall < ? AND arrival_wall IS NOT NULL AND "
+               "COALESCE(latency_s, waited_s) > ?" + cond)
+        with b.reading("read the staff context of late waits") as cur:
+            cur.execute(b.sql(sql), [lo, hi, target_s, *params])
+            rows = cur.fetchall()
+        out = []
+        for key, day_wall, context in rows:
+            site_id, counter_id = known.get(int(key), ("?", "?"))
+            out.append((site_id, counter_id, float(day_wall),
+                        None if context is None else str(context)))
+        return out
 
     def longest_waits(self, cols: VisitColumns, mask: np.ndarray | None = None,
                       limit: int = 10) -> list[LongWait]:

@@ -231,3 +231,26 @@ def test_alike_clothes_fall_back_to_the_place() -> None:
     out = queue_advance(RED, RED)
     second_arrival = out.of("customer_arrived")[1]
     assert all(a.visit_id != second_arrival.visit_id for a in out.of("customer_acknowledged"))
+
+
+def test_a_customer_near_the_camera_who_walks_up_unseen_is_within_her_reach() -> None:
+    """She stands in the approach zone 2 m from the camera, looks at her phone at
+    10 s, walks 1 m to the counter in 1 s and looks up at 11.5 s: her face is a
+    quarter of the frame away from where it was lost, 1.5 s later. At 0.06 frame
+    widths a second (a slow walk far off) she could not be there; in her own face
+    widths a second (3.3, about 0.5 m/s at any distance) she can. No grid: the
+    reach alone decides."""
+    from engine_scenes import APPROACH_AT, walk
+
+    staff_at = still(STAFF_AT)
+    her_at = walk(APPROACH_AT, SERVICE_AT, 10.2, 11.2)
+    her = Actor(1, her_at, looks(INTO_LENS, (10.0, 11.5, None)), end_t=25.0)
+    staff = Actor(2, staff_at, looks(AWAY, (14.0, 16.0, at_actor(staff_at, her_at))))
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = Run()
+    for i, t in enumerate(frame_times(0.0, 20.0, 15.0)):
+        out.events += engine.update(observation([her, staff], t, i))
+    arrived = out.one("customer_arrived")
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == arrived.visit_id  # her face at the counter continued her visit
+    assert ack.latency_s == pytest.approx(14.0 - arrived.arrival_t, abs=0.3)

@@ -32,7 +32,8 @@ def test_an_acknowledgement_missing_a_field_is_rejected(
 
 @pytest.mark.parametrize(("field", "value"), [
     ("type", "customer_teleported"), ("ack_by", "telepathy"), ("counter_id", "has space"),
-    ("latency_s", None), ("schema_version", 2), ("surprise", 1),
+    ("latency_s", None), ("schema_version", 3), ("surprise", 1), ("context", "napping"),
+    ("context_shares", {"talking": 1.0}),
 ])
 def test_bad_values_are_rejected(event_validator: jsonschema.Draft202012Validator,
                                  field: str, value: Any) -> None:

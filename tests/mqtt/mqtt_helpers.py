@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from frontdesk.config import Config, default_config_dict
+from frontdesk.engine.context import CONTEXTS
 from frontdesk.engine.events import AckSource, Event, EventType, Outcome
 from frontdesk.engine.state import CounterState, WaitingCustomer
 from frontdesk.mqtt.local_broker import MosquittoBroker
@@ -61,6 +62,11 @@ def make_event(i: int, counter_id: str = "counter-1", kind: EventType | None = N
         extra = dict(detail="staff back")
     else:
         extra = dict(detail="test")
+    if ("waited_s" in extra and "visit_id" in extra) or "ack_t" in extra:
+        # What the staff were doing while she waited: each word of the vocabulary in turn.
+        word = CONTEXTS[i % len(CONTEXTS)].value
+        extra.update(context=word, context_shares={
+            c.value: (1.0 if c.value == word else 0.0) for c in CONTEXTS})
     return Event(type=kind, **common, **extra)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from mqtt_helpers import COUNTERS, SITE, event_ids, make_config, make_event, make_state
 
+from frontdesk.engine.context import CONTEXTS
 from frontdesk.engine.events import EventType
 from frontdesk.mqtt.commands import CommandKind
 from frontdesk.mqtt.contract import validate_payload
@@ -53,6 +54,7 @@ def test_every_published_payload_meets_its_schema(tmp_path, mqtt_broker, mqtt_re
     pub.start()
     assert pub.wait_connected(5)
     events = [make_event(i, COUNTERS[i % 2]) for i in range(len(EventType) * 2)]
+    events += [make_event(i, kind=EventType.CUSTOMER_WAITING) for i in range(100, 107)]
     pub.publish_events(events)
     pub.publish_state({"counter-1": make_state("counter-1", waiting=2, alert=True),
                        "counter-2": make_state("counter-2", latency=3.5)},
@@ -71,6 +73,9 @@ def test_every_published_payload_meets_its_schema(tmp_path, mqtt_broker, mqtt_re
     stream = [m for m in messages if m.topic.endswith("/events")]
     assert sorted(event_ids(stream)) == sorted(e.event_id for e in events)
     assert all(m.qos == 1 and not m.retain for m in stream)
+    # Every word of the staff-context vocabulary went out on an alert, and met the schema.
+    alerts = [json.loads(m.payload) for m in stream if b"customer_waiting" in m.payload]
+    assert {a.get("context") for a in alerts} >= {c.value for c in CONTEXTS}
     for m in stream:  # each event on its own counter's stream, exactly Event.to_json()
         data = json.loads(m.payload)
         assert m.topic == f"{BASE}/{data['counter_id']}/events"

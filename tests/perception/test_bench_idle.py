@@ -62,3 +62,31 @@ def test_a_paced_play_counts_cpu_over_the_clip_and_the_gate_skips_the_empty_star
     floor = decode_paced(clip)
     assert floor.frames == 46 and floor.gate is None
     assert 0 < floor.cpu_s < off.cpu_s  # decoding alone is cheaper than perceiving
+
+
+def test_the_steps_add_one_saving_at_a_time_on_a_short_staff_clip(tmp_path: Path) -> None:
+    """``bench idle --steps``: each step's gate decisions show its saving (the CPU
+    figures themselves are the benchmark's, not asserted here)."""
+    from frontdesk.bench.idle import STEPS, gating_steps
+    from frontdesk.render.clip import render_clip
+    from frontdesk.render.scene_file import render_scene_from_dict
+
+    scene = idle_scene("staff", 20.0)
+    scene["render"]["size"] = [640, 360]
+    scene["duration_s"] = 6.0
+    for person in scene["people"]:
+        person["path"] = [{"t": 0, "at": "staff"}, {"t": 6.0, "at": "staff"}]
+        person["gaze"] = [{"t": 0, "camera": True}]  # a face the detector holds throughout
+    clip = tmp_path / "staff.mp4"
+    render_clip(render_scene_from_dict(scene, "tiny-staff"), clip)
+    steps = gating_steps(clip, repeats=1)
+    assert list(steps) == list(STEPS)
+    off, every, tiles, nomesh, default = (steps[name] for name in STEPS)
+    assert off["gate"] is None and all(len(s["ms_per_frame"]) == 1 for s in steps.values())
+    frames = every["gate"]["frames"]
+    assert every["gate"]["detected"] == tiles["gate"]["detected"] == frames
+    assert every["gate"]["tiles"] == frames and tiles["gate"]["tiles"] < frames / 2
+    assert every["gate"]["unmeshed"] == tiles["gate"]["unmeshed"] == 0
+    assert nomesh["gate"]["unmeshed"] > frames / 2  # staff settled after a second or so
+    assert default["gate"]["staff_alone"] > frames / 3
+    assert default["gate"]["detected"] < frames * 2 / 3

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from frontdesk.config import CounterConfig, GatingConfig
-from frontdesk.perception.gate import DetectionGate
-from frontdesk.types import Frame, OccupancyGrid
+from frontdesk.perception.gate import DetectionGate, DetectionPlan, Focus
+from frontdesk.types import Face, Frame, OccupancyGrid
 
 W, H, FPS = 320, 180, 15.0
 
@@ -168,5 +168,119 @@ def test_the_pipeline_follows_zones_edited_live_and_skipped_frames_are_valid(
         pipeline.step(scene(61, (0.02, 0.5)))  # a change in the moved service zone
         assert gate.stats.skipped == skipped and gate.stats.changed >= 2
     said = [r.getMessage() for r in caplog.records]
-    assert any("the detector runs once in 10 s" in m for m in said)  # the period, reported
+    assert any("the detector runs once in 10 s; with staff alone, once in 0.2 s" in m
+               for m in said)  # the periods, reported
     assert any(f"the detector ran on {62 - skipped} of 62 frames" in m for m in said)
+
+
+# ---------------------------------------------------------------- work only where it matters
+
+def _face(box: tuple[float, float, float, float]) -> Face:
+    return Face(bbox=box, score=0.9, yaw_deg=0.0, pitch_deg=0.0, roll_deg=0.0,
+                gaze=np.array([0.0, 0.0, -1.0]), head_position_m=np.array([0.0, 0.0, 2.0]),
+                landmarks=None)
+
+
+STAFF_BOX = (0.45 * W, 0.12 * H, 0.55 * W, 0.3 * H)  # a face in the staff zone, 10 % wide
+STAFF = Focus(staff=((0.5, 0.2),))
+
+
+def staff_run(g: DetectionGate, frames: list[Frame], focus: Focus,
+              box: tuple[float, float, float, float] = STAFF_BOX) -> list[DetectionPlan]:
+    """The gate's plans while the detector finds one face at ``box`` on every run."""
+    plans = []
+    for f in frames:
+        plan = g.plan(f, focus)
+        if plan.detect:
+            g.detected([_face(box)], W, H)
+        g.saw(f.t, faces=[_face(box)] if plan.detect else [], tracked=True)
+        plans.append(plan)
+    return plans
+
+
+def test_staff_alone_are_looked_at_once_in_staff_every_s_without_face_mesh() -> None:
+    g = gate(idle_every_s=10.0, staff_every_s=0.2, tiles_every_s=1.0)
+    plans = staff_run(g, [scene(i) for i in range(int(2 * FPS))], STAFF)
+    runs = [i for i, p in enumerate(plans) if p.detect]
+    assert runs == list(range(0, 30, 3))  # 0.2 s at 15 fps
+    assert all(not plans[i].mesh for i in runs)  # a staff gaze matters to no customer here
+    assert [i for i in runs if plans[i].tiles] == [0, 15]  # the first run, then tiles_every_s
+    assert g.stats.staff_alone == 20 and g.stats.unmeshed == 10
+
+
+@pytest.mark.parametrize("focus", [
+    Focus(staff=((0.5, 0.2),), others=1),         # someone else tracked
+    Focus(staff=((0.5, 0.2),), visits_open=1),    # a customer held while her face is gone
+    Focus(),                                      # nobody settled as staff yet
+])
+def test_anyone_besides_staff_is_measured_on_every_frame_with_face_mesh(focus: Focus) -> None:
+    g = gate(idle_every_s=10.0, staff_every_s=0.2)
+    plans = staff_run(g, [scene(i) for i in range(15)], focus)
+    assert all(p.detect and p.mesh for p in plans)
+    assert g.stats.staff_alone == 0
+
+
+def test_a_change_outside_the_staff_runs_everything_on_its_first_frame() -> None:
+    g = gate(idle_every_s=10.0, staff_every_s=0.5)
+    frames = [scene(i) for i in range(10)] + [scene(i, (0.3, 0.5)) for i in range(10, 12)]
+    plans = staff_run(g, frames, STAFF)
+    assert [p.detect for p in plans[1:10]].count(True) <= 2  # staff alone: a run in 0.5 s
+    assert plans[10].detect and plans[10].tiles  # someone walking in: tiles too
+    assert plans[10].mesh is False  # the perceiver meshes all once it sees a new face
+    # The staff member moving inside her own surroundings is not someone new.
+    g2 = gate(idle_every_s=10.0, staff_every_s=0.5)
+    moving = [scene(i) for i in range(10)] + [scene(i, (0.48, 0.3)) for i in range(10, 12)]
+    assert not staff_run(g2, moving, STAFF)[10].detect
+
+
+def test_tiles_run_as_ungated_with_customers_and_only_for_small_or_new_faces_without() -> None:
+    busy = Focus(staff=((0.5, 0.2),), others=1)
+    crowd = gate(idle_every_s=10.0, tiles_every_s=1.0, small_face=0.07)
+    assert all(p.tiles for p in staff_run(crowd, [scene(i) for i in range(30)], busy))
+    # Staff alone, looked at on every frame (staff_every_s 0): a large known face
+    # needs the tiles only once in tiles_every_s; a small one on every run.
+    big = gate(idle_every_s=10.0, tiles_every_s=1.0, small_face=0.07, staff_every_s=0.0)
+    plans = staff_run(big, [scene(i) for i in range(30)], STAFF)
+    assert all(p.detect for p in plans)
+    assert [i for i, p in enumerate(plans) if p.tiles] == [0, 15]
+    small_box = (0.5 * W, 0.5 * H, 0.55 * W, 0.58 * H)  # 5 % of the width
+    small = gate(idle_every_s=10.0, tiles_every_s=1.0, small_face=0.07, staff_every_s=0.0)
+    assert all(p.tiles for p in staff_run(small, [scene(i) for i in range(30)], STAFF, small_box))
+    every = gate(idle_every_s=10.0, tiles_every_s=0.0, staff_every_s=0.0)
+    assert all(p.tiles for p in staff_run(every, [scene(i) for i in range(30)], STAFF))
+
+
+def test_only_staff_tells_a_new_face_from_the_staff_one() -> None:
+    assert STAFF.only_staff([STAFF_BOX], W, H)
+    assert STAFF.only_staff([], W, H)
+    assert not STAFF.only_staff([STAFF_BOX, (0.1 * W, 0.5 * H, 0.16 * W, 0.6 * H)], W, H)
+    assert not Focus().only_staff([STAFF_BOX], W, H)
+    assert STAFF.staff_alone and not Focus().staff_alone
+    assert not Focus(staff=((0.5, 0.2),), others=1).staff_alone
+
+
+def test_the_keep_alive_runs_the_tiles_only_every_tiles_every_s() -> None:
+    g = gate(idle_every_s=1.0, tiles_every_s=2.0)
+    plans = [g.plan(scene(i), Focus()) for i in range(int(5 * FPS))]  # nobody tracked
+    assert [i for i, p in enumerate(plans) if p.detect] == [0, 15, 30, 45, 60]
+    assert [i for i, p in enumerate(plans) if p.tiles] == [0, 30, 60]
+    assert all(p.mesh for p in plans if p.detect)  # nobody there: no staff to leave unmeshed
+    assert all(p.tiles for p in (gate().plan(scene(i)) for i in range(3)) if p.detect)  # no focus
+
+
+def test_a_face_found_but_not_yet_tracked_ends_staff_alone() -> None:
+    """The tracker confirms a face after a few hits; until then the engine's focus
+    still says staff alone, but the gate has seen a face that is not the staff's."""
+    g = gate(idle_every_s=10.0, staff_every_s=0.5)
+    newcomer = (0.1 * W, 0.5 * H, 0.2 * W, 0.68 * H)
+    plans = []
+    for i in range(10):
+        f = scene(i)
+        plan = g.plan(f, STAFF)
+        if plan.detect:
+            g.detected([_face(STAFF_BOX)] + ([_face(newcomer)] if i >= 4 else []), W, H)
+        g.saw(f.t, tracked=True)
+        plans.append(plan)
+    assert plans[0].detect and not plans[1].detect  # staff alone
+    first_seen = next(i for i in range(4, 10) if plans[i].detect)
+    assert all(p.detect for p in plans[first_seen:])

@@ -148,3 +148,50 @@ def test_the_perceiver_runs_its_tiles_in_turn(astronaut_bgr: np.ndarray) -> None
     assert faces_per_frame(0, 1) == [0, 0, 0, 0]
     assert faces_per_frame(2, 2) == [1, 1, 1, 1]
     assert faces_per_frame(2, 1) == [1, 0, 1, 0]
+
+
+def test_without_tiles_asked_the_perceiver_still_runs_them_for_a_face_it_knew(
+        astronaut_bgr: np.ndarray) -> None:
+    """Gating asks for the tiles only where faces are small or something new may be
+    (``tiles=False`` otherwise); a face only the tiles hold is not dropped for it."""
+    image = _portrait_in_wide_frame(astronaut_bgr, 260, 150)
+    cfg = PerceptionConfig.model_validate({"detection_tiles": 2, "tiles_per_frame": 2})
+    with FacePerceiver(cfg, CameraConfig.model_validate({})) as perceiver:
+        assert perceiver.process(Frame(image, 0.0, 0), tiles=False).faces == []
+        assert len(perceiver.process(Frame(image, 0.1, 1)).faces) == 1
+        assert len(perceiver.process(Frame(image, 0.2, 2), tiles=False).faces) == 1
+        blank = np.full_like(image, 120)
+        assert perceiver.process(Frame(blank, 0.3, 3), tiles=False).faces == []
+        assert perceiver.process(Frame(image, 0.4, 4), tiles=False).faces == []  # forgotten
+
+
+def test_face_mesh_only_when_asked(astronaut_bgr: np.ndarray) -> None:
+    image = _portrait_in_wide_frame(astronaut_bgr, 500, 400)
+    seen: list[int] = []
+
+    def nobody_new(detections: list[Detection]) -> bool:
+        seen.append(len(detections))
+        return False
+
+    with FacePerceiver(PerceptionConfig(), CameraConfig.model_validate({})) as perceiver:
+        meshed = perceiver.process(Frame(image, 0.0, 0)).faces
+        bare = perceiver.process(Frame(image, 0.1, 1), mesh=False).faces
+        asked = perceiver.process(Frame(image, 0.2, 2), mesh=nobody_new).faces
+    assert [f.has_mesh for f in meshed] == [True]
+    assert [f.has_mesh for f in bare] == [False] and bare[0].landmarks is None
+    assert [f.has_mesh for f in asked] == [False] and seen == [1]
+    assert bare[0].bbox == meshed[0].bbox  # the same detection, keypoint pose only
+
+
+def test_a_skipped_frame_moves_the_tiles_turn_on(astronaut_bgr: np.ndarray) -> None:
+    """Gated, a frame the gate skips still takes its turn: the frames that are
+    perceived get the tile they would get ungated (left tile on even frames)."""
+    image = _portrait_in_wide_frame(astronaut_bgr, 260, 150)
+    cfg = PerceptionConfig.model_validate({"detection_tiles": 2, "tiles_per_frame": 1})
+    with FacePerceiver(cfg, CameraConfig.model_validate({})) as perceiver:
+        assert len(perceiver.process(Frame(image, 0.0, 0)).faces) == 1  # left tile
+        perceiver.skip_frame(Frame(image, 0.1, 1))                       # right tile's turn
+        assert len(perceiver.process(Frame(image, 0.2, 2)).faces) == 1  # left tile again
+        assert perceiver.process(Frame(np.full_like(image, 120), 0.3, 3)).faces == []
+        perceiver.skip_frame(Frame(image, 0.4, 4))
+        assert perceiver.process(Frame(image, 0.5, 5)).faces == []      # right tile: missed

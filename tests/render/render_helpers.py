@@ -68,6 +68,11 @@ def _truth_story_failures(run: SceneRun) -> list[str]:
     if alerts != expect["alerts"]:
         out.append(f"{run.name}: the truth has {alerts} alerts, the scene expects "
                    f"{expect['alerts']}")
+    if "context" in expect:  # the staff context of each wait beyond the target
+        contexts = [v.context for v in visits if v.alert is True]
+        if contexts != expect["context"]:
+            out.append(f"{run.name}: the truth's late waits have staff context {contexts}, the "
+                       f"scene expects {expect['context']}")
     if "abandoned" in expect:
         abandoned = sum(1 for v in visits if v.outcome == "abandoned")
         if abandoned != expect["abandoned"]:
@@ -107,4 +112,8 @@ def end_to_end_failures(run: SceneRun) -> list[str]:
             out.append(f"{name}/{who}: latency error {row['latency_error_s']:+.2f} s")
         if truth["alert"] is not None and engine["alert"] != truth["alert"]:
             out.append(f"{name}/{who}: alert {engine['alert']}, due {truth['alert']}")
+        if "context" in run.expect and truth["alert"] and engine.get("context") != \
+                truth.get("context"):
+            out.append(f"{name}/{who}: staff context {engine.get('context')}, truly "
+                       f"{truth.get('context')}")
     return out

@@ -85,7 +85,15 @@ def test_suite_meets_the_accuracy_targets(e2e_results: Callable[[str], SceneRun]
             fp += int(not due and raised)
             fn += int(bool(due) and not raised)
     assert tp >= 3, f"only {tp} alerts due in the suite"
-    print(f"\nend-to-end over {len(runs)} scenes: {matched}/{visits} visits found, latency error "
+    # Staff context of the alerts both sides raised: the engine's against the truth's.
+    contexts = [(row["truth"].get("context"), row["engine"].get("context"))
+                for r in runs for row in r.details
+                if row["truth"] and row["engine"] and row["truth"]["alert"]
+                and row["engine"]["alert"]]
+    right = sum(1 for t, e in contexts if t == e)
+    print(f"\nstaff context of the alerts: {right} of {len(contexts)} right: "
+          + ", ".join(f"{t}->{e}" for t, e in contexts))
+    print(f"end-to-end over {len(runs)} scenes: {matched}/{visits} visits found, latency error "
           f"p50 {p50:.3f} s p95 {p95:.3f} s max {errors.max():.3f} s over {len(errors)} of "
           f"{with_latency} visits with a latency, alerts {tp} right {fp} false {fn} missed, "
           f"render {sum(r.render_s for r in runs):.0f} s, perception "

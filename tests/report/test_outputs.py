@@ -78,7 +78,9 @@ def test_html_is_self_contained_and_shows_the_numbers(fixture_store: VisitStore)
     # Nothing to fetch: no scripts, stylesheets, images or fonts from elsewhere.
     assert not re.search(r"<script|<link|<img|@import|url\(|src=", html)
     assert "@media print" in html and "@page" in html
-    assert html.count("<svg") == 4  # hours, waits, 7 days, weekday by hour
+    assert html.count("<svg") == 5  # hours, staff context, waits, 7 days, weekday by hour
+    # Stored without staff context: the report says so instead of "no late waits".
+    assert "4 waits beyond the target have no staff context recorded" in html
     assert "Tuesday 10 March 2026" in html
     assert ("8 customers came to the counter. 50 % of all customers were acknowledged within "
             "10 s (the target); of the 7 acknowledged, half waited 10 s or less") in html

@@ -82,6 +82,16 @@ def test_postgres_schema_and_reopen(pg_url: str) -> None:
     assert versions == list(range(1, SCHEMA_VERSION + 1))
 
 
+def test_postgres_keeps_the_staff_context(pg_url: str) -> None:
+    with VisitStore.open(pg_url) as store:
+        store.record_events(visit("c", first_seen=local("2026-03-10 10:00:00"),
+                                  arrival=local("2026-03-10 10:00:02"),
+                                  left=local("2026-03-10 10:01:00"), context="looking_down"))
+        row = store.visit("site-1", "counter-1", "c")
+    assert row is not None and row["context"] == "looking_down"
+    assert json.loads(row["context_shares"])["looking_down"] == 0.75
+
+
 def test_unreachable_postgres_is_a_clear_error(postgres_server: Any) -> None:
     bad = f"postgresql://postgres:secret@127.0.0.1:{postgres_server.port}/no_such_database"
     with pytest.raises(StoreError, match="cannot connect to PostgreSQL") as info:

@@ -43,6 +43,59 @@ def test_visit_row_is_upserted_from_its_events(tmp_path: Path) -> None:
     assert (row["alerts"], row["escalations"]) == (1, 0)  # 12 s > alert_after 10 s
 
 
+def test_visit_row_keeps_the_staff_context_in_the_engines_vocabulary(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+
+    from frontdesk.engine.context import CONTEXTS
+
+    schema = json.loads((Path(schema_mod.__file__).parents[1] / "schemas" /
+                         "event.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    events = visit("vc", first_seen=T0 - 2, arrival=T0, ack=T0 + 14, left=T0 + 60,
+                   context="talking")
+    with VisitStore.open(tmp_path / "s.db") as store:
+        store.record_events(events)
+        row = store.visit("site-1", "counter-1", "vc")
+        plain = visit("vp", first_seen=T0 - 2, arrival=T0, ack=T0 + 3, left=T0 + 60)
+        store.record_events(plain)
+        no_context = store.visit("site-1", "counter-1", "vp")
+    assert row is not None and no_context is not None
+    assert row["context"] == "talking"
+    shares = json.loads(row["context_shares"])
+    assert set(shares) == {c.value for c in CONTEXTS}
+    assert shares["talking"] == 0.75
+    assert (no_context["context"], no_context["context_shares"]) == (None, None)
+    # What the store keeps is what the contract allows: stored payloads validate.
+    con = sqlite3.connect(tmp_path / "s.db")
+    payloads = [json.loads(p) for (p,) in con.execute("SELECT payload FROM events")]
+    con.close()
+    with_context = [p for p in payloads if "context" in p]
+    assert len(with_context) == 3  # alert, acknowledgement, left
+    waiting = {"type": "customer_waiting", "event_id": "e", "site_id": "s", "counter_id": "c",
+               "t": 1.0, "visit_id": "v", "track_id": 1, "first_seen_t": 0.0,
+               "arrival_t": 0.0, "waited_s": 1.0, "schema_version": 2}
+    for p in with_context + [{"context": row["context"], "context_shares": shares}]:
+        validator.validate({**waiting, "context": p["context"],
+                            "context_shares": p["context_shares"]})
+
+
+def test_a_version_2_store_gains_the_context_columns(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    backend = visits_mod.connect(str(db), create=True)
+    schema_mod.migrate(backend, create=True, migrations=schema_mod.MIGRATIONS[:2])
+    backend.close()
+    con = sqlite3.connect(db)
+    assert "context" not in [r[1] for r in con.execute("PRAGMA table_xinfo(visits)")]
+    con.close()
+    with VisitStore.open(db) as store:  # upgrades to the context step, then stores it
+        store.record_events(visit("v", first_seen=T0 - 2, arrival=T0, left=T0 + 30,
+                                  context="absent"))
+        row = store.visit("site-1", "counter-1", "v")
+    assert row is not None and row["context"] == "absent"
+
+
 def test_same_event_twice_counts_once(tmp_path: Path) -> None:
     events = visit("v2", first_seen=T0 - 2, arrival=T0, left=T0 + 40)  # alert + escalation
     with VisitStore.open(tmp_path / "s.db") as store:
@@ -97,7 +150,7 @@ def test_no_images_or_biometrics_in_the_schema(tmp_path: Path) -> None:
     assert columns["visits"] == [
         "counter_key", "visit_id", "track_id", "first_seen_wall", "arrival_wall", "ack_wall",
         "left_wall", "latency_s", "waited_s", "ack_by", "outcome", "alerts", "escalations",
-        "updated_wall", "day_wall", "report_key"]
+        "updated_wall", "day_wall", "report_key", "context", "context_shares"]
     assert columns["counters"] == ["counter_key", "site_id", "counter_id"]
 
 

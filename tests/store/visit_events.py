@@ -33,8 +33,10 @@ def _t(wall: float) -> float:
 def visit(visit_id: str, *, first_seen: float, arrival: float | None = None,
           ack: float | None = None, left: float | None = None, site: str = SITE,
           counter: str = COUNTER, track_id: int = 1, alert_after_s: float = 10.0,
-          escalate_after_s: float = 30.0, outcome: Outcome | None = None) -> list[Event]:
-    """The events the engine would emit for one visit."""
+          escalate_after_s: float = 30.0, outcome: Outcome | None = None,
+          context: str | None = None) -> list[Event]:
+    """The events the engine would emit for one visit (with ``context``: what the staff
+    did while she waited, on every event after her arrival, as :func:`context_shares`)."""
     timings = {"first_seen_t": _t(first_seen)}
 
     def ev(kind: EventType, at: float, **extra: object) -> Event:
@@ -46,6 +48,8 @@ def visit(visit_id: str, *, first_seen: float, arrival: float | None = None,
     if arrival is not None:
         timings["arrival_t"] = _t(arrival)
         out.append(ev(EventType.CUSTOMER_ARRIVED, arrival))
+        if context is not None:
+            timings.update(context=context, context_shares=context_shares(context))
         ack_info = {}
         if ack is not None:
             ack_info = {"ack_t": _t(ack), "latency_s": ack - arrival,
@@ -69,6 +73,17 @@ def visit(visit_id: str, *, first_seen: float, arrival: float | None = None,
         waited = None if arrival is None else left - arrival
         out.append(ev(EventType.CUSTOMER_LEFT, left, outcome=outcome, waited_s=waited))
     out.sort(key=lambda e: e.t)
+    return out
+
+
+def context_shares(dominant: str, share: float = 0.75) -> dict[str, float]:
+    """Shares of a wait mostly (``share``) spent on ``dominant``, the rest attentive (or,
+    when attentive dominates, turned away)."""
+    from frontdesk.engine.context import CONTEXTS
+
+    rest = "turned_away" if dominant == "attentive" else "attentive"
+    out = {c.value: 0.0 for c in CONTEXTS}
+    out[dominant], out[rest] = share, round(1.0 - share, 3)
     return out
 
 
