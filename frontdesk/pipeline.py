@@ -14,6 +14,12 @@ them at once. The stages, in order::
 observations and scores them with a fresh engine of its own; ``run
 --observations`` replays recorded observations straight into ``update``.
 
+Several cameras of one counter (issue 17) feed one engine through
+:class:`CounterPipeline`: each camera's observations (its own ``perceive``) go to
+``update(camera_id, obs)`` in capture-time order; the fusion step
+(:class:`~frontdesk.fusion.CounterFusion`) turns them into one observation in
+the primary camera's frame, and the engine runs on that, unchanged.
+
 Start-up is loud and the frame loop is not: a missing or altered model raises
 here, in the constructor; what one frame does wrong is the caller's to skip and
 count.
@@ -33,7 +39,10 @@ import numpy as np
 from frontdesk.config import Config, CounterConfig
 from frontdesk.engine import Engine
 from frontdesk.engine.events import Event
+from frontdesk.errors import FrontdeskError
+from frontdesk.fusion import CounterFusion, FusionCamera
 from frontdesk.types import BodyBox, Frame, FrameObservation
+from frontdesk.world import WorldPose
 
 if TYPE_CHECKING:
     from frontdesk.detectors.onnx_person import EveryNFrames, OnnxPersonDetector
@@ -43,7 +52,8 @@ if TYPE_CHECKING:
     from frontdesk.perception.mediapipe_faces import Detection
     from frontdesk.perception.presence import PresenceStage
 
-__all__ = ["FramePipeline", "PipelineStep", "BodyCadence", "BODIES_GAP_CHECK_FRAME", "focus_of"]
+__all__ = ["FramePipeline", "PipelineStep", "BodyCadence", "BODIES_GAP_CHECK_FRAME", "focus_of",
+           "CounterPipeline", "fusion_cameras"]
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +287,101 @@ class FramePipeline:
             cv2.setNumThreads(self._opencv_threads)
 
     def __enter__(self) -> FramePipeline:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def fusion_cameras(configs: dict[str, Config]) -> list[FusionCamera]:
+    """The cameras of one counter from each camera's config (the primary first).
+
+    Raises:
+        FrontdeskError: fewer than one camera, a camera without ``camera.pose``,
+            or configs whose counters differ (they must be the same counters,
+            each camera's zones drawn in its own view).
+    """
+    if not configs:
+        raise FrontdeskError("fusion: a counter needs at least one camera")
+    ids = list(configs)
+    primary_counters = [c.id for c in configs[ids[0]].counters]
+    missing = [cid for cid, cfg in configs.items() if cfg.camera.pose is None]
+    if missing:
+        raise FrontdeskError(
+            f"fusion: camera {', '.join(missing)} has no camera.pose; cameras of one counter "
+            f"need their pose in the counter's floor frame (frontdesk calibrate board|pose)")
+    for cid, cfg in configs.items():
+        counters = [c.id for c in cfg.counters]
+        if sorted(counters) != sorted(primary_counters):
+            raise FrontdeskError(
+                f"fusion: camera {cid} sees counters {', '.join(counters)} but camera {ids[0]} "
+                f"sees {', '.join(primary_counters)}; cameras fused into one engine must "
+                f"see the same counters (the same ids)")
+    out = []
+    for cid, cfg in configs.items():
+        pose = cfg.camera.pose
+        assert pose is not None
+        out.append(FusionCamera(cid, WorldPose.from_config(pose), cfg.camera))
+    return out
+
+
+class CounterPipeline:
+    """Several cameras of one counter feeding one engine (issue 17).
+
+    ``update(camera_id, obs)`` takes each camera's observations in capture-time
+    order (:func:`~frontdesk.fusion.merge_by_capture_time`); one fused observation
+    is made per frame of the driving camera (the primary, the first of
+    ``configs``, while it delivers; else the next one in order) and goes through
+    a :class:`FramePipeline` without perception opened with the primary's
+    config, so tracking, zones, eye contact, visits and alerts run unchanged
+    in the primary camera's frame.
+
+    Args:
+        configs: each camera's config by camera id, the primary first; each with
+            ``camera.pose`` and the same counters (zones in its own view).
+        id_factory: as :class:`FramePipeline`'s.
+
+    Raises:
+        FrontdeskError: as :func:`fusion_cameras`.
+    """
+
+    def __init__(self, configs: dict[str, Config], *,
+                 id_factory: Callable[[], str] | None = None) -> None:
+        cameras = fusion_cameras(configs)
+        self.config = configs[cameras[0].id]
+        self.fusion = CounterFusion(cameras)
+        self.pipeline = FramePipeline(self.config, perceive=False, id_factory=id_factory)
+
+    @property
+    def engine(self) -> Engine:
+        return self.pipeline.require_engine()
+
+    def fuse(self, camera_id: str, obs: FrameObservation) -> FrameObservation | None:
+        """The fusion step alone: the fused observation this one completes, or None.
+
+        Raises:
+            FrontdeskError: an unknown camera id.
+        """
+        from frontdesk.fusion import FusionError
+
+        try:
+            return self.fusion.add(camera_id, obs)
+        except FusionError as exc:
+            raise FrontdeskError(f"fusion: {exc}") from None
+
+    def update(self, camera_id: str, obs: FrameObservation) -> PipelineStep | None:
+        """Fusion, then tracking and the engine when this observation completes a
+        fused frame (else None)."""
+        fused = self.fuse(camera_id, obs)
+        if fused is None:
+            return None
+        return PipelineStep(None, fused, self.pipeline.update(fused))
+
+    def close(self) -> None:
+        self.pipeline.close()
+
+    def __enter__(self) -> CounterPipeline:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

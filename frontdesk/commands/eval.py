@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="score the engine on observations against ground truth",
         description="Run the engine over DIR/observations.jsonl with DIR/config.yaml and compare "
         "its visits with DIR/truth.json (written by `frontdesk simulate`, or from labelled "
-        "footage with observations from `frontdesk inspect --json`). With --video CLIP, run "
+        "footage with observations from `frontdesk inspect --json`). A DIR written by `frontdesk "
+        "simulate` from a scene with several cameras (DIR/<id>/ per camera, DIR/truth.json) "
+        "is scored fused: the cameras' observations become one engine's. With --video CLIP, run "
         "perception over the video first (the whole chain); truth and config default to "
         "CLIP_STEM.truth.json and CLIP_STEM.config.yaml beside it (frontdesk render-scene).",
     )
@@ -94,9 +96,27 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not args.dir:
             raise FrontdeskError("eval: give a run folder DIR, or --video CLIP")
+        from frontdesk.sim.runs import load_camera_runs
+
+        cams = load_camera_runs(args.dir, args.truth)
+        if cams is not None:
+            if args.config or args.observations or args.size or args.camera:
+                raise FrontdeskError(f"eval: {args.dir} holds one run per camera "
+                                     f"({', '.join(cams.configs)}), fused and scored "
+                                     f"together; --config, --observations, --size and "
+                                     f"--camera do not apply (score one camera with "
+                                     f"`frontdesk eval {args.dir}/ID`)")
+            from frontdesk.sim.evaluate import evaluate_cameras
+
+            return _report(args, evaluate_cameras(cams.truth, cams.configs, cams.observations(),
+                                                  args.max_distance))
         r = load_run(args.dir, args.config, args.truth, args.observations, _size(args.size),
                      camera_id=args.camera)
         figures = evaluate(r.truth, r.config, r.observations(), args.max_distance)
+    return _report(args, figures)
+
+
+def _report(args: argparse.Namespace, figures: dict) -> int:
     details = figures.pop("details")
     if args.details:
         with open(args.details, "w", encoding="utf-8") as fh:

@@ -1,7 +1,9 @@
 """`frontdesk render-scene SCENE.yaml --out clip.mp4`: rendered counter footage with its truth.
 
 A scene that lists ``cameras:`` is rendered with ``--out DIR``: ``DIR/<id>.mp4`` and
-``DIR/<id>.config.yaml`` per camera, and one ``DIR/truth.json``.
+``DIR/<id>.config.yaml`` per camera, and one ``DIR/truth.json`` (what the cameras
+see together); ``--eval`` perceives each clip and scores the cameras fused into
+one engine (issue 17).
 """
 
 from __future__ import annotations
@@ -154,11 +156,11 @@ def _run_cameras(args: argparse.Namespace, rs: RenderScene) -> int:
     if args.config:
         raise FrontdeskError(f"{rs.name} lists cameras: each camera's config is made from the "
                              f"scene (zones through that camera); --config is not used")
-    if args.eval:
-        raise FrontdeskError(
-            f"{rs.name} lists cameras: scoring them together needs the fusion of several "
-            f"cameras, which is not built yet. The first camera's clip scores alone: frontdesk "
-            f"eval --video {out_dir}/{rs.scene.cameras[0].id}.mp4 --truth {out_dir}/truth.json")
+    if args.observations:
+        raise FrontdeskError(f"{rs.name} lists cameras: --observations writes one camera's; "
+                             f"write each camera's with frontdesk eval --video "
+                             f"{out_dir}/ID.mp4 --truth {out_dir}/truth.json "
+                             f"--save-observations FILE")
     result = render_cameras(rs, out_dir, progress=_Progress(args.json))
     clips = {cid: str(f.video) for cid, f in result.clips.items()}
     configs = {cid: str(f.config) for cid, f in result.clips.items()}
@@ -170,11 +172,22 @@ def _run_cameras(args: argparse.Namespace, rs: RenderScene) -> int:
                                                 "outcome", "alert")}
                    for v in result.truth.visits],
     }
+    if args.eval:
+        from frontdesk.render.evaluate import evaluate_camera_clips
+
+        fused_figures = evaluate_camera_clips(dict(clips), result.truth_path)
+        fused_figures.pop("details")
+        out["eval"] = fused_figures
     if args.json:
         print(json.dumps(out))
         return 0
     for cid, clip in clips.items():
         print(f"wrote {clip} and {configs[cid]}")
-    print(f"wrote {out['truth']} (judged through camera {rs.scene.cameras[0].id}), "
-          f"{out['frames']} frames each, {out['render_s']} s")
+    print(f"wrote {out['truth']} (what the cameras see together, judged through camera "
+          f"{rs.scene.cameras[0].id}), {out['frames']} frames each, {out['render_s']} s")
+    if args.eval:
+        from frontdesk.render.evaluate import format_figures
+
+        print(f"fused cameras {', '.join(clips)}:")
+        print(format_figures(fused_figures))
     return 0

@@ -141,7 +141,8 @@ def _simulate_cameras(args: argparse.Namespace, scene: Scene, noise: NoiseModel,
                       bodies: bool | None, presence: PresenceModel | None) -> int:
     """A scripted scene listing ``cameras:``: one run folder per camera, ``OUT/<id>/``,
     each with that camera's observations, its config (zones through it, its pose)
-    and the truth as that camera sees it."""
+    and the truth as that camera sees it; and ``OUT/truth.json``, the truth of the
+    cameras together, which ``frontdesk eval OUT`` scores their fusion against."""
     from pathlib import Path
 
     from frontdesk.sim.runs import camera_config, write_run
@@ -153,12 +154,21 @@ def _simulate_cameras(args: argparse.Namespace, scene: Scene, noise: NoiseModel,
         configs = {c.id: camera_config(scene, c.id) for c in scene.cameras}
     except ValueError as exc:
         raise FrontdeskError(f"simulate: {exc}") from None
+    from frontdesk.sim.render import BodyModel, body_model_for
+    from frontdesk.sim.runs import write_fused_truth
+
     summaries = {}
     for cam in scene.cameras:
         seen = scene.for_camera(cam.id)
         summaries[cam.id] = write_run(Path(args.out) / cam.id, seen, configs[cam.id], noise,
                                       args.seed, bodies=bodies, presence=presence)
-    print(json.dumps({"cameras": summaries}))
+    body_model = None
+    if bodies is None or bodies is True:
+        body_model = body_model_for(scene) or (BodyModel() if bodies is True else None)
+    truth = write_fused_truth(args.out, scene, configs, noise.fps, body_model)
+    fused = {"truth": str(Path(args.out) / "truth.json"), "visits": len(truth.visits),
+             "acknowledged": sum(1 for v in truth.visits if v.ack_t is not None)}
+    print(json.dumps({"cameras": summaries, "fused": fused}))
     return 0
 
 

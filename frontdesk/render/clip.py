@@ -10,7 +10,8 @@
 A scene that lists ``cameras:`` (:mod:`frontdesk.sim.cameras`) is rendered by
 ``render_cameras(scene, "out/")`` instead: ``out/<id>.mp4`` and ``out/<id>.config.yaml``
 per camera (the counter's zones as that camera sees them, its pose), and one
-``out/truth.json``, judged through the first camera.
+``out/truth.json``: what the cameras see together (a face seen by any of them is
+seen), judged through the first camera.
 
 The truth is the simulator's, computed from the same scene the frames are drawn
 from, with a detector model that matches what MediaPipe finds on rendered
@@ -144,10 +145,17 @@ def _write_video(rs: RenderScene, video: Path, progress: Progress | None) -> int
     return renderer.n_frames
 
 
-def _truth(rs: RenderScene, cfg: Config) -> Truth:
+def _truth(rs: RenderScene, cfg: Config, fused: bool = False) -> Truth:
+    """The clip's truth; ``fused``: of all the scene's cameras together (a face seen
+    by any of them is seen), judged through the first."""
     size, fps = rs.settings.size, rs.settings.fps
     detector = rendered_detector(size)
-    truth = compute_truth(rs.scene, cfg, fps, detector=detector)
+    views = []
+    if fused:
+        for cam in rs.scene.cameras[1:]:
+            seen = rs.scene.for_camera(cam.id, size)
+            views.append((seen, rendered_detector(seen.layout.image_size)))
+    truth = compute_truth(rs.scene, cfg, fps, detector=detector, views=views)
     truth.source = {**truth.source, "renderer": "frontdesk.render", "size": list(size),
                     "fps": fps, "min_face_px": round(detector.min_face_px, 1),
                     "looks": {pid: _look_json(look) for pid, look in rs.looks.items()}}
@@ -186,7 +194,8 @@ def render_cameras(rs: RenderScene, out_dir: str | os.PathLike[str],
                    progress: Progress | None = None) -> CamerasResult:
     """Render a scene that lists ``cameras:`` into ``out_dir``: ``<id>.mp4`` and
     ``<id>.config.yaml`` (zones through that camera, its pose) per camera, and one
-    ``truth.json``, judged through the first camera (its zones and what it sees).
+    ``truth.json``: what the cameras together see (a face seen by any of them is
+    seen), judged through the first camera (its zones, its image positions).
 
     Raises:
         FrontdeskError: the scene lists no cameras; a camera cannot see the counter.
@@ -200,7 +209,8 @@ def render_cameras(rs: RenderScene, out_dir: str | os.PathLike[str],
         configs = {c.id: camera_config(rs.scene, c.id) for c in cameras}
     except ValueError as exc:
         raise FrontdeskError(str(exc)) from None
-    truth = _truth(rs, configs[cameras[0].id])
+    truth = _truth(rs, configs[cameras[0].id], fused=True)
+    truth.source = {**truth.source, "cameras": [c.id for c in cameras]}
     clips: dict[str, ClipFiles] = {}
     frames = 0
     for cam in cameras:

@@ -138,3 +138,29 @@ def format_figures(figures: dict[str, Any]) -> str:
         f"acknowledgements  precision {f(figures['ack_precision'])}  "
         f"recall {f(figures['ack_recall'])}",
     ])
+
+
+def evaluate_camera_clips(clips: dict[str, str | os.PathLike[str]],
+                          truth_path: str | os.PathLike[str],
+                          max_distance_norm: float = 0.08) -> dict[str, Any]:
+    """Perception on each camera's clip (with its ``<id>.config.yaml``: zones through
+    it, its pose), the observations fused into one engine in the first camera's
+    frame, scored against the cameras' fused truth (``render-scene`` with
+    ``cameras:``): the figures of ``sim.evaluate.score`` plus ``cameras`` and
+    ``perception_s``."""
+    from frontdesk.sim.evaluate import evaluate_cameras
+
+    try:
+        truth = Truth.load(truth_path)
+    except ValueError as exc:
+        raise FrontdeskError(f"{truth_path}: {exc}") from None
+    configs: dict[str, Config] = {}
+    observations: dict[str, list[FrameObservation]] = {}
+    started = time.monotonic()
+    for cid, clip in clips.items():
+        configs[cid] = load_camera_config(clip_files(clip).config)
+        observations[cid] = perceive_clip(clip, configs[cid]).observations
+    seconds = time.monotonic() - started
+    figures = evaluate_cameras(truth, configs, observations, max_distance_norm)
+    figures["perception_s"] = round(seconds, 2)
+    return figures

@@ -56,7 +56,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -466,3 +466,31 @@ def evaluate(truth: Truth, config: Config, observations: Iterable[FrameObservati
     """Run the engine over ``observations`` and score it against ``truth``."""
     run = run_engine(config, observations)
     return score(truth, run, config.tracking.grace_s, max_distance_norm)
+
+
+def evaluate_cameras(truth: Truth, configs: dict[str, Config],
+                     streams: Mapping[str, Iterable[FrameObservation]],
+                     max_distance_norm: float = 0.08) -> dict[str, Any]:
+    """Several cameras of one counter (``configs``, the primary first, each with its
+    pose): their observations fused into one stream in the primary's frame
+    (:func:`frontdesk.fusion.fuse_streams`), the engine over it, scored against
+    ``truth`` (the cameras' fused truth) as :func:`evaluate` does.
+
+    Raises:
+        FrontdeskError: a camera without a pose, counters that differ, a stream of
+            an unknown camera.
+    """
+    from frontdesk.errors import FrontdeskError
+    from frontdesk.fusion import FusionError, fuse_streams
+    from frontdesk.pipeline import fusion_cameras
+
+    cameras = fusion_cameras(configs)
+    primary = configs[cameras[0].id]
+    try:
+        fused = fuse_streams(cameras, streams)
+        run = run_engine(primary, fused)
+    except FusionError as exc:
+        raise FrontdeskError(f"fusion: {exc}") from None
+    figures = score(truth, run, primary.tracking.grace_s, max_distance_norm)
+    figures["cameras"] = list(configs)
+    return figures

@@ -41,6 +41,9 @@ __all__ = [
     "write_run",
     "Run",
     "load_run",
+    "CameraRuns",
+    "write_fused_truth",
+    "load_camera_runs",
 ]
 
 log = logging.getLogger(__name__)
@@ -173,3 +176,66 @@ def load_run(folder: str | os.PathLike[str], config_path: str | None = None,
     except ValueError as exc:
         raise FrontdeskError(f"{truth_file}: {exc}") from None
     return Run(d, truth, config, obs_file, size)
+
+
+def write_fused_truth(out_dir: str | os.PathLike[str], scene: Scene, configs: dict[str, Config],
+                      fps: float, bodies: BodyModel | None = None) -> Truth:
+    """``OUT/truth.json`` of a scene listing cameras: what the cameras together see (a
+    face seen by any of them is seen), judged with the first camera's config (its
+    zones, its image positions); ``source.cameras`` lists the cameras, the first
+    the primary. ``frontdesk eval OUT`` fuses ``OUT/<id>/`` and scores against it."""
+    from frontdesk.sim.render import DetectorModel
+
+    ids = [c.id for c in scene.cameras]
+    first = scene if scene.cameras[0].id == ids[0] else scene.for_camera(ids[0])
+    views = [(scene.for_camera(cid), DetectorModel()) for cid in ids[1:]]
+    truth = compute_truth(first, configs[ids[0]], fps, bodies=bodies, views=views)
+    truth.source = {**truth.source, "cameras": ids, "bodies": bodies is not None}
+    truth.save(Path(out_dir) / TRUTH_FILE)
+    return truth
+
+
+@dataclass
+class CameraRuns:
+    """A folder of one run per camera (``OUT/<id>/``) with the fused truth ``OUT/truth.json``."""
+
+    folder: Path
+    truth: Truth
+    configs: dict[str, Config]
+    """Each camera's config, the primary first."""
+    observations_paths: dict[str, Path]
+
+    def observations(self) -> dict[str, Iterator[FrameObservation]]:
+        return {cid: read_observations(p) for cid, p in self.observations_paths.items()}
+
+
+def load_camera_runs(folder: str | os.PathLike[str],
+                     truth_path: str | None = None) -> CameraRuns | None:
+    """The camera runs in ``folder`` (``frontdesk simulate --scene`` with ``cameras:``),
+    or None when it is a one-camera run folder.
+
+    Raises:
+        FrontdeskError: a camera's run folder or file is missing.
+    """
+    d = Path(folder)
+    truth_file = Path(truth_path) if truth_path else d / TRUTH_FILE
+    if (d / OBSERVATIONS_FILE).exists() or not truth_file.is_file():
+        return None
+    try:
+        truth = Truth.load(truth_file)
+    except ValueError as exc:
+        raise FrontdeskError(f"{truth_file}: {exc}") from None
+    ids = truth.source.get("cameras")
+    if not ids:
+        return None
+    configs: dict[str, Config] = {}
+    paths: dict[str, Path] = {}
+    for cid in ids:
+        run = d / str(cid)
+        for f, what in ((run / CONFIG_FILE, "config"), (run / OBSERVATIONS_FILE, "observations")):
+            if not f.is_file():
+                raise FrontdeskError(f"{f}: no {what} file for camera {cid} (the truth "
+                                     f"{truth_file} lists cameras {', '.join(map(str, ids))})")
+        configs[str(cid)] = load_camera_config(run / CONFIG_FILE)
+        paths[str(cid)] = run / OBSERVATIONS_FILE
+    return CameraRuns(d, truth, configs, paths)

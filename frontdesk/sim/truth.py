@@ -40,6 +40,11 @@ default), with the same definitions the engine uses (:mod:`frontdesk.engine.visi
 
 :func:`judge_alerts` applies the alert rule to labelled times, for truth files
 written from labelled footage. The file format is documented in docs/simulator.md.
+
+Several cameras (issue 17): with ``views`` (the same scene through the counter's
+other cameras), a face counts as seen when *any* camera's detector could see it;
+image positions, zones and matching samples stay the first camera's. That is
+the truth of the fused cameras (one engine in the first camera's frame).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ import json
 import logging
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -259,9 +265,23 @@ class _CustomerView:
     away): the visit goes on and its arrival is dated as if seen."""
 
 
-def _customer_view(scene: Scene, person: Person, t: np.ndarray, counter: CounterConfig,
-                   detector: DetectorModel, bodies: BodyModel | None = None) -> _CustomerView:
+View = tuple[Scene, DetectorModel]
+"""The scene through another camera of the counter, and that camera's detector."""
+
+
+def _sample(scene: Scene, person: Person, t: np.ndarray, detector: DetectorModel,
+            views: Sequence[View] = ()) -> PersonSamples:
+    """``sample_person`` through the scene's camera, seen when any camera sees the face."""
     s = sample_person(scene, person, t, detector)
+    for other, other_detector in views:
+        s.visible = s.visible | sample_person(other, person, t, other_detector).visible
+    return s
+
+
+def _customer_view(scene: Scene, person: Person, t: np.ndarray, counter: CounterConfig,
+                   detector: DetectorModel, bodies: BodyModel | None = None,
+                   views: Sequence[View] = ()) -> _CustomerView:
+    s = _sample(scene, person, t, detector, views)
     seen = s.visible
     if bodies is not None:
         seen = seen | body_boxes(scene, s, bodies)[1]
@@ -334,7 +354,7 @@ class _Ack:
 
 def _first_ack(scene: Scene, view: _CustomerView, t: np.ndarray, first_seen_t: float,
                detector: DetectorModel, cone_deg: float, dwell_s: float,
-               margin_s: float) -> _Ack:
+               margin_s: float, views: Sequence[View] = ()) -> _Ack:
     """The start of the first look held for the dwell (see the module docstring).
 
     A look lasting within ``margin_s`` of the dwell may be seen in frames as
@@ -347,7 +367,7 @@ def _first_ack(scene: Scene, view: _CustomerView, t: np.ndarray, first_seen_t: f
     for staff in scene.staff:
         if staff.path.end_t < t[0] or staff.path.start_t > t[-1]:
             continue
-        ss = sample_person(scene, staff, t, detector)
+        ss = _sample(scene, staff, t, detector, views)
         to_cust = unit_rows(cust.head_world - ss.head_world)
         cos = np.sum(unit_rows(ss.gaze_world) * to_cust, axis=1)
         contact = ss.visible & cust.visible & (cos >= cos_cone) & (t >= first_seen_t - 1e-9)
@@ -460,7 +480,7 @@ def _samples(view: _CustomerView, t: np.ndarray, image_size: tuple[int, int],
 
 def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.005,
                   detector: DetectorModel | None = None,
-                  bodies: BodyModel | None = None) -> Truth:
+                  bodies: BodyModel | None = None, views: Sequence[View] = ()) -> Truth:
     """The ground truth of ``scene`` judged with ``config``'s zones and engine settings.
 
     ``fps`` only sets the margin (two frames) inside which alert decisions are
@@ -468,7 +488,8 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
     person detector), a customer whose body is seen is seen: visits, first
     sighting, arrival and leaving count body sightings too. Acknowledgement still
     needs both faces (no eye contact without a face; ``engine.ack_without_face``
-    off).
+    off). With ``views`` (the other cameras of the counter), a face is seen when any
+    camera sees it.
     """
     detector = detector or DetectorModel()
     counter = _counter(config, scene.counter_id)
@@ -480,7 +501,7 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
         t = _grid(person.path.start_t, min(person.path.end_t, scene.duration_s), step_s)
         if len(t) < 2:
             continue
-        view = _customer_view(scene, person, t, counter, detector, bodies)
+        view = _customer_view(scene, person, t, counter, detector, bodies, views)
         seen = view.seen & (view.in_service | view.in_approach)
         longest = max((t[b] - t[a] for a, b in runs(seen)), default=-1.0)
         if longest < config.engine.role_hysteresis_s + FLEETING_MARGIN_S:
@@ -492,7 +513,7 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
         arrival_t, arrival_by, arrival_alt_t = _arrival(view, person, t, ecfg.arrival_still_s,
                                                         margin_s)
         ack = _first_ack(scene, view, t, first_seen_t, detector, ecfg.gaze_cone_deg,
-                         ecfg.dwell_s, margin_s)
+                         ecfg.dwell_s, margin_s, views)
         ack_t = ack.t
         interrupted = left_t > scene.duration_s - config.tracking.grace_s
         if interrupted:
