@@ -404,12 +404,24 @@ class ContextWatch:
         for track_id, place in list(self._unseen.items()):
             block = grid.cells[place_cells(grid, place.face, aspect)]
             if (block.size == 0 or float(block.mean()) < PRESENCE_MIN_FRACTION
-                    or self._t - place.lost_t > UNSEEN_STAFF_MAX_S):
+                    or self._t - place.lost_t > UNSEEN_STAFF_MAX_S
+                    or self._stands_there(place, aspect)):
                 del self._unseen[track_id]
                 continue
             staff.setdefault(place.counter_id, []).append(
                 _Staff(track_id, Head(track_id, place.position, None,
                                       down_when_lost=place.down), place.in_focus))
+
+    def _stands_there(self, place: _Place, aspect: float) -> bool:
+        """Whether a member of staff seen now stands where the unseen one stood (within
+        the wider face's width): the occupied place is theirs (the same person under a
+        new track, or a colleague who stepped in), not a second person, face hidden."""
+        x, y, w = place.face[:3]
+        for seen in self._places.values():
+            sx, sy, sw = seen.face[:3]
+            if math.hypot(sx - x, (sy - y) * aspect) <= max(w, sw):
+                return True
+        return False
 
     def _looked_down(self, ts: TrackState) -> bool:
         """Whether the track's last measured gaze was looking down, on the camera's side

@@ -251,3 +251,29 @@ def test_an_occupied_staff_zone_without_a_staff_track_is_turned_away(occupied: b
                                       WIDTH, HEIGHT, grid)
         alert = next((e for e in events if e.type.value == "customer_waiting"), alert)
     assert alert is not None and alert.context == want
+
+
+def test_staff_under_a_new_track_at_the_same_place_is_one_person() -> None:
+    """The member of staff at the till, head down, is re-tracked at 3 s (a new track
+    id, the same place; the zone stays occupied). The lost track's place is hers: it
+    is not a second member of staff, face hidden, turned away."""
+    from engine_scenes import HEIGHT, WIDTH, tracked
+
+    from frontdesk.types import OccupancyGrid
+
+    till = looks((0.0, 0.8, 0.6))
+    first = Actor(1, still(STAFF_AT), till, end_t=3.0)
+    again = Actor(5, still(STAFF_AT), till, start_t=3.2)
+    cara = _customer()
+    cells = np.zeros((27, 48), dtype=bool)
+    cells[4:27, 0:17] = True  # the staff zone (x < 0.35) occupied all along
+    engine = make_engine()
+    alert = None
+    for i in range(int(15 * 15)):
+        t = i / 15
+        people = [a for a in (first, again, cara) if a.present(t)]
+        events = engine.update_tracks(t, None, [tracked(a, t) for a in people], WIDTH, HEIGHT,
+                                      OccupancyGrid(cells))
+        alert = next((e for e in events if e.type.value == "customer_waiting"), alert)
+    assert alert is not None and alert.context == "looking_down"
+    assert alert.context_shares is not None and alert.context_shares["looking_down"] > 0.95
