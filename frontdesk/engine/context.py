@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from frontdesk.engine.contact import GazeCone
-from frontdesk.engine.places import PRESENCE_MIN_FRACTION, place_cells
+from frontdesk.engine.places import PRESENCE_MIN_FRACTION, CellMasks, place_cells
 from frontdesk.engine.zones import Role, ZoneMap
 from frontdesk.geometry import cos_angle_to_point, person_box_norm
 from frontdesk.types import OccupancyGrid
@@ -315,7 +315,7 @@ class ContextWatch:
         self.rule = rule
         self.zones = zones
         self._last: dict[tuple[int, str], Context] = {}
-        self._masks: dict[tuple[int, str, tuple[int, ...]], np.ndarray] = {}
+        self._masks = CellMasks()
         self._t = 0.0
         self._places: dict[int, _Place] = {}
         """The latest place of every staff track present, by track id."""
@@ -477,18 +477,8 @@ class ContextWatch:
         return int(cells.sum()) >= STAFF_ZONE_OCCUPIED_MIN * total
 
     def _staff_mask(self, grid: OccupancyGrid, counter_id: str) -> np.ndarray:
-        key = (id(self.zones), counter_id, grid.cells.shape)
-        mask = self._masks.get(key)
-        if mask is None:
-            rows, cols = grid.cells.shape
-            staff = self.zones.counters[counter_id].staff
-            mask = np.array([[staff.contains((c + 0.5) / cols, (r + 0.5) / rows)
-                              for c in range(cols)] for r in range(rows)], dtype=bool)
-            if len(self._masks) > 16:
-                self._masks.clear()
-            self._masks[key] = mask
-        return mask
-
+        return self._masks.get((id(self.zones), counter_id), grid.cells.shape,
+                               self.zones.counters[counter_id].staff.contains)
 
 def _head(ts: TrackState) -> Head:
     if not ts.face_fresh:

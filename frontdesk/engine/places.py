@@ -11,6 +11,7 @@ their arguments; the rules that use them are :class:`~frontdesk.engine.visits.Vi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +22,7 @@ from frontdesk.types import OccupancyGrid, signature_colour_share, signature_dis
 if TYPE_CHECKING:
     from frontdesk.engine.tracks import TrackState
 
-__all__ = ["clothes_verdict", "colourful", "follow_place", "heading", "lost_at",
+__all__ = ["CellMasks", "clothes_verdict", "colourful", "follow_place", "heading", "lost_at",
            "place_cells", "place_radius"]
 
 REACQUIRE_RADIUS_NORM = 0.06
@@ -197,3 +198,26 @@ def follow_place(grid: OccupancyGrid, unexplained: np.ndarray, face: tuple[float
     if size > step:
         dx, dy_w = dx * step / size, dy_w * step / size
     return x + dx, y + dy_w / aspect if aspect > 0 else y, w
+
+
+class CellMasks:
+    """The grid cells whose centres lie inside a zone, cached per zone and grid shape
+    (a zone map replaced by the editor gets new keys; at most 16 kept)."""
+
+    def __init__(self) -> None:
+        self._masks: dict[tuple[object, ...], np.ndarray] = {}
+
+    def get(self, key: tuple[object, ...], shape: tuple[int, ...],
+            inside: Callable[[float, float], bool]) -> np.ndarray:
+        """The mask for ``key`` on a grid of ``shape`` (rows, cols): cells whose centre
+        (normalised x, y) ``inside`` accepts."""
+        full = (*key, shape)
+        mask = self._masks.get(full)
+        if mask is None:
+            rows, cols = shape[0], shape[1]
+            mask = np.array([[inside((c + 0.5) / cols, (r + 0.5) / rows) for c in range(cols)]
+                             for r in range(rows)], dtype=bool)
+            if len(self._masks) > 16:
+                self._masks.clear()
+            self._masks[full] = mask
+        return mask

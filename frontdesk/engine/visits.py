@@ -98,6 +98,7 @@ from frontdesk.engine.places import (
     TIER_REACHED,
     TIER_WALKED,
     WALK_HOLD_S,
+    CellMasks,
     clothes_verdict,
     colourful,
     follow_place,
@@ -234,7 +235,7 @@ class VisitBook:
         or held explains: someone walking there with their face hidden."""
         self._walker: dict[str, tuple[float, float]] = {}
         """This frame's centre (x, y, normalised) of those cells, per counter."""
-        self._zone_cells: dict[tuple[int, str, tuple[int, ...]], np.ndarray] = {}
+        self._zone_cells = CellMasks()
         self._weighed: OccupancyGrid | None = None
         self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()
         """The last :data:`ONSET_LOOKBACK_S` of grids: (t, occupied cells, cells
@@ -399,17 +400,8 @@ class VisitBook:
 
     def _zone_mask(self, grid: OccupancyGrid, counter_id: str) -> np.ndarray:
         """The grid cells whose centres lie in the counter's customer zones (cached)."""
-        key = (id(self.zones), counter_id, grid.cells.shape)
-        mask = self._zone_cells.get(key)
-        if mask is None:
-            rows, cols = grid.cells.shape
-            own = self.zones.counters[counter_id]
-            mask = np.array([[own.in_customer_zone((c + 0.5) / cols, (r + 0.5) / rows)
-                              for c in range(cols)] for r in range(rows)], dtype=bool)
-            if len(self._zone_cells) > 16:
-                self._zone_cells.clear()
-            self._zone_cells[key] = mask
-        return mask
+        return self._zone_cells.get((id(self.zones), counter_id), grid.cells.shape,
+                                    self.zones.counters[counter_id].in_customer_zone)
 
     @staticmethod
     def _born_distance2(visit: Visit, ts: TrackState, aspect: float) -> float | None:
