@@ -33,9 +33,11 @@ __all__ = [
     "mesh_crop",
     "landmarks_array",
     "detections_from_result",
+    "detections_from_list",
     "tile_windows",
     "merge_detections",
     "MediaPipeFaces",
+    "GraphRunner",
 ]
 
 log = logging.getLogger(__name__)
@@ -153,9 +155,15 @@ def landmarks_array(landmark_list: Any) -> np.ndarray:
 
 
 def detections_from_result(result: object, width: int, height: int) -> list[Detection]:
+    """The detections of a ``FaceDetection.process`` result as :class:`Detection`,
+    largest first."""
+    return detections_from_list(getattr(result, "detections", None), width, height)
+
+
+def detections_from_list(detections: Any, width: int, height: int) -> list[Detection]:
     """MediaPipe's detection protos to :class:`Detection`, largest first."""
     out: list[Detection] = []
-    for det in getattr(result, "detections", None) or []:
+    for det in detections or []:
         loc = det.location_data
         bb = loc.relative_bounding_box
         x0, y0 = bb.xmin * width, bb.ymin * height
@@ -246,6 +254,54 @@ def _cut_by_edge(det: Detection, window: tuple[int, int, int], width: int, heigh
     )
 
 
+class GraphRunner:
+    """Runs one ``mediapipe.solutions`` graph on an RGB image and returns one output
+    stream's content, as ``getattr(solution.process(rgb), output)`` does, for less.
+
+    ``SolutionBase.process`` builds a new namedtuple class on every call
+    (``collections.namedtuple`` compiles its template with ``eval``) and converts
+    every output stream; that is about 0.2 ms a call, and perception makes three
+    to four calls a frame (docs/performance.md, "Calling the graphs directly").
+    This does the same steps as ``process`` in mediapipe 0.10.21 (the pinned
+    release): clear the outputs, advance the simulated timestamp, add the image
+    packet, wait until idle, read the one stream. The solution's private members
+    it uses are checked when it is built; if any is missing (another MediaPipe
+    release), it calls ``process`` instead, so results never depend on it.
+    """
+
+    def __init__(self, solution: Any, output: str) -> None:
+        self._solution = solution
+        self._output = output
+        self.direct = False
+        try:
+            inputs = dict(solution._input_stream_type_info)
+            self._out_type = solution._output_stream_type_info[output]
+            checks = (solution._graph.add_packet_to_input_stream,
+                      solution._graph.wait_until_idle, solution._graph_outputs.clear,
+                      solution._make_packet, solution._get_packet_content,
+                      solution._simulated_timestamp + 0)
+        except (AttributeError, KeyError, TypeError):
+            return
+        if len(inputs) == 1 and all(c is not None for c in checks):
+            (self._in_name, self._in_type), = inputs.items()
+            self.direct = True
+
+    def __call__(self, rgb: np.ndarray) -> Any:
+        s = self._solution
+        if not self.direct:
+            return getattr(s.process(rgb), self._output)
+        if rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise ValueError("Input image must contain three channel rgb data.")
+        s._graph_outputs.clear()
+        s._simulated_timestamp += 33333
+        s._graph.add_packet_to_input_stream(
+            stream=self._in_name,
+            packet=s._make_packet(self._in_type, rgb).at(s._simulated_timestamp))
+        s._graph.wait_until_idle()
+        packet = s._graph_outputs.get(self._output)
+        return None if packet is None else s._get_packet_content(self._out_type, packet)
+
+
 class MediaPipeFaces:
     """The two MediaPipe graphs perception uses, created and checked at start-up.
 
@@ -271,8 +327,10 @@ class MediaPipeFaces:
                 refine_landmarks=True,
                 min_detection_confidence=MESH_DETECTION_CONFIDENCE,
             )
-            self._detector.process(np.zeros((64, 64, 3), np.uint8))
-            self._mesh.process(np.zeros((CROP_MIN_PX, CROP_MIN_PX, 3), np.uint8))
+            self._detect = GraphRunner(self._detector, "detections")
+            self._landmarks = GraphRunner(self._mesh, "multi_face_landmarks")
+            self._detect(np.zeros((64, 64, 3), np.uint8))
+            self._landmarks(np.zeros((CROP_MIN_PX, CROP_MIN_PX, 3), np.uint8))
         except (RuntimeError, ValueError, OSError, AttributeError) as exc:
             self.close()
             raise ModelError(
@@ -295,7 +353,7 @@ class MediaPipeFaces:
     def detect_whole(self, rgb: np.ndarray) -> list[Detection]:
         """Faces the detector finds on the whole frame, largest first."""
         h, w = rgb.shape[:2]
-        return detections_from_result(self._detector.process(rgb), w, h)
+        return detections_from_list(self._detect(rgb), w, h)
 
     def add_tiles(self, rgb: np.ndarray, found: list[Detection],
                   windows: list[tuple[int, int, int]] | tuple) -> list[Detection]:
@@ -309,15 +367,14 @@ class MediaPipeFaces:
         for window in windows:
             x0, y0, side = window
             tile = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
-            for det in detections_from_result(self._detector.process(tile), side, side):
+            for det in detections_from_list(self._detect(tile), side, side):
                 if not _cut_by_edge(det, window, w, h):
                     found.append(_shifted(det, x0, y0))
         return merge_detections(found, whole_frame=whole_frame)
 
     def mesh(self, rgb_crop: np.ndarray) -> np.ndarray | None:
         """(478, 3) normalised landmarks of the face in an RGB crop, or None."""
-        result = self._mesh.process(rgb_crop)
-        faces = result.multi_face_landmarks
+        faces = self._landmarks(rgb_crop)
         if not faces:
             return None
         return landmarks_array(faces[0])
