@@ -15,6 +15,7 @@ coordinates and are mapped to the frame's pixels.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +36,11 @@ __all__ = [
     "detections_from_result",
     "detections_from_list",
     "tile_windows",
+    "zoom_windows",
     "merge_detections",
     "MediaPipeFaces",
     "GraphRunner",
+    "add_windows",
 ]
 
 log = logging.getLogger(__name__)
@@ -201,6 +204,58 @@ def tile_windows(width: int, height: int, count: int) -> list[tuple[int, int, in
     return [(0, y0, side) for y0 in starts]
 
 
+def zoom_windows(width: int, height: int, regions: list[tuple[float, float, float, float]],
+                 side_fraction: float) -> list[tuple[int, int, int]]:
+    """Square windows ``(x0, y0, side)`` covering each region (a box in frame
+    pixels), ``side_fraction`` of the frame's height on a side.
+
+    A face in such a window reaches the detector's 192 px input at
+    ``1 / side_fraction`` times the scale of a frame-high tile: at 0.5, a queue's
+    faces 2 to 3 m off, side by side and 25 px wide at 960 x 540, are found there
+    and not on the frame-high tiles (docs/perception.md, "Small faces in the
+    approach"). A region wider or taller than a window gets several, overlapping
+    by at least a quarter of a side; every window lies inside the frame. None
+    when the windows would be no smaller than a frame-high tile.
+    """
+    side = round(side_fraction * min(width, height))
+    if side < 16 or side >= 0.9 * min(width, height):
+        return []
+    out: list[tuple[int, int, int]] = []
+
+    def starts(lo: float, hi: float, limit: int) -> list[int]:
+        extent = hi - lo
+        if extent <= side:
+            first = [round((lo + hi - side) / 2.0)]
+        else:
+            n = math.ceil((extent - side) / (0.75 * side)) + 1
+            first = [round(lo + i * (extent - side) / (n - 1)) for i in range(n)]
+        return [min(max(0, v), limit - side) for v in first]
+
+    for x0, y0, x1, y1 in regions:
+        for y in starts(y0, y1, height):
+            for x in starts(x0, x1, width):
+                if (x, y, side) not in out:
+                    out.append((x, y, side))
+    return out
+
+
+NESTED_SHARE = 0.6
+"""Two boxes are one face when the smaller lies this much inside the larger."""
+
+
+def _nested(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether the smaller box lies mostly (:data:`NESTED_SHARE` of its area) inside the
+    larger: one face boxed twice at different sizes by two passes (an inflated box
+    around a small face, 50 against 22 px, overlaps it by less than 0.2 IoU).
+    Neighbours in a queue stand side by side and never nest."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return False
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return smaller > 0 and ix * iy >= NESTED_SHARE * smaller
+
+
 def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     ix = min(a[2], b[2]) - max(a[0], b[0])
     iy = min(a[3], b[3]) - max(a[1], b[1])
@@ -221,13 +276,14 @@ def merge_detections(detections: list[Detection], iou: float = 0.3,
     frame. (The tiles run in turn; taking their better-scored box on the frames
     they run made a standing face's box jump by about 13 px from frame to frame,
     which the engine read as movement.) Among the rest, the best-scored of each
-    group whose boxes overlap by more than ``iou`` is kept.
+    group whose boxes overlap by more than ``iou``, or nest (:func:`_nested`),
+    is kept.
     """
     kept: list[Detection] = []
     first = sorted(detections[:whole_frame], key=lambda d: d.score, reverse=True)
     rest = sorted(detections[whole_frame:], key=lambda d: d.score, reverse=True)
     for det in first + rest:
-        if all(_iou(det.bbox, k.bbox) <= iou for k in kept):
+        if all(_iou(det.bbox, k.bbox) <= iou and not _nested(det.bbox, k.bbox) for k in kept):
             kept.append(det)
     kept.sort(key=lambda d: d.area_px, reverse=True)
     return kept
@@ -252,6 +308,26 @@ def _cut_by_edge(det: Detection, window: tuple[int, int, int], width: int, heigh
         or (x0 + side < width and bx1 >= side - margin)
         or (y0 + side < height and by1 >= side - margin)
     )
+
+
+def add_windows(detect: Any, rgb: np.ndarray, found: list[Detection],
+                windows: list[tuple[int, int, int]] | tuple) -> list[Detection]:
+    """``found`` (the whole-frame pass) merged with what ``detect`` (an RGB image
+    to MediaPipe's detection protos) finds on each square window ``(x0, y0,
+    side)``; ``found`` itself when there are none. Faces a window cuts at an
+    inner edge are left to the whole frame or another window."""
+    if not windows:
+        return found
+    h, w = rgb.shape[:2]
+    found = list(found)
+    whole_frame = len(found)
+    for window in windows:
+        x0, y0, side = window
+        tile = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
+        for det in detections_from_list(detect(tile), side, side):
+            if not _cut_by_edge(det, window, w, h):
+                found.append(_shifted(det, x0, y0))
+    return merge_detections(found, whole_frame=whole_frame)
 
 
 class GraphRunner:
@@ -359,18 +435,7 @@ class MediaPipeFaces:
                   windows: list[tuple[int, int, int]] | tuple) -> list[Detection]:
         """``found`` (the whole-frame pass) merged with the detector's runs on
         ``windows``; ``found`` itself when there are none."""
-        if not windows:
-            return found
-        h, w = rgb.shape[:2]
-        found = list(found)
-        whole_frame = len(found)
-        for window in windows:
-            x0, y0, side = window
-            tile = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
-            for det in detections_from_list(self._detect(tile), side, side):
-                if not _cut_by_edge(det, window, w, h):
-                    found.append(_shifted(det, x0, y0))
-        return merge_detections(found, whole_frame=whole_frame)
+        return add_windows(self._detect, rgb, found, windows)
 
     def mesh(self, rgb_crop: np.ndarray) -> np.ndarray | None:
         """(478, 3) normalised landmarks of the face in an RGB crop, or None."""
