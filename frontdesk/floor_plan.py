@@ -28,6 +28,7 @@ moves the corners exactly; the edges between them bend slightly.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,8 @@ from frontdesk.planner import CounterLayout
 from frontdesk.world import WorldPose
 
 __all__ = ["DEFAULT_HEAD_HEIGHT_M", "MAX_RANGE_M", "plan_to_image", "image_to_plan",
-           "centroid", "layout_from_zones"]
+           "floor_area", "centroid", "zone_spot", "layout_from_spots",
+           "layout_from_zones"]
 
 DEFAULT_HEAD_HEIGHT_M = 1.7
 MAX_RANGE_M = 15.0
@@ -134,19 +136,20 @@ def image_to_plan(polygon_norm: Sequence[Sequence[float]], pose: WorldPose,
                   intrinsics: Intrinsics, height_m: float = DEFAULT_HEAD_HEIGHT_M
                   ) -> list[Point] | None:
     """The floor polygon (metres) of an image zone at head height, or None when none of
-    it comes down to that height (a zone drawn above the horizon)."""
+    it reaches that height (a zone drawn above the horizon, for heads below the lens)."""
     drop = float(pose.position_m[2]) - height_m
-    if drop <= 0:
-        return None  # a camera at or below head height sees no head-height floor area
+    if abs(drop) < 1e-6:
+        return None  # the plane through the lens: seen edge-on
     # Each corner as an undistorted ray (x, y, 1) in the camera frame; keep the part
-    # whose ray descends at least drop / MAX_RANGE_M per unit of its length.
+    # whose ray heads toward that height (down below the lens, up above it) at least
+    # |drop| / MAX_RANGE_M per unit of its length.
     rays = []
     for u, v in polygon_norm:
         r = intrinsics.pixel_ray(float(u) * intrinsics.width, float(v) * intrinsics.height)
         rays.append(r / r[2])
-    down = -pose.rotation[:, 2]  # world z of camera axes, negated: descent per unit
+    toward = -pose.rotation[:, 2] if drop > 0 else pose.rotation[:, 2]
     lens = 1.5  # a ray (x, y, 1) within a 110-degree view is at most this long
-    kept = _clip(rays, down, np.array(lens * drop / MAX_RANGE_M))
+    kept = _clip(rays, toward, np.array(lens * abs(drop) / MAX_RANGE_M))
     if len(kept) < 3:
         return None
     out = []
@@ -156,6 +159,62 @@ def image_to_plan(polygon_norm: Sequence[Sequence[float]], pose: WorldPose,
         p = pose.position_m + s * world_dir
         out.append((float(p[0]), float(p[1])))
     return _tidy(out, 3, 1e-4)
+
+
+def _convex_hull(points: Sequence[Sequence[float]]) -> list[np.ndarray]:
+    import cv2
+
+    hull = cv2.convexHull(np.array([[p[0], p[1]] for p in points], dtype=np.float32))
+    return [np.array([float(q[0][0]), float(q[0][1])]) for q in hull]
+
+
+def _intersect_convex(subject: Sequence[Sequence[float]], clip: Sequence[Sequence[float]]
+                      ) -> list[Point] | None:
+    """``subject`` cut to the convex polygon ``clip`` (Sutherland-Hodgman)."""
+    hull = _convex_hull(clip)
+    if len(hull) < 3:
+        return None
+    if _signed_area(hull) < 0:
+        hull = hull[::-1]
+    poly = [np.array([float(p[0]), float(p[1]), 1.0]) for p in subject]
+    for i in range(len(hull)):
+        a, b = hull[i - 1], hull[i]
+        # inside: left of a->b (counter-clockwise hull): cross(b - a, p - a) >= 0
+        inside = np.array([-(b[1] - a[1]), b[0] - a[0], 0.0])
+        value = np.array(inside[0] * a[0] + inside[1] * a[1])
+        poly = _clip(poly, inside, value)
+        if len(poly) < 3:
+            return None
+    return _tidy([(p[0], p[1]) for p in poly], 3, 1e-4)
+
+
+def _signed_area(poly: Sequence[Any]) -> float:
+    s = 0.0
+    for i in range(len(poly)):
+        s += float(poly[i - 1][0]) * float(poly[i][1]) - float(poly[i][0]) * float(poly[i - 1][1])
+    return s / 2.0
+
+
+def floor_area(polygon_norm: Sequence[Sequence[float]], pose: WorldPose, intrinsics: Intrinsics,
+               heights_m: tuple[float, float]) -> list[Point] | None:
+    """Where on the floor a head of every height in ``heights_m`` is seen inside an image
+    zone: the zone met at the lowest and at the highest head, intersected (the inverse
+    of :func:`plan_to_image` over that band, up to the hull it takes), when that
+    holds the zone's spot (:func:`zone_spot`); else (a zone drawn tighter than the
+    band spans in the image, whose heads of every height meet only far away) the
+    zone at the middle height. None when the camera places no head in it."""
+    lo, hi = heights_m
+    parts = [p for p in (image_to_plan(polygon_norm, pose, intrinsics, h) for h in (lo, hi))
+             if p is not None]
+    mid = image_to_plan(polygon_norm, pose, intrinsics, (lo + hi) / 2)
+    spot = zone_spot(polygon_norm, pose, intrinsics, (lo + hi) / 2)
+    if len(parts) == 2 and spot is not None:
+        from frontdesk.geometry import point_in_polygon
+
+        both = _intersect_convex(parts[0], parts[1])
+        if both is not None and point_in_polygon(spot[0], spot[1], both):
+            return both
+    return mid if mid is not None else (parts[0] if parts else None)
 
 
 def centroid(polygon: Sequence[Sequence[float]]) -> Point:
@@ -174,23 +233,38 @@ def centroid(polygon: Sequence[Sequence[float]]) -> Point:
     return (cx / (3 * a), cy / (3 * a))
 
 
+def zone_spot(polygon_norm: Sequence[Sequence[float]], pose: WorldPose, intrinsics: Intrinsics,
+              height_m: float = DEFAULT_HEAD_HEIGHT_M) -> Point | None:
+    """Where a head ``height_m`` up stands when seen at the middle (centroid) of an image
+    zone: the zone's spot in plan, for the planner's layout."""
+    u, v = centroid(polygon_norm)
+    p = pose.point_at_height(u * intrinsics.width, v * intrinsics.height, intrinsics, height_m)
+    if p is None or max(abs(float(p[0])), abs(float(p[1]))) > MAX_RANGE_M:
+        return None
+    return (round(float(p[0]), 3), round(float(p[1]), 3))
+
+
+def layout_from_spots(staff: Point, service: Point, approach: Point | None = None,
+                      distances_m: Sequence[float] = (0.8, 1.5, 2.5)) -> CounterLayout:
+    """The planner's :class:`~frontdesk.planner.CounterLayout` from where the staff stand,
+    where the customer stands at the counter and a point of the walkway (else 0.25 m
+    beyond the service spot; customers come from the walkway point's side, else from
+    -x)."""
+    walkway_y = service[1] + (0.25 if service[1] >= staff[1] else -0.25)
+    side = -1.0
+    if approach is not None:
+        walkway_y = approach[1]
+        side = 1.0 if approach[0] > service[0] else -1.0
+    mid_y = (staff[1] + service[1]) / 2
+    xs = (staff[0], service[0])
+    return CounterLayout(staff_m=(staff,), service_m=service, walkway_y_m=walkway_y,
+                         approach_from=side, distances_m=tuple(distances_m),
+                         counter_m=((min(xs) - 1.0, mid_y), (max(xs) + 0.5, mid_y)))
+
+
 def layout_from_zones(staff_m: Sequence[Sequence[float]], service_m: Sequence[Sequence[float]],
                       approach_m: Sequence[Sequence[float]] | None = None,
                       distances_m: Sequence[float] = (0.8, 1.5, 2.5)) -> CounterLayout:
-    """The planner's :class:`~frontdesk.planner.CounterLayout` from a counter's zones on
-    the floor: staff at the staff zone's centroid, the customer at the service zone's,
-    the walkway through the approach zone's centroid (else 0.25 m beyond the service
-    spot), customers coming from the approach zone's side (else from -x)."""
-    staff = centroid(staff_m)
-    service = centroid(service_m)
-    walkway_y = service[1] + (0.25 if service[1] >= staff[1] else -0.25)
-    side = -1.0
-    if approach_m:
-        a = centroid(approach_m)
-        walkway_y = a[1]
-        side = 1.0 if a[0] > service[0] else -1.0
-    xs = [float(p[0]) for p in list(staff_m) + list(service_m)]
-    mid_y = (staff[1] + service[1]) / 2
-    return CounterLayout(staff_m=(staff,), service_m=service, walkway_y_m=walkway_y,
-                         approach_from=side, distances_m=tuple(distances_m),
-                         counter_m=((min(xs), mid_y), (max(xs), mid_y)))
+    """:func:`layout_from_spots` with the centroids of zones drawn on the floor."""
+    return layout_from_spots(centroid(staff_m), centroid(service_m),
+                             centroid(approach_m) if approach_m else None, distances_m)
