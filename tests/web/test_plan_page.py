@@ -203,6 +203,12 @@ def test_browser_draws_a_zone_on_the_plan_and_sees_it_in_the_views(
     page.wait_for_selector("#points li")
     in_view = page.evaluate("() => window.frontdeskZones.counters[0].zones.service")
     assert [tuple(p) for p in in_view] == [tuple(p) for p in service]
+    # The live view's placement check says what the pair measures and where both views are.
+    page.goto(f"{pair.web.url}/live")
+    page.wait_for_selector("#plan-lines li")
+    lines = page.inner_text("#plan-lines")
+    assert "Front desk: together (side + front)" in lines
+    assert "2 cameras; see both views on the Floor plan page" in lines
 
 
 def test_a_zone_drawn_in_the_view_shows_on_the_plan(pair: Pair, authed: httpx.Client) -> None:
@@ -222,3 +228,13 @@ def test_a_zone_drawn_in_the_view_shows_on_the_plan(pair: Pair, authed: httpx.Cl
     assert not point_in_polygon(0.0, 0.6, floor)  # the old service spot
     spot = desk["layout"]["service_m"]  # the planner's customer: between the two views'
     assert -0.6 < spot[0] < 0.0
+
+
+def test_the_search_for_another_camera_answers_from_the_web(authed: httpx.Client) -> None:
+    r = authed.get("/api/plan/recommend", params={"counter": "desk", "step": 0.5})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert 1.9 <= body["camera"]["position_m"][2] <= 2.3
+    assert body["camera"]["id"] == "second"
+    assert len(body["plan"]["measured"]) > len(body["plan"]["alone"]["side"]["measured"])
+    assert authed.get("/api/plan/recommend", params={"counter": "nope"}).status_code == 404
