@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["PlacementView", "mutual_gaze_view", "placement_table", "main"]
+from frontdesk.planner import FACE_MESH_MAX_YAW_DEG
 
-FACE_MESH_MAX_YAW_DEG = 60.0
+__all__ = ["FACE_MESH_MAX_YAW_DEG", "PlacementView", "mutual_gaze_view", "placement_table",
+           "main"]
 
 
 @dataclass(frozen=True)

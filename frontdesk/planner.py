@@ -40,10 +40,10 @@ import numpy as np
 
 from frontdesk.camera_model import Intrinsics
 from frontdesk.config import CameraConfig, Config
-from frontdesk.placement import FACE_MESH_MAX_YAW_DEG
 from frontdesk.world import WorldPose
 
 __all__ = [
+    "FACE_MESH_MAX_YAW_DEG",
     "TYPICAL_FACE_WIDTH_M",
     "MIN_FACE_PX",
     "CounterLayout",
@@ -61,6 +61,9 @@ __all__ = [
     "describe",
 ]
 
+FACE_MESH_MAX_YAW_DEG = 60.0
+"""Face Mesh gives up near this yaw (a staff face at 63 degrees was meshed once in 26
+frames); :mod:`frontdesk.placement` and the placement check use the same number."""
 TYPICAL_FACE_WIDTH_M = 0.15
 """Width of an adult face as the detector's box spans it (cheek to cheek), metres."""
 MIN_FACE_PX = 24.0
