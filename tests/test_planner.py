@@ -101,3 +101,21 @@ def test_cli_refuses_bad_input_without_a_traceback() -> None:
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert "X,Y,Z@TX,TY,TZ" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_takes_the_cameras_of_a_counter_from_a_config(tmp_path: Path) -> None:
+    text = (ROOT / "config" / "frontdesk.yaml").read_text()
+    out = subprocess.run([sys.executable, "-m", "frontdesk.placement", "--config",
+                          str(ROOT / "config" / "frontdesk.yaml")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "has no camera.pose" in out.stderr
+    posed = tmp_path / "posed.yaml"
+    posed.write_text(text.replace(
+        "  pose: null", "  pose: {position_m: [0.8, 0.0, 1.9], heading_deg: 180, "
+        "tilt_down_deg: 10}"), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "frontdesk.placement", "--config", str(posed),
+                          "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["plan"]["cameras"][0]["id"] == "camera"
+    assert data["plan"]["measured"] == ["counter", "acknowledge"]
