@@ -265,8 +265,9 @@ def add_plan_routes(app: FastAPI, ctx: WebContext) -> None:
                                counter_m=((lay["counter_m"][0][0], lay["counter_m"][0][1]),
                                           (lay["counter_m"][1][0], lay["counter_m"][1][1])))
         cams = [c.planned for c in _counter_cameras(ctx, _whole(ctx), found)]
-        placed = [c for c in cams if c is not None][:1]
-        rec = recommend_camera(layout, placed, camera_id="second" if placed else "single",
+        placed = [c for c in cams if c is not None]
+        new_id = ("single", "second", "third")[min(len(placed), 2)]
+        rec = recommend_camera(layout, placed, camera_id=new_id,
                                step_m=step,
                                min_face_px=ctx.hub.config.perception.mesh_min_face_px)
         return JSONResponse({"counter": counter, **rec.to_json()})
