@@ -4,6 +4,7 @@ Real server, real config file, real headless Chromium."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,10 @@ def test_run_refuses_a_shared_counter_until_live_fusion(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     assert "desk by cameras side, front" in out.stderr and "Traceback" not in out.stderr
+    check = subprocess.run([sys.executable, "-m", "frontdesk", "check-config", str(path)],
+                           capture_output=True, text=True, timeout=60, env={**os.environ, **ENV})
+    assert check.returncode == 0, check.stderr
+    assert "note: counter desk is seen by cameras side, front" in check.stdout
 
 
 def test_the_plan_api_gives_both_cameras_their_zones_on_the_floor_and_the_planner(
