@@ -244,3 +244,18 @@ def test_the_search_for_another_camera_answers_from_the_web(authed: httpx.Client
     assert len(body["plan"]["measured"]) > len(body["plan"]["alone"]["side"]["measured"])
     assert len(body["plan"]["measured"]) >= 4  # at least what side + front measure
     assert authed.get("/api/plan/recommend", params={"counter": "nope"}).status_code == 404
+
+
+def test_plan_routes_need_a_login_and_the_same_origin(pair: Pair, authed: httpx.Client) -> None:
+    with httpx.Client(base_url=pair.web.url, timeout=10.0) as anonymous:
+        assert anonymous.get("/api/plan").status_code == 401
+        r = anonymous.put("/api/plan/zones", json={"counter": "desk", "service": SERVICE,
+                                                   "staff": STAFF})
+        assert r.status_code == 401
+        assert anonymous.get("/plan", follow_redirects=False).status_code == 303
+    before = pair.path.read_text()
+    r = authed.put("/api/plan/zones", json={"counter": "desk", "service": SERVICE,
+                                            "staff": STAFF},
+                   headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403 and "cross-site" in r.json()["error"]
+    assert pair.path.read_text() == before
