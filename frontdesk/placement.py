@@ -14,6 +14,11 @@ Plan view (metres), staff S at the origin, customer C on the x axis:
             \\  yaw_S    /  yaw_C
              \\         /
               [camera]             y = offset_m, x = along_m
+
+``python -m frontdesk.placement`` prints that table; with cameras (``--camera``,
+``--side``, ``--config``) it prints what one camera or a pair measures at each
+moment of a counter's layout, and with ``--recommend`` where one more camera
+should go (:mod:`frontdesk.planner`; ``--json`` for either).
 """
 
 from __future__ import annotations
