@@ -114,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
     problems = preflight_problems(path, cfg, notes)
     if problems:
         raise ConfigError(problems)
+    for cid, ids in cfg.shared_counters.items():
+        notes.append(f"counter {cid} is seen by cameras {', '.join(ids)}: fused by eval and "
+                     f"render-scene; `frontdesk run` refuses it until the live path fuses "
+                     f"cameras (issue 17 item 4)")
     for note in notes:
         print(f"note: {note}")
     if not cfg.cameras:

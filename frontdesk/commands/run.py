@@ -63,6 +63,13 @@ def run(args: argparse.Namespace) -> int:
         # camera number i listens on its port + i (Config.for_camera).
         config = apply_web_override(config, args.web)
     whole = config
+    if config.shared_counters:
+        shared = "; ".join(f"{cid} by cameras {', '.join(ids)}"
+                           for cid, ids in config.shared_counters.items())
+        raise FrontdeskError(
+            f"run: counters seen by several cameras ({shared}) are fused on recorded and "
+            f"rendered footage (frontdesk eval, render-scene) but not yet live: give each "
+            f"camera its own counter ids to run it (docs/deployment.md, 'Several cameras')")
     if config.cameras and args.camera is None:
         return _supervise(args, config)
     if args.camera is not None:

@@ -137,11 +137,14 @@ class Config(ConfigModel):
             for j, counter in enumerate(entry.counters):
                 if counter.id in counter_at:
                     ci, cj = counter_at[counter.id]
+                    if entry.camera.pose is not None and self.cameras[ci].camera.pose is not None:
+                        continue  # one counter seen by several cameras, in one floor frame
                     raise LocatedError(
                         ("cameras", i, "counters", j, "id"),
                         f"counter id {counter.id!r} is also used by camera "
                         f"{self.cameras[ci].id!r} (cameras[{ci}].counters[{cj}]): counter ids "
-                        "must be unique across cameras",
+                        "must be unique across cameras, unless the cameras see one counter: "
+                        "then each needs camera.pose (frontdesk calibrate board|pose)",
                     )
                 counter_at[counter.id] = (i, j)
         return self
@@ -158,6 +161,16 @@ class Config(ConfigModel):
     def camera_ids(self) -> list[str]:
         """The ids of ``cameras``, in file order; empty for a one-camera config."""
         return [c.id for c in self.cameras or []]
+
+    @property
+    def shared_counters(self) -> dict[str, list[str]]:
+        """Counters seen by several cameras (each with ``camera.pose``): counter id to
+        camera ids, in file order."""
+        seen: dict[str, list[str]] = {}
+        for entry in self.cameras or []:
+            for counter in entry.counters:
+                seen.setdefault(counter.id, []).append(entry.id)
+        return {cid: ids for cid, ids in seen.items() if len(ids) > 1}
 
     def for_camera(self, camera_id: str) -> Config:
         """The one-camera config a worker runs for ``camera_id``.
