@@ -76,6 +76,9 @@ STARTING = "starting"
 """A camera that has not said anything yet."""
 MAX_DATAGRAM = 1 << 20
 """Largest message sent or received (an observation is a few kB at most)."""
+SEND_TIMEOUT_S = 0.5
+"""How long a camera waits for room in the counter's queue (Linux keeps only
+``net.unix.max_dgram_qlen`` datagrams, 10 by default, while the counter is busy)."""
 MAX_HELD = 2000
 """Observations held for ordering at most (about a minute of two cameras at 15 fps):
 beyond it the oldest goes on, so a lagging file source cannot grow memory without end."""
@@ -147,10 +150,11 @@ def socket_path(fusion: FusionConfig, counter_key: str) -> Path:
 
 
 class ObservationSender:
-    """A camera worker's end: sends messages to the counter's socket, never blocking.
+    """A camera worker's end: sends messages to the counter's socket.
 
     A message the counter cannot take (its worker not started yet, restarting, or
-    its socket full) is dropped and counted in ``dropped``: the camera goes on.
+    its queue still full after :data:`SEND_TIMEOUT_S`) is dropped and counted in
+    ``dropped``: the camera goes on.
     """
 
     def __init__(self, path: Path, camera_id: str) -> None:
@@ -159,7 +163,9 @@ class ObservationSender:
         self.sent = 0
         self.dropped = 0
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._sock.setblocking(False)
+        # A full queue at the counter (it is busy) holds the camera back a moment
+        # rather than losing the frame; a counter that is not there fails at once.
+        self._sock.settimeout(SEND_TIMEOUT_S)
         with contextlib.suppress(OSError):
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, MAX_DATAGRAM)
         self._warned = False
@@ -333,15 +339,15 @@ class CameraLink:
 def counter_status(states: Sequence[str]) -> str:
     """The counter's status from its cameras': ``online`` (every camera heard from is
     online; one still starting is not a fault yet), ``degraded`` (some online, some
-    offline or ended), ``ended`` (all ended), ``starting`` (none heard yet), else
-    ``offline``."""
+    offline or ended), ``ended`` (none online any more and one ended: its file is
+    over, the run too), ``starting`` (none heard yet), else ``offline``."""
     heard = [s for s in states if s != STARTING]
     if heard and all(s == CameraStatus.ONLINE for s in heard):
         return CameraStatus.ONLINE
     if any(s == CameraStatus.ONLINE for s in states):
         return DEGRADED
-    if states and all(s == CameraStatus.ENDED for s in states):
-        return CameraStatus.ENDED
+    if any(s == CameraStatus.ENDED for s in states) and STARTING not in states:
+        return CameraStatus.ENDED  # the last camera delivering ended: the run is over
     if all(s == STARTING for s in states):
         return STARTING
     return CameraStatus.OFFLINE
@@ -427,7 +433,8 @@ class FusedObservations:
                 got = self._next_message(timeout_s=0.05)
                 if got is not None:
                     yield from self._take(*got)
-                yield from self._check_cameras()
+                if self.receiver.queue.empty():  # caught up: silence is silence, not backlog
+                    yield from self._check_cameras()
                 yield from self._release()
                 if self._status == CameraStatus.ENDED:
                     return

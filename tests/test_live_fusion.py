@@ -83,7 +83,7 @@ def test_a_counter_id_typed_twice_without_poses_still_says_ids_must_be_unique() 
     text = _config_text(left={"camera": {"source": "l.mp4"}},
                         right={"camera": {"source": "r.mp4"}})
     problem = _problem(text)
-    assert f"cameras[1].counters[0].id: counter id 'c1' is also used by camera 'left'" in problem
+    assert "cameras[1].counters[0].id: counter id 'c1' is also used by camera 'left'" in problem
     assert "give each of them camera.pose" in problem
 
 
@@ -173,7 +173,9 @@ def test_live_cameras_wait_at_most_the_reorder_delay() -> None:
     (["online", "starting"], "online"),
     (["online", "offline"], DEGRADED),
     (["ended", "online"], DEGRADED),
-    (["offline", "ended"], "offline"),
+    (["offline", "ended"], "ended"),
+    (["offline", "offline"], "offline"),
+    (["offline", "starting"], "offline"),
     (["ended", "ended"], "ended"),
     (["starting", "starting"], "starting"),
 ])

@@ -298,8 +298,9 @@ def _supervise(args: argparse.Namespace, config: Any) -> int:
     if fused:
         for key, cams in fused.items():
             log.info("counter %s: one engine fed by cameras %s", key, ", ".join(cams))
-        commands.update(counter_commands(config_path, list(fused),
-                                         counter_run_args(args), global_args))
+        # The counters' workers first: their sockets are there before a camera sends.
+        commands = {**counter_commands(config_path, list(fused), counter_run_args(args),
+                                       global_args), **commands}
         if config.fusion.socket_dir is None:
             import os
 
