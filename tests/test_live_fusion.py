@@ -297,3 +297,18 @@ def test_a_datagram_goes_from_the_sender_to_the_receiver(tmp_path: Path) -> None
         rx.close()
         sender.close()
     assert not path.exists()
+
+
+def test_check_config_says_which_cameras_feed_one_engine(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from frontdesk.cli import main
+
+    path = tmp_path / "two.yaml"
+    for name in ("l.mp4", "r.mp4"):
+        (tmp_path / name).write_bytes(b"")
+    text = _config_text().replace("l.mp4", str(tmp_path / "l.mp4"))
+    path.write_text(text.replace("r.mp4", str(tmp_path / "r.mp4")), encoding="utf-8")
+    assert main(["check-config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "counter c1: one engine fed by cameras left, right" in out
+    assert "publishing as camera left" in out

@@ -132,4 +132,7 @@ def run(args: argparse.Namespace) -> int:
             web = "; web UI on a free port" if free else f"; web UI {bind_url(worker.web.bind)}"
         print(f"  camera {camera_id}: source {worker.camera.source}; counters: {counters}; "
               f"MQTT client {worker.mqtt.client_id}; outbox {worker.mqtt.outbox_path}{web}")
+    for key, ids in cfg.fused_counters().items():
+        print(f"  counter {key}: one engine fed by cameras {', '.join(ids)} (its own worker, "
+              f"publishing as camera {ids[0]}; the cameras' workers only perceive)")
     return 0
