@@ -577,6 +577,7 @@ class CameraSender:
         self._source: Any = None
         self.frames = 0
         self.frames_failed = 0
+        self._items_seen = 0
 
     def stop(self) -> None:
         self._stop.set()
@@ -592,6 +593,32 @@ class CameraSender:
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
 
+    def _start_watchdog(self, source: Any) -> threading.Event | None:
+        """Ping systemd's (or the supervisor's) watchdog while frames or status records
+        flow, or while capture keeps trying to reopen an offline camera (as the
+        runner does)."""
+        period = self.notifier.watchdog_s
+        if period is None:
+            return None
+        stop = threading.Event()
+
+        def progress() -> tuple[int, int]:
+            stats = getattr(source, "stats", None)
+            return self._items_seen, int(getattr(stats, "open_failures", 0) or 0)
+
+        def main() -> None:
+            last, changed_at = progress(), time.monotonic()
+            self.notifier.watchdog()
+            while not stop.wait(period / 4.0):
+                now, current = time.monotonic(), progress()
+                if current != last:
+                    last, changed_at = current, now
+                if now - changed_at < period / 2.0:
+                    self.notifier.watchdog()
+
+        threading.Thread(target=main, name="frontdesk-watchdog", daemon=True).start()
+        return stop
+
     def _wall_at(self, t: float) -> float:
         if self._wall_offset is None:
             self._wall_offset = self._wall_clock() - t
@@ -605,6 +632,7 @@ class CameraSender:
 
         replay = self.observations is not None
         pipeline = FramePipeline(self.config, engine=False, perceive=not replay)
+        watchdog: threading.Event | None = None
         last_t = 0.0
         ended = False
         try:
@@ -618,15 +646,11 @@ class CameraSender:
             self._source = source
             live = bool(getattr(source, "is_live", False)) or (replay and self.speed > 0)
             self.notifier.ready(f"camera {self.config.camera_id}: perceiving for its counter")
-            ping = 0.0
+            watchdog = self._start_watchdog(source)
             for item in source.events():
+                self._items_seen += 1
                 if self._stop.is_set():
                     break
-                now = time.monotonic()
-                if self.notifier.watchdog_s is not None and now - ping > \
-                        self.notifier.watchdog_s / 4.0:
-                    ping = now
-                    self.notifier.watchdog()
                 if isinstance(item, StatusChange):
                     wall = item.wall_time if item.wall_time is not None else \
                         self._wall_at(item.t)
@@ -654,6 +678,8 @@ class CameraSender:
                 self.sender.status(StatusChange(status, CameraStatus.ONLINE, last_t,
                                                 self._wall_at(last_t), detail), live)
         finally:
+            if watchdog is not None:
+                watchdog.set()
             self.notifier.stopping()
             if self._source is not None:
                 with contextlib.suppress(Exception):

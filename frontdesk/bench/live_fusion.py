@@ -17,8 +17,9 @@ written next to it, each with a ``cameras:`` list of both clips:
 Each set-up is ``frontdesk run -c CONFIG --loop --max-frames N --no-store`` (the
 supervisor and its workers; no broker: events stay in the outbox, the same in
 both). The CPU time is the supervisor's and every worker's, user + system, from
-``os.wait4`` on the supervisor (its reaped workers' times included). The runs
-alternate; the medians are reported, with the share the fused set-up adds.
+``os.wait4`` on the supervisor (its reaped workers' times included); each
+worker's own from the supervisor's log (its ``os.wait4``). The runs alternate;
+the medians are reported, with the share the fused set-up adds.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -67,16 +69,24 @@ def write_configs(clips: Path, folder: Path) -> dict[str, Path]:
     return out
 
 
-def _run(config: Path, frames: int) -> dict[str, float]:
-    cmd = [sys.executable, "-m", "frontdesk", "-q", "run", "-c", str(config), "--loop",
+_FINISHED = re.compile(r"(camera|counter) (\S+): worker finished \(exit status 0; "
+                       r"[\d.]+ s, ([\d.]+) CPU s")
+
+
+def _run(config: Path, frames: int, log: Path) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "frontdesk", "run", "-c", str(config), "--loop",
            "--max-frames", str(frames), "--no-store"]
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with log.open("wb") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} ended with status {proc.returncode}")
-    return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": time.monotonic() - started}
+    workers = {f"{kind} {name}": float(cpu) for kind, name, cpu in
+               _FINISHED.findall(log.read_text(encoding="utf-8", errors="replace"))}
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": time.monotonic() - started,
+            "workers": workers}
 
 
 def run_live_fusion_bench(clips: str | Path, frames: int = 600, repeats: int = 3
@@ -85,10 +95,10 @@ def run_live_fusion_bench(clips: str | Path, frames: int = 600, repeats: int = 3
     clips = Path(clips)
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-live-") as tmp:
         configs = write_configs(clips, Path(tmp))
-        runs: dict[str, list[dict[str, float]]] = {"independent": [], "fused": []}
+        runs: dict[str, list[dict[str, Any]]] = {"independent": [], "fused": []}
         for _ in range(repeats):
             for setup in ("independent", "fused"):
-                runs[setup].append(_run(configs[setup], frames))
+                runs[setup].append(_run(configs[setup], frames, Path(tmp) / f"{setup}.log"))
     cpu = {k: statistics.median(r["cpu_s"] for r in v) for k, v in runs.items()}
     wall = {k: statistics.median(r["wall_s"] for r in v) for k, v in runs.items()}
     return {
@@ -102,6 +112,9 @@ def run_live_fusion_bench(clips: str | Path, frames: int = 600, repeats: int = 3
         "independent_wall_s": round(wall["independent"], 2),
         "fused_wall_s": round(wall["fused"], 2),
         "fusion_added_share": round(cpu["fused"] / cpu["independent"] - 1.0, 4),
+        "workers_cpu_s": {setup: {name: round(statistics.median(
+            r["workers"].get(name, float("nan")) for r in v), 3) for name in v[0]["workers"]}
+            for setup, v in runs.items()},
     }
 
 
