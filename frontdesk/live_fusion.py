@@ -53,7 +53,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -332,8 +332,6 @@ class CameraLink:
     heard_mono: float | None = None
     live: bool = False
     frames: int = 0
-    late: int = 0
-    history: list[str] = field(default_factory=list)
 
 
 def counter_status(states: Sequence[str]) -> str:
