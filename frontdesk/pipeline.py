@@ -127,6 +127,7 @@ class FramePipeline:
         self.engine: Engine | None = Engine(config, id_factory) if engine else None
         self._gap_checked = False
         self._gated_counters: list[CounterConfig] | None = None
+        self._zoom_counters: list[CounterConfig] | None = None
         self._focus: Focus | None = None
         self._closed = False
         self._signature: Callable[[np.ndarray, tuple[float, float, float, float]],
@@ -140,7 +141,9 @@ class FramePipeline:
                 from frontdesk.perception.appearance import torso_signature
                 from frontdesk.perception.presence import PresenceStage
 
-                self.perceiver = FacePerceiver(config.perception, config.camera)
+                self.perceiver = FacePerceiver(config.perception, config.camera,
+                                               zoom_regions=approach_boxes(config.counters))
+                self._zoom_counters = config.counters
                 if config.perception.presence.enabled:
                     self.presence = PresenceStage(config.perception.presence)
                 if config.perception.presence.appearance:
@@ -179,6 +182,9 @@ class FramePipeline:
                 and self.engine.config.counters is not self._gated_counters:
             self._gated_counters = self.engine.config.counters  # zones edited live
             gate.set_counters(self._gated_counters)
+        if self.engine is not None and self.engine.config.counters is not self._zoom_counters:
+            self._zoom_counters = self.engine.config.counters  # zones edited live
+            self.perceiver.set_zoom_regions(approach_boxes(self._zoom_counters))
         obs = self.perceiver.process(frame) if gate is None else self._perceive_gated(gate, frame)
         if self._signature is not None:
             for face in obs.faces:
@@ -419,6 +425,19 @@ def _single_threaded_opencv() -> int:
     threads = int(cv2.getNumThreads())
     cv2.setNumThreads(1)
     return threads
+
+
+def approach_boxes(counters: list[CounterConfig]) -> list[tuple[float, float, float, float]]:
+    """The box (``x0, y0, x1, y1``, fractions of the frame) of each approach zone of
+    ``counters``: where perception looks closer for the small faces of a queue
+    (``perception.approach_zoom``)."""
+    boxes = []
+    for counter in counters:
+        poly = counter.zones.approach
+        if poly:
+            xs, ys = [p[0] for p in poly], [p[1] for p in poly]
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    return boxes
 
 
 def focus_of(views: list[TrackView], visits_open: int) -> Focus:

@@ -74,9 +74,10 @@ def _line_of(text: str, needle: str, nth: int = 1) -> int:
 def test_a_camera_of_a_shared_counter_without_a_pose_is_named_with_its_line() -> None:
     text = _config_text(right={"camera": {"source": "r.mp4"}})
     problem = _problem(text)
-    assert problem.startswith(f"f.yaml:{_line_of(text, 'camera:', 2)}: cameras[1].camera")
-    assert "camera 'right' shares counter 'c1' with camera 'left'" in problem
-    assert "need camera.pose" in problem
+    line = _line_of(text, "- id: c1", 2)
+    assert problem.startswith(f"f.yaml:{line}: cameras[1].counters[0].id: counter id 'c1' is "
+                              f"also used by camera 'left'")
+    assert "each needs camera.pose (camera 'right' has none" in problem
 
 
 def test_a_counter_id_typed_twice_without_poses_still_says_ids_must_be_unique() -> None:
@@ -84,7 +85,7 @@ def test_a_counter_id_typed_twice_without_poses_still_says_ids_must_be_unique() 
                         right={"camera": {"source": "r.mp4"}})
     problem = _problem(text)
     assert "cameras[1].counters[0].id: counter id 'c1' is also used by camera 'left'" in problem
-    assert "give each of them camera.pose" in problem
+    assert "camera 'left', 'right' have none" in problem
 
 
 def test_cameras_of_one_counter_must_list_the_same_counters() -> None:

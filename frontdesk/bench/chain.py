@@ -12,7 +12,9 @@ in alternating order with the pipeline's, and ``context_ratio`` is the chain wit
 the context over the chain without it (the same perception plus each engine).
 
 The baseline is bare MediaPipe on the same frames: the full-range detector on
-the RGB frame and on as many square tiles as the perceiver runs per frame, and
+the RGB frame and on the square windows the perceiver runs on that frame (its
+frame-high tiles in turn, and the small-face windows over the approach zone,
+``perception.approach_zoom``), and
 Face Mesh on each face's crop (the crops the perceiver
 uses, prepared outside the timing by a detector of its own). Which of the two
 runs first alternates from frame to frame, so load from other processes hits
@@ -173,7 +175,9 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None,
             tally.decode_cpu.append((time.process_time() - c0) * 1000.0)
             size = (frame.width, frame.height)
             rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-            images, crops = bare_inputs(prep, rgb, config.perception)
+            assert pipeline.perceiver is not None
+            images, crops = bare_inputs(prep, rgb, config.perception,
+                                        pipeline.perceiver.next_windows(*size))
             if i % 2:
                 _measure_bare(det, mesh, images, crops, tally)
                 _measure_chain(pipeline, frame, tally, plain, plain_first=True)

@@ -329,23 +329,32 @@ def bare_graphs(
             graph.close()
 
 
-def bare_inputs(prep: Any, rgb: Any, cfg: Any) -> tuple[list[Any], list[Any]]:
+def bare_inputs(prep: Any, rgb: Any, cfg: Any,
+                windows: list[tuple[int, int, int]] | None = None) -> tuple[list[Any], list[Any]]:
     """What bare MediaPipe is given for one RGB frame, made outside any timing:
-    the detector's images (the frame, then as many square tiles as the
-    perceiver runs per frame) and Face Mesh's crops (found by ``prep``, a
-    detector of its own, so the timed one does not run twice)."""
+    the detector's images (the frame, then ``windows``, the square windows the
+    perceiver runs on this frame; by default as many frame-high tiles as it runs
+    per frame) and Face Mesh's crops of the faces found on them (found by
+    ``prep``, a detector of its own, so the timed one does not run twice).
+    Before the sixth session the crops came from the whole frame alone, so the
+    faces only a tile found were meshed by the perceiver and not by the
+    baseline (docs/performance.md, "Small faces in the approach")."""
     import numpy as np
 
     from frontdesk.perception.mediapipe_faces import (
+        add_windows,
         detections_from_result,
         mesh_crop,
         tile_windows,
     )
 
     h, w = rgb.shape[:2]
-    windows = tile_windows(w, h, cfg.detection_tiles)[: cfg.tiles_per_frame]
+    if windows is None:
+        windows = tile_windows(w, h, cfg.detection_tiles)[: cfg.tiles_per_frame]
     images = [rgb] + [np.ascontiguousarray(rgb[y:y + s, x:x + s]) for x, y, s in windows]
-    dets = detections_from_result(prep.process(rgb), w, h)[: cfg.max_faces]
+    dets = add_windows(lambda image: prep.process(image).detections, rgb,
+                       detections_from_result(prep.process(rgb), w, h),
+                       windows)[: cfg.max_faces]
     crops = [mesh_crop(d.bbox).cut(rgb) for d in dets if d.width_px >= cfg.mesh_min_face_px]
     return images, crops
 

@@ -114,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
     problems = preflight_problems(path, cfg, notes)
     if problems:
         raise ConfigError(problems)
+    for cid, ids in cfg.shared_counters.items():
+        notes.append(f"counter {cid} is seen by cameras {', '.join(ids)}: `frontdesk run` "
+                     f"feeds them to one engine (docs/deployment.md, \"Several cameras of one "
+                     f"counter\")")
     for note in notes:
         print(f"note: {note}")
     if not cfg.cameras:

@@ -39,6 +39,22 @@ class PerceptionConfig(ConfigModel):
         le=6,
         description="How many of the tiles run on each frame (in turn when fewer than all).",
     )
+    approach_zoom: float = Field(
+        0.5,
+        ge=0.0,
+        le=0.8,
+        description=(
+            "Side of square windows, as a share of the frame's height, over the counters' "
+            "approach zones, in which the detector also runs (one a frame, in turn), for "
+            "the small faces of a queue; 0 = off."
+        ),
+    )
+    approach_zoom_every_n_frames: int = Field(
+        2,
+        ge=1,
+        le=30,
+        description="The small-face windows run on one frame in this many (1: every frame).",
+    )
     iris_diameter_mm: float = Field(11.7, ge=9, le=14, description="Adult iris diameter for depth.")
     interocular_mm: float = Field(
         63.0, ge=50, le=80, description="Adult distance between pupils, for depth from eye spacing."

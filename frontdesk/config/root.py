@@ -148,30 +148,25 @@ class Config(ConfigModel):
     def _check_fused_counter(self, counter_id: str, places: list[tuple[int, int]]) -> None:
         """Cameras naming one counter id are one counter (one engine): each needs its
         pose, and they must agree on the counters they list, on the counter's name and
-        enabled flag, and on the kinds of zones drawn (each camera draws them in its
-        own view)."""
+        enabled flag, and on the kinds of customer and staff zones drawn (service,
+        staff, approach; each camera draws them in its own view). Focus and ignore
+        zones are per view: the engine uses the primary camera's."""
         assert self.cameras is not None
         (pi, pj), others = places[0], places[1:]
         primary = self.cameras[pi]
         first = primary.counters[pj]
-        if all(self.cameras[i].camera.pose is None for i, _ in places):
+        missing = [self.cameras[i].id for i, _ in places if self.cameras[i].camera.pose is None]
+        if missing:
             # Most likely a counter id typed twice: say so first, then how to fuse.
             i, j = others[0]
             raise LocatedError(
                 ("cameras", i, "counters", j, "id"),
                 f"counter id {counter_id!r} is also used by camera {primary.id!r} "
                 f"(cameras[{pi}].counters[{pj}]): counter ids must be unique across cameras, "
-                f"unless these cameras watch one counter together: then give each of them "
-                f"camera.pose (docs/deployment.md, \"Several cameras of one counter\")")
-        for i, _ in places:
-            entry = self.cameras[i]
-            if entry.camera.pose is None:
-                raise LocatedError(
-                    ("cameras", i, "camera", "pose"),
-                    f"camera {entry.id!r} shares counter {counter_id!r} with "
-                    f"{_others(self.cameras, places, i)}: cameras of one counter need "
-                    f"camera.pose, their place in the counter's floor frame (frontdesk "
-                    f"calibrate board|pose)")
+                f"unless the cameras see one counter: then each needs camera.pose (camera "
+                f"{', '.join(repr(m) for m in missing)} {'has' if len(missing) == 1 else 'have'}"
+                f" none; frontdesk calibrate board|pose; docs/deployment.md, \"Several cameras "
+                f"of one counter\")")
         for i, j in others:
             entry = self.cameras[i]
             theirs, ours = [c.id for c in entry.counters], [c.id for c in primary.counters]
@@ -257,6 +252,16 @@ class Config(ConfigModel):
         raise ConfigError([f"--counter {counter_id}: no counter of that id is shared by "
                            f"several cameras (shared counters: {shared})"])
 
+    @property
+    def shared_counters(self) -> dict[str, list[str]]:
+        """Counters seen by several cameras (each with ``camera.pose``): counter id to
+        camera ids, in file order."""
+        seen: dict[str, list[str]] = {}
+        for entry in self.cameras or []:
+            for counter in entry.counters:
+                seen.setdefault(counter.id, []).append(entry.id)
+        return {cid: ids for cid, ids in seen.items() if len(ids) > 1}
+
     def for_camera(self, camera_id: str) -> Config:
         """The one-camera config a worker runs for ``camera_id``.
 
@@ -308,11 +313,5 @@ def _zone_kinds(counter: CounterConfig) -> set[str]:
     kinds = {"service", "staff"}
     if z.approach is not None:
         kinds.add("approach")
-    if z.focus:
-        kinds.add("focus")
-    return kinds
+    return kinds  # focus and ignore zones are per view: the engine takes the primary's
 
-
-def _others(cameras: list[CameraEntryConfig], places: list[tuple[int, int]], i: int) -> str:
-    names = [repr(cameras[k].id) for k, _ in places if k != i]
-    return ("camera " if len(names) == 1 else "cameras ") + ", ".join(names)

@@ -15,6 +15,7 @@ coordinates and are mapped to the frame's pixels.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +34,13 @@ __all__ = [
     "mesh_crop",
     "landmarks_array",
     "detections_from_result",
+    "detections_from_list",
     "tile_windows",
+    "zoom_windows",
     "merge_detections",
     "MediaPipeFaces",
+    "GraphRunner",
+    "add_windows",
 ]
 
 log = logging.getLogger(__name__)
@@ -153,9 +158,15 @@ def landmarks_array(landmark_list: Any) -> np.ndarray:
 
 
 def detections_from_result(result: object, width: int, height: int) -> list[Detection]:
+    """The detections of a ``FaceDetection.process`` result as :class:`Detection`,
+    largest first."""
+    return detections_from_list(getattr(result, "detections", None), width, height)
+
+
+def detections_from_list(detections: Any, width: int, height: int) -> list[Detection]:
     """MediaPipe's detection protos to :class:`Detection`, largest first."""
     out: list[Detection] = []
-    for det in getattr(result, "detections", None) or []:
+    for det in detections or []:
         loc = det.location_data
         bb = loc.relative_bounding_box
         x0, y0 = bb.xmin * width, bb.ymin * height
@@ -193,6 +204,58 @@ def tile_windows(width: int, height: int, count: int) -> list[tuple[int, int, in
     return [(0, y0, side) for y0 in starts]
 
 
+def zoom_windows(width: int, height: int, regions: list[tuple[float, float, float, float]],
+                 side_fraction: float) -> list[tuple[int, int, int]]:
+    """Square windows ``(x0, y0, side)`` covering each region (a box in frame
+    pixels), ``side_fraction`` of the frame's height on a side.
+
+    A face in such a window reaches the detector's 192 px input at
+    ``1 / side_fraction`` times the scale of a frame-high tile: at 0.5, a queue's
+    faces 2 to 3 m off, side by side and 25 px wide at 960 x 540, are found there
+    and not on the frame-high tiles (docs/perception.md, "Small faces in the
+    approach"). A region wider or taller than a window gets several, overlapping
+    by at least a quarter of a side; every window lies inside the frame. None
+    when the windows would be no smaller than a frame-high tile.
+    """
+    side = round(side_fraction * min(width, height))
+    if side < 16 or side >= 0.9 * min(width, height):
+        return []
+    out: list[tuple[int, int, int]] = []
+
+    def starts(lo: float, hi: float, limit: int) -> list[int]:
+        extent = hi - lo
+        if extent <= side:
+            first = [round((lo + hi - side) / 2.0)]
+        else:
+            n = math.ceil((extent - side) / (0.75 * side)) + 1
+            first = [round(lo + i * (extent - side) / (n - 1)) for i in range(n)]
+        return [min(max(0, v), limit - side) for v in first]
+
+    for x0, y0, x1, y1 in regions:
+        for y in starts(y0, y1, height):
+            for x in starts(x0, x1, width):
+                if (x, y, side) not in out:
+                    out.append((x, y, side))
+    return out
+
+
+NESTED_SHARE = 0.6
+"""Two boxes are one face when the smaller lies this much inside the larger."""
+
+
+def _nested(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether the smaller box lies mostly (:data:`NESTED_SHARE` of its area) inside the
+    larger: one face boxed twice at different sizes by two passes (an inflated box
+    around a small face, 50 against 22 px, overlaps it by less than 0.2 IoU).
+    Neighbours in a queue stand side by side and never nest."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return False
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return smaller > 0 and ix * iy >= NESTED_SHARE * smaller
+
+
 def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     ix = min(a[2], b[2]) - max(a[0], b[0])
     iy = min(a[3], b[3]) - max(a[1], b[1])
@@ -213,13 +276,14 @@ def merge_detections(detections: list[Detection], iou: float = 0.3,
     frame. (The tiles run in turn; taking their better-scored box on the frames
     they run made a standing face's box jump by about 13 px from frame to frame,
     which the engine read as movement.) Among the rest, the best-scored of each
-    group whose boxes overlap by more than ``iou`` is kept.
+    group whose boxes overlap by more than ``iou``, or nest (:func:`_nested`),
+    is kept.
     """
     kept: list[Detection] = []
     first = sorted(detections[:whole_frame], key=lambda d: d.score, reverse=True)
     rest = sorted(detections[whole_frame:], key=lambda d: d.score, reverse=True)
     for det in first + rest:
-        if all(_iou(det.bbox, k.bbox) <= iou for k in kept):
+        if all(_iou(det.bbox, k.bbox) <= iou and not _nested(det.bbox, k.bbox) for k in kept):
             kept.append(det)
     kept.sort(key=lambda d: d.area_px, reverse=True)
     return kept
@@ -244,6 +308,74 @@ def _cut_by_edge(det: Detection, window: tuple[int, int, int], width: int, heigh
         or (x0 + side < width and bx1 >= side - margin)
         or (y0 + side < height and by1 >= side - margin)
     )
+
+
+def add_windows(detect: Any, rgb: np.ndarray, found: list[Detection],
+                windows: list[tuple[int, int, int]] | tuple) -> list[Detection]:
+    """``found`` (the whole-frame pass) merged with what ``detect`` (an RGB image
+    to MediaPipe's detection protos) finds on each square window ``(x0, y0,
+    side)``; ``found`` itself when there are none. Faces a window cuts at an
+    inner edge are left to the whole frame or another window."""
+    if not windows:
+        return found
+    h, w = rgb.shape[:2]
+    found = list(found)
+    whole_frame = len(found)
+    for window in windows:
+        x0, y0, side = window
+        tile = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
+        for det in detections_from_list(detect(tile), side, side):
+            if not _cut_by_edge(det, window, w, h):
+                found.append(_shifted(det, x0, y0))
+    return merge_detections(found, whole_frame=whole_frame)
+
+
+class GraphRunner:
+    """Runs one ``mediapipe.solutions`` graph on an RGB image and returns one output
+    stream's content, as ``getattr(solution.process(rgb), output)`` does, for less.
+
+    ``SolutionBase.process`` builds a new namedtuple class on every call
+    (``collections.namedtuple`` compiles its template with ``eval``) and converts
+    every output stream; that is about 0.2 ms a call, and perception makes three
+    to four calls a frame (docs/performance.md, "Calling the graphs directly").
+    This does the same steps as ``process`` in mediapipe 0.10.21 (the pinned
+    release): clear the outputs, advance the simulated timestamp, add the image
+    packet, wait until idle, read the one stream. The solution's private members
+    it uses are checked when it is built; if any is missing (another MediaPipe
+    release), it calls ``process`` instead, so results never depend on it.
+    """
+
+    def __init__(self, solution: Any, output: str) -> None:
+        self._solution = solution
+        self._output = output
+        self.direct = False
+        try:
+            inputs = dict(solution._input_stream_type_info)
+            self._out_type = solution._output_stream_type_info[output]
+            checks = (solution._graph.add_packet_to_input_stream,
+                      solution._graph.wait_until_idle, solution._graph_outputs.clear,
+                      solution._make_packet, solution._get_packet_content,
+                      solution._simulated_timestamp + 0)
+        except (AttributeError, KeyError, TypeError):
+            return
+        if len(inputs) == 1 and all(c is not None for c in checks):
+            (self._in_name, self._in_type), = inputs.items()
+            self.direct = True
+
+    def __call__(self, rgb: np.ndarray) -> Any:
+        s = self._solution
+        if not self.direct:
+            return getattr(s.process(rgb), self._output)
+        if rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise ValueError("Input image must contain three channel rgb data.")
+        s._graph_outputs.clear()
+        s._simulated_timestamp += 33333
+        s._graph.add_packet_to_input_stream(
+            stream=self._in_name,
+            packet=s._make_packet(self._in_type, rgb).at(s._simulated_timestamp))
+        s._graph.wait_until_idle()
+        packet = s._graph_outputs.get(self._output)
+        return None if packet is None else s._get_packet_content(self._out_type, packet)
 
 
 class MediaPipeFaces:
@@ -271,8 +403,10 @@ class MediaPipeFaces:
                 refine_landmarks=True,
                 min_detection_confidence=MESH_DETECTION_CONFIDENCE,
             )
-            self._detector.process(np.zeros((64, 64, 3), np.uint8))
-            self._mesh.process(np.zeros((CROP_MIN_PX, CROP_MIN_PX, 3), np.uint8))
+            self._detect = GraphRunner(self._detector, "detections")
+            self._landmarks = GraphRunner(self._mesh, "multi_face_landmarks")
+            self._detect(np.zeros((64, 64, 3), np.uint8))
+            self._landmarks(np.zeros((CROP_MIN_PX, CROP_MIN_PX, 3), np.uint8))
         except (RuntimeError, ValueError, OSError, AttributeError) as exc:
             self.close()
             raise ModelError(
@@ -295,29 +429,17 @@ class MediaPipeFaces:
     def detect_whole(self, rgb: np.ndarray) -> list[Detection]:
         """Faces the detector finds on the whole frame, largest first."""
         h, w = rgb.shape[:2]
-        return detections_from_result(self._detector.process(rgb), w, h)
+        return detections_from_list(self._detect(rgb), w, h)
 
     def add_tiles(self, rgb: np.ndarray, found: list[Detection],
                   windows: list[tuple[int, int, int]] | tuple) -> list[Detection]:
         """``found`` (the whole-frame pass) merged with the detector's runs on
         ``windows``; ``found`` itself when there are none."""
-        if not windows:
-            return found
-        h, w = rgb.shape[:2]
-        found = list(found)
-        whole_frame = len(found)
-        for window in windows:
-            x0, y0, side = window
-            tile = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
-            for det in detections_from_result(self._detector.process(tile), side, side):
-                if not _cut_by_edge(det, window, w, h):
-                    found.append(_shifted(det, x0, y0))
-        return merge_detections(found, whole_frame=whole_frame)
+        return add_windows(self._detect, rgb, found, windows)
 
     def mesh(self, rgb_crop: np.ndarray) -> np.ndarray | None:
         """(478, 3) normalised landmarks of the face in an RGB crop, or None."""
-        result = self._mesh.process(rgb_crop)
-        faces = result.multi_face_landmarks
+        faces = self._landmarks(rgb_crop)
         if not faces:
             return None
         return landmarks_array(faces[0])

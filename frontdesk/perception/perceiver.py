@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -45,6 +45,7 @@ from frontdesk.perception.mediapipe_faces import (
     MediaPipeFaces,
     mesh_crop,
     tile_windows,
+    zoom_windows,
 )
 from frontdesk.perception.pose import (
     HeadPose,
@@ -90,8 +91,13 @@ class FacePerceiver:
         perception_cfg: PerceptionConfig,
         camera_cfg: CameraConfig,
         face_model: FaceModel = DEFAULT_FACE_MODEL,
+        zoom_regions: Sequence[tuple[float, float, float, float]] = (),
     ) -> None:
         self._cfg = perception_cfg
+        self._zoom_regions = list(zoom_regions)
+        self._zoom: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+        self._zoom_turn = 0
+        self._frame_turn = 0
         self._camera_cfg = camera_cfg
         self._world = WorldPose.from_config(camera_cfg.pose) if camera_cfg.pose else None
         model = face_model.scaled_to(perception_cfg.interocular_mm)
@@ -142,20 +148,56 @@ class FacePerceiver:
             cam = self._cameras[key] = _Camera(intr, intr.matrix, dist)
         return cam
 
-    def _windows_for(self, width: int, height: int) -> list[tuple[int, int, int]]:
-        """The detector tiles to run on this frame: all of them, or
-        ``tiles_per_frame`` in turn."""
+    def _windows_for(self, width: int, height: int,
+                     advance: bool = True) -> list[tuple[int, int, int]]:
+        """The detector windows to run on this frame: the frame-high tiles (all, or
+        ``tiles_per_frame`` in turn) and, on one frame in
+        ``approach_zoom_every_n_frames``, the next small-face window over the
+        approach zones. ``advance`` False: the same, without moving the turns on."""
         key = (width, height)
         windows = self._tiles.get(key)
         if windows is None:
             windows = self._tiles[key] = tile_windows(width, height, self._cfg.detection_tiles)
         n = len(windows)
         per_frame = self._cfg.tiles_per_frame
-        if n <= per_frame:
-            return windows
-        start = self._tile_turn * per_frame
-        self._tile_turn += 1
-        return [windows[(start + j) % n] for j in range(per_frame)]
+        if n > per_frame:
+            start = self._tile_turn * per_frame
+            windows = [windows[(start + j) % n] for j in range(per_frame)]
+        zoom = self._zoom.get(key)
+        if zoom is None:
+            zoom = self._zoom[key] = self._zoom_windows(width, height)
+        frame_turn = self._frame_turn
+        if zoom and frame_turn % self._cfg.approach_zoom_every_n_frames == 0:
+            windows = windows + [zoom[self._zoom_turn % len(zoom)]]
+            if advance:
+                self._zoom_turn += 1
+        if advance:
+            self._tile_turn += 1
+            self._frame_turn += 1
+        return windows
+
+    def next_windows(self, width: int, height: int) -> list[tuple[int, int, int]]:
+        """The windows the next frame of this size will get (for the benchmarks)."""
+        return self._windows_for(width, height, advance=False)
+
+    def set_zoom_regions(self, regions: Sequence[tuple[float, float, float, float]]) -> None:
+        """Where the small-face windows go from the next frame on (``x0, y0, x1, y1``
+        as fractions of the frame): the approach zones' boxes (zones edited live)."""
+        self._zoom_regions = list(regions)
+        self._zoom.clear()
+
+    def zoom_windows(self, width: int, height: int) -> list[tuple[int, int, int]]:
+        """Every small-face window for frames of this size (one runs a frame, in turn)."""
+        return list(self._zoom_windows(width, height))
+
+    def _zoom_windows(self, width: int, height: int) -> list[tuple[int, int, int]]:
+        fraction = self._cfg.approach_zoom
+        if fraction <= 0.0 or not self._zoom_regions:
+            return []
+        pad = fraction * min(width, height) / 8.0  # a small face centred on the edge
+        boxes = [(x0 * width - pad, y0 * height - pad, x1 * width + pad, y1 * height + pad)
+                 for x0, y0, x1, y1 in self._zoom_regions]
+        return zoom_windows(width, height, boxes, fraction)
 
     def process(self, frame: Frame, *, tiles: bool = True,
                 mesh: bool | Callable[[list[Detection]], bool] = True) -> FrameObservation:

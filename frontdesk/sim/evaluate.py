@@ -23,6 +23,12 @@ on time alone.
 
 Figures
 -------
+* ``visits_split``: true visits that, besides the engine visit matched to them,
+  are a candidate of an engine visit left unmatched: the same person, place and
+  time counted twice (a visit split, or re-dated by a second track);
+  ``engine_visits_unmatched``: every engine visit left unmatched (splits, and
+  faces no true visit explains, such as a passer-by's glimpse the truth does
+  not count);
 * ``latency_error_s``: over true visits with a latency (arrived and acknowledged)
   whose engine visit also has one: percentiles of ``|engine - true|`` (when the
   truth gives an alternative arrival, a stand at the threshold, the nearer one);
@@ -222,6 +228,13 @@ def match_visits(truth: list[TruthVisit], engine: list[EngineVisit],
                  time_slack_s: float = 1.0,
                  max_distance_norm: float = 0.08) -> list[tuple[int, int]]:
     """Pairs (truth index, engine index); see the module docstring for the rule."""
+    return _assign(candidate_costs(truth, engine, time_slack_s, max_distance_norm))
+
+
+def candidate_costs(truth: list[TruthVisit], engine: list[EngineVisit],
+                    time_slack_s: float = 1.0,
+                    max_distance_norm: float = 0.08) -> dict[tuple[int, int], float]:
+    """Every candidate pair (truth index, engine index) and its cost (module docstring)."""
     costs: dict[tuple[int, int], float] = {}
     for i, tv in enumerate(truth):
         t0, t1 = tv.first_seen_t - time_slack_s, tv.left_t + time_slack_s
@@ -240,7 +253,7 @@ def match_visits(truth: list[TruthVisit], engine: list[EngineVisit],
                 continue
             place = d / max_distance_norm if d is not None else _UNKNOWN_PLACE_COST
             costs[(i, j)] = (1.0 - iou) + place
-    return _assign(costs)
+    return costs
 
 
 def _assign(costs: dict[tuple[int, int], float]) -> list[tuple[int, int]]:
@@ -352,9 +365,17 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
     """The evaluation figures (see the module docstring) plus per-visit details."""
     slack = time_slack_s if time_slack_s is not None else float(truth.engine.get("grace_s", 1.0))
     tvs, evs = truth.visits, run.visits
-    pairs = match_visits(tvs, evs, slack, max_distance_norm)
+    costs = candidate_costs(tvs, evs, slack, max_distance_norm)
+    pairs = _assign(costs)
     matched_t = {i: j for i, j in pairs}
     matched_e = {j for _, j in pairs}
+    # split: a true visit matched to one engine visit and a candidate of another the
+    # matching left over (the same person, place and time, counted twice)
+    split_of: dict[int, int] = {}  # unmatched engine visit -> the true visit it splits
+    for (ti, ej), _cost in sorted(costs.items(), key=lambda kv: kv[1]):
+        if ti in matched_t and ej not in matched_e:
+            split_of.setdefault(ej, ti)
+    split = set(split_of.values())
     latency_errors: list[float] = []
     arrival_errors: list[float] = []
     within = 0
@@ -395,6 +416,8 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
         "visits": len(tvs),
         "visits_matched": len(pairs),
         "engine_visits": len(evs),
+        "visits_split": len(split),
+        "engine_visits_unmatched": len(evs) - len(matched_e),
         "latency_error_s": _percentiles(latency_errors),
         "within_0_25_s": _ratio(within, len(with_latency)),
         "alert_precision": alert_p,
@@ -424,7 +447,12 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
                 and tv.arrival_t is not None:
             row["latency_error_s"] = round(_latency_error(tv, evs[j]), 4)
         details.append(row)
-    details += [{"truth": None, "engine": e.to_json()} for e in unmatched_e]
+    for ej, e in enumerate(evs):
+        if ej not in matched_e:
+            left_over: dict[str, Any] = {"truth": None, "engine": e.to_json()}
+            if ej in split_of:
+                left_over["split_of"] = tvs[split_of[ej]].visit
+            details.append(left_over)
     figures["details"] = details
     return figures
 

@@ -49,6 +49,7 @@ from frontdesk.web.cameras import CameraPeer, url_for_host
 from frontdesk.web.config_file import ConfigFile, set_camera_keys, set_counter_zones
 from frontdesk.web.hub import LiveHub
 from frontdesk.web.page_routes import add_command_routes, add_legend_route
+from frontdesk.web.plan_routes import add_plan_routes
 from frontdesk.web.today import TodayFigures, list_reports, report_path, reports_dir
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ MAX_BODY_BYTES = 64 * 1024
 SESSION_COOKIE = "frontdesk_session"
 MAX_POINTS = 64
 MAX_IGNORE = 16
-PAGES = ("live", "zones", "camera", "dashboard")
+PAGES = ("live", "zones", "plan", "camera", "dashboard")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 CSP = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
@@ -333,6 +334,7 @@ def create_app(ctx: WebContext) -> Any:
     _add_dashboard_routes(app, ctx)
     add_command_routes(app, ctx)
     add_legend_route(app)
+    add_plan_routes(app, ctx)
     guarded = _Guard(app)
     guarded.fastapi = app  # type: ignore[attr-defined]
     return guarded

@@ -34,6 +34,7 @@ from frontdesk.camera_model import Intrinsics
 from frontdesk.config import Config
 from frontdesk.geometry import ZonePolygon
 from frontdesk.placement import FACE_MESH_MAX_YAW_DEG, mutual_gaze_view
+from frontdesk.planner import TYPICAL_FACE_WIDTH_M  # cheek to cheek, metres
 from frontdesk.types import FrameObservation
 
 __all__ = [
@@ -49,8 +50,6 @@ __all__ = [
     "SEPARATION_M",
 ]
 
-TYPICAL_FACE_WIDTH_M = 0.15
-"""Width of an adult face as the detector's box spans it (cheek to cheek), metres."""
 YAW_WARN_DEG = 50.0
 """Typical yaw above which the check warns: 10 degrees of margin under Face Mesh's limit."""
 SEPARATION_M = 1.2

@@ -195,3 +195,18 @@ def test_a_skipped_frame_moves_the_tiles_turn_on(astronaut_bgr: np.ndarray) -> N
         assert perceiver.process(Frame(np.full_like(image, 120), 0.3, 3)).faces == []
         perceiver.skip_frame(Frame(image, 0.4, 4))
         assert perceiver.process(Frame(image, 0.5, 5)).faces == []      # right tile: missed
+
+
+def test_one_face_boxed_twice_at_two_sizes_is_one_face() -> None:
+    """A pass that inflates a small face's box (50 px around a 22 px face, seen on
+    rendered footage) overlaps the right box by less than 0.2 IoU: nested, they are
+    one face. Neighbours side by side, and boxes that merely touch, stay two."""
+    inflated, small = _det(300, 200, 350, 250, 0.63), _det(314, 212, 336, 234, 0.78)
+    assert len(merge_detections([inflated, small], whole_frame=1)) == 1
+    assert merge_detections([inflated, small], whole_frame=1)[0].bbox == inflated.bbox
+    assert len(merge_detections([small, inflated])) == 1  # tiles alone: the better score
+    assert merge_detections([small, inflated])[0].bbox == small.bbox
+    queue = [_det(558, 212, 583, 237), _det(594, 208, 627, 241), _det(650, 239, 701, 290)]
+    assert len(merge_detections(queue)) == 3
+    overlapping = [_det(100, 100, 150, 150), _det(140, 110, 190, 160)]  # a fifth of each
+    assert len(merge_detections(overlapping)) == 2

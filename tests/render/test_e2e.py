@@ -26,19 +26,15 @@ pytestmark = pytest.mark.slow
 TARGET_P50_S = 0.2
 TARGET_P95_S = 0.5
 
-KNOWN_GAPS: dict[str, str] = {
-    "queue_three": (
-        "wen, third in the queue (a 25 px face, 2.6 % of the 960 px width) is counted by "
-        "the truth (face floor 1.75 %) but gets no visit: the detector does not find her "
-        "face on enough frames for a track; una and vic, ahead of her, are found, arrived "
-        "and timed (latency error 0.01 s, both alerts raised) (issue 14)"),
-}
+KNOWN_GAPS: dict[str, str] = {}
 """Scenes that fail for a known cause, marked strict xfail (they fail the run the day
 they pass), and left out of the suite-wide figures until then. ``two_customers``
 was one until detection also ran on square tiles (perception.detection_tiles;
-docs/rendering.md). The issue-14 scenes measure what a face lost for seconds,
-small faces and a darker skin in dim light do to the engine today
-(docs/performance.md, "Issue 14 scenes")."""
+docs/rendering.md); ``queue_three`` until it also ran on small windows over the
+approach zone (perception.approach_zoom: the third in the queue, a 25 px face
+beside another, was found on no frame-high tile). The issue-14 scenes measure
+what a face lost for seconds, small faces and a darker skin in dim light do to
+the engine (docs/performance.md, "Issue 14 scenes")."""
 
 
 def _scene_params() -> list:

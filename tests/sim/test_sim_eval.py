@@ -195,3 +195,19 @@ def test_outcomes_are_compared_as_both_sides_close_them_at_the_end() -> None:
     ev.outcome = "abandoned"
     s = _score([tv], [ev])
     assert s["outcome_agreement"] is None and s["details"][0]["outcome_agrees"] is None
+
+
+def test_a_split_visit_is_counted_and_a_stranger_is_not() -> None:
+    """A customer's visit cut in two by the engine (the same place, the second half
+    re-dated) is one split; a phantom elsewhere is unmatched but no split; a
+    perfect run has neither."""
+    tvs = [_tv("a", 0, 40, 2, 30, x=0.6), _tv("b", 0, 40, 3, 20, x=0.3)]
+    perfect = _score(tvs, [_ev("1", 0, 40, 2, 30, x=0.6), _ev("2", 0, 40, 3, 20, x=0.3)])
+    assert (perfect["visits_split"], perfect["engine_visits_unmatched"]) == (0, 0)
+    split = _score(tvs, [_ev("1", 0, 12, 2, x=0.6), _ev("1b", 14, 40, 15, 30, x=0.6),
+                         _ev("2", 0, 40, 3, 20, x=0.3), _ev("ghost", 50, 55, x=0.9)])
+    assert split["visits_matched"] == 2
+    assert split["visits_split"] == 1 and split["engine_visits_unmatched"] == 2
+    left_over = [r for r in split["details"] if r["truth"] is None]
+    assert [(r["engine"]["visit_id"], r.get("split_of")) for r in left_over] == [
+        ("1", "a"), ("ghost", None)]  # the longer half is matched

@@ -69,8 +69,27 @@
     } catch (e) { /* shown by the health line */ }
   }
 
+  // With a pose: what this camera (and the others of its counter) can measure, from the
+  // placement planner; the Floor plan page shows every view of the counter.
+  async function cameraPlan() {
+    try {
+      const r = await fd.api("/api/plan");
+      const list = document.getElementById("plan-lines");
+      const lines = [];
+      for (const c of r.counters) {
+        if (!c.plan) continue;
+        const n = c.cameras.length;
+        for (const line of c.plan.summary) lines.push(`${c.name}: ${line}`);
+        if (n > 1) lines.push(`${c.name}: ${n} cameras; see both views on the Floor plan page`);
+      }
+      list.replaceChildren(...lines.map((t) => fd.el("li", { text: t })));
+      document.getElementById("plan-card").hidden = lines.length === 0;
+    } catch (e) { /* shown by the health line */ }
+  }
+
   nextFrame();
   legend();
+  cameraPlan();
   placement();
   setInterval(placement, 5000);
 })();
