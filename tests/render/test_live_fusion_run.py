@@ -47,9 +47,12 @@ def greeting_clips(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     return out, json.loads(buf.getvalue())
 
 
-def _two_camera_config(clips: Path, folder: Path, broker: Any) -> Path:
+def _two_camera_config(clips: Path, folder: Path, broker: Any,
+                       camera_timeout_s: float = 10.0) -> Path:
     """One config, cameras side and front naming counter-1 with their poses (from the
-    configs render-scene wrote), each reading its clip."""
+    configs render-scene wrote), each reading its clip. A camera is offline after
+    ``camera_timeout_s`` of silence (long by default: on a loaded test machine a
+    worker may stall for seconds)."""
     side = yaml.safe_load((clips / "side.config.yaml").read_text())
     front = yaml.safe_load((clips / "front.config.yaml").read_text())
     data = {k: side[k] for k in ("site_id", "perception", "tracking", "engine")}
@@ -60,7 +63,8 @@ def _two_camera_config(clips: Path, folder: Path, broker: Any) -> Path:
     data["mqtt"] = {"url": broker.url, "outbox_path": str(folder / "outbox.db"),
                     "reconnect_min_s": 1, "reconnect_max_s": 1}
     data["store"] = {"path": str(folder / "frontdesk.db")}
-    data["fusion"] = {"socket_dir": str(folder / "sockets")}
+    data["fusion"] = {"socket_dir": str(folder / "sockets"),
+                      "camera_timeout_s": camera_timeout_s}
     path = folder / "two.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
@@ -118,12 +122,15 @@ def test_two_cameras_of_one_counter_run_live_as_one_engine(
     # One engine: one counter worker's summary, fed by both cameras.
     counter = json.loads(Path(f"{summary}.counter-counter-1").read_text())
     assert counter["cameras"] == ["side", "front"]
-    assert counter["fusion"]["cameras"]["front"]["frames"] == 106
-    assert counter["fusion"]["cameras"]["side"]["frames"] == 106
+    assert counter["fusion"]["cameras"]["front"]["frames"] >= 100
+    assert counter["fusion"]["cameras"]["side"]["frames"] >= 100
     assert counter["frames"] >= 100 and counter["fusion"]["released_late"] == 0
     for cid in ("side", "front"):
         worker = json.loads(Path(f"{summary}.{cid}").read_text())
-        assert worker["counter"] == "counter-1" and worker["dropped"] == 0
+        # Sent to the counter's worker (a message sent before its socket was there,
+        # on a slow start, is dropped and counted, never blocks the camera).
+        assert worker["counter"] == "counter-1" and worker["frames"] == 106
+        assert worker["sent"] + worker["dropped"] == 108  # 106 frames, online, ended
     # It publishes as the primary camera; the front camera's worker publishes nothing.
     assert rec.on("frontdesk/sim/side/availability")
     assert rec.on("frontdesk/sim/front/availability") == []
@@ -216,8 +223,8 @@ def test_a_camera_that_ends_mid_visit_leaves_the_visit_and_a_degraded_counter(
     assert not [e for e in events if e["type"].startswith("camera_")]
     assert _degraded_states(rec, "ended")
     counter = json.loads((tmp_path / "counter.json").read_text())
-    assert counter["fusion"]["cameras"]["front"]["frames"] == 45
-    assert counter["fusion"]["cameras"]["side"]["frames"] == 106
+    assert 40 <= counter["fusion"]["cameras"]["front"]["frames"] <= 45
+    assert counter["fusion"]["cameras"]["side"]["frames"] >= 100
 
 
 def test_a_camera_worker_killed_mid_visit_leaves_the_visit_and_a_degraded_counter(
@@ -225,10 +232,10 @@ def test_a_camera_worker_killed_mid_visit_leaves_the_visit_and_a_degraded_counte
         mqtt_recorder: Any) -> None:
     """Both clips at their own frame rate, as live cameras deliver; the front camera's
     worker is killed (SIGKILL: no goodbye) once the customer has arrived. The counter
-    hears nothing from it for ``fusion.camera_timeout_s``, marks it offline and runs
-    on the side camera: the visit is neither closed nor split."""
+    hears nothing from it for ``fusion.camera_timeout_s`` (3 s here), marks it offline
+    and runs on the side camera: the visit is neither closed nor split."""
     clips, _ = greeting_clips
-    config = _two_camera_config(clips, tmp_path, mqtt_broker)
+    config = _two_camera_config(clips, tmp_path, mqtt_broker, camera_timeout_s=3.0)
     rec = mqtt_recorder(mqtt_broker, ["frontdesk/#"])
     with contextlib.ExitStack() as files:
         _kill_front_mid_visit(config, tmp_path, rec, files)
@@ -241,5 +248,5 @@ def test_a_camera_worker_killed_mid_visit_leaves_the_visit_and_a_degraded_counte
     state = _degraded_states(rec, "offline")[0]
     assert state["camera_id"] == "side"
     counter_log = (tmp_path / "counter.log").read_text()
-    assert "camera front online -> offline (nothing from its worker for 2 s)" in counter_log
+    assert "camera front online -> offline (nothing from its worker for 3 s)" in counter_log
     assert "Traceback" not in counter_log
