@@ -28,6 +28,7 @@ from frontdesk.capture import FrameSource, StatusChange, open_source, scrub_cred
 from frontdesk.config import Config
 from frontdesk.engine import Engine
 from frontdesk.engine.events import Event, EventType
+from frontdesk.live_fusion import FusedObservations
 from frontdesk.pipeline import FramePipeline, PipelineStep
 from frontdesk.rate import RateMeter
 from frontdesk.replay import ObservationReplay
@@ -104,8 +105,9 @@ def format_event(e: Event) -> str:
     return " ".join(parts)
 
 
-Source = FrameSource | ObservationReplay
-"""A frame source (:func:`frontdesk.capture.open_source`) or an :class:`ObservationReplay`:
+Source = FrameSource | ObservationReplay | FusedObservations
+"""A frame source (:func:`frontdesk.capture.open_source`), an :class:`ObservationReplay`
+or a fused counter's :class:`~frontdesk.live_fusion.FusedObservations`:
 ``events()`` yields frames or observations and :class:`StatusChange` records; ``close()``."""
 
 
@@ -131,6 +133,11 @@ class Runner:
         speed: the replay's speed factor (0: as fast as possible).
         notifier: systemd notifications (READY, WATCHDOG, STOPPING); off by default.
         wall_clock: Unix seconds, to anchor sources that carry no wall time.
+        items: an open source of observations to run instead of camera and perception
+            (a fused counter's :class:`~frontdesk.live_fusion.FusedObservations`):
+            ``events()`` yields observations and :class:`StatusChange` records,
+            ``close()``, ``name``, ``status``; ``camera_states`` (each camera's
+            status) goes to the health record as ``cameras``.
 
     Sinks: the runner opens the store and MQTT sinks itself (``use_store``,
     ``use_mqtt``) and closes them at the end; sinks added with :meth:`add_sink`
@@ -159,11 +166,14 @@ class Runner:
         speed: float = 0.0,
         notifier: SdNotifier | None = None,
         wall_clock: Callable[[], float] = time.time,
+        items: Source | None = None,
     ) -> None:
         self.config = config
+        self._items = items
         self.observations = None if observations is None else Path(observations)
         self.speed = speed
         self.source_spec = (str(self.observations) if self.observations is not None
+                            else items.name if items is not None
                             else source or config.camera.source)
         self.loop = loop
         self.realtime = realtime
@@ -238,8 +248,8 @@ class Runner:
         started = time.monotonic()
         # Loads the models (the person detector's file is checked first): fails
         # loudly, before the first frame.
-        pipeline = self.pipeline = FramePipeline(self.config,
-                                                 perceive=self.observations is None)
+        pipeline = self.pipeline = FramePipeline(
+            self.config, perceive=self.observations is None and self._items is None)
         engine = self.engine = pipeline.require_engine()
         own_sinks: list[EventSink] = []
         source: Source | None = None
@@ -294,6 +304,8 @@ class Runner:
                                retention_days=self.config.store.retention_days)
 
     def _open_source(self) -> Source:
+        if self._items is not None:
+            return self._items
         if self.observations is not None:
             return ObservationReplay(self.observations, self.speed)
         from frontdesk.demo_footage import resolve_source
@@ -447,6 +459,9 @@ class Runner:
             frames=self.summary.frames,
             frames_failed=self.summary.frames_failed,
         )
+        cameras = getattr(source, "camera_states", None)
+        if cameras is not None:
+            self.health["cameras"] = dict(cameras)
         if isinstance(stats, dict):
             self.health["capture"] = dict(stats)
         elif stats is not None:

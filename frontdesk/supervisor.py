@@ -50,7 +50,10 @@ from pathlib import Path
 from frontdesk.sdnotify import SdNotifier
 
 __all__ = ["Supervisor", "WorkerExit", "WorkerState", "die_with_supervisor", "proc_cpu_s",
-           "proc_rss_mb", "worker_commands"]
+           "proc_rss_mb", "worker_commands", "counter_commands", "COUNTER_WORKER_PREFIX"]
+
+COUNTER_WORKER_PREFIX = "counter."
+"""Worker ids of shared counters' engines (``counter.ID``; camera ids have no dot)."""
 
 log = logging.getLogger(__name__)
 
@@ -258,13 +261,13 @@ class Supervisor:
         try:
             w.proc = subprocess.Popen(w.argv, env=env)
         except OSError as exc:
-            log.error("camera %s: cannot start its worker: %s", w.camera_id, exc)
+            log.error("%s: cannot start its worker: %s", _label(w.camera_id), exc)
             self._schedule_restart(w, now, ran_s=0.0)
             return
         w.starts += 1
         w.started_mono = w.last_ping_mono = now
         w.ready, w.ready_mono = False, None
-        log.info("camera %s: worker started (pid %d%s)", w.camera_id, w.proc.pid,
+        log.info("%s: worker started (pid %d%s)", _label(w.camera_id), w.proc.pid,
                  f", start {w.starts}" if w.starts > 1 else "")
 
     def _read_notifications(self, w: WorkerState, now: float) -> None:
@@ -281,7 +284,7 @@ class Supervisor:
                 if line == "READY=1" and not w.ready:
                     w.ready, w.ever_ready, w.ready_mono = True, True, now
                     w.last_ping_mono = now
-                    log.info("camera %s: worker ready", w.camera_id)
+                    log.info("%s: worker ready", _label(w.camera_id))
                     if self.on_ready is not None:
                         self.on_ready(w)
                 elif line == "WATCHDOG=1":
@@ -312,14 +315,14 @@ class Supervisor:
         usage_text = f"{ran_s:.1f} s, {exit_.cpu_s:.1f} CPU s, peak {exit_.max_rss_mb:.0f} MB"
         if code == 0:
             w.finished = True
-            log.info("camera %s: worker finished (%s; %s)", w.camera_id, how, usage_text)
+            log.info("%s: worker finished (%s; %s)", _label(w.camera_id), how, usage_text)
             return
         if self._stopping:
-            log.warning("camera %s: worker ended badly while stopping (%s after %s)",
-                        w.camera_id, how, usage_text)
+            log.warning("%s: worker ended badly while stopping (%s after %s)",
+                        _label(w.camera_id), how, usage_text)
             return
         self._schedule_restart(w, now, ran_s)
-        log.error("camera %s: worker died (%s after %s); restarting in %.1f s", w.camera_id,
+        log.error("%s: worker died (%s after %s); restarting in %.1f s", _label(w.camera_id),
                   how, usage_text, w.next_start_mono - now)
 
     def _schedule_restart(self, w: WorkerState, now: float, ran_s: float) -> None:
@@ -334,8 +337,8 @@ class Supervisor:
         if not w.ready:
             limit = self.start_timeout_s
             if limit is not None and now - w.started_mono > limit:
-                log.error("camera %s: worker not ready %.0f s after its start (stuck?); "
-                          "killing it", w.camera_id, now - w.started_mono)
+                log.error("%s: worker not ready %.0f s after its start (stuck?); "
+                          "killing it", _label(w.camera_id), now - w.started_mono)
                 with contextlib.suppress(ProcessLookupError):
                     w.proc.kill()  # reaped (and restarted) on the next tick
             return
@@ -343,7 +346,7 @@ class Supervisor:
         if period is None:
             return
         if now - w.last_ping_mono > period:
-            log.error("camera %s: worker silent for %.0f s (stuck?); killing it", w.camera_id,
+            log.error("%s: worker silent for %.0f s (stuck?); killing it", _label(w.camera_id),
                       now - w.last_ping_mono)
             with contextlib.suppress(ProcessLookupError):
                 w.proc.kill()
@@ -389,8 +392,8 @@ class Supervisor:
             time.sleep(0.05)
         for w in live:
             if w.proc is not None:
-                log.error("camera %s: worker still running %.0f s after SIGTERM; killing it",
-                          w.camera_id, self.stop_timeout_s)
+                log.error("%s: worker still running %.0f s after SIGTERM; killing it",
+                          _label(w.camera_id), self.stop_timeout_s)
                 with contextlib.suppress(ProcessLookupError):
                     w.proc.kill()
         for w in live:
@@ -417,3 +420,26 @@ def worker_commands(config_path: str, camera_ids: Sequence[str], run_args: dict[
               "--camera", cid, *run_args.get(cid, [])]
         for cid in camera_ids
     }
+
+
+def counter_commands(config_path: str, counter_keys: Sequence[str], run_args: Sequence[str],
+                     global_args: Sequence[str] = ()) -> dict[str, list[str]]:
+    """``frontdesk run -c CONFIG --counter ID ARGS...`` for each counter several cameras
+    share (its engine's worker), keyed ``counter.ID``. A ``--summary-json FILE`` in
+    ``run_args`` becomes ``FILE.counter-ID``."""
+    out = {}
+    for key in counter_keys:
+        args = list(run_args)
+        if "--summary-json" in args:
+            i = args.index("--summary-json") + 1
+            args[i] = f"{args[i]}.counter-{key}"
+        out[COUNTER_WORKER_PREFIX + key] = [sys.executable, "-m", "frontdesk", *global_args,
+                                            "run", "-c", config_path, "--counter", key, *args]
+    return out
+
+
+def _label(worker_id: str) -> str:
+    """How log lines name a worker: ``camera ID``, or ``counter ID`` for a shared counter's."""
+    if worker_id.startswith(COUNTER_WORKER_PREFIX):
+        return "counter " + worker_id[len(COUNTER_WORKER_PREFIX):]
+    return "camera " + worker_id

@@ -115,9 +115,9 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         raise ConfigError(problems)
     for cid, ids in cfg.shared_counters.items():
-        notes.append(f"counter {cid} is seen by cameras {', '.join(ids)}: fused by eval and "
-                     f"render-scene; `frontdesk run` refuses it until the live path fuses "
-                     f"cameras (issue 17 item 4)")
+        notes.append(f"counter {cid} is seen by cameras {', '.join(ids)}: `frontdesk run` "
+                     f"feeds them to one engine (docs/deployment.md, \"Several cameras of one "
+                     f"counter\")")
     for note in notes:
         print(f"note: {note}")
     if not cfg.cameras:
@@ -136,4 +136,7 @@ def run(args: argparse.Namespace) -> int:
             web = "; web UI on a free port" if free else f"; web UI {bind_url(worker.web.bind)}"
         print(f"  camera {camera_id}: source {worker.camera.source}; counters: {counters}; "
               f"MQTT client {worker.mqtt.client_id}; outbox {worker.mqtt.outbox_path}{web}")
+    for key, ids in cfg.fused_counters().items():
+        print(f"  counter {key}: one engine fed by cameras {', '.join(ids)} (its own worker, "
+              f"publishing as camera {ids[0]}; the cameras' workers only perceive)")
     return 0

@@ -38,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--camera", metavar="ID",
                    help="run only this camera of the config's cameras list (what the supervisor "
                    "starts for each camera)")
+    p.add_argument("--counter", metavar="ID",
+                   help="run the engine of this counter, shared by several cameras of the "
+                   "config's cameras list, fed by their workers (what the supervisor starts "
+                   "for each shared counter)")
     p.add_argument("--summary-json", metavar="FILE",
                    help="write the run's summary (frames, fps, events) to FILE as JSON at exit")
     p.add_argument("--speed", type=float, default=0.0,
@@ -63,21 +67,21 @@ def run(args: argparse.Namespace) -> int:
         # camera number i listens on its port + i (Config.for_camera).
         config = apply_web_override(config, args.web)
     whole = config
-    if config.shared_counters:
-        shared = "; ".join(f"{cid} by cameras {', '.join(ids)}"
-                           for cid, ids in config.shared_counters.items())
-        raise FrontdeskError(
-            f"run: counters seen by several cameras ({shared}) are fused on recorded and "
-            f"rendered footage (frontdesk eval, render-scene) but not yet live: give each "
-            f"camera its own counter ids to run it (docs/deployment.md, 'Several cameras')")
+    if args.counter is not None:
+        if args.camera is not None:
+            raise FrontdeskError("run: --counter and --camera are two different workers")
+        return _run_counter(args, config)
     if config.cameras and args.camera is None:
         return _supervise(args, config)
     if args.camera is not None:
         from frontdesk.supervisor import die_with_supervisor
 
+        group = config.fused_group_of(args.camera)
         config = config.for_camera(args.camera)
         _prefix_log_lines(f"[camera {args.camera}] ")
         die_with_supervisor()
+        if group is not None:
+            return _run_fused_camera(args, config, group)
     if args.observations and len(args.observations) > 1:
         raise FrontdeskError("run: one --observations file for one camera")
     observations = args.observations[0] if args.observations else None
@@ -125,6 +129,84 @@ def _run_one(args: argparse.Namespace, config: Any, observations: str | None,
             "frames_failed": summary.frames_failed, "wall_s": round(summary.wall_seconds, 3),
             "fps": round(summary.fps, 2), "events": summary.events}) + "\n")
     return 0
+
+
+def _run_counter(args: argparse.Namespace, whole: Any) -> int:
+    """The engine of a counter several cameras share, fed by their workers
+    (:mod:`frontdesk.live_fusion`): the one-camera runner on the fused observations,
+    publishing as the counter's primary camera."""
+    from frontdesk.errors import FrontdeskError
+    from frontdesk.live_fusion import FusedObservations, ObservationReceiver, socket_path
+    from frontdesk.runner import Runner
+    from frontdesk.sdnotify import SdNotifier
+    from frontdesk.supervisor import die_with_supervisor
+
+    if args.source or args.loop or args.realtime or args.observations or args.max_frames:
+        raise FrontdeskError("run --counter: the cameras' workers take --source, --loop, "
+                             "--realtime, --observations and --max-frames, not the counter's")
+    configs = whole.for_counter(args.counter)
+    group = whole.fused_group_of(next(iter(configs)))
+    assert group is not None  # for_counter found it
+    _prefix_log_lines(f"[counter {group}] ")
+    die_with_supervisor()
+    config = next(iter(configs.values()))
+    if args.mqtt:
+        from frontdesk.mqtt import apply_mqtt_override
+
+        config = apply_mqtt_override(config, args.mqtt)
+    receiver = ObservationReceiver(socket_path(whole.fusion, group))
+    try:
+        items = FusedObservations(configs, receiver, whole.fusion)
+    except BaseException:
+        receiver.close()
+        raise
+    log.info("counter %s: one engine for cameras %s, observations on %s", group,
+             ", ".join(configs), receiver.path)
+    runner = Runner(config, use_store=not args.no_store, notifier=SdNotifier(), items=items)
+    web = None
+    if config.web.enabled:
+        from frontdesk.web import start_web
+
+        web = start_web(runner, config, config_path=args.config, whole_config=whole)
+        log.info("web UI at %s", web.url)
+    runner.install_signal_handlers()
+    try:
+        summary = runner.run()
+    finally:
+        if web is not None:
+            web.stop()
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.events.items())) or "no events"
+    log.info("counter %s stopped after %d fused frames: %s", group, summary.frames, counts)
+    if args.summary_json:
+        Path(args.summary_json).write_text(json.dumps({
+            "counter": group, "cameras": list(configs), "frames": summary.frames,
+            "wall_s": round(summary.wall_seconds, 3), "fps": round(summary.fps, 2),
+            "events": summary.events, "fusion": items.stats}) + "\n")
+    return 0
+
+
+def _run_fused_camera(args: argparse.Namespace, config: Any, group: str) -> int:
+    """A camera of a shared counter: perception only, observations to the counter's worker."""
+    from frontdesk.errors import FrontdeskError
+    from frontdesk.live_fusion import CameraSender, ObservationSender, socket_path
+    from frontdesk.sdnotify import SdNotifier
+
+    if args.observations and len(args.observations) > 1:
+        raise FrontdeskError("run: one --observations file for one camera")
+    sender = ObservationSender(socket_path(config.fusion, group), config.camera_id)
+    worker = CameraSender(config, sender, source=args.source, loop=args.loop,
+                          realtime=args.realtime, max_frames=args.max_frames,
+                          notifier=SdNotifier(),
+                          observations=args.observations[0] if args.observations else None,
+                          speed=args.speed)
+    worker.install_signal_handlers()
+    code = worker.run()
+    if args.summary_json:
+        Path(args.summary_json).write_text(json.dumps({
+            "camera_id": config.camera_id, "counter": group, "frames": worker.frames,
+            "frames_failed": worker.frames_failed, "sent": sender.sent,
+            "dropped": sender.dropped}) + "\n")
+    return code
 
 
 def _prefix_log_lines(prefix: str) -> None:
@@ -187,24 +269,65 @@ def _global_args(args: argparse.Namespace) -> list[str]:
 
 
 def _supervise(args: argparse.Namespace, config: Any) -> int:
+    import shutil
+    import tempfile
+
     from frontdesk.sdnotify import SdNotifier
-    from frontdesk.supervisor import Supervisor, worker_commands
+    from frontdesk.supervisor import Supervisor, counter_commands, worker_commands
 
     ids = config.camera_ids
+    fused = config.fused_counters()
     if config.web.enabled:
         from frontdesk.web.cameras import bind_url, camera_peers
 
         for peer in camera_peers(config):
+            if config.fused_group_of(peer.id) is not None and peer.id not in \
+                    [cams[0] for cams in fused.values()]:
+                continue
             where = bind_url(peer.bind) if peer.port else "a free port (web.bind port 0)"
             log.info("camera %s: web UI at %s (counters: %s)", peer.id, where,
                      ", ".join(peer.counters))
     from frontdesk.stderr_filter import unfilter_native_stderr
 
     unfilter_native_stderr()  # workers write to the terminal (or journal) themselves
-    commands = worker_commands(str(Path(args.config).resolve()), ids,
-                               worker_run_args(args, ids), _global_args(args))
-    supervisor = Supervisor(commands, notifier=SdNotifier())
+    config_path = str(Path(args.config).resolve())
+    global_args = _global_args(args)
+    commands = worker_commands(config_path, ids, worker_run_args(args, ids), global_args)
+    env = None
+    sockets = None
+    if fused:
+        for key, cams in fused.items():
+            log.info("counter %s: one engine fed by cameras %s", key, ", ".join(cams))
+        # The counters' workers first: their sockets are there before a camera sends.
+        commands = {**counter_commands(config_path, list(fused), counter_run_args(args),
+                                       global_args), **commands}
+        if config.fusion.socket_dir is None:
+            import os
+
+            sockets = tempfile.mkdtemp(prefix="frontdesk-fusion-")
+            env = dict(os.environ, FRONTDESK_FUSION_DIR=sockets)
+    supervisor = Supervisor(commands, notifier=SdNotifier(), env=env)
     supervisor.install_signal_handlers()
-    code = supervisor.run()
+    try:
+        code = supervisor.run()
+    finally:
+        if sockets is not None:
+            shutil.rmtree(sockets, ignore_errors=True)
     sys.stderr.flush()
     return code
+
+
+def counter_run_args(args: argparse.Namespace) -> list[str]:
+    """The ``frontdesk run`` options a shared counter's worker gets from the
+    supervisor's: ``--mqtt``, ``--no-store``, ``--web`` and ``--summary-json``
+    (as FILE.counter-ID); the rest belongs to the cameras' workers."""
+    out: list[str] = []
+    if args.mqtt:
+        out += ["--mqtt", args.mqtt]
+    if args.no_store:
+        out.append("--no-store")
+    if args.web:
+        out += ["--web", args.web]
+    if args.summary_json:
+        out += ["--summary-json", args.summary_json]
+    return out

@@ -29,6 +29,7 @@ from frontdesk.config.buzzer import (
 from frontdesk.config.camera import CameraConfig, CameraPoseConfig, ReconnectConfig, Source
 from frontdesk.config.detectors import DetectorsConfig, PersonDetectorConfig
 from frontdesk.config.engine import EngineConfig
+from frontdesk.config.fusion import FusionConfig
 from frontdesk.config.gating import GatingConfig
 from frontdesk.config.loading import (
     default_config_dict,
@@ -58,6 +59,7 @@ __all__ = [
     "CameraPoseConfig",
     "CameraEntryConfig",
     "Config",
+    "FusionConfig",
     "ConfigError",
     "CounterConfig",
     "DetectorsConfig",

@@ -13,6 +13,7 @@ from frontdesk.config.buzzer import BuzzerConfig
 from frontdesk.config.camera import CameraConfig
 from frontdesk.config.detectors import DetectorsConfig
 from frontdesk.config.engine import EngineConfig
+from frontdesk.config.fusion import FusionConfig
 from frontdesk.config.mqtt import MqttConfig
 from frontdesk.config.perception import PerceptionConfig
 from frontdesk.config.store import StoreConfig
@@ -37,7 +38,9 @@ class CameraEntryConfig(ConfigModel):
     )
     camera: CameraConfig = Field(default_factory=CameraConfig)
     counters: list[CounterConfig] = Field(
-        ..., min_length=1, description="Counters this camera sees (ids unique across cameras)."
+        ..., min_length=1, description="Counters this camera sees. A counter id listed by "
+        "several cameras (each with camera.pose) makes them one counter: one engine fed by "
+        "every camera (docs/deployment.md, \"Several cameras of one counter\")."
     )
     perception: PerceptionConfig | None = Field(
         None, description="Overrides the top-level perception section for this camera."
@@ -81,6 +84,7 @@ class Config(ConfigModel):
         "the top-level camera and counters. Empty: one camera.",
     )
     engine: EngineConfig = Field(default_factory=EngineConfig)
+    fusion: FusionConfig = Field(default_factory=FusionConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     buzzer: BuzzerConfig = Field(default_factory=BuzzerConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
@@ -126,7 +130,7 @@ class Config(ConfigModel):
                     f"into an entry of cameras (each entry has its own camera and counters)",
                 )
         camera_at: dict[str, int] = {}
-        counter_at: dict[str, tuple[int, int]] = {}
+        counter_at: dict[str, list[tuple[int, int]]] = {}
         for i, entry in enumerate(self.cameras):
             if entry.id in camera_at:
                 raise LocatedError(
@@ -135,19 +139,61 @@ class Config(ConfigModel):
                 )
             camera_at[entry.id] = i
             for j, counter in enumerate(entry.counters):
-                if counter.id in counter_at:
-                    ci, cj = counter_at[counter.id]
-                    if entry.camera.pose is not None and self.cameras[ci].camera.pose is not None:
-                        continue  # one counter seen by several cameras, in one floor frame
-                    raise LocatedError(
-                        ("cameras", i, "counters", j, "id"),
-                        f"counter id {counter.id!r} is also used by camera "
-                        f"{self.cameras[ci].id!r} (cameras[{ci}].counters[{cj}]): counter ids "
-                        "must be unique across cameras, unless the cameras see one counter: "
-                        "then each needs camera.pose (frontdesk calibrate board|pose)",
-                    )
-                counter_at[counter.id] = (i, j)
+                counter_at.setdefault(counter.id, []).append((i, j))
+        for counter_id, places in counter_at.items():
+            if len(places) > 1:
+                self._check_fused_counter(counter_id, places)
         return self
+
+    def _check_fused_counter(self, counter_id: str, places: list[tuple[int, int]]) -> None:
+        """Cameras naming one counter id are one counter (one engine): each needs its
+        pose, and they must agree on the counters they list, on the counter's name and
+        enabled flag, and on the kinds of customer and staff zones drawn (service,
+        staff, approach; each camera draws them in its own view). Focus and ignore
+        zones are per view: the engine uses the primary camera's."""
+        assert self.cameras is not None
+        (pi, pj), others = places[0], places[1:]
+        primary = self.cameras[pi]
+        first = primary.counters[pj]
+        missing = [self.cameras[i].id for i, _ in places if self.cameras[i].camera.pose is None]
+        if missing:
+            # Most likely a counter id typed twice: say so first, then how to fuse.
+            i, j = others[0]
+            raise LocatedError(
+                ("cameras", i, "counters", j, "id"),
+                f"counter id {counter_id!r} is also used by camera {primary.id!r} "
+                f"(cameras[{pi}].counters[{pj}]): counter ids must be unique across cameras, "
+                f"unless the cameras see one counter: then each needs camera.pose (camera "
+                f"{', '.join(repr(m) for m in missing)} {'has' if len(missing) == 1 else 'have'}"
+                f" none; frontdesk calibrate board|pose; docs/deployment.md, \"Several cameras "
+                f"of one counter\")")
+        for i, j in others:
+            entry = self.cameras[i]
+            theirs, ours = [c.id for c in entry.counters], [c.id for c in primary.counters]
+            if sorted(theirs) != sorted(ours):
+                raise LocatedError(
+                    ("cameras", i, "counters"),
+                    f"camera {entry.id!r} shares counter {counter_id!r} with camera "
+                    f"{primary.id!r} but lists counters {', '.join(theirs)} where "
+                    f"{primary.id!r} lists {', '.join(ours)}: cameras fused into one engine "
+                    f"must list the same counters")
+            counter = entry.counters[j]
+            for key in ("name", "enabled"):
+                if getattr(counter, key) != getattr(first, key):
+                    raise LocatedError(
+                        ("cameras", i, "counters", j, key),
+                        f"counter {counter_id!r} has {key} {getattr(counter, key)!r} here "
+                        f"but {getattr(first, key)!r} under camera {primary.id!r} "
+                        f"(cameras[{pi}].counters[{pj}]): one counter, one {key}")
+            mine, primary_kinds = _zone_kinds(counter), _zone_kinds(first)
+            for kind in sorted(mine ^ primary_kinds):
+                raise LocatedError(
+                    ("cameras", i, "counters", j, "zones", kind),
+                    f"counter {counter_id!r}: camera {entry.id!r} "
+                    f"{'draws' if kind in mine else 'does not draw'} {kind} zones and camera "
+                    f"{primary.id!r} {'does' if kind in primary_kinds else 'does not'}: "
+                    f"each camera of one counter draws the same kinds of zones, in its own "
+                    f"view")
 
     # ------------------------------------------------------------------ several cameras
 
@@ -161,6 +207,50 @@ class Config(ConfigModel):
     def camera_ids(self) -> list[str]:
         """The ids of ``cameras``, in file order; empty for a one-camera config."""
         return [c.id for c in self.cameras or []]
+
+    def fused_counters(self) -> dict[str, list[str]]:
+        """Counters several cameras share, by the first such counter's id: the camera
+        ids of each, in file order (the first is the primary: the engine reasons in its
+        view, with its zones). Empty when no camera shares a counter."""
+        groups: dict[str, list[str]] = {}
+        seen: dict[str, str] = {}
+        for entry in self.cameras or []:
+            for counter in entry.counters:
+                owner = seen.get(counter.id)
+                if owner is None:
+                    seen[counter.id] = entry.id
+                    continue
+                key = next(c.id for c in self._entry(owner).counters)
+                members = groups.setdefault(key, [owner])
+                if entry.id not in members:
+                    members.append(entry.id)
+        return groups
+
+    def fused_group_of(self, camera_id: str) -> str | None:
+        """The key of the fused counter camera ``camera_id`` feeds (see
+        :meth:`fused_counters`), None when its counters are its own."""
+        return next((key for key, ids in self.fused_counters().items() if camera_id in ids),
+                    None)
+
+    def _entry(self, camera_id: str) -> CameraEntryConfig:
+        return next(c for c in self.cameras or [] if c.id == camera_id)
+
+    def for_counter(self, counter_id: str) -> dict[str, Config]:
+        """The configs of the cameras of a fused counter (any of its counter ids), the
+        primary first, each cut by :meth:`for_camera`. The counter's engine process
+        publishes as its primary camera (that camera's MQTT client id, outbox,
+        availability topic and web UI address).
+
+        Raises:
+            ConfigError: no camera shares that counter.
+        """
+        for ids in self.fused_counters().values():
+            counters = {c.id for c in self._entry(ids[0]).counters}
+            if counter_id in counters:
+                return {cid: self.for_camera(cid) for cid in ids}
+        shared = ", ".join(self.fused_counters()) or "none"
+        raise ConfigError([f"--counter {counter_id}: no counter of that id is shared by "
+                           f"several cameras (shared counters: {shared})"])
 
     @property
     def shared_counters(self) -> dict[str, list[str]]:
@@ -216,3 +306,12 @@ class Config(ConfigModel):
         cut = self.model_copy(update=update)
         cut._camera_id = camera_id
         return cut
+
+
+def _zone_kinds(counter: CounterConfig) -> set[str]:
+    z = counter.zones
+    kinds = {"service", "staff"}
+    if z.approach is not None:
+        kinds.add("approach")
+    return kinds  # focus and ignore zones are per view: the engine takes the primary's
+

@@ -11,7 +11,13 @@ from frontdesk.engine.events import AckSource, Event, EventType, Outcome
 if TYPE_CHECKING:
     from frontdesk.engine.visits import Visit
 
-__all__ = ["EventFactory", "uuid_hex"]
+__all__ = ["EventFactory", "uuid_hex", "before_arrival"]
+
+
+def before_arrival(latency_s: float | None) -> bool | None:
+    """``ack_before_arrival`` of an event: the acknowledgement came before the arrival
+    (a negative latency, the report's "greeted before arriving"); None without a latency."""
+    return None if latency_s is None else bool(round(float(latency_s), 4) < 0)
 
 
 def uuid_hex() -> str:
@@ -42,6 +48,7 @@ class EventFactory:
             "ack_t": visit.ack_t,
             "left_t": visit.left_t,
             "latency_s": visit.latency_s,
+            "ack_before_arrival": before_arrival(visit.latency_s),
             "customer_looked_t": visit.customer_looked_t(),
         }
         dominant = visit.context.dominant()
@@ -74,6 +81,8 @@ class EventFactory:
         t = float(last.get("t", 0.0))
         timings = {k: last[k] for k in _VISIT_TIMINGS if k in last}
         timings.setdefault("first_seen_t", last.get("arrival_t", t))
+        if "latency_s" in timings:  # an event stored before schema version 3 lacks it
+            timings["ack_before_arrival"] = before_arrival(float(timings["latency_s"]))
         if "ack_by" in timings:
             timings["ack_by"] = AckSource(timings["ack_by"])
         return self.counter_event(EventType.CUSTOMER_LEFT, counter_id, t, wall_time,
@@ -81,7 +90,8 @@ class EventFactory:
                                   detail=detail, **timings)
 
 
-_VISIT_TIMINGS = ("track_id", "first_seen_t", "arrival_t", "ack_t", "latency_s", "ack_by",
+_VISIT_TIMINGS = ("track_id", "first_seen_t", "arrival_t", "ack_t", "latency_s",
+                  "ack_before_arrival", "ack_by",
                   "staff_track_id", "mutual_gaze", "customer_looked_t", "context",
                   "context_shares")
 """The fields a left-open visit's closing event takes from its last stored event."""

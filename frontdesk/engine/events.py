@@ -18,7 +18,9 @@ from typing import Any
 
 __all__ = ["SCHEMA_VERSION", "EventType", "AckSource", "Outcome", "Event"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+"""3 added ``ack_before_arrival``; 2 added ``context`` and ``context_shares``. Readers
+accept 1 to 3 (older events stay in stores and outboxes)."""
 
 
 class EventType(str, Enum):
@@ -70,6 +72,9 @@ class Event:
         track_id: the customer's anonymous track id.
         first_seen_t, arrival_t, ack_t, left_t: the visit's timings so far.
         latency_s: ack_t - arrival_t; negative when acknowledged during the approach.
+        ack_before_arrival: whether the acknowledgement came before the arrival
+            (``latency_s < 0``, as rounded in :meth:`to_json`); from schema version 3,
+            set from ``latency_s`` whenever it is (None without a latency).
         waited_s: seconds since arrival at event time (waiting, escalated, left).
         ack_by: eye contact or button.
         staff_track_id: the staff member who made eye contact.
@@ -96,6 +101,7 @@ class Event:
     ack_t: float | None = None
     left_t: float | None = None
     latency_s: float | None = None
+    ack_before_arrival: bool | None = None
     waited_s: float | None = None
     ack_by: AckSource | None = None
     staff_track_id: int | None = None
@@ -106,6 +112,12 @@ class Event:
     context: str | None = None
     context_shares: dict[str, float] | None = None
     schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        # From version 3 the flag goes with every latency; events of older versions
+        # (read back from stores and outboxes) stay as they were written.
+        if self.schema_version >= 3 and self.latency_s is not None:
+            object.__setattr__(self, "ack_before_arrival", round(float(self.latency_s), 4) < 0)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; None fields are left out."""

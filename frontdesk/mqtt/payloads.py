@@ -10,6 +10,7 @@ from frontdesk.engine.state import CounterState
 
 __all__ = [
     "STATE_SCHEMA_VERSION",
+    "camera_signature",
     "Health",
     "encode_json",
     "event_payload",
@@ -19,10 +20,12 @@ __all__ = [
     "significant_state",
 ]
 
-STATE_SCHEMA_VERSION = 2
-"""2: ``last_frame_age_s`` and ``camera_id`` added (docs/mqtt.md, "state")."""
+STATE_SCHEMA_VERSION = 3
+"""3: ``camera`` may be ``degraded`` and ``cameras`` gives each camera's status (a
+counter several cameras share); 2: ``last_frame_age_s`` and ``camera_id`` added
+(docs/mqtt.md, "state")."""
 
-CAMERA_STATES = ("online", "offline", "ended", "unknown")
+CAMERA_STATES = ("online", "offline", "ended", "unknown", "degraded")
 
 
 class Health(TypedDict, total=False):
@@ -40,7 +43,11 @@ class Health(TypedDict, total=False):
     (the publisher adds the time since the health was handed over); None before the
     first frame."""
     camera: str
-    """``online``, ``offline`` or ``ended`` (see ``frontdesk.types.CameraStatus``)."""
+    """``online``, ``offline`` or ``ended`` (see ``frontdesk.types.CameraStatus``);
+    ``degraded`` for a counter several cameras share while some of them are down."""
+    cameras: dict[str, str]
+    """A shared counter's cameras and each one's status (``starting`` before it
+    delivered), absent with one camera."""
 
 
 def encode_json(data: Any) -> bytes:
@@ -92,7 +99,19 @@ def state_payload(
         camera=camera if camera in CAMERA_STATES else "unknown",
         outbox_depth=int(outbox_depth),
     )
+    cameras = health.get("cameras")
+    if isinstance(cameras, dict) and cameras:
+        data["cameras"] = {str(k): str(v) for k, v in cameras.items()}
     return data
+
+
+def camera_signature(health: Health | dict[str, Any]) -> Any:
+    """The camera part of a state's signature: its status and, for a shared counter,
+    each camera's (a change publishes the state at once)."""
+    cameras = health.get("cameras")
+    if isinstance(cameras, dict) and cameras:
+        return (health.get("camera"), tuple(sorted(cameras.items())))
+    return health.get("camera")
 
 
 def alert_on(state: CounterState) -> bool:

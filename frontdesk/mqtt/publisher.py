@@ -66,6 +66,7 @@ from frontdesk.mqtt.payloads import (
     Health,
     alert_on,
     alert_payload,
+    camera_signature,
     encode_json,
     event_payload,
     significant_state,
@@ -255,7 +256,7 @@ class MqttPublisher:
                     changed = True
                 out = self._out.get(counter_id)
                 if out is None or out.signature != significant_state(
-                    state, self._health.get("camera")
+                    state, camera_signature(self._health)
                 ):
                     changed = True
             if changed:
@@ -719,7 +720,7 @@ class MqttPublisher:
                 health["last_frame_age_s"] = age + max(now - self._health_mono, 0.0)
             for counter_id, state in self._states.items():
                 out = self._out.get(counter_id) or _CounterOut()
-                signature = significant_state(state, health.get("camera"))
+                signature = significant_state(state, camera_signature(health))
                 age = now - out.published_mono
                 due = (
                     out.signature != signature

@@ -618,3 +618,20 @@ def test_the_distance_uncertainty_does_not_turn_a_look_elsewhere_into_contact(
     staff = Actor(1, STAFF_SPOT, looks(AWAY, (5.0, 7.0, away)))
     run = run_tracks(make_engine(), [staff, _misread_customer(0.25)], 13.0)
     assert run.of("customer_acknowledged") == []
+
+
+def test_events_say_whether_the_acknowledgement_came_before_arrival(
+        event_validator: object) -> None:
+    """Schema version 3: every event with a latency carries ``ack_before_arrival``,
+    true for a look during the approach, false for one after the arrival."""
+    early = run_tracks(make_engine(), [staff_looking((0.8, 1.8)), customer(end_t=10.0)], 11.0)
+    late = run_tracks(make_engine(), [staff_looking((5.0, 6.0)), customer(end_t=10.0)], 11.0)
+    for run, flag in ((early, True), (late, False)):
+        for name in ("customer_acknowledged", "customer_left"):
+            event = run.one(name)
+            assert event.ack_before_arrival is flag
+            assert event.to_json()["ack_before_arrival"] is flag
+            assert event_validator.is_valid(event.to_json())  # type: ignore[attr-defined]
+    # The arrival after a look in the approach already carries the latency and the flag.
+    assert early.one("customer_arrived").ack_before_arrival is True
+    assert late.one("customer_arrived").ack_before_arrival is None

@@ -99,20 +99,19 @@ def test_a_counter_seen_by_two_cameras_needs_both_poses(tmp_path: Path) -> None:
     assert "each needs camera.pose" in info.value.problems[0]
 
 
-def test_run_refuses_a_shared_counter_until_live_fusion(tmp_path: Path) -> None:
+def test_check_config_says_a_shared_counter_runs_as_one_engine(tmp_path: Path) -> None:
+    """`run` no longer refuses a counter seen by several cameras (issue 17 item 4 fuses
+    them live: tests/render/test_live_fusion_run.py); check-config says so."""
     import subprocess
     import sys
 
     path = tmp_path / "f.yaml"
     path.write_text(two_camera_yaml(), encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "frontdesk", "run", "-c", str(path)],
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode != 0
-    assert "desk by cameras side, front" in out.stderr and "Traceback" not in out.stderr
     check = subprocess.run([sys.executable, "-m", "frontdesk", "check-config", str(path)],
                            capture_output=True, text=True, timeout=60, env={**os.environ, **ENV})
     assert check.returncode == 0, check.stderr
     assert "note: counter desk is seen by cameras side, front" in check.stdout
+    assert "counter desk: one engine fed by cameras side, front" in check.stdout
 
 
 def test_the_plan_api_gives_both_cameras_their_zones_on_the_floor_and_the_planner(
