@@ -374,10 +374,12 @@ class Recommendation:
     """The plan with the cameras given and this one."""
     candidates: int
     """Positions tried."""
+    step_m: float = 0.1
+    """The grid's step (coarser than asked when ``max_positions`` capped it)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"camera": self.camera.to_json(), "candidates": self.candidates,
-                "plan": self.result.to_json()}
+                "step_m": round(self.step_m, 3), "plan": self.result.to_json()}
 
 
 def _score(seen_any: np.ndarray, best_yaw: np.ndarray, best_px: np.ndarray,
@@ -395,7 +397,8 @@ def recommend_camera(layout: CounterLayout, placed: Sequence[PlannedCamera] = ()
                      heights_m: Sequence[float] = SEARCH_HEIGHTS_M,
                      min_face_px: float = MIN_FACE_PX,
                      max_yaw_deg: float = FACE_MESH_MAX_YAW_DEG,
-                     only: Sequence[str] | None = None) -> Recommendation:
+                     only: Sequence[str] | None = None,
+                     max_positions: int | None = None) -> Recommendation:
     """The camera position (a grid in plan, ``heights_m`` up) that with ``placed``
     measures the most moments; then the one that sees the most needed faces; then
     the one whose needed faces are turned least from their best camera (mean
@@ -404,7 +407,9 @@ def recommend_camera(layout: CounterLayout, placed: Sequence[PlannedCamera] = ()
 
     Each candidate is aimed at the needed faces the placed cameras miss (all the
     needed faces when they miss none, or when none is placed) and, as a second try,
-    at every head of the layout.
+    at every head of the layout. ``max_positions``: the most grid positions in plan
+    to try (the step grows until the grid fits; a layout 30 m across at 0.2 m is
+    about 30,000 positions and more than a minute of search); None: no cap.
     """
     if step_m <= 0.01:
         raise ValueError("step_m must be more than 0.01")
@@ -431,6 +436,10 @@ def recommend_camera(layout: CounterLayout, placed: Sequence[PlannedCamera] = ()
     hi = people.max(axis=0) + 2.0
     xs = np.arange(lo[0], hi[0] + 1e-9, step_m)
     ys = np.arange(lo[1], hi[1] + 1e-9, step_m)
+    while max_positions is not None and len(xs) * len(ys) > max(1, max_positions):
+        step_m *= 1.1
+        xs = np.arange(lo[0], hi[0] + 1e-9, step_m)
+        ys = np.arange(lo[1], hi[1] + 1e-9, step_m)
     intr = Intrinsics.from_fov(size[0], size[1], hfov_deg)
     best: tuple[tuple[float, ...], PlannedCamera] | None = None
     tried = 0
@@ -456,7 +465,7 @@ def recommend_camera(layout: CounterLayout, placed: Sequence[PlannedCamera] = ()
                                                  np.round(chosen.pose.position_m, 3)),
                             chosen.intrinsics)
     return Recommendation(rounded, plan(layout, [*placed, rounded], min_face_px=min_face_px,
-                                        max_yaw_deg=max_yaw_deg), tried)
+                                        max_yaw_deg=max_yaw_deg), tried, float(step_m))
 
 
 def _ids(cameras: Iterable[PlannedCamera]) -> list[str]:

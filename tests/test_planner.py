@@ -119,3 +119,39 @@ def test_cli_takes_the_cameras_of_a_counter_from_a_config(tmp_path: Path) -> Non
     data = json.loads(out.stdout)
     assert data["plan"]["cameras"][0]["id"] == "camera"
     assert data["plan"]["measured"] == ["counter", "acknowledge"]
+
+
+def test_a_wide_layouts_search_is_capped_not_minutes_long() -> None:
+    """Spots 15 m out (zone_spot's limit) on both sides: at 0.2 m the grid is about
+    29,000 positions (77 s here); with max_positions the step grows instead."""
+    import time
+
+    from frontdesk.floor_plan import layout_from_spots
+
+    wide = layout_from_spots((-15.0, -15.0), (15.0, 15.0))
+    t0 = time.perf_counter()
+    rec = recommend_camera(wide, [SIDE_CAMERA], step_m=0.2, max_positions=500)
+    elapsed = time.perf_counter() - t0
+    per_position = len((1.9, 2.1, 2.3)) * 2  # heights x aims
+    assert rec.candidates <= 500 * per_position
+    assert rec.step_m > 1.0 and rec.to_json()["step_m"] == round(rec.step_m, 3)
+    assert elapsed < 20.0
+    small = recommend_camera(LAYOUT, [SIDE_CAMERA], step_m=0.5, max_positions=500)
+    assert small.step_m == 0.5  # a grid within the cap keeps its step
+
+
+def test_a_face_turned_to_the_camera_is_at_0_degrees_and_one_behind_is_not_seen() -> None:
+    cam = PlannedCamera.looking_at("c", (0.0, 0.0, 1.7), (3.0, 0.0, 1.7))
+    ahead = CounterLayout(staff_m=((3.0, 0.0),), service_m=(6.0, 0.0), walkway_y_m=0.0,
+                          staff_head_m=1.7, customer_head_m=1.7, distances_m=(1.0,))
+    # the staff member looks at the customer (+x), away from the camera: 180 degrees
+    view = plan(ahead, [cam]).moment("acknowledge").views[0]
+    assert view.who == "staff" and abs(view.yaw_deg - 180.0) < 1e-6 and not view.seen
+    facing = CounterLayout(staff_m=((3.0, 0.0),), service_m=(-3.0, 0.0), walkway_y_m=0.0,
+                           staff_head_m=1.7, customer_head_m=1.7, distances_m=(1.0,))
+    r = plan(facing, [cam])
+    staff = next(v for v in r.moment("acknowledge").views if v.who == "staff")
+    assert abs(staff.yaw_deg) < 1e-6 and staff.in_frame and staff.seen
+    # the customer 3 m behind the lens faces the camera's back: in no frame
+    customer = next(v for v in r.moment("counter").views if v.who == "customer")
+    assert abs(customer.yaw_deg) < 1e-6 and not customer.in_frame and not customer.seen

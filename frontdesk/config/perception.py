@@ -44,7 +44,7 @@ class PerceptionConfig(ConfigModel):
         ge=0.0,
         le=0.8,
         description=(
-            "Side of square windows, as a share of the frame's height, over the counters' "
+            "Side of square windows, as a share of the frame's shorter side, over the counters' "
             "approach zones, in which the detector also runs (one a frame, in turn), for "
             "the small faces of a queue; 0 = off."
         ),

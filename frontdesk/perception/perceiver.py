@@ -98,6 +98,7 @@ class FacePerceiver:
         self._zoom: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         self._zoom_turn = 0
         self._frame_turn = 0
+        self._zoom_due = False
         self._camera_cfg = camera_cfg
         self._world = WorldPose.from_config(camera_cfg.pose) if camera_cfg.pose else None
         model = face_model.scaled_to(perception_cfg.interocular_mm)
@@ -153,7 +154,9 @@ class FacePerceiver:
         """The detector windows to run on this frame: the frame-high tiles (all, or
         ``tiles_per_frame`` in turn) and, on one frame in
         ``approach_zoom_every_n_frames``, the next small-face window over the
-        approach zones. ``advance`` False: the same, without moving the turns on."""
+        approach zones (one due on a frame whose windows did not run, gated, comes
+        on the next frame that runs them). ``advance`` False: the same, without
+        moving the turns on."""
         key = (width, height)
         windows = self._tiles.get(key)
         if windows is None:
@@ -167,14 +170,23 @@ class FacePerceiver:
         if zoom is None:
             zoom = self._zoom[key] = self._zoom_windows(width, height)
         frame_turn = self._frame_turn
-        if zoom and frame_turn % self._cfg.approach_zoom_every_n_frames == 0:
+        due = bool(zoom) and (self._zoom_due
+                              or frame_turn % self._cfg.approach_zoom_every_n_frames == 0)
+        if due:
             windows = windows + [zoom[self._zoom_turn % len(zoom)]]
-            if advance:
-                self._zoom_turn += 1
         if advance:
+            # a window due stays due until a frame runs its windows (_zoom_ran): the
+            # gate drops them on some frames, and its frames may all fall between
+            self._zoom_due = due
             self._tile_turn += 1
             self._frame_turn += 1
         return windows
+
+    def _zoom_ran(self) -> None:
+        """This frame ran its windows: the zoom window due (if any) is done."""
+        if self._zoom_due:
+            self._zoom_due = False
+            self._zoom_turn += 1
 
     def next_windows(self, width: int, height: int) -> list[tuple[int, int, int]]:
         """The windows the next frame of this size will get (for the benchmarks)."""
@@ -185,6 +197,7 @@ class FacePerceiver:
         as fractions of the frame): the approach zones' boxes (zones edited live)."""
         self._zoom_regions = list(regions)
         self._zoom.clear()
+        self._zoom_due = False
 
     def zoom_windows(self, width: int, height: int) -> list[tuple[int, int, int]]:
         """Every small-face window for frames of this size (one runs a frame, in turn)."""
@@ -220,6 +233,8 @@ class FacePerceiver:
         windows = self._windows_for(frame.width, frame.height)  # the turn moves on either way
         if not tiles and not _misses_a_known_face(found, self._last_boxes):
             windows = []
+        if windows:
+            self._zoom_ran()
         detections = graphs.add_tiles(rgb, found, windows)
         self._last_boxes = [d.bbox for d in detections]
         t1 = time.perf_counter()

@@ -20,6 +20,7 @@ Every route is behind the app's login and same-origin guard like the rest of
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,9 @@ __all__ = ["add_plan_routes", "PlanZonesIn"]
 
 KINDS = ("staff", "service", "approach")
 DEFAULT_SIZE = (1280, 720)
+SEARCH_MAX_POSITIONS = 1000
+"""The most positions in plan the web's search tries (6 cameras each, 2 to 3 s on the
+2-core box); a wider layout gets a coarser grid, not minutes of search."""
 
 
 class PlanZonesIn(BaseModel):
@@ -240,6 +244,8 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 
 
 def add_plan_routes(app: FastAPI, ctx: WebContext) -> None:
+    searching = threading.Lock()  # one search at a time: each takes a core for seconds
+
     @app.get("/api/plan")
     def get_plan() -> dict[str, Any]:
         whole = _whole(ctx)
@@ -254,6 +260,17 @@ def add_plan_routes(app: FastAPI, ctx: WebContext) -> None:
         found = _find_counter(ctx, counter)
         if found is None:
             return _error(404, f"no counter {counter!r} on this camera")
+        if not searching.acquire(blocking=False):
+            busy = _error(429, "a search for another camera is already running: try again "
+                          "when it has answered")
+            busy.headers["Retry-After"] = "5"
+            return busy
+        try:
+            return _recommend(counter, found, step)
+        finally:
+            searching.release()
+
+    def _recommend(counter: str, found: CounterConfig, step: float) -> JSONResponse:
         info = _counter_json(ctx, _whole(ctx), found)
         if info["layout"] is None:
             return _error(409, info["plan_error"])
@@ -268,7 +285,7 @@ def add_plan_routes(app: FastAPI, ctx: WebContext) -> None:
         placed = [c for c in cams if c is not None]
         new_id = ("single", "second", "third")[min(len(placed), 2)]
         rec = recommend_camera(layout, placed, camera_id=new_id,
-                               step_m=step,
+                               step_m=step, max_positions=SEARCH_MAX_POSITIONS,
                                min_face_px=ctx.hub.config.perception.mesh_min_face_px)
         return JSONResponse({"counter": counter, **rec.to_json()})
 

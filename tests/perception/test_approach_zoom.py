@@ -112,3 +112,21 @@ def test_zones_edited_live_move_the_windows() -> None:
         after = pipeline.perceiver.zoom_windows(1280, 720)
     assert after and after != before
     assert all(x0 < 0.3 * 1280 for x0, _, _ in after)
+
+
+def test_a_zoom_window_the_gate_drops_runs_on_the_next_frame_with_windows(
+        astronaut_bgr: np.ndarray) -> None:
+    """Gated, the tiles (and the zoom window) run on some frames only: on a keep-alive
+    every 30 frames, or here every other frame. A zoom window due on a frame without
+    windows waits for the next frame that has them; before, its turn passed and a
+    small face only the window finds was never found when the gate's frames fell
+    on the other parity."""
+    image = _small_portrait(astronaut_bgr, 130)
+    with FacePerceiver(_perception(0.5, every=2), CameraConfig.model_validate({}),
+                       zoom_regions=[REGION]) as p:
+        found = []
+        for i in range(6):  # the gate's tiles on every other frame, the zoom's parity off
+            found.append(len(p.process(Frame(image, i / 15.0, i), tiles=i % 2 == 1).faces))
+    # before: [0] * 6. Frame 0's window waits for frame 1; frame 2 runs its windows
+    # for the known face the whole frame misses; frame 3's are tiles only (as ungated)
+    assert found == [0, 1, 1, 0, 0, 1]

@@ -258,3 +258,32 @@ def test_plan_routes_need_a_login_and_the_same_origin(pair: Pair, authed: httpx.
                    headers={"Origin": "http://evil.example"})
     assert r.status_code == 403 and "cross-site" in r.json()["error"]
     assert pair.path.read_text() == before
+
+
+def test_the_web_search_is_capped_and_runs_one_at_a_time(authed: httpx.Client) -> None:
+    """At the finest step the route allows (0.1 m) the grid is capped (about 20,000
+    cameras tried before, 8 s of a core); a second search while one runs is refused."""
+    import threading
+
+    from frontdesk.web.plan_routes import SEARCH_MAX_POSITIONS
+
+    answers: list[httpx.Response] = []
+
+    def search() -> None:
+        answers.append(authed.get("/api/plan/recommend", params={"counter": "desk",
+                                                                  "step": 0.1}))
+
+    first = threading.Thread(target=search)
+    first.start()
+    import time
+
+    time.sleep(0.5)
+    busy = authed.get("/api/plan/recommend", params={"counter": "desk", "step": 0.1})
+    first.join(timeout=60)
+    assert busy.status_code == 429 and busy.headers["Retry-After"] == "5"
+    assert "already running" in busy.json()["error"]
+    assert len(answers) == 1 and answers[0].status_code == 200, answers[0].text
+    body = answers[0].json()
+    assert body["candidates"] <= SEARCH_MAX_POSITIONS * 6 and body["step_m"] > 0.1
+    again = authed.get("/api/plan/recommend", params={"counter": "desk", "step": 0.5})
+    assert again.status_code == 200  # the lock is released
