@@ -179,7 +179,12 @@ class FramePipeline:
                 and self.engine.config.counters is not self._gated_counters:
             self._gated_counters = self.engine.config.counters  # zones edited live
             gate.set_counters(self._gated_counters)
-        obs = self.perceiver.process(frame) if gate is None else self._perceive_gated(gate, frame)
+        idle = False
+        if gate is None:
+            obs = self.perceiver.process(frame)
+        else:
+            obs = self._perceive_gated(gate, frame)
+            idle = gate.idle
         if self._signature is not None:
             for face in obs.faces:
                 if face.appearance is None:
@@ -187,7 +192,8 @@ class FramePipeline:
         if self.bodies is not None:
             self.bodies.add_bodies(frame, obs)
         if self.presence is not None:
-            obs.occupancy = self.presence.update(frame, obs.faces)
+            slower = self.config.perception.gating.idle_presence_every if idle else 1
+            obs.occupancy = self.presence.update(frame, obs.faces, slower=slower)
         if gate is not None:
             gate.saw(obs.t, faces=obs.faces, occupancy=obs.occupancy)
         return obs
@@ -203,11 +209,20 @@ class FramePipeline:
             self.perceiver.skip_frame(frame)
             return FrameObservation(index=frame.index, t=frame.t, width=frame.width,
                                     height=frame.height, wall_time=frame.wall_time)
-        mesh: bool | Callable[[list[Detection]], bool] = True
-        if not plan.mesh and focus is not None:
-            def mesh(detections: list[Detection]) -> bool:  # someone new: mesh everyone
-                return not focus.only_staff([d.bbox for d in detections], frame.width,
-                                            frame.height)
+
+        def mesh_wanted(detections: list[Detection]) -> list[bool]:
+            """Face Mesh for the faces the engine's work depends on (the gate's zones)."""
+            return gate.mesh_wanted([d.bbox for d in detections], frame.width, frame.height,
+                                    focus)
+
+        def staff_alone(detections: list[Detection]) -> bool | list[bool]:
+            """No Face Mesh for staff alone; someone new: as with customers."""
+            assert focus is not None
+            if focus.only_staff([d.bbox for d in detections], frame.width, frame.height):
+                return False
+            return mesh_wanted(detections)
+
+        mesh = staff_alone if not plan.mesh and focus is not None else mesh_wanted
         obs = self.perceiver.process(frame, tiles=plan.tiles, mesh=mesh)
         gate.detected(obs.faces, frame.width, frame.height)
         return obs
