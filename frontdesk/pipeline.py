@@ -286,9 +286,10 @@ class FramePipeline:
             st = self.gate.stats
             log.info("gated face detection: the detector ran on %d of %d frames (%d with "
                      "someone in view, %d on a change, %d keep-alive; %d with tiles, %d without "
-                     "Face Mesh), skipped %d (%d with staff alone)",
+                     "Face Mesh), skipped %d (%d with staff alone); %d faces out of the zones "
+                     "got no Face Mesh",
                      st.detected, st.frames, st.in_view, st.changed, st.keep_alive, st.tiles,
-                     st.unmeshed, st.skipped, st.staff_alone)
+                     st.unmeshed, st.skipped, st.staff_alone, st.out_of_zones)
         for name, part in (("perception", self.perceiver), ("person detector", self.bodies)):
             if part is None:
                 continue

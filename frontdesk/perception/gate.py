@@ -71,6 +71,8 @@ class GateStats:
             and nothing changed outside their faces (``staff_every_s``).
         tiles: runs that asked for the detector's tiles.
         unmeshed: runs whose faces got no Face Mesh (staff alone).
+        out_of_zones: faces left without Face Mesh because they were out of every
+            zone (and its margin) and not staff.
     """
 
     frames: int = 0
@@ -82,6 +84,7 @@ class GateStats:
     staff_alone: int = 0
     tiles: int = 0
     unmeshed: int = 0
+    out_of_zones: int = 0
 
     def to_json(self) -> dict[str, int]:
         return asdict(self)
@@ -237,6 +240,7 @@ class DetectionGate:
             r = min(max(int(cy / height * rows), 0), rows - 1)
             out.append(bool(region[r, c]) or (focus is not None and bool(focus.staff)
                                                 and focus.only_staff([box], width, height)))
+        self.stats.out_of_zones += out.count(False)
         return out
 
     def _mesh_region(self, width: int, height: int) -> np.ndarray:

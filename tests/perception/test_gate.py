@@ -300,6 +300,7 @@ def test_face_mesh_only_for_faces_in_the_zones_or_staff() -> None:
     focus = Focus(staff=((0.1, 0.175),), others=2)
     assert g.mesh_wanted(boxes, W, H, focus) == [True, True, False, True]
     assert g.mesh_wanted(boxes, W, H, None) == [True, True, False, False]
+    assert g.stats.out_of_zones == 3
     assert gate(margin=0.05, mesh_outside_zones=True).mesh_wanted(boxes, W, H, None) == [True] * 4
     no_zones = DetectionGate(GatingConfig(enabled=True), [])
     assert no_zones.mesh_wanted(boxes, W, H, None) == [True] * 4
