@@ -185,7 +185,12 @@ class FramePipeline:
         if self.engine is not None and self.engine.config.counters is not self._zoom_counters:
             self._zoom_counters = self.engine.config.counters  # zones edited live
             self.perceiver.set_zoom_regions(approach_boxes(self._zoom_counters))
-        obs = self.perceiver.process(frame) if gate is None else self._perceive_gated(gate, frame)
+        idle = False
+        if gate is None:
+            obs = self.perceiver.process(frame)
+        else:
+            obs = self._perceive_gated(gate, frame)
+            idle = gate.idle
         if self._signature is not None:
             for face in obs.faces:
                 if face.appearance is None:
@@ -193,7 +198,8 @@ class FramePipeline:
         if self.bodies is not None:
             self.bodies.add_bodies(frame, obs)
         if self.presence is not None:
-            obs.occupancy = self.presence.update(frame, obs.faces)
+            slower = self.config.perception.gating.idle_presence_every if idle else 1
+            obs.occupancy = self.presence.update(frame, obs.faces, slower=slower)
         if gate is not None:
             gate.saw(obs.t, faces=obs.faces, occupancy=obs.occupancy)
         return obs
@@ -209,11 +215,20 @@ class FramePipeline:
             self.perceiver.skip_frame(frame)
             return FrameObservation(index=frame.index, t=frame.t, width=frame.width,
                                     height=frame.height, wall_time=frame.wall_time)
-        mesh: bool | Callable[[list[Detection]], bool] = True
-        if not plan.mesh and focus is not None:
-            def mesh(detections: list[Detection]) -> bool:  # someone new: mesh everyone
-                return not focus.only_staff([d.bbox for d in detections], frame.width,
-                                            frame.height)
+
+        def mesh_wanted(detections: list[Detection]) -> list[bool]:
+            """Face Mesh for the faces the engine's work depends on (the gate's zones)."""
+            return gate.mesh_wanted([d.bbox for d in detections], frame.width, frame.height,
+                                    focus)
+
+        def staff_alone(detections: list[Detection]) -> bool | list[bool]:
+            """No Face Mesh for staff alone; someone new: as with customers."""
+            assert focus is not None
+            if focus.only_staff([d.bbox for d in detections], frame.width, frame.height):
+                return False
+            return mesh_wanted(detections)
+
+        mesh = staff_alone if not plan.mesh and focus is not None else mesh_wanted
         obs = self.perceiver.process(frame, tiles=plan.tiles, mesh=mesh)
         gate.detected(obs.faces, frame.width, frame.height)
         return obs
@@ -277,9 +292,10 @@ class FramePipeline:
             st = self.gate.stats
             log.info("gated face detection: the detector ran on %d of %d frames (%d with "
                      "someone in view, %d on a change, %d keep-alive; %d with tiles, %d without "
-                     "Face Mesh), skipped %d (%d with staff alone)",
+                     "Face Mesh), skipped %d (%d with staff alone); %d faces out of the zones "
+                     "got no Face Mesh",
                      st.detected, st.frames, st.in_view, st.changed, st.keep_alive, st.tiles,
-                     st.unmeshed, st.skipped, st.staff_alone)
+                     st.unmeshed, st.skipped, st.staff_alone, st.out_of_zones)
         for name, part in (("perception", self.perceiver), ("person detector", self.bodies)):
             if part is None:
                 continue

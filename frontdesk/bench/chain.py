@@ -6,10 +6,12 @@ rendered on first use: :mod:`frontdesk.demo_footage`), perception
 (detection, crops, Face Mesh, pose, gaze, distance) and the engine (tracking,
 zones, roles, eye contact, visits), both through the frame pipeline that ``run``
 uses (:class:`~frontdesk.pipeline.FramePipeline`: ``perceive`` and ``update``,
-timed apart). The cost of the staff context (docs/engine.md, "Staff context") is
-measured in the same run: a second engine without it takes every observation too,
-in alternating order with the pipeline's, and ``context_ratio`` is the chain with
-the context over the chain without it (the same perception plus each engine).
+timed apart), with ``perception.gating`` off (every frame perceived, like the
+baseline; ``bench idle`` measures the gate). The cost of the staff context
+(docs/engine.md, "Staff context") is measured in the same run: a second engine
+without it takes every observation too, in alternating order with the
+pipeline's, and ``context_ratio`` is the chain with the context over the chain
+without it (the same perception plus each engine).
 
 The baseline is bare MediaPipe on the same frames: the full-range detector on
 the RGB frame and on the square windows the perceiver runs on that frame (its
@@ -159,6 +161,10 @@ def run_chain_bench(frames: int, pin: bool = True, cpu: int | None = None,
 
     config: Config = (sim_config(camera={"pose": DEFAULT_LAYOUT.camera.config_dict()}) if pose
                       else sim_config())
+    # Every frame perceived, every face meshed, as the bare baseline does: gating off
+    # (on by default since issue 19's third pass; `bench idle` measures it).
+    config = config.model_copy(update={"perception": config.perception.model_copy(update={
+        "gating": config.perception.gating.model_copy(update={"enabled": False})})})
     plain = Engine(config, staff_context=False)
     tally = _Tally()
     size = (0, 0)

@@ -12,10 +12,10 @@ __all__ = ["GatingConfig"]
 
 class GatingConfig(ConfigModel):
     enabled: bool = Field(
-        False,
+        True,
         description="Skip face detection and Face Mesh on frames where nothing changed in "
         "the counters' zones (plus margin) and nobody is in view; such frames report no "
-        "faces. Off: every frame is perceived.",
+        "faces. Off: every frame is perceived, every face meshed.",
     )
     idle_every_s: float = Field(
         1.0, ge=0.1, le=30.0,
@@ -79,3 +79,20 @@ class GatingConfig(ConfigModel):
         "tiles running (the whole-frame pass holds faces from about 6.5 % of the width, "
         "the tiles from about 3.5 %).",
     )
+    idle_presence_every: int = Field(
+        4, ge=1, le=30,
+        description="On frames the gate skips (nobody in view, nothing changed in the "
+        "watched region), the presence stage runs on one in this many of its own runs "
+        "(perception.presence.every_n_frames); the frames between carry its last grid. "
+        "The frames it runs on are among those it runs on ungated, so the grids line up "
+        "again the frame anyone comes. 1: as ungated.",
+    )
+    mesh_outside_zones: bool = Field(
+        False,
+        description="Face Mesh for every face the detector finds. Off: only for the faces "
+        "the engine's work depends on, those whose centre lies in a zone (approach, "
+        "service, staff, focus) widened by margin, and settled staff anywhere; the rest "
+        "(passers-by, people out of the zones) get the detector's keypoint pose: a "
+        "position and a coarse head direction, no gaze from the eyes.",
+    )
+

@@ -12,7 +12,9 @@ picture at the detector's last run. The detector runs on this frame when
   (people already seen are always fully measured);
 * at least ``min_changed_px`` pixels of the watched region changed by
   ``min_difference`` grey levels since the last run (someone walks in: the first
-  frame that shows them is perceived);
+  frame that shows them is perceived), once the region's median change is taken
+  off (a camera's auto-exposure or a flickering light shifts the whole picture,
+  someone walking in only part of it);
 * ``idle_every_s`` has passed since the last run (keep-alive: a face that comes
   without a visible change is found at most this late).
 
@@ -69,6 +71,8 @@ class GateStats:
             and nothing changed outside their faces (``staff_every_s``).
         tiles: runs that asked for the detector's tiles.
         unmeshed: runs whose faces got no Face Mesh (staff alone).
+        out_of_zones: faces left without Face Mesh because they were out of every
+            zone (and its margin) and not staff.
     """
 
     frames: int = 0
@@ -80,6 +84,7 @@ class GateStats:
     staff_alone: int = 0
     tiles: int = 0
     unmeshed: int = 0
+    out_of_zones: int = 0
 
     def to_json(self) -> dict[str, int]:
         return asdict(self)
@@ -158,12 +163,18 @@ class DetectionGate:
         self._known_px: list[tuple[float, float, float, float]] = []
         self._known_size = (1, 1)
         self._known_mask: np.ndarray | None = None
+        self._mesh_mask: np.ndarray | None = None
+        self._mesh_key: tuple[int, int, int] | None = None
+        self.idle = False
+        """The last frame asked about was skipped with nobody in view (not staff
+        alone): nothing changed in the watched region since the detector's last run."""
 
     def set_counters(self, counters: Sequence[CounterConfig]) -> None:
         """Watch these counters' zones from the next frame on (zones edited live); the
         next frame runs the detector."""
         self.counters = list(counters)
         self._size = None
+        self._mesh_mask = None
 
     @property
     def detector_period_s(self) -> float:
@@ -181,6 +192,7 @@ class DetectionGate:
         small = self._small_grey(frame)
         t = frame.t
         reason, outside = self._reason(small, t, focus)
+        self.idle = reason is None and t - self._last_seen_t > self.cfg.hold_s
         if reason is None:
             self.stats.skipped += 1
             return SKIP
@@ -209,6 +221,36 @@ class DetectionGate:
         self._known = [(b[0] / width, b[1] / height, b[2] / width, b[3] / height)
                        for b in self._known_px]
         self._known_mask = None
+
+    def mesh_wanted(self, boxes: Sequence[tuple[float, float, float, float]], width: int,
+                    height: int, focus: Focus | None) -> list[bool]:
+        """Which faces (boxes in pixels) get Face Mesh: those the engine's work depends
+        on, a face whose centre lies in a zone (focus-work zones too) widened by
+        ``margin``, or a settled staff face anywhere; the rest (passers-by, people
+        out of the zones) get the detector's keypoint pose. All of them with
+        ``mesh_outside_zones``, or when the zones are not known for this size."""
+        if self.cfg.mesh_outside_zones or not self.counters:
+            return [True] * len(boxes)
+        region = self._mesh_region(width, height)
+        rows, cols = region.shape
+        out = []
+        for box in boxes:
+            cx, cy = (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
+            c = min(max(int(cx / width * cols), 0), cols - 1)
+            r = min(max(int(cy / height * rows), 0), rows - 1)
+            out.append(bool(region[r, c]) or (focus is not None and bool(focus.staff)
+                                                and focus.only_staff([box], width, height)))
+        self.stats.out_of_zones += out.count(False)
+        return out
+
+    def _mesh_region(self, width: int, height: int) -> np.ndarray:
+        key = (width, height, id(self.counters))
+        if self._mesh_key != key or self._mesh_mask is None:
+            cols = self.cfg.width_px
+            rows = max(1, round(cols * height / width))
+            self._mesh_mask = self._watched_region(cols, rows, focus=True)
+            self._mesh_key = key
+        return self._mesh_mask
 
     def saw(self, t: float, *, faces: Sequence[Face] = (), occupancy: OccupancyGrid | None = None,
             tracked: bool = False) -> None:
@@ -256,9 +298,16 @@ class DetectionGate:
         return self._known_mask
 
     def _changed_px(self, small: np.ndarray, mask: np.ndarray) -> int:
-        assert self._reference is not None
-        diff = cv2.absdiff(small, self._reference)
-        changed = (diff > self.cfg.min_difference) & mask
+        """Pixels of ``mask`` changed since the detector's last run, once the watched
+        region's median change is taken off: a camera's auto-exposure, gain or a
+        flickering light shifts the whole picture, someone walking in only part of it."""
+        assert self._reference is not None and self._mask is not None
+        diff = small.astype(np.int16) - self._reference.astype(np.int16)
+        watched = diff[self._mask]
+        shift = int(np.median(watched)) if watched.size else 0
+        if shift:
+            diff -= shift
+        changed = (np.abs(diff) > self.cfg.min_difference) & mask
         return int(np.count_nonzero(changed))
 
     def _small_grey(self, frame: Frame) -> np.ndarray:
@@ -277,9 +326,9 @@ class DetectionGate:
         small = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
         return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
 
-    def _watched_region(self, width: int, height: int) -> np.ndarray:
-        """The counters' zones widened by ``margin``, less their ignore masks; the
-        whole picture without counters."""
+    def _watched_region(self, width: int, height: int, focus: bool = False) -> np.ndarray:
+        """The counters' zones (with ``focus``: their focus-work zones too) widened by
+        ``margin``, less their ignore masks; the whole picture without counters."""
         if not self.counters:
             return np.ones((height, width), dtype=bool)
         region = np.zeros((height, width), dtype=np.uint8)
@@ -287,7 +336,10 @@ class DetectionGate:
         scale = np.array([width, height], dtype=np.float64)
         for counter in self.counters:
             zones = counter.zones
-            for poly in (zones.approach, zones.service, zones.staff):
+            polys = [zones.approach, zones.service, zones.staff]
+            if focus:
+                polys += list(zones.focus)
+            for poly in polys:
                 if poly:
                     cv2.fillPoly(region, [_points(poly, scale)], (1,))
             for poly in zones.ignore:

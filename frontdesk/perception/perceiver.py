@@ -213,7 +213,8 @@ class FacePerceiver:
         return zoom_windows(width, height, boxes, fraction)
 
     def process(self, frame: Frame, *, tiles: bool = True,
-                mesh: bool | Callable[[list[Detection]], bool] = True) -> FrameObservation:
+                mesh: bool | Callable[[list[Detection]], bool | list[bool]] = True
+                ) -> FrameObservation:
         """Every face in ``frame``, largest first.
 
         Args:
@@ -221,7 +222,8 @@ class FacePerceiver:
                 the whole-frame pass misses a face the previous call found (a face
                 the tiles hold is not dropped).
             mesh: Face Mesh on the faces (False: keypoint pose for all), or a test
-                of this frame's detections that says whether they need it.
+                of this frame's detections that says whether they need it (all of
+                them, or one flag a detection, in their order).
         """
         graphs = self._graphs
         if graphs is None:
@@ -239,13 +241,14 @@ class FacePerceiver:
         self._last_boxes = [d.bbox for d in detections]
         t1 = time.perf_counter()
         self.timer.add("detect", (t1 - t0) * 1000.0)
-        meshing = mesh(detections) if callable(mesh) else mesh
+        wanted = mesh(detections) if callable(mesh) else mesh
+        meshing = [wanted] * len(detections) if isinstance(wanted, bool) else wanted
         mesh_ms = pose_ms = 0.0
         faces: list[Face] = []
         for i, det in enumerate(detections):
             ta = time.perf_counter()
             landmarks = None
-            if (meshing and i < self._cfg.max_faces
+            if (meshing[i] and i < self._cfg.max_faces
                     and det.width_px >= self._cfg.mesh_min_face_px):
                 landmarks = self._mesh(graphs, rgb, det)
             tb = time.perf_counter()

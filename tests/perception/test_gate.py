@@ -126,13 +126,13 @@ def test_bad_gating_settings_are_config_errors_naming_the_field(bad: dict, field
     assert any(f"perception.gating.{field}" in p for p in err.value.problems), err.value.problems
 
 
-def test_gating_is_off_by_default_and_in_the_shipped_config() -> None:
+def test_gating_is_on_by_default_and_in_the_shipped_config() -> None:
     from pathlib import Path
 
     from frontdesk.config import PerceptionConfig, load_config
 
     shipped = Path(__file__).resolve().parents[2] / "config" / "frontdesk.yaml"
-    assert PerceptionConfig().gating.enabled is False
+    assert PerceptionConfig().gating.enabled is True
     gating = load_config(shipped).perception.gating
     assert gating == GatingConfig()  # the file states the defaults
 
@@ -284,3 +284,65 @@ def test_a_face_found_but_not_yet_tracked_ends_staff_alone() -> None:
     assert plans[0].detect and not plans[1].detect  # staff alone
     first_seen = next(i for i in range(4, 10) if plans[i].detect)
     assert all(p.detect for p in plans[first_seen:])
+
+
+# ---------------------------------------------------------------- issue 19, third pass
+
+def test_face_mesh_only_for_faces_in_the_zones_or_staff() -> None:
+    """Face Mesh for a face in a zone (or within margin of one) and for a settled staff
+    face anywhere; a passer-by far from every zone gets the keypoint pose."""
+    g = gate(margin=0.05)
+    in_service = (0.45 * W, 0.5 * H, 0.55 * W, 0.65 * H)
+    near_service = (0.62 * W, 0.5 * H, 0.66 * W, 0.6 * H)  # centre 0.04 of the width out
+    passer_by = (0.85 * W, 0.5 * H, 0.95 * W, 0.65 * H)
+    staff_far = (0.05 * W, 0.1 * H, 0.15 * W, 0.25 * H)  # staff, out of every zone
+    boxes = [in_service, near_service, passer_by, staff_far]
+    focus = Focus(staff=((0.1, 0.175),), others=2)
+    assert g.mesh_wanted(boxes, W, H, focus) == [True, True, False, True]
+    assert g.mesh_wanted(boxes, W, H, None) == [True, True, False, False]
+    assert g.stats.out_of_zones == 3
+    assert gate(margin=0.05, mesh_outside_zones=True).mesh_wanted(boxes, W, H, None) == [True] * 4
+    no_zones = DetectionGate(GatingConfig(enabled=True), [])
+    assert no_zones.mesh_wanted(boxes, W, H, None) == [True] * 4
+
+
+def test_the_gate_says_when_a_skipped_frame_saw_nobody() -> None:
+    g = gate(idle_every_s=10.0)
+    g.plan(scene(0))
+    g.saw(0.0)
+    g.plan(scene(1))
+    assert g.idle  # skipped, nobody seen
+    g.saw(1 / FPS, faces=[_face(STAFF_BOX)])
+    g.plan(scene(2))
+    assert not g.idle  # someone in view: perceived, not idle
+
+
+def test_presence_runs_slower_on_idle_frames_on_a_subset_of_its_own_frames() -> None:
+    from frontdesk.config import PresenceConfig
+    from frontdesk.perception.presence import PresenceStage
+
+    ran: list[list[int]] = []
+    for slower in (1, 2):
+        stage = PresenceStage(PresenceConfig(every_n_frames=2))
+        runs, last = [], None
+        for i in range(12):
+            grid = stage.update(scene(i), [], slower=slower)
+            if grid is not last:
+                runs.append(i)
+            last = grid
+        ran.append(runs)
+    assert ran[0] == [0, 2, 4, 6, 8, 10]
+    assert ran[1] == [0, 4, 8]  # among the frames it runs on at its own cadence
+
+
+def test_a_shift_of_the_whole_picture_is_no_change_but_someone_in_it_is() -> None:
+    """Auto-exposure or a flickering light brightens the whole picture by more than
+    min_difference: not someone walking in; someone walking in as it happens is."""
+    def brighter(f: Frame, by: int) -> Frame:
+        image = np.clip(f.image.astype(np.int16) + by, 0, 255).astype(np.uint8)
+        return Frame(image, f.t, f.index, None, "test")
+
+    g = gate(idle_every_s=10.0)
+    runs = decisions(g, [scene(0)] + [brighter(scene(i), 25) for i in range(1, 5)])
+    assert runs == [True, False, False, False, False]
+    assert g.should_detect(brighter(scene(5, (0.45, 0.5)), 25))
