@@ -22,7 +22,8 @@ waiting ``fusion.camera_timeout_s``.
 
 Bounded. Messages wait in a queue of at most :data:`MAX_PENDING` while the broker
 is unreachable or the connection is backed up (more than :data:`MAX_UNSENT`
-messages paho has not written to its socket); past it the OLDEST are dropped and
+messages paho has not written to its socket, or, for a status, not had
+acknowledged); past it the OLDEST are dropped and
 counted (``dropped``): a camera's memory does not grow with an outage, and what is
 sent when the broker is back is the newest.
 """
@@ -94,6 +95,7 @@ class BrokerObservationSender:
         self.client.will_set(self.topic, will, qos=STATUS_QOS, retain=False)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_publish = self._on_publish
         self.client.connect_async(**connect_kwargs(config.mqtt, broker))  # type: ignore[arg-type]
         self.client.loop_start()
 
@@ -106,15 +108,16 @@ class BrokerObservationSender:
             return
         log.info("camera %s: observations to the counter through the broker on %s",
                  self.camera_id, self.topic)
-        with self._lock:
-            self._connected = True
-        self._flush()
+        self._connected = True
+        self._flush(blocking=False)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any,
                        props: Any = None) -> None:
-        with self._lock:
-            self._connected = False
-            self._unsent.clear()
+        self._connected = False
+
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, rc: Any,
+                    props: Any = None) -> None:
+        self._flush(blocking=False)  # room in paho's window: send what waits
 
     def send(self, data: bytes, qos: int = OBSERVATION_QOS) -> bool:
         """Queue one message and send what can go; False when an older one was dropped
@@ -133,8 +136,15 @@ class BrokerObservationSender:
         self._flush()
         return not full
 
-    def _flush(self) -> None:
-        with self._lock:
+    def _flush(self, blocking: bool = True) -> None:
+        """Hand paho what waits, while connected and its window has room. paho's
+        thread calls this from callbacks without blocking: it may hold paho's locks
+        that a ``publish`` under our lock waits for (the caller already flushing)."""
+        if not self._lock.acquire(blocking=blocking):
+            return
+        try:
+            if not self._connected:
+                self._unsent.clear()  # paho drops QoS 0 packets of a lost connection
             while self._unsent and self._unsent[0].is_published():
                 self._unsent.popleft()
             while self._connected and self._pending and len(self._unsent) < MAX_UNSENT:
@@ -144,8 +154,9 @@ class BrokerObservationSender:
                     self._pending.appendleft((data, qos))
                     break
                 self.sent += 1
-                if qos == 0:
-                    self._unsent.append(info)
+                self._unsent.append(info)
+        finally:
+            self._lock.release()
 
     def observation(self, obs: FrameObservation) -> bool:
         return self.send(encode(self.camera_id, obs=obs))
@@ -164,8 +175,8 @@ class BrokerObservationSender:
             self._flush()
             with self._lock:
                 done = not self._pending and all(i.is_published() for i in self._unsent)
-                if done or not self._connected:
-                    break
+            if done or not self._connected:
+                break
             time.sleep(0.02)
         self.client.disconnect()
         self.client.loop_stop()
