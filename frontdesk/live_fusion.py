@@ -722,6 +722,10 @@ class CameraSender:
                 if self._stop.is_set():
                     break
                 if isinstance(item, StatusChange):
+                    if self._wall_offset is None and item.wall_time is not None:
+                        # A file's capture times are video time: anchor them to the wall
+                        # clock when it opened, not after its first frame's perception.
+                        self._wall_offset = item.wall_time - item.t
                     wall = item.wall_time if item.wall_time is not None else \
                         self._wall_at(item.t)
                     change = StatusChange(item.status, item.previous, item.t, wall, item.detail)

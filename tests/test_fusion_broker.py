@@ -113,6 +113,18 @@ def test_the_box_must_be_said_and_be_one_of_the_configs(tmp_path: Path,
         this_box("f.yaml", unboxed, "desk")
 
 
+def test_check_config_says_which_box_runs_what(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from frontdesk.cli import main
+
+    path = _write(tmp_path, _config(url="mqtt://broker.lan:1883"))
+    assert main(["check-config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "camera right (box door): source r.mp4" in out
+    assert ("its engine runs on box desk; cameras right send through the broker "
+            "(frontdesk/shop-a/fusion/c1/CAMERA/observations)") in out
+
+
 # ---------------------------------------------------------------------- wall capture time
 
 

@@ -134,9 +134,17 @@ def run(args: argparse.Namespace) -> int:
         if worker.web.enabled:
             free = worker.web.bind.endswith(":0")
             web = "; web UI on a free port" if free else f"; web UI {bind_url(worker.web.bind)}"
-        print(f"  camera {camera_id}: source {worker.camera.source}; counters: {counters}; "
+        box = cfg.box_of(camera_id)
+        print(f"  camera {camera_id}{f' (box {box})' if box else ''}: source "
+              f"{worker.camera.source}; counters: {counters}; "
               f"MQTT client {worker.mqtt.client_id}; outbox {worker.mqtt.outbox_path}{web}")
     for key, ids in cfg.fused_counters().items():
         print(f"  counter {key}: one engine fed by cameras {', '.join(ids)} (its own worker, "
               f"publishing as camera {ids[0]}; the cameras' workers only perceive)")
+        remote = cfg.remote_cameras(key)
+        if remote:
+            print(f"    its engine runs on box {cfg.box_of(ids[0])}; cameras "
+                  f"{', '.join(remote)} send through the broker "
+                  f"({cfg.mqtt.topic_prefix}/{cfg.site_id}/fusion/{key}/CAMERA/observations"
+                  f"{'' if cfg.mqtt.url else '; set mqtt.url'})")
     return 0
