@@ -117,10 +117,19 @@ def test_check_config_says_which_box_runs_what(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     from frontdesk.cli import main
 
-    path = _write(tmp_path, _config(url="mqtt://broker.lan:1883"))
-    assert main(["check-config", str(path)]) == 0
+    data = _config(url="mqtt://broker.lan:1883")
+    for cam in data["cameras"]:
+        cam["camera"]["source"] = str(tmp_path / cam["camera"]["source"])
+    (tmp_path / "r.mp4").write_bytes(b"")  # on door's disk; the others are not
+    path = _write(tmp_path, data)
+    assert main(["check-config", str(path), "--box", "door"]) == 0
+    assert main(["check-config", str(path)]) == 0  # no box: no source checked, a note
+    assert main(["check-config", str(path), "--box", "desk"]) == 2
+    err = capsys.readouterr().err
+    assert "cameras[0].camera.source" in err and "cameras[1].camera.source" not in err
+    assert main(["check-config", str(path), "--box", "door"]) == 0
     out = capsys.readouterr().out
-    assert "camera right (box door): source r.mp4" in out
+    assert "camera right (box door): source " in out
     assert ("its engine runs on box desk; cameras right send through the broker "
             "(frontdesk/shop-a/fusion/c1/CAMERA/observations)") in out
 
