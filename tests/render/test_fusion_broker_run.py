@@ -192,7 +192,7 @@ def test_the_remote_camera_killed_mid_visit_leaves_the_visit_and_a_degraded_coun
                            for m in msgs)
 
             assert rec.wait_for(degraded, 30)
-            assert time.monotonic() - killed_at < 5.0  # the will, not the 10 s silence
+            assert time.monotonic() - killed_at < 8.0  # the will, not the 10 s silence
             assert desk.wait(timeout=120) == 0, (tmp_path / "desk.log").read_text()[-3000:]
         finally:
             for p in (desk, front):
