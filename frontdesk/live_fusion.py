@@ -23,16 +23,26 @@ Why a Unix datagram socket: one message is one observation (a few hundred
 bytes to a few kB: no landmarks, no image), there is no connection to set up
 again when a camera's worker is restarted, a sender never blocks on a counter
 that is gone (the message is dropped and counted), and it is the machine's
-ordinary means. A counter whose cameras sit on two boxes uses the broker
-instead, with the same messages and the same ordering rule (docs/deployment.md,
-"Several cameras of one counter": designed, not built).
+ordinary means. A camera on another box than its counter's engine
+(``cameras[].box``) sends the same messages through the broker instead
+(:mod:`frontdesk.mqtt.fusion_link`); the counter's worker puts them in the same
+queue (:class:`ReceiverGroup`), so the ordering and fusion below are the same.
 
 Ordering. An observation goes to the fusion step once every camera still
 delivering has delivered one captured at or after it (the watermark), so file
 sources are ordered exactly whatever each worker's speed; for live cameras it
 waits at most ``fusion.reorder_delay_s`` behind the newest capture time.
 Capture times are the sources' own: video time for files, the monotonic clock
-for live cameras (shared by the processes of one box).
+for live cameras (shared by the processes of one box). Two boxes share no
+monotonic clock: a counter with cameras on another box (``wall_clock_base``)
+orders its live cameras by their wall capture time, re-based on arrival onto its
+own monotonic clock (``t = wall_time - (wall - monotonic)`` of the counter's box),
+which assumes the boxes' clocks are NTP-synchronised: a skew of ``s`` seconds
+shifts that camera's frames by ``s`` against the others', and one later than
+``fusion.reorder_delay_s`` is fused without its partner (``released_late``). Each
+camera's lag, arrival wall time minus capture wall time (transport, perception
+and clock skew together), is in ``stats`` and warned about when it is negative
+(a clock ahead) or beyond the reorder delay.
 
 A camera whose worker goes silent for ``fusion.camera_timeout_s`` (killed,
 stuck) or whose source goes offline leaves the counter running on the others;
@@ -53,7 +63,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +74,7 @@ from frontdesk.types import CameraStatus, FrameObservation
 
 __all__ = ["MESSAGE_VERSION", "encode", "decode", "socket_path", "ObservationSender",
            "ObservationReceiver", "ReorderBuffer", "FusedObservations", "DEGRADED",
-           "STARTING", "counter_status"]
+           "STARTING", "counter_status", "ReceiverGroup"]
 
 log = logging.getLogger(__name__)
 
@@ -196,15 +206,18 @@ class ObservationSender:
 
 class ObservationReceiver:
     """The counter worker's end: binds the socket and queues what arrives (a thread),
-    with the monotonic time of arrival.
+    with the monotonic time of arrival, in ``queue`` (its own unless ``into`` is given: the
+    broker subscription's, for a counter with cameras on another box).
 
     Raises:
         FrontdeskError: the socket cannot be bound (another counter worker holds it).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path,
+                 into: queue.Queue[tuple[float, bytes]] | None = None) -> None:
         self.path = path
-        self.queue: queue.Queue[tuple[float, bytes]] = queue.Queue()
+        self.queue: queue.Queue[tuple[float, bytes]] = into if into is not None \
+            else queue.Queue()
         self.malformed = 0
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -255,6 +268,21 @@ def _socket_in_use(path: Path) -> bool:
     finally:
         probe.close()
     return True
+
+
+class ReceiverGroup:
+    """Several receivers feeding one queue (the counter's local socket and its
+    broker subscription): what :class:`FusedObservations` reads, closed together."""
+
+    def __init__(self, first: Any, *others: Any) -> None:
+        self.queue = first.queue
+        self.members = (first, *others)
+        self.path = getattr(first, "path", None)
+
+    def close(self) -> None:
+        for member in self.members:
+            with contextlib.suppress(Exception):
+                member.close()
 
 
 # ---------------------------------------------------------------------- ordering
@@ -332,6 +360,18 @@ class CameraLink:
     heard_mono: float | None = None
     live: bool = False
     frames: int = 0
+    lags_s: list[float] = field(default_factory=list)
+    warned_lag: bool = False
+
+
+def _lag_stats(lags_s: list[float]) -> dict[str, float]:
+    """Median and 95th percentile of a camera's lags, in ms (none without samples)."""
+    if not lags_s:
+        return {}
+    ordered = sorted(lags_s)
+    return {"lag_ms_p50": round(ordered[len(ordered) // 2] * 1000, 1),
+            "lag_ms_p95": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+                                * 1000, 1)}
 
 
 def counter_status(states: Sequence[str]) -> str:
@@ -364,13 +404,16 @@ class FusedObservations:
         fusion: the timing settings (``fusion:`` of the config).
         clock: monotonic seconds (tests pass their own).
         wall_clock: Unix seconds.
+        wall_clock_base: order live cameras by their wall capture time (a counter
+            with cameras on another box; see the module docstring).
     """
 
     kind = "fused"
 
     def __init__(self, configs: dict[str, Config], receiver: Any, fusion: FusionConfig, *,
                  clock: Callable[[], float] = time.monotonic,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+                 wall_clock: Callable[[], float] = time.time,
+                 wall_clock_base: bool = False) -> None:
         from frontdesk.pipeline import CounterPipeline
 
         self.counter = CounterPipeline(configs)  # checks poses and counters
@@ -384,6 +427,8 @@ class FusedObservations:
         self._clock = clock
         self._wall_clock = wall_clock
         self._started = clock()
+        self.wall_clock_base = wall_clock_base
+        self._wall_minus_mono = wall_clock() - self._started
         self._stop = threading.Event()
         self._status = STARTING
         self._last_t = -float("inf")
@@ -414,7 +459,8 @@ class FusedObservations:
             "released_late": self.buffer.released_late,
             "skipped_out_of_order": self.fusion.skipped + self.dropped_out_of_order,
             "malformed": self.malformed,
-            "cameras": {cid: {"status": c.status, "frames": c.frames, "detail": c.detail}
+            "cameras": {cid: {"status": c.status, "frames": c.frames, "detail": c.detail,
+                              **_lag_stats(c.lags_s)}
                         for cid, c in self.cameras.items()},
         }
 
@@ -466,6 +512,7 @@ class FusedObservations:
             cam.frames += 1
             if cam.status in (STARTING, CameraStatus.OFFLINE):
                 yield from self._set(msg.camera_id, CameraStatus.ONLINE, "delivering")
+            self._rebase(cam, msg.camera_id, msg.obs, arrived)
             self.buffer.push(msg.camera_id, msg.obs)
             return
         cam.live = msg.live
@@ -474,6 +521,31 @@ class FusedObservations:
         if status not in (CameraStatus.ONLINE, CameraStatus.OFFLINE, CameraStatus.ENDED):
             status = CameraStatus.OFFLINE
         yield from self._set(msg.camera_id, status, msg.detail)
+
+    def _rebase(self, cam: CameraLink, camera_id: str, obs: FrameObservation,
+                arrived: float) -> None:
+        """Note the camera's lag; with ``wall_clock_base``, put a live camera's capture
+        time on this box's monotonic clock from its wall capture time."""
+        if obs.wall_time is None:
+            return
+        lag = arrived + self._wall_minus_mono - obs.wall_time
+        cam.lags_s.append(lag)
+        if len(cam.lags_s) > 600:
+            del cam.lags_s[:300]
+        if not (self.wall_clock_base and cam.live):
+            return
+        obs.t = obs.wall_time - self._wall_minus_mono
+        if len(cam.lags_s) >= 30 and not cam.warned_lag:
+            typical = sorted(cam.lags_s[-30:])[15]
+            if typical < -0.05 or typical > self.settings.reorder_delay_s:
+                cam.warned_lag = True
+                log.warning("fusion: camera %s's frames arrive %.0f ms after their capture "
+                            "(median of 30)%s", camera_id, typical * 1000,
+                            ": its box's clock is ahead of this one's (NTP? chronyc "
+                            "tracking)" if typical < 0 else
+                            f", more than fusion.reorder_delay_s "
+                            f"({self.settings.reorder_delay_s:g} s): they are fused without "
+                            f"their partners; raise it, or check both boxes' NTP")
 
     def _check_cameras(self) -> Iterator[FrameObservation | StatusChange]:
         now = self._clock()
@@ -650,6 +722,10 @@ class CameraSender:
                 if self._stop.is_set():
                     break
                 if isinstance(item, StatusChange):
+                    if self._wall_offset is None and item.wall_time is not None:
+                        # A file's capture times are video time: anchor them to the wall
+                        # clock when it opened, not after its first frame's perception.
+                        self._wall_offset = item.wall_time - item.t
                     wall = item.wall_time if item.wall_time is not None else \
                         self._wall_at(item.t)
                     change = StatusChange(item.status, item.previous, item.t, wall, item.detail)

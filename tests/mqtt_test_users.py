@@ -19,6 +19,8 @@ topic write frontdesk/+/events
 topic read frontdesk/+/+/cmd/+
 topic write homeassistant/device/+/config
 topic read homeassistant/status
+# cameras of one counter on two boxes: one box sends, the other's counter reads
+topic readwrite frontdesk/+/fusion/+/+/observations
 
 # a staff buzzer or wearable: reads alerts (and states, for each counter's camera),
 # may acknowledge and snooze, not disable.

@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "network without a password). Exit 0 when run would start, 2 if not.")
     p.add_argument("--config", "-c", metavar="FILE", help="YAML config file")
     p.add_argument("file", nargs="?", help=argparse.SUPPRESS)  # the old positional form
+    p.add_argument("--box", metavar="NAME",
+                   help="with cameras on several boxes (cameras[].box): check this box's "
+                   "cameras' sources (default $FRONTDESK_BOX; without it no source is checked)")
     p.set_defaults(func=run)
 
 
@@ -80,9 +83,11 @@ def _web_notes(config: Config) -> list[str]:
 
 
 def preflight_problems(path: str, config: Config,
-                       notes: list[str] | None = None) -> list[str]:
+                       notes: list[str] | None = None,
+                       local: list[str] | None = None) -> list[str]:
     """What ``run`` would refuse at start-up, as ``FILE:LINE: KEY: PROBLEM``; what
-    depends on the environment ``run`` gets goes to ``notes``."""
+    depends on the environment ``run`` gets goes to ``notes``. ``local``: the cameras
+    whose sources are on this box (default every camera)."""
     lines = key_lines(path)
     workers: list[tuple[tuple[Any, ...], Config]] = [((), config)]
     if config.cameras:
@@ -90,7 +95,8 @@ def preflight_problems(path: str, config: Config,
                    for i, cid in enumerate(config.camera_ids)]
     problems = []
     for prefix, worker in workers:
-        problem = _source_problem(worker.camera.source)
+        here = local is None or worker.camera_id is None or worker.camera_id in local
+        problem = _source_problem(worker.camera.source) if here else None
         if problem:
             problems.append(f"{_where(path, lines, (*prefix, 'camera', 'source'))}: {problem}")
         problem = _web_problem(worker)
@@ -111,7 +117,19 @@ def run(args: argparse.Namespace) -> int:
         raise FrontdeskError("check-config: give the file once (-c FILE)")
     cfg = load_config(path)
     notes: list[str] = []
-    problems = preflight_problems(path, cfg, notes)
+    local = None
+    if cfg.boxes:
+        import os
+
+        box = getattr(args, "box", None) or os.environ.get("FRONTDESK_BOX") or None
+        if box is not None and box not in cfg.boxes:
+            raise FrontdeskError(f"check-config --box {box}: no camera is on that box (boxes: "
+                                 f"{', '.join(cfg.boxes)})")
+        local = cfg.cameras_on_box(box) if box else []
+        if not box:
+            notes.append(f"the cameras sit on boxes {', '.join(cfg.boxes)}: their sources "
+                         f"were not checked (--box NAME checks that box's)")
+    problems = preflight_problems(path, cfg, notes, local)
     if problems:
         raise ConfigError(problems)
     for cid, ids in cfg.shared_counters.items():
@@ -134,9 +152,17 @@ def run(args: argparse.Namespace) -> int:
         if worker.web.enabled:
             free = worker.web.bind.endswith(":0")
             web = "; web UI on a free port" if free else f"; web UI {bind_url(worker.web.bind)}"
-        print(f"  camera {camera_id}: source {worker.camera.source}; counters: {counters}; "
+        box = cfg.box_of(camera_id)
+        print(f"  camera {camera_id}{f' (box {box})' if box else ''}: source "
+              f"{worker.camera.source}; counters: {counters}; "
               f"MQTT client {worker.mqtt.client_id}; outbox {worker.mqtt.outbox_path}{web}")
     for key, ids in cfg.fused_counters().items():
         print(f"  counter {key}: one engine fed by cameras {', '.join(ids)} (its own worker, "
               f"publishing as camera {ids[0]}; the cameras' workers only perceive)")
+        remote = cfg.remote_cameras(key)
+        if remote:
+            print(f"    its engine runs on box {cfg.box_of(ids[0])}; cameras "
+                  f"{', '.join(remote)} send through the broker "
+                  f"({cfg.mqtt.topic_prefix}/{cfg.site_id}/fusion/{key}/CAMERA/observations"
+                  f"{'' if cfg.mqtt.url else '; set mqtt.url'})")
     return 0

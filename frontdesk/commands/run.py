@@ -42,6 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run the engine of this counter, shared by several cameras of the "
                    "config's cameras list, fed by their workers (what the supervisor starts "
                    "for each shared counter)")
+    p.add_argument("--box", metavar="NAME",
+                   help="this box's name, when the config's cameras sit on several boxes "
+                   "(cameras[].box): run only this box's cameras and the engines of the "
+                   "counters whose primary camera is here (default: $FRONTDESK_BOX; without "
+                   "boxes in the config, every camera is local)")
     p.add_argument("--summary-json", metavar="FILE",
                    help="write the run's summary (frames, fps, events) to FILE as JSON at exit")
     p.add_argument("--speed", type=float, default=0.0,
@@ -67,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         # camera number i listens on its port + i (Config.for_camera).
         config = apply_web_override(config, args.web)
     whole = config
+    args.box = this_box(args.config, config, args.box)
     if args.counter is not None:
         if args.camera is not None:
             raise FrontdeskError("run: --counter and --camera are two different workers")
@@ -77,15 +83,53 @@ def run(args: argparse.Namespace) -> int:
         from frontdesk.supervisor import die_with_supervisor
 
         group = config.fused_group_of(args.camera)
+        if args.box is not None and args.camera in config.camera_ids and \
+                config.box_of(args.camera) != args.box:
+            raise FrontdeskError(f"run --camera {args.camera}: that camera is on box "
+                                 f"{config.box_of(args.camera)!r}, this is {args.box!r}")
+        remote = group is not None and args.camera in whole.remote_cameras(group)
         config = config.for_camera(args.camera)
         _prefix_log_lines(f"[camera {args.camera}] ")
         die_with_supervisor()
         if group is not None:
-            return _run_fused_camera(args, config, group)
+            return _run_fused_camera(args, config, group, remote)
     if args.observations and len(args.observations) > 1:
         raise FrontdeskError("run: one --observations file for one camera")
     observations = args.observations[0] if args.observations else None
     return _run_one(args, config, observations, whole)
+
+
+def this_box(config_path: str, config: Any, given: str | None) -> str | None:
+    """The box this run is (``--box``, else ``$FRONTDESK_BOX``), checked against the
+    config's ``cameras[].box``: None when the config names no boxes (every camera
+    local, as on one box).
+
+    Raises:
+        ConfigError: boxes named and none given, or one the config does not name.
+    """
+    import os
+
+    from frontdesk.config import ConfigError, key_lines
+
+    box = given or os.environ.get("FRONTDESK_BOX") or None
+    boxes = config.boxes
+    if not boxes:
+        if given:
+            raise ConfigError([f"--box {given}: {config_path} names no boxes (cameras[].box): "
+                               f"every camera is on this box; drop --box"])
+        return None  # $FRONTDESK_BOX left over from another config: every camera local
+    lines = key_lines(config_path)
+    where = ", ".join(f"{b} (line {lines.get(('cameras', i, 'box'), '?')})"
+                      for b in boxes for i, c in enumerate(config.cameras) if c.box == b
+                      and i == next(k for k, e in enumerate(config.cameras) if e.box == b))
+    if box is None:
+        raise ConfigError([f"{config_path}: cameras[].box: the cameras sit on boxes {where}: "
+                           f"say which box this is (frontdesk run --box NAME, or "
+                           f"FRONTDESK_BOX=NAME)"])
+    if box not in boxes:
+        raise ConfigError([f"{config_path}: cameras[].box: no camera is on box {box!r} "
+                           f"(--box or FRONTDESK_BOX); the boxes are {where}"])
+    return box
 
 
 def _run_one(args: argparse.Namespace, config: Any, observations: str | None,
@@ -136,7 +180,12 @@ def _run_counter(args: argparse.Namespace, whole: Any) -> int:
     (:mod:`frontdesk.live_fusion`): the one-camera runner on the fused observations,
     publishing as the counter's primary camera."""
     from frontdesk.errors import FrontdeskError
-    from frontdesk.live_fusion import FusedObservations, ObservationReceiver, socket_path
+    from frontdesk.live_fusion import (
+        FusedObservations,
+        ObservationReceiver,
+        ReceiverGroup,
+        socket_path,
+    )
     from frontdesk.runner import Runner
     from frontdesk.sdnotify import SdNotifier
     from frontdesk.supervisor import die_with_supervisor
@@ -154,14 +203,28 @@ def _run_counter(args: argparse.Namespace, whole: Any) -> int:
         from frontdesk.mqtt import apply_mqtt_override
 
         config = apply_mqtt_override(config, args.mqtt)
-    receiver = ObservationReceiver(socket_path(whole.fusion, group))
+    if args.box is not None and whole.box_of(next(iter(configs))) != args.box:
+        raise FrontdeskError(f"run --counter {args.counter}: its engine runs on its primary "
+                             f"camera's box {whole.box_of(next(iter(configs)))!r}, this is "
+                             f"{args.box!r}")
+    remote = whole.remote_cameras(group)
+    broker = _remote_receiver(config, group, remote) if remote else None
     try:
-        items = FusedObservations(configs, receiver, whole.fusion)
+        receiver = ObservationReceiver(socket_path(whole.fusion, group),
+                                       into=None if broker is None else broker.queue)
     except BaseException:
-        receiver.close()
+        if broker is not None:
+            broker.close()
         raise
-    log.info("counter %s: one engine for cameras %s, observations on %s", group,
-             ", ".join(configs), receiver.path)
+    joined: Any = receiver if broker is None else ReceiverGroup(receiver, broker)
+    try:
+        items = FusedObservations(configs, joined, whole.fusion, wall_clock_base=bool(remote))
+    except BaseException:
+        joined.close()
+        raise
+    log.info("counter %s: one engine for cameras %s, observations on %s%s", group,
+             ", ".join(configs), receiver.path,
+             f" and {broker.filter} (cameras {', '.join(remote)})" if broker else "")
     runner = Runner(config, use_store=not args.no_store, notifier=SdNotifier(), items=items)
     web = None
     if config.web.enabled:
@@ -185,15 +248,46 @@ def _run_counter(args: argparse.Namespace, whole: Any) -> int:
     return 0
 
 
-def _run_fused_camera(args: argparse.Namespace, config: Any, group: str) -> int:
-    """A camera of a shared counter: perception only, observations to the counter's worker."""
+def _remote_receiver(config: Any, group: str, remote: list[str]) -> Any:
+    """The counter's subscription to its cameras on other boxes, subscribed before the
+    counter listens (so a test or a camera waiting for the socket loses nothing)."""
+    import queue
+
+    from frontdesk.errors import FrontdeskError
+    from frontdesk.mqtt.fusion_link import BrokerObservationReceiver
+
+    if not config.mqtt.url:
+        raise FrontdeskError(f"counter {group}: cameras {', '.join(remote)} are on another "
+                             f"box and talk through the broker: set mqtt.url")
+    broker = BrokerObservationReceiver(config, group, remote, queue.Queue())
+    if not broker.wait_subscribed(10.0):
+        log.warning("counter %s: not subscribed to %s after 10 s (the broker unreachable?); "
+                    "going on, the remote cameras join once it is", group, broker.filter)
+    return broker
+
+
+def _run_fused_camera(args: argparse.Namespace, config: Any, group: str,
+                      remote: bool = False) -> int:
+    """A camera of a shared counter: perception only, observations to the counter's
+    worker (through the broker when that worker is on another box)."""
     from frontdesk.errors import FrontdeskError
     from frontdesk.live_fusion import CameraSender, ObservationSender, socket_path
     from frontdesk.sdnotify import SdNotifier
 
     if args.observations and len(args.observations) > 1:
         raise FrontdeskError("run: one --observations file for one camera")
-    sender = ObservationSender(socket_path(config.fusion, group), config.camera_id)
+    if remote:
+        from frontdesk.mqtt import apply_mqtt_override
+        from frontdesk.mqtt.fusion_link import BrokerObservationSender
+
+        if args.mqtt:
+            config = apply_mqtt_override(config, args.mqtt)
+        if not config.mqtt.url:
+            raise FrontdeskError(f"camera {config.camera_id}: its counter's engine is on "
+                                 f"another box, reached through the broker: set mqtt.url")
+        sender: Any = BrokerObservationSender(config, group)
+    else:
+        sender = ObservationSender(socket_path(config.fusion, group), config.camera_id)
     worker = CameraSender(config, sender, source=args.source, loop=args.loop,
                           realtime=args.realtime, max_frames=args.max_frames,
                           notifier=SdNotifier(),
@@ -236,7 +330,7 @@ def worker_run_args(args: argparse.Namespace, camera_ids: list[str]) -> dict[str
             raise FrontdeskError(f"run: with cameras, --observations takes ID=FILE with ID one "
                                  f"of {', '.join(camera_ids)}; got {item!r}")
         replays[cid] = path
-    common: list[str] = []
+    common: list[str] = ["--box", args.box] if getattr(args, "box", None) else []
     if args.mqtt:
         common += ["--mqtt", args.mqtt]
     if args.no_store:
@@ -275,8 +369,11 @@ def _supervise(args: argparse.Namespace, config: Any) -> int:
     from frontdesk.sdnotify import SdNotifier
     from frontdesk.supervisor import Supervisor, counter_commands, worker_commands
 
-    ids = config.camera_ids
-    fused = config.fused_counters()
+    ids = config.cameras_on_box(args.box)
+    fused = {key: cams for key, cams in config.fused_counters().items()
+             if cams[0] in ids}  # a counter's engine runs on its primary camera's box
+    if args.box is not None:
+        log.info("box %s: cameras %s", args.box, ", ".join(ids) or "none")
     if config.web.enabled:
         from frontdesk.web.cameras import bind_url, camera_peers
 
@@ -321,7 +418,7 @@ def counter_run_args(args: argparse.Namespace) -> list[str]:
     """The ``frontdesk run`` options a shared counter's worker gets from the
     supervisor's: ``--mqtt``, ``--no-store``, ``--web`` and ``--summary-json``
     (as FILE.counter-ID); the rest belongs to the cameras' workers."""
-    out: list[str] = []
+    out: list[str] = ["--box", args.box] if getattr(args, "box", None) else []
     if args.mqtt:
         out += ["--mqtt", args.mqtt]
     if args.no_store:

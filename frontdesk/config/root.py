@@ -51,6 +51,17 @@ class CameraEntryConfig(ConfigModel):
     engine: EngineConfig | None = Field(
         None, description="Overrides the top-level engine section for this camera."
     )
+    box: str | None = Field(
+        None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="The box (computer) this camera is wired to, when the cameras of one "
+        "config sit on several boxes: each box runs `frontdesk run --box NAME` (or "
+        "FRONTDESK_BOX=NAME) and starts only its own cameras; a counter whose cameras are "
+        "on two boxes runs its engine on its primary camera's box, fed through the broker "
+        "(docs/deployment.md, \"Cameras on two boxes\"). Null on every camera: all local.",
+    )
 
     @field_validator("counters")
     @classmethod
@@ -138,6 +149,13 @@ class Config(ConfigModel):
                     f"camera id {entry.id!r} is used twice (also cameras[{camera_at[entry.id]}])",
                 )
             camera_at[entry.id] = i
+            if (entry.box is None) != (self.cameras[0].box is None):
+                named = next(k for k, c in enumerate(self.cameras) if c.box is not None)
+                raise LocatedError(
+                    ("cameras", i if entry.box is None else 0, "box"),
+                    f"camera {self.cameras[named].id!r} (cameras[{named}]) names its box "
+                    f"{self.cameras[named].box!r}: then every camera names its box (or none "
+                    f"does, and all are on this box)")
             for j, counter in enumerate(entry.counters):
                 counter_at.setdefault(counter.id, []).append((i, j))
         for counter_id, places in counter_at.items():
@@ -231,6 +249,28 @@ class Config(ConfigModel):
         :meth:`fused_counters`), None when its counters are its own."""
         return next((key for key, ids in self.fused_counters().items() if camera_id in ids),
                     None)
+
+    @property
+    def boxes(self) -> list[str]:
+        """The boxes the cameras are on (``cameras[].box``), in file order; empty when
+        every camera is on this box."""
+        return list(dict.fromkeys(c.box for c in self.cameras or [] if c.box is not None))
+
+    def box_of(self, camera_id: str) -> str | None:
+        """The box of camera ``camera_id`` (None: this box, no boxes named)."""
+        return self._entry(camera_id).box
+
+    def cameras_on_box(self, box: str | None) -> list[str]:
+        """The cameras a box runs: those naming ``box``; every camera with None."""
+        return [c.id for c in self.cameras or [] if box is None or c.box == box]
+
+    def remote_cameras(self, counter_key: str) -> list[str]:
+        """The cameras of fused counter ``counter_key`` (a key of :meth:`fused_counters`)
+        on another box than its primary's: they send their observations through the
+        broker."""
+        ids = self.fused_counters()[counter_key]
+        home = self.box_of(ids[0])
+        return [cid for cid in ids[1:] if self.box_of(cid) != home]
 
     def _entry(self, camera_id: str) -> CameraEntryConfig:
         return next(c for c in self.cameras or [] if c.id == camera_id)

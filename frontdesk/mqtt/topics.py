@@ -12,6 +12,7 @@ frontdesk/SITE/COUNTER/state              out        yes     1     JSON, state.s
 frontdesk/SITE/COUNTER/alert              out        yes     1     ``ON``/``OFF``
 frontdesk/SITE/COUNTER/events             out        no      1     JSON, event.schema
 frontdesk/SITE/events                     out        no      1     JSON, site-wide events
+frontdesk/SITE/fusion/COUNTER/CAMERA/observations  both  no  0/1  JSON, live_fusion (2)
 frontdesk/SITE/COUNTER/cmd/ack            in         no      -     JSON ({} at least)
 frontdesk/SITE/COUNTER/cmd/snooze         in         no      -     JSON
 frontdesk/SITE/COUNTER/cmd/enabled        in         no      -     JSON
@@ -22,6 +23,10 @@ homeassistant/status                      in         -       -     ``online``/``
 (1) With several cameras (``cameras:`` in the config) each camera's worker has its
 own availability topic and last will instead of the site's, so one worker going
 down does not mark the others' counters unavailable.
+
+(2) A counter whose cameras sit on two boxes (``cameras[].box``): the remote camera's
+worker publishes each observation (QoS 0) and status change (QoS 1) there, the
+counter's worker on the primary's box subscribes to ``.../fusion/COUNTER/+/observations``.
 """
 
 from __future__ import annotations
@@ -102,6 +107,22 @@ class Topics:
 
     def ha_device_id(self, counter_id: str) -> str:
         return ha_safe_id(f"frontdesk_{self.site_id}_{counter_id}")
+
+    def fusion_observations(self, counter_id: str, camera_id: str) -> str:
+        """Where a camera on another box than its counter's engine sends its messages."""
+        return f"{self.base}/fusion/{counter_id}/{camera_id}/observations"
+
+    def fusion_filter(self, counter_id: str) -> str:
+        """Every remote camera's messages for one counter."""
+        return self.fusion_observations(counter_id, "+")
+
+    def camera_of_fusion(self, topic: str) -> str | None:
+        """The camera level of a :meth:`fusion_observations` topic, else None."""
+        head = f"{self.base}/fusion/"
+        if not (topic.startswith(head) and topic.endswith("/observations")):
+            return None
+        parts = topic[len(head):].split("/")
+        return parts[1] if len(parts) == 3 and parts[1] else None
 
     # ------------------------------------------------------------------ inbound
     def command(self, counter_id: str, kind: str) -> str:

@@ -203,6 +203,7 @@ CHAIN_USERS = {SITE: "shop-pw-1", "shop-b": "shop-pw-2", "collector": "col-pw-3"
 CHAIN_ACL = """\
 pattern write frontdesk/%u/#
 pattern read frontdesk/%u/+/cmd/#
+pattern read frontdesk/%u/fusion/#
 pattern write homeassistant/device/+/config
 pattern read homeassistant/status
 user collector
