@@ -664,30 +664,11 @@ class CameraSender:
         signal.signal(signal.SIGINT, handler)
 
     def _start_watchdog(self, source: Any) -> threading.Event | None:
-        """Ping systemd's (or the supervisor's) watchdog while frames or status records
-        flow, or while capture keeps trying to reopen an offline camera (as the
-        runner does)."""
-        period = self.notifier.watchdog_s
-        if period is None:
-            return None
-        stop = threading.Event()
+        """Ping the watchdog while frames or status records flow, or while capture
+        keeps trying to reopen an offline camera (:func:`frontdesk.sdnotify.start_watchdog`)."""
+        from frontdesk.sdnotify import start_watchdog
 
-        def progress() -> tuple[int, int]:
-            stats = getattr(source, "stats", None)
-            return self._items_seen, int(getattr(stats, "open_failures", 0) or 0)
-
-        def main() -> None:
-            last, changed_at = progress(), time.monotonic()
-            self.notifier.watchdog()
-            while not stop.wait(period / 4.0):
-                now, current = time.monotonic(), progress()
-                if current != last:
-                    last, changed_at = current, now
-                if now - changed_at < period / 2.0:
-                    self.notifier.watchdog()
-
-        threading.Thread(target=main, name="frontdesk-watchdog", daemon=True).start()
-        return stop
+        return start_watchdog(self.notifier, lambda: self._items_seen, source)
 
     def _wall_at(self, t: float) -> float:
         if self._wall_offset is None:

@@ -471,31 +471,11 @@ class Runner:
         return dict(self.health)
 
     def _start_watchdog(self, source: Source) -> threading.Event | None:
-        """Ping systemd's watchdog while frames or status records flow (or, with the
-        camera offline, while capture keeps trying to reopen it); a stuck loop stops
-        the pings and systemd restarts the service."""
-        period = self.notifier.watchdog_s
-        if period is None:
-            return None
-        stop = threading.Event()
+        """Ping the watchdog while frames or status records flow, or while capture
+        keeps trying to reopen an offline camera (:func:`frontdesk.sdnotify.start_watchdog`)."""
+        from frontdesk.sdnotify import start_watchdog
 
-        def progress() -> tuple[int, int]:
-            stats = getattr(source, "stats", None)
-            retries = getattr(stats, "open_failures", 0) if stats is not None else 0
-            return self._items_seen, int(retries)
-
-        def main() -> None:
-            last, changed_at = progress(), time.monotonic()
-            self.notifier.watchdog()
-            while not stop.wait(period / 4.0):
-                now, current = time.monotonic(), progress()
-                if current != last:
-                    last, changed_at = current, now
-                if now - changed_at < period / 2.0:
-                    self.notifier.watchdog()
-
-        threading.Thread(target=main, name="frontdesk-watchdog", daemon=True).start()
-        return stop
+        return start_watchdog(self.notifier, lambda: self._items_seen, source)
 
     def _shut_down(self, source: Source | None, pipeline: FramePipeline,
                    own_sinks: list[EventSink]) -> None:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
+import time
+from collections.abc import Callable
 
 __all__ = ["SdNotifier"]
 
@@ -74,3 +77,33 @@ class SdNotifier:
         if self.watchdog_s is None:
             return False
         return self.notify("WATCHDOG=1")
+
+
+def start_watchdog(notifier: SdNotifier, items_seen: Callable[[], int],
+                   source: object) -> threading.Event | None:
+    """Ping the notifier's watchdog from a thread while the loop makes progress:
+    ``items_seen()`` grows (frames or status records flow), or the source's
+    ``stats.open_failures`` does (capture keeps trying to reopen an offline camera).
+    A stuck loop stops the pings and systemd (or the supervisor) restarts it. None
+    without a watchdog; else the event that stops the thread."""
+    period = notifier.watchdog_s
+    if period is None:
+        return None
+    stop = threading.Event()
+
+    def progress() -> tuple[int, int]:
+        stats = getattr(source, "stats", None)
+        return items_seen(), int(getattr(stats, "open_failures", 0) or 0)
+
+    def main() -> None:
+        last, changed_at = progress(), time.monotonic()
+        notifier.watchdog()
+        while not stop.wait(period / 4.0):
+            now, current = time.monotonic(), progress()
+            if current != last:
+                last, changed_at = current, now
+            if now - changed_at < period / 2.0:
+                notifier.watchdog()
+
+    threading.Thread(target=main, name="frontdesk-watchdog", daemon=True).start()
+    return stop
