@@ -108,3 +108,35 @@ def test_the_camera_page_finds_the_board_and_saves_the_pose(
     page.fill("#pose-points", "1,2=3")
     page.click("#pose-points-save")
     expect(page.locator("#pose-message")).to_contain_text("not U,V=X,Y[,Z]: 1,2=3")
+
+
+def test_floor_points_clicked_on_the_frame_give_the_pose(
+        page: Any, server: WebServer, runner: StandInRunner, config_path: Path) -> None:
+    """The installer shows the frame, clicks each measured mark (the page adds its
+    pixel, in the frame's own pixels whatever size it is shown at), types where the
+    mark is, and saves: the pose is the camera's within a few centimetres."""
+    _feed_board(server, runner)
+    _login(page, server, "/camera")
+    page.click("#pose-frame-load")
+    frame = page.locator("#pose-frame")
+    expect(frame).to_be_visible()
+    box = frame.bounding_box()
+    assert box is not None and box["width"] > 100
+    scale = 1280.0 / box["width"]
+    marks = np.array([[x, y, 0.0] for x in (-3.0, -2.0, -1.0) for y in (-0.5, 0.5, 1.5)])
+    seen = [(p, m) for p, m in zip(TRUTH.project(marks, INTR), marks, strict=True)
+            if 5 <= p[0] < 1275 and 5 <= p[1] < 715]
+    assert len(seen) >= 5
+    for p, _ in seen:
+        frame.click(position={"x": float(p[0]) / scale, "y": float(p[1]) / scale})
+    lines = page.locator("#pose-points").input_value().splitlines()
+    assert len(lines) == len(seen) and all(line.endswith("=") for line in lines)
+    clicked = [tuple(map(int, line[:-1].split(","))) for line in lines]
+    for (u, v), (p, _) in zip(clicked, seen, strict=True):
+        assert abs(u - p[0]) <= scale + 0.5 and abs(v - p[1]) <= scale + 0.5
+    page.fill("#pose-points", "\n".join(
+        f"{u},{v}={m[0]:g},{m[1]:g}" for (u, v), (_, m) in zip(clicked, seen, strict=True)))
+    page.click("#pose-points-save")
+    expect(page.locator("#pose-message")).to_contain_text("restart frontdesk")
+    position_m, angle_deg = _pose_error(config_path)
+    assert position_m < 0.05 and angle_deg < 1.5

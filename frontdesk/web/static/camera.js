@@ -80,6 +80,33 @@
     });
   }
 
+  // Floor points clicked on the frame: each click adds "U,V=" (in the frame's own
+  // pixels, whatever size it is shown at) for the installer to complete.
+  const poseFrame = document.getElementById("pose-frame");
+  const posePoints = document.getElementById("pose-points");
+  document.getElementById("pose-frame-load").addEventListener("click", async () => {
+    try {
+      const response = await fetch(`/api/frame.jpg?overlays=false&t=${Date.now()}`,
+        { credentials: "same-origin", cache: "no-store" });
+      if (!response.ok) throw new Error("no frame from the camera yet");
+      const url = URL.createObjectURL(await response.blob());
+      poseFrame.onload = () => {
+        poseFrame.hidden = false;
+        document.getElementById("pose-frame-box").hidden = false;
+        URL.revokeObjectURL(url);
+      };
+      poseFrame.src = url;
+    } catch (e) { fd.show(poseMessage, e.message, "error"); }
+  });
+  poseFrame.addEventListener("click", (event) => {
+    const box = poseFrame.getBoundingClientRect();
+    const u = Math.round((event.clientX - box.left) * poseFrame.naturalWidth / box.width);
+    const v = Math.round((event.clientY - box.top) * poseFrame.naturalHeight / box.height);
+    const text = posePoints.value.replace(/\s+$/, "");
+    posePoints.value = `${text ? text + "\n" : ""}${u},${v}=`;
+    posePoints.focus();
+  });
+
   document.getElementById("pose-board").addEventListener("click", () => pose({
     squares: document.getElementById("squares").value, square_mm: num("square-mm"),
     marker_mm: num("marker-mm"), board_at_m: [num("board-x"), num("board-y"), num("board-z")],
