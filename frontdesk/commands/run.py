@@ -152,19 +152,7 @@ def _run_one(args: argparse.Namespace, config: Any, observations: str | None,
         speed=args.speed,
         notifier=SdNotifier(),
     )
-    web = None
-    if config.web.enabled:
-        from frontdesk.web import start_web
-
-        # Before the loop starts, so a bad bind or a missing password fails loudly.
-        web = start_web(runner, config, config_path=args.config, whole_config=whole)
-        log.info("web UI at %s", web.url)
-    runner.install_signal_handlers()
-    try:
-        summary = runner.run()
-    finally:
-        if web is not None:
-            web.stop()
+    summary = _run_with_web(runner, config, args, whole)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.events.items())) or "no events"
     log.info("stopped after %d frames (%.1f fps): %s", summary.frames, summary.fps, counts)
     if args.summary_json:
@@ -173,6 +161,24 @@ def _run_one(args: argparse.Namespace, config: Any, observations: str | None,
             "frames_failed": summary.frames_failed, "wall_s": round(summary.wall_seconds, 3),
             "fps": round(summary.fps, 2), "events": summary.events}) + "\n")
     return 0
+
+
+def _run_with_web(runner: Any, config: Any, args: argparse.Namespace, whole: Any) -> Any:
+    """The runner's loop, with the web UI when ``web.enabled`` (started before the
+    loop, so a bad bind or a missing password fails loudly; stopped after it);
+    the run's summary."""
+    web = None
+    if config.web.enabled:
+        from frontdesk.web import start_web
+
+        web = start_web(runner, config, config_path=args.config, whole_config=whole)
+        log.info("web UI at %s", web.url)
+    runner.install_signal_handlers()
+    try:
+        return runner.run()
+    finally:
+        if web is not None:
+            web.stop()
 
 
 def _run_counter(args: argparse.Namespace, whole: Any) -> int:
@@ -226,18 +232,7 @@ def _run_counter(args: argparse.Namespace, whole: Any) -> int:
              ", ".join(configs), receiver.path,
              f" and {broker.filter} (cameras {', '.join(remote)})" if broker else "")
     runner = Runner(config, use_store=not args.no_store, notifier=SdNotifier(), items=items)
-    web = None
-    if config.web.enabled:
-        from frontdesk.web import start_web
-
-        web = start_web(runner, config, config_path=args.config, whole_config=whole)
-        log.info("web UI at %s", web.url)
-    runner.install_signal_handlers()
-    try:
-        summary = runner.run()
-    finally:
-        if web is not None:
-            web.stop()
+    summary = _run_with_web(runner, config, args, whole)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.events.items())) or "no events"
     log.info("counter %s stopped after %d fused frames: %s", group, summary.frames, counts)
     if args.summary_json:
