@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import queue
-import re
 import statistics
 import subprocess
 import sys
@@ -39,50 +38,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
+from frontdesk.bench.live_fusion import scene_cameras_config, workers_cpu, write_config
 
 __all__ = ["run_fusion_broker_bench", "write_configs"]
 
 
 def write_configs(clips: Path, folder: Path, mqtt_url: str) -> dict[str, Path]:
     """The one-box and two-box configs (see the module docstring)."""
-    truth = json.loads((clips / "truth.json").read_text(encoding="utf-8"))
-    order = truth.get("source", {}).get("cameras") or sorted(p.stem for p in
-                                                             clips.glob("*.mp4"))
-    if len(order) != 2:
-        raise SystemExit(f"{clips}: needs a render-scene folder of two cameras, got {order}")
-    loaded = {cid: yaml.safe_load((clips / f"{cid}.config.yaml").read_text()) for cid in order}
-    first = loaded[order[0]]
-    out = {}
-    for setup in ("one_box", "two_boxes"):
-        data: dict[str, Any] = {k: first[k] for k in ("site_id", "perception", "tracking",
-                                                       "engine")}
-        data["cameras"] = []
-        for cid, box in zip(order, ("desk", "door"), strict=True):
-            camera = dict(loaded[cid]["camera"], source=str(clips / f"{cid}.mp4"))
-            entry = {"id": cid, "camera": camera, "counters": loaded[cid]["counters"]}
-            if setup == "two_boxes":
-                entry["box"] = box
-            data["cameras"].append(entry)
-        data["mqtt"] = {"url": mqtt_url, "outbox_path": str(folder / f"outbox-{setup}.db")}
-        data["store"] = {"path": str(folder / f"store-{setup}.db")}
-        data["fusion"] = {"socket_dir": str(folder / f"sockets-{setup}")}
-        path = folder / f"{setup}.yaml"
-        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-        out[setup] = path
-    return out
-
-
-_FINISHED = re.compile(r"(camera|counter) (\S+): worker finished \(exit status 0; "
-                       r"[\d.]+ s, ([\d.]+) CPU s")
-
-
-def _workers_cpu(*logs: Path) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for log in logs:
-        text = log.read_text(encoding="utf-8", errors="replace")
-        out.update({f"{kind} {name}": float(cpu) for kind, name, cpu in _FINISHED.findall(text)})
-    return out
+    return {setup: write_config(scene_cameras_config(
+        clips, boxes=("desk", "door") if setup == "two_boxes" else (),
+        mqtt={"url": mqtt_url, "outbox_path": str(folder / f"outbox-{setup}.db")},
+        store={"path": str(folder / f"store-{setup}.db")},
+        fusion={"socket_dir": str(folder / f"sockets-{setup}")}), folder / f"{setup}.yaml")
+        for setup in ("one_box", "two_boxes")}
 
 
 def _start(config: Path, frames: int, summary: Path, log: Path, *box: str
@@ -126,7 +94,7 @@ def _run(configs: dict[str, Path], setup: str, frames: int, folder: Path,
     broker_cpu = (proc_cpu_s(broker_pid) or 0.0) - broker_before
     counter = json.loads(Path(f"{summary}.counter-counter-1").read_text(encoding="utf-8"))
     return {"cpu_s": cpu, "broker_cpu_s": broker_cpu, "wall_s": wall,
-            "workers": _workers_cpu(*logs),
+            "workers": workers_cpu(*logs),
             "frames": counter["frames"], "released_late": counter["fusion"]["released_late"],
             "cameras": counter["fusion"]["cameras"]}
 

@@ -38,11 +38,20 @@ from typing import Any
 
 import yaml
 
-__all__ = ["run_live_fusion_bench", "write_configs"]
+__all__ = ["run_live_fusion_bench", "write_configs", "scene_cameras_config", "write_config",
+           "workers_cpu"]
 
 
-def write_configs(clips: Path, folder: Path) -> dict[str, Path]:
-    """The two set-ups' config files (see the module docstring)."""
+def scene_cameras_config(clips: Path, *, boxes: tuple[str, ...] = (),
+                         separate_counters: bool = False, **sections: Any) -> dict[str, Any]:
+    """A ``frontdesk run`` config, as a dict, for a ``render-scene`` folder of a scene
+    with two cameras: the first camera's site, perception, tracking and engine
+    sections; each camera (in the truth's order, the primary first) reading its clip,
+    with its pose and zones from the config render-scene wrote beside it; naming
+    the same counters (one fused counter), or with ``separate_counters`` each its
+    own (``counter-1``, ``counter-2``: independent cameras); on ``boxes`` (one name
+    per camera) when given. ``sections`` (``mqtt``, ``store``, ``fusion``, ...) are
+    added as they are."""
     truth = json.loads((clips / "truth.json").read_text(encoding="utf-8"))
     order = truth.get("source", {}).get("cameras") or sorted(p.stem for p in
                                                              clips.glob("*.mp4"))
@@ -50,27 +59,47 @@ def write_configs(clips: Path, folder: Path) -> dict[str, Path]:
         raise SystemExit(f"{clips}: needs a render-scene folder of two cameras, got {order}")
     loaded = {cid: yaml.safe_load((clips / f"{cid}.config.yaml").read_text()) for cid in order}
     first = loaded[order[0]]
-    out = {}
-    for setup in ("independent", "fused"):
-        data: dict[str, Any] = {k: first[k] for k in ("site_id", "perception", "tracking",
-                                                       "engine")}
-        data["cameras"] = []
-        for i, cid in enumerate(order):
-            counters = loaded[cid]["counters"]
-            if setup == "independent":
-                counters = [dict(c, id=f"counter-{i + 1}") for c in counters]
-            camera = dict(loaded[cid]["camera"], source=str(clips / f"{cid}.mp4"))
-            data["cameras"].append({"id": cid, "camera": camera, "counters": counters})
-        data["mqtt"] = {"outbox_path": str(folder / f"outbox-{setup}.db")}
-        data["store"] = {"path": str(folder / f"store-{setup}.db")}
-        path = folder / f"{setup}.yaml"
-        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-        out[setup] = path
-    return out
+    data: dict[str, Any] = {k: first[k] for k in ("site_id", "perception", "tracking",
+                                                   "engine")}
+    data["cameras"] = []
+    for i, cid in enumerate(order):
+        counters = loaded[cid]["counters"]
+        if separate_counters:
+            counters = [dict(c, id=f"counter-{i + 1}") for c in counters]
+        camera = dict(loaded[cid]["camera"], source=str(clips / f"{cid}.mp4"))
+        entry: dict[str, Any] = {"id": cid, "camera": camera, "counters": counters}
+        if boxes:
+            entry["box"] = boxes[i]
+        data["cameras"].append(entry)
+    data.update(sections)
+    return data
+
+
+def write_config(data: dict[str, Any], path: Path) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def write_configs(clips: Path, folder: Path) -> dict[str, Path]:
+    """The two set-ups' config files (see the module docstring)."""
+    return {setup: write_config(scene_cameras_config(
+        clips, separate_counters=setup == "independent",
+        mqtt={"outbox_path": str(folder / f"outbox-{setup}.db")},
+        store={"path": str(folder / f"store-{setup}.db")}), folder / f"{setup}.yaml")
+        for setup in ("independent", "fused")}
 
 
 _FINISHED = re.compile(r"(camera|counter) (\S+): worker finished \(exit status 0; "
                        r"[\d.]+ s, ([\d.]+) CPU s")
+
+
+def workers_cpu(*logs: Path) -> dict[str, float]:
+    """Each worker's CPU seconds, from the supervisors' "worker finished" log lines."""
+    out: dict[str, float] = {}
+    for log in logs:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        out.update({f"{kind} {name}": float(cpu) for kind, name, cpu in _FINISHED.findall(text)})
+    return out
 
 
 def _run(config: Path, frames: int, log: Path) -> dict[str, Any]:
@@ -83,10 +112,8 @@ def _run(config: Path, frames: int, log: Path) -> dict[str, Any]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} ended with status {proc.returncode}")
-    workers = {f"{kind} {name}": float(cpu) for kind, name, cpu in
-               _FINISHED.findall(log.read_text(encoding="utf-8", errors="replace"))}
     return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": time.monotonic() - started,
-            "workers": workers}
+            "workers": workers_cpu(log)}
 
 
 def run_live_fusion_bench(clips: str | Path, frames: int = 600, repeats: int = 3

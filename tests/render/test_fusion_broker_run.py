@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from frontdesk.bench.live_fusion import scene_cameras_config, write_config
 from frontdesk.cli import main
 from frontdesk.mqtt.contract import validate_payload
 
@@ -52,22 +52,13 @@ def _two_box_config(clips: Path, folder: Path, broker: Any,
                     camera_timeout_s: float = 10.0) -> Path:
     """Cameras side (box desk-box, the primary: the counter's engine runs there) and
     front (box door-box), both naming counter-1 with their poses."""
-    side = yaml.safe_load((clips / "side.config.yaml").read_text())
-    front = yaml.safe_load((clips / "front.config.yaml").read_text())
-    data = {k: side[k] for k in ("site_id", "perception", "tracking", "engine")}
-    data["cameras"] = []
-    for cid, cfg, box in (("side", side, "desk-box"), ("front", front, "door-box")):
-        camera = dict(cfg["camera"], source=str(clips / f"{cid}.mp4"))
-        data["cameras"].append({"id": cid, "box": box, "camera": camera,
-                                "counters": cfg["counters"]})
-    data["mqtt"] = {"url": broker.url, "outbox_path": str(folder / "outbox.db"),
-                    "reconnect_min_s": 1, "reconnect_max_s": 1}
-    data["store"] = {"path": str(folder / "frontdesk.db")}
-    data["fusion"] = {"socket_dir": str(folder / "sockets"),
-                      "camera_timeout_s": camera_timeout_s}
-    path = folder / "two-boxes.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_config(scene_cameras_config(
+        clips, boxes=("desk-box", "door-box"),
+        mqtt={"url": broker.url, "outbox_path": str(folder / "outbox.db"),
+              "reconnect_min_s": 1, "reconnect_max_s": 1},
+        store={"path": str(folder / "frontdesk.db")},
+        fusion={"socket_dir": str(folder / "sockets"), "camera_timeout_s": camera_timeout_s}),
+        folder / "two-boxes.yaml")
 
 
 def _env() -> dict[str, str]:
