@@ -97,7 +97,6 @@ class FacePerceiver:
         self._zoom_regions = list(zoom_regions)
         self._zoom: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         self._zoom_turn = 0
-        self._frame_turn = 0
         self._zoom_due = False
         self._camera_cfg = camera_cfg
         self._world = WorldPose.from_config(camera_cfg.pose) if camera_cfg.pose else None
@@ -169,17 +168,15 @@ class FacePerceiver:
         zoom = self._zoom.get(key)
         if zoom is None:
             zoom = self._zoom[key] = self._zoom_windows(width, height)
-        frame_turn = self._frame_turn
         due = bool(zoom) and (self._zoom_due
-                              or frame_turn % self._cfg.approach_zoom_every_n_frames == 0)
+                              or self._tile_turn % self._cfg.approach_zoom_every_n_frames == 0)
         if due:
             windows = windows + [zoom[self._zoom_turn % len(zoom)]]
         if advance:
             # a window due stays due until a frame runs its windows (_zoom_ran): the
             # gate drops them on some frames, and its frames may all fall between
             self._zoom_due = due
-            self._tile_turn += 1
-            self._frame_turn += 1
+            self._tile_turn += 1  # one a frame: the turn of the tiles and of the windows
         return windows
 
     def _zoom_ran(self) -> None:
