@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 
 from frontdesk.geometry import person_box_norm
@@ -22,8 +23,8 @@ from frontdesk.types import OccupancyGrid, signature_colour_share, signature_dis
 if TYPE_CHECKING:
     from frontdesk.engine.tracks import TrackState
 
-__all__ = ["CellMasks", "clothes_verdict", "colourful", "follow_place", "heading", "lost_at",
-           "place_cells", "place_radius"]
+__all__ = ["CellMasks", "clothes_verdict", "colourful", "faceless_people", "follow_place",
+           "heading", "lost_at", "place_cells", "place_radius"]
 
 REACQUIRE_RADIUS_NORM = 0.06
 """A new face this close (fraction of the frame width) to where an unseen customer
@@ -124,6 +125,12 @@ MIN_WALK_SPEED = 0.02
 MIN_HEADING_COS = 0.5
 """A face appearing within 60 degrees of her heading is where she was going."""
 
+FACELESS_MAX_BESIDE = 0.5
+"""A group of unexplained occupied cells is someone standing faceless only when less
+than this share of it lies within one cell of a seen person's body: the strips
+beside and below a seen body (the person box explains a body of average build) are
+not a person."""
+
 
 def clothes_verdict(held: np.ndarray | None, ts: TrackState) -> tuple[bool | None, float]:
     """Whether the track ``ts`` wears the clothes of the signature ``held`` (an unseen
@@ -166,6 +173,42 @@ def place_cells(grid: OccupancyGrid, face: tuple[float, float, float], aspect: f
                  ) -> tuple[slice, slice]:
     """The grid cells of the place (head and upper body) of a person with this face."""
     return grid.box_cells(*person_box_norm(*face, aspect, PRESENCE_BELOW_FACES))
+
+
+FACELESS_MIN_PLACE = 0.5
+"""... and at least this share of the cells of the place (head and upper body) of the
+customer it may be, as she was lost: someone standing at the counter is nearer the
+camera than on the walkway, or no farther."""
+
+
+def faceless_people(grid: OccupancyGrid, unexplained: np.ndarray, seen: np.ndarray,
+                    aspect: float) -> list[tuple[float, float, int]]:
+    """People whose faces the camera does not see: each 8-connected group of
+    ``unexplained`` (a mask of the occupied cells nobody seen or held explains) not
+    mostly beside a seen body (``seen``, the cells the people seen explain;
+    :data:`FACELESS_MAX_BESIDE`), as where its face would be (normalised x, y: the
+    centre of its top two rows, and 0.8 of a face width, a third of the group's
+    width, below its top) and its size in cells."""
+    if not unexplained.any():
+        return []
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        unexplained.astype(np.uint8), connectivity=8)
+    beside = cv2.dilate(seen.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    rows, cols = grid.cells.shape
+    cell_h = aspect * cols / rows  # a cell's height over its width
+    out = []
+    for label in range(1, count):
+        x, y, w, _, area = (int(v) for v in stats[label])
+        if area < 3:
+            continue
+        group = labels == label
+        if np.count_nonzero(group & beside) >= FACELESS_MAX_BESIDE * area:
+            continue
+        top_cols = np.nonzero(group[y:y + 2, x:x + w])[1]
+        face_x = (x + top_cols.mean() + 0.5) / cols
+        face_y = (y + 0.8 * (w / 3.0) / cell_h) / rows
+        out.append((face_x, face_y, area))
+    return out
 
 
 def place_radius(face: tuple[float, float, float]) -> float:

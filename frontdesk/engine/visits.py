@@ -53,7 +53,8 @@ wherever it goes next and however the detector's boxes jitter. Her clothes (the
 colour signature perception measures under each face) rule out a face in other
 clothes and find her in colourful ones; a customer whose place empties while
 someone unexplained walks in the zones is kept a little longer for a face where
-she was heading; a face first seen in the service zone arrived when its place
+she was heading, and one who has not arrived yet as long as a faceless person
+stands at her counter who can be her; a face first seen in the service zone arrived when its place
 became occupied (see :meth:`VisitBook._adopt` and docs/engine.md, "Faces gone,
 places occupied"). A customer measured outside
 the zones keeps the visit for ``max(visit_hold_s, grace_s)`` (walking across a
@@ -76,6 +77,7 @@ from frontdesk.engine.counters import CounterRuntime
 from frontdesk.engine.emit import EventFactory
 from frontdesk.engine.events import AckSource, Event, EventType, Outcome
 from frontdesk.engine.places import (
+    FACELESS_MIN_PLACE,
     FOLLOW_BELOW_FRACTION,
     MIN_HEADING_COS,
     MIN_LOOK_FRAMES,
@@ -101,6 +103,7 @@ from frontdesk.engine.places import (
     CellMasks,
     clothes_verdict,
     colourful,
+    faceless_people,
     follow_place,
     heading,
     lost_at,
@@ -129,7 +132,7 @@ class Visit:
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
                  "held_face", "held_path", "present_t", "held_look", "walked_off", "heading",
-                 "walking_t", "ack_t",
+                 "walking_t", "standing_at", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
                  "outcome", "context")
 
@@ -163,7 +166,11 @@ class Visit:
         (frame widths a second, x and y)."""
         self.walking_t = -math.inf
         """While walked off: the latest frame someone unexplained walked in her
-        counter's zones (she, with her face hidden, until a face says otherwise)."""
+        counter's zones (she, with her face hidden, until a face says otherwise); not
+        arrived: the latest frame a faceless person stood where she can have walked."""
+        self.standing_at: tuple[float, float, float] | None = None
+        """While walked off, not arrived: where (head x, y) and when a faceless person
+        last stood in her counter's service zone who can be her."""
         self.past_looks: list[Contact] = []
         self.ack_t: float | None = None
         self.ack_by: AckSource | None = None
@@ -235,6 +242,10 @@ class VisitBook:
         or held explains: someone walking there with their face hidden."""
         self._walker: dict[str, tuple[float, float]] = {}
         """This frame's centre (x, y, normalised) of those cells, per counter."""
+        self._faceless: dict[str, list[tuple[float, float, int]]] = {}
+        """This frame's faceless people standing in each counter's service zone (head
+        x, y, and size in cells: :func:`faceless_people`), for the counters with a
+        customer walked off before arriving."""
         self._zone_cells = CellMasks()
         self._weighed: OccupancyGrid | None = None
         self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()
@@ -293,6 +304,7 @@ class VisitBook:
                            and track.look_n >= MIN_LOOK_FRAMES else None)
         visit.walked_off = False
         visit.walking_t = -math.inf
+        visit.standing_at = None
         faces = track.recent_faces
         visit.heading = (heading(faces[0], faces[-1], self.aspect)
                          if len(faces) >= 2 and faces[-1][0] - faces[0][0] >= 0.3
@@ -313,6 +325,7 @@ class VisitBook:
         self._presence = {}
         self._loose = {}
         self._walker = {}
+        self._faceless = {}
         grid = self.occupancy
         lost = [v for v in self.open.values()
                 if v.unseen_since_t is not None and v.held_face is not None]
@@ -354,8 +367,10 @@ class VisitBook:
             if occupied:
                 x, y, w = visit.held_face or face
                 bodies[grid.box_cells(*person_box_norm(x, y, w, aspect, SEEN_BELOW_FACES))] = True
+        seen_cells = np.zeros(grid.cells.shape, dtype=bool)
         for _, box in seen:
-            claimed[box] = True
+            seen_cells[box] = True
+        claimed |= seen_cells
         self._remember(t, grid, claimed)
         loose = grid.cells & ~claimed & ~bodies  # a held customer's legs walk nowhere
         for counter_id in {v.counter_id for v in lost}:
@@ -364,6 +379,12 @@ class VisitBook:
             if rows.size:
                 self._walker[counter_id] = ((cols.mean() + 0.5) / grid.cols,
                                             (rows.mean() + 0.5) / grid.rows)
+        waiting = {v.counter_id for v in lost if v.walked_off and v.arrival_t is None}
+        if waiting:
+            people = faceless_people(grid, loose, seen_cells, aspect)
+            for counter_id in waiting:
+                counter = self.zones.counters[counter_id]
+                self._faceless[counter_id] = [p for p in people if counter.in_service(*p[:2])]
 
     def _remember(self, t: float, grid: OccupancyGrid, explained: np.ndarray) -> None:
         history = self._history
@@ -431,8 +452,12 @@ class VisitBook:
         """A customer whose face is gone in the zones: held while her place is occupied."""
         assert visit.unseen_since_t is not None
         if visit.walked_off:  # waiting for a face in her clothes
-            if visit.arrival_t is None:
-                gone = t - visit.present_t > self.cfg.visit_hold_s
+            if visit.arrival_t is None:  # on her way: the hold, and while she may stand
+                if self._stands_faceless(visit, t):  # at the counter, eyes on her phone
+                    visit.walking_t = t
+                gone = (t - visit.present_t > self.cfg.visit_hold_s
+                        and t - visit.walking_t > self.cfg.presence_leave_s + WALK_HOLD_S
+                        or t - visit.unseen_since_t > self.cfg.presence_max_s)
             else:  # arrived: a few seconds, silently, and while someone walks unseen
                 if self._someone_walking(visit):
                     visit.walking_t = t
@@ -503,30 +528,80 @@ class VisitBook:
     def _within_reach(self, visit: Visit, ts: TrackState) -> bool:
         """Whether the new face ``ts`` first appeared where the unseen customer of
         ``visit`` could have walked since she was lost (at :data:`REACH_SPEED`)."""
+        if ts.born_x is None or ts.born_y is None:
+            return False
+        return self._reaches(visit, ts.born_x, ts.born_y, ts.first_seen_t)
+
+    def _reaches(self, visit: Visit, x: float, y: float, t: float) -> bool:
+        """Whether the unseen customer of ``visit`` can have walked to ``x, y`` (a face's
+        place) by ``t`` since she was lost (at :data:`REACH_SPEED`)."""
         held = visit.held_face
-        if held is None or ts.born_x is None or visit.unseen_since_t is None:
+        if held is None or visit.unseen_since_t is None:
             return False
         lost_x, lost_y = lost_at(visit.held_path, held)
-        walked_s = min(max(0.0, ts.first_seen_t - visit.unseen_since_t), REACH_S)
+        walked_s = min(max(0.0, t - visit.unseen_since_t), REACH_S)
         reach = place_radius(held) + max(REACH_SPEED, REACH_FACES_S * held[2]) * walked_s
-        d2 = (ts.born_x - lost_x) ** 2 + ((ts.born_y - lost_y) * self.aspect) ** 2
+        d2 = (x - lost_x) ** 2 + ((y - lost_y) * self.aspect) ** 2
         return d2 <= reach ** 2
 
     def _walked_toward(self, visit: Visit, ts: TrackState) -> bool:
         """Whether the new face ``ts`` first appeared where the unseen customer of
         ``visit`` was heading: along her heading when she was walking, in her
         counter's service zone when she was standing (walking up from the queue)."""
+        if ts.born_x is None or ts.born_y is None:
+            return False
+        return self._heads_for(visit, ts.born_x, ts.born_y)
+
+    def _heads_for(self, visit: Visit, x: float, y: float) -> bool:
+        """Whether ``x, y`` lies where the unseen customer of ``visit`` was heading
+        (:meth:`_walked_toward`)."""
         held = visit.held_face
-        if held is None or ts.born_x is None:
+        if held is None:
             return False
         vx, vy = visit.heading
         speed = math.hypot(vx, vy)
         if speed < MIN_WALK_SPEED:
-            return self.zones.counters[visit.counter_id].in_service(ts.born_x, ts.born_y)
+            return self.zones.counters[visit.counter_id].in_service(x, y)
         lost_x, lost_y = lost_at(visit.held_path, held)
-        dx, dy = ts.born_x - lost_x, (ts.born_y - lost_y) * self.aspect
+        dx, dy = x - lost_x, (y - lost_y) * self.aspect
         dist = math.hypot(dx, dy)
         return dist > 0 and (vx * dx + vy * dy) / (speed * dist) >= MIN_HEADING_COS
+
+    def _stands_faceless(self, visit: Visit, t: float) -> bool:
+        """Whether a faceless person stands in the service zone of the counter the
+        walked-off, not yet arrived customer of ``visit`` was heading for, who can be
+        her: first found within her reach, where she was heading, soon after her
+        place emptied (:data:`WALK_HOLD_S` plus :data:`REACH_S` of walking), then found
+        again where she stood with no gap longer than the walking hold. A customer
+        who walked up with her eyes on her phone and waits at the counter before she
+        looks up keeps her visit; someone who comes later, or elsewhere, does not."""
+        held, grid = visit.held_face, self.occupancy
+        people = self._faceless.get(visit.counter_id)
+        if held is None or grid is None or not people:
+            return False
+        rs, cs = place_cells(grid, held, self.aspect)
+        least = FACELESS_MIN_PLACE * (rs.stop - rs.start) * (cs.stop - cs.start)
+        places = [(x, y) for x, y, size in people if size >= least]
+        hold_s = self.cfg.presence_leave_s + WALK_HOLD_S
+        if visit.standing_at is None:
+            if t - visit.present_t > WALK_HOLD_S + REACH_S:
+                return False
+            found = [(x, y) for x, y in places
+                     if self._reaches(visit, x, y, t) and self._heads_for(visit, x, y)]
+        else:
+            sx, sy, st = visit.standing_at
+            if t - st > hold_s:
+                return False  # she went; whoever stands there now came later
+            radius = 2.0 * place_radius(held)
+            found = [(x, y) for x, y in places
+                     if math.hypot(x - sx, (y - sy) * self.aspect) <= radius]
+        if not found:
+            return False
+        rx, ry = (visit.standing_at[:2] if visit.standing_at is not None
+                  else lost_at(visit.held_path, held))
+        x, y = min(found, key=lambda p: math.hypot(p[0] - rx, (p[1] - ry) * self.aspect))
+        visit.standing_at = (x, y, t)
+        return True
 
     def _someone_walking(self, visit: Visit) -> bool:
         """Whether the counter's zones hold, unexplained, at least a third of the cells
@@ -659,6 +734,7 @@ class VisitBook:
         best.held_look = None
         best.walked_off = False
         best.walking_t = -math.inf
+        best.standing_at = None
         self.open.pop(old.track_id, None)
         self.open[ts.track_id] = best
         ts.visit = best

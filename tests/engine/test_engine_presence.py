@@ -254,3 +254,81 @@ def test_a_customer_near_the_camera_who_walks_up_unseen_is_within_her_reach() ->
     ack = out.one("customer_acknowledged")
     assert ack.visit_id == arrived.visit_id  # her face at the counter continued her visit
     assert ack.latency_s == pytest.approx(14.0 - arrived.arrival_t, abs=0.3)
+
+
+FAR_APPROACH_AT = (1.6, 0.0, 2.0)
+"""Where a customer walking up first comes into view, in the approach zone."""
+
+
+def walk_up_looking_down(faceless: bool = True, other_from: float | None = None) -> Run:
+    """She walks from the far approach (0.5 s) to the counter (5 s), her eyes on her
+    phone from 2.5 s: she walks the last steps and waits at the counter unseen for
+    15 s, longer than ``visit_hold_s``, looks up at 20 s, and staff look at her
+    from 22 s. ``faceless`` False: the grid does not see her at the counter either
+    (as if she walked out of view). ``other_from``: she leaves the view at 3 s, before
+    the service zone, and someone else walks up from the far approach with a hidden
+    face from ``other_from``, stands at the counter 3 s later and looks up at 30 s."""
+    from engine_scenes import walk
+
+    staff_at = still(STAFF_AT)
+    her_at = walk(FAR_APPROACH_AT, SERVICE_AT, 0.5, 5.0)
+    end_t = 3.0 if other_from is not None else 40.0
+    her = Actor(1, her_at, looks(INTO_LENS, (2.5, 20.0, None)), end_t=end_t)
+    actors = [her]
+    others_at = None
+    if other_from is not None:
+        others_at = walk(FAR_APPROACH_AT, SERVICE_AT, other_from, other_from + 3.0)
+        actors.append(Actor(3, others_at, looks(INTO_LENS, (other_from, 30.0, None)),
+                            start_t=other_from, end_t=40.0))
+    looked_at = others_at or her_at
+    staff = Actor(2, staff_at, looks(AWAY, (32.0 if other_from is not None else 22.0, 40.0,
+                                            at_actor(staff_at, looked_at))))
+    actors.append(staff)
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = Run()
+    for i, t in enumerate(frame_times(0.0, 38.0, 15.0)):
+        obs = observation(actors, t, i)
+        boxes = [body_of(STAFF_AT)]
+        if her.present(t) and (faceless or t < 3.0 or t >= 20.0):
+            boxes.append(body_of(her_at(t)))
+        if others_at is not None and t >= other_from:
+            boxes.append(body_of(others_at(t)))
+        obs.occupancy = grid(*boxes)
+        out.events += engine.update(obs)
+    return out
+
+
+def test_a_customer_who_looks_down_on_her_way_and_waits_unseen_keeps_one_visit() -> None:
+    """Her face is lost on the walkway, before she arrives; she stands at the counter
+    unseen longer than visit_hold_s. Someone faceless stands where she was heading,
+    within her reach, soon after her place emptied: her visit waits for her face,
+    which then continues it (seed 101's three walkway splits)."""
+    out = walk_up_looking_down()
+    arrived = out.one("customer_arrived")  # one visit, not a passed-by and a second
+    assert 3.5 <= arrived.arrival_t <= 5.2  # she arrived when she stood there, unseen
+    assert out.of("customer_left") == []
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == arrived.visit_id
+    assert ack.latency_s == pytest.approx(22.0 - arrived.arrival_t, abs=0.3)
+
+
+def test_without_anyone_standing_at_the_counter_her_visit_closes_as_before() -> None:
+    """The same walk, but nothing stands at the counter: the visit closes as passed
+    by visit_hold_s after her place emptied, and her face opens a second one."""
+    out = walk_up_looking_down(faceless=False)
+    left = out.one("customer_left")
+    assert left.outcome.value == "passed_by"
+    assert len({e.visit_id for e in out.events if e.visit_id}) == 2
+
+
+def test_someone_who_stands_at_the_counter_later_does_not_keep_a_passers_visit() -> None:
+    """She walks out of view at 3 s; someone else, face hidden, walks up from 9 s and
+    stands at the counter from 12 s, too late to be her (more than WALK_HOLD_S +
+    REACH_S after her place emptied): two visits."""
+    out = walk_up_looking_down(other_from=9.0)
+    left = out.one("customer_left")
+    assert left.outcome.value == "passed_by"
+    arrived = out.one("customer_arrived")
+    assert arrived.visit_id != left.visit_id
+    assert 10.0 <= arrived.arrival_t <= 12.2  # the newcomer's own arrival, unseen
+
