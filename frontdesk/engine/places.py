@@ -85,9 +85,11 @@ COLOURFUL_SHARE = 0.5
 """A face is matched to a customer by her clothes alone, away from her place, only
 when at least this share of her chest is in colour."""
 
-ONSET_LOOKBACK_S = 20.0
+ONSET_LOOKBACK_S = 60.0
 """A face first seen in the service zone arrived when its place became occupied, at
-most this long before (the occupancy grids of that long are kept)."""
+most this long before (the occupancy grids of that long are kept, about 2.5 MB at
+15 fps): a customer may walk up with her eyes on her phone and wait a minute
+before she looks up."""
 
 WALK_HOLD_S = 3.0
 """An arrived customer whose place emptied while someone unseen walked in the counter's

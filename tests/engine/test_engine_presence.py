@@ -260,11 +260,12 @@ FAR_APPROACH_AT = (1.6, 0.0, 2.0)
 """Where a customer walking up first comes into view, in the approach zone."""
 
 
-def walk_up_looking_down(faceless: bool = True, other_from: float | None = None) -> Run:
+def walk_up_looking_down(faceless: bool = True, other_from: float | None = None,
+                         up_t: float = 20.0) -> Run:
     """She walks from the far approach (0.5 s) to the counter (5 s), her eyes on her
     phone from 2.5 s: she walks the last steps and waits at the counter unseen for
-    15 s, longer than ``visit_hold_s``, looks up at 20 s, and staff look at her
-    from 22 s. ``faceless`` False: the grid does not see her at the counter either
+    15 s, longer than ``visit_hold_s``, looks up at ``up_t`` (20 s), and staff look
+    at her 2 s later. ``faceless`` False: the grid does not see her at the counter either
     (as if she walked out of view). ``other_from``: she leaves the view at 3 s, before
     the service zone, and someone else walks up from the far approach with a hidden
     face from ``other_from``, stands at the counter 3 s later and looks up at 30 s."""
@@ -272,8 +273,8 @@ def walk_up_looking_down(faceless: bool = True, other_from: float | None = None)
 
     staff_at = still(STAFF_AT)
     her_at = walk(FAR_APPROACH_AT, SERVICE_AT, 0.5, 5.0)
-    end_t = 3.0 if other_from is not None else 40.0
-    her = Actor(1, her_at, looks(INTO_LENS, (2.5, 20.0, None)), end_t=end_t)
+    end_t = 3.0 if other_from is not None else up_t + 20.0
+    her = Actor(1, her_at, looks(INTO_LENS, (2.5, up_t, None)), end_t=end_t)
     actors = [her]
     others_at = None
     if other_from is not None:
@@ -281,15 +282,15 @@ def walk_up_looking_down(faceless: bool = True, other_from: float | None = None)
         actors.append(Actor(3, others_at, looks(INTO_LENS, (other_from, 30.0, None)),
                             start_t=other_from, end_t=40.0))
     looked_at = others_at or her_at
-    staff = Actor(2, staff_at, looks(AWAY, (32.0 if other_from is not None else 22.0, 40.0,
-                                            at_actor(staff_at, looked_at))))
+    staff = Actor(2, staff_at, looks(AWAY, (32.0 if other_from is not None else up_t + 2.0,
+                                            up_t + 20.0, at_actor(staff_at, looked_at))))
     actors.append(staff)
     engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
     out = Run()
-    for i, t in enumerate(frame_times(0.0, 38.0, 15.0)):
+    for i, t in enumerate(frame_times(0.0, max(38.0, up_t + 18.0), 15.0)):
         obs = observation(actors, t, i)
         boxes = [body_of(STAFF_AT)]
-        if her.present(t) and (faceless or t < 3.0 or t >= 20.0):
+        if her.present(t) and (faceless or t < 3.0 or t >= up_t):
             boxes.append(body_of(her_at(t)))
         if others_at is not None and t >= other_from:
             boxes.append(body_of(others_at(t)))
@@ -310,6 +311,18 @@ def test_a_customer_who_looks_down_on_her_way_and_waits_unseen_keeps_one_visit()
     ack = out.one("customer_acknowledged")
     assert ack.visit_id == arrived.visit_id
     assert ack.latency_s == pytest.approx(22.0 - arrived.arrival_t, abs=0.3)
+
+
+def test_a_minute_unseen_at_the_counter_still_dates_her_arrival_from_her_walk_in() -> None:
+    """The same walk up, her face hidden at the counter for 45 s: her arrival is dated
+    from when her place there became occupied (the grids of the last 60 s are kept;
+    with 20 s, as before, it was dated 20 s before she looked up, 25 s late)."""
+    out = walk_up_looking_down(up_t=50.0)
+    arrived = out.one("customer_arrived")
+    assert 3.5 <= arrived.arrival_t <= 5.2
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == arrived.visit_id
+    assert ack.latency_s == pytest.approx(52.0 - arrived.arrival_t, abs=0.3)
 
 
 def test_without_anyone_standing_at_the_counter_her_visit_closes_as_before() -> None:
