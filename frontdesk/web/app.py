@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from frontdesk.config import Config, ConfigError, polygon_problem
+from frontdesk.config import Config, polygon_problem
 from frontdesk.errors import FrontdeskError
 from frontdesk.web.auth import (
     AuthSettings,
@@ -50,6 +50,8 @@ from frontdesk.web.config_file import ConfigFile, set_camera_keys, set_counter_z
 from frontdesk.web.hub import LiveHub
 from frontdesk.web.page_routes import add_command_routes, add_legend_route
 from frontdesk.web.plan_routes import add_plan_routes
+from frontdesk.web.saving import error as _error
+from frontdesk.web.saving import save_zones, update_config
 from frontdesk.web.today import TodayFigures, list_reports, report_path, reports_dir
 
 if TYPE_CHECKING:
@@ -188,11 +190,6 @@ class WebContext:
             response.headers["Retry-After"] = str(secs)
             return response
         return _error(401, "wrong Bearer token", **{"login": "/login"})
-
-
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status,
-                        headers={"Cache-Control": "no-store"})
 
 
 def _page(name: str) -> HTMLResponse:
@@ -536,17 +533,10 @@ def _add_zone_routes(app: FastAPI, ctx: WebContext) -> None:
             for c in update.counters:
                 set_counter_zones(doc, c.id, c.zones.model_dump(), ctx.camera_id)
 
-        try:
-            result = ctx.config_file.update(edit)
-        except ConfigError as exc:
-            return _error(400, "the config would not be valid: " + "; ".join(exc.problems),
-                          problems=exc.problems)
-        except FrontdeskError as exc:
-            return _error(409, str(exc))
-        saved = (result.config if ctx.camera_id is None
-                 else result.config.for_camera(ctx.camera_id))
-        running = hub.config.model_copy(update={"counters": saved.counters})
-        version = hub.request_config(running)
+        saved = save_zones(ctx, edit)
+        if isinstance(saved, JSONResponse):
+            return saved
+        result, running, version = saved
         return JSONResponse({"saved": True, "backup": result.backup.name, "version": version,
                              "message": f"saved to {result.path.name} (backup "
                              f"{result.backup.name}); applied from the next frame",
@@ -576,13 +566,9 @@ def _add_camera_routes(app: FastAPI, ctx: WebContext) -> None:
     def save_camera(values: dict[str, Any]) -> JSONResponse:
         if ctx.config_file is None:
             return _error(409, "frontdesk was started without a config file: nothing saved")
-        try:
-            result = ctx.config_file.update(
-                lambda doc: set_camera_keys(doc, values, ctx.camera_id))
-        except ConfigError as exc:
-            return _error(400, "the config would not be valid: " + "; ".join(exc.problems))
-        except FrontdeskError as exc:
-            return _error(409, str(exc))
+        result = update_config(ctx, lambda doc: set_camera_keys(doc, values, ctx.camera_id))
+        if isinstance(result, JSONResponse):
+            return result
         ctx.restart_needed = "camera settings changed: restart frontdesk to use them"
         return JSONResponse({"saved": True, "backup": result.backup.name,
                              "message": f"saved to {result.path.name} (backup "

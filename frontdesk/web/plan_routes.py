@@ -42,6 +42,8 @@ from frontdesk.floor_plan import (
 )
 from frontdesk.planner import CounterLayout, PlannedCamera, plan, recommend_camera
 from frontdesk.web.config_file import set_counter_zones
+from frontdesk.web.saving import error as _error
+from frontdesk.web.saving import save_zones
 from frontdesk.world import WorldPose
 
 if TYPE_CHECKING:
@@ -238,11 +240,6 @@ def _find_counter(ctx: WebContext, counter_id: str) -> CounterConfig | None:
     return next((c for c in ctx.hub.config.counters if c.id == counter_id), None)
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status,
-                        headers={"Cache-Control": "no-store"})
-
-
 def add_plan_routes(app: FastAPI, ctx: WebContext) -> None:
     searching = threading.Lock()  # one search at a time: each takes a core for seconds
 
@@ -340,16 +337,10 @@ def add_plan_routes(app: FastAPI, ctx: WebContext) -> None:
                 file_id = this_id if cid == (this_id or "camera") else cid
                 set_counter_zones(doc, counter.id, zones, file_id)
 
-        try:
-            result = ctx.config_file.update(edit)
-        except ConfigError as exc:
-            return _error(400, "the config would not be valid: " + "; ".join(exc.problems),
-                          problems=exc.problems)
-        except FrontdeskError as exc:
-            return _error(409, str(exc))
-        saved = result.config if this_id is None else result.config.for_camera(this_id)
-        running = ctx.hub.config.model_copy(update={"counters": saved.counters})
-        version = ctx.hub.request_config(running)
+        saved = save_zones(ctx, edit)
+        if isinstance(saved, JSONResponse):
+            return saved
+        result, running, version = saved
         others = [cid for cid in per_camera if cid != (this_id or "camera")]
         message = (f"saved to {result.path.name} (backup {result.backup.name}); this camera "
                    f"uses them from the next frame")
