@@ -15,30 +15,66 @@ the same scenes must pass both ways (docs/performance.md, "Gated perception (iss
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from render_helpers import SCENES_DIR, SceneRun
+from render_helpers import SCENE_FILES, SCENES_DIR, SceneRun
+
+PREFETCH = 2
+"""Scenes rendered ahead, in a process of their own, while this one perceives the
+current scene (with at least two cores): rendering is about 60 % of the suite's
+time, and the two overlap."""
+
+
+def _render_scene_file(name: str, out: Path) -> Any:
+    """Render ``tests/scenes/NAME.yaml`` into ``out`` (in the prefetching process)."""
+    from frontdesk.render.clip import render_clip
+    from frontdesk.render.scene_file import load_render_scene
+
+    return render_clip(load_render_scene(SCENES_DIR / f"{name}.yaml"), out / f"{name}.mp4")
 
 
 @pytest.fixture(scope="session")
-def e2e_results(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], SceneRun]:
-    """``run(name)``: the end-to-end result of ``tests/scenes/NAME.yaml`` (cached per session)."""
+def e2e_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], SceneRun]]:
+    """``run(name)``: the end-to-end result of ``tests/scenes/NAME.yaml`` (cached per
+    session). The next :data:`PREFETCH` scenes in file order are rendered meanwhile in
+    a spawned process (the tests run in that order), so that rendering and perception
+    share the two cores; the results are the same as rendering inline (the renderer
+    is seeded by the scene)."""
     from frontdesk.render.scene_file import load_render_scene
 
     out = tmp_path_factory.mktemp("rendered")
     cache: dict[str, SceneRun] = {}
+    names = [f.stem for f in SCENE_FILES]
+    pool = (ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            if (os.cpu_count() or 1) >= 2 else None)
+    rendering: dict[str, Future[Any]] = {}
+
+    def prefetch(after: str) -> None:
+        if pool is None or after not in names:
+            return
+        i = names.index(after)
+        for name in names[i + 1:i + 1 + PREFETCH]:
+            if name not in cache and name not in rendering:
+                rendering[name] = pool.submit(_render_scene_file, name, out)
 
     def run(name: str) -> SceneRun:
         if name not in cache:
-            cache[name] = run_render_scene(load_render_scene(SCENES_DIR / f"{name}.yaml"), name,
-                                           out)
+            future = rendering.pop(name, None)
+            prefetch(name)
+            rendered = future.result() if future is not None else None
+            rs = load_render_scene(SCENES_DIR / f"{name}.yaml")
+            cache[name] = run_render_scene(rs, name, out, rendered)
         return cache[name]
 
-    return run
+    yield run
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.fixture(scope="session")
@@ -59,13 +95,14 @@ def scene_dict_results(tmp_path_factory: pytest.TempPathFactory
     return run
 
 
-def run_render_scene(rs: Any, name: str, out: Path) -> SceneRun:
-    """Render ``rs``, run the real perception and engine over the clip, score against the truth."""
+def run_render_scene(rs: Any, name: str, out: Path, rendered: Any = None) -> SceneRun:
+    """Render ``rs`` (unless ``rendered``, its :func:`render_clip` result, is given), run
+    the real perception and engine over the clip, score against the truth."""
     from frontdesk.config import load_config
     from frontdesk.render.clip import render_clip
     from frontdesk.render.evaluate import evaluate_observations, perceive_clip
 
-    result = render_clip(rs, out / f"{name}.mp4")
+    result = rendered if rendered is not None else render_clip(rs, out / f"{name}.mp4")
     config = with_test_gating(load_config(result.files.config))
     perception = perceive_clip(result.files.video, config)
     figures = evaluate_observations(perception.observations, result.truth, config)
