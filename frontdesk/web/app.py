@@ -448,9 +448,10 @@ def _cameras_json(ctx: WebContext, request: Request) -> list[dict[str, Any]]:
     out = []
     for peer in ctx.cameras:
         current = peer.id == ctx.camera_id
-        port = request.url.port if current else peer.port
+        port = request.url.port if current or peer.served_by == ctx.camera_id else peer.port
         out.append({"id": peer.id, "counters": list(peer.counters), "current": current,
-                    "url": url_for_host(request.url.scheme, host, port)})
+                    "url": url_for_host(request.url.scheme, host, port),
+                    "served_by": peer.served_by})
     return out
 
 

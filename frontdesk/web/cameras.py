@@ -25,6 +25,10 @@ class CameraPeer:
     counters: tuple[str, ...]
     bind: str
     """``HOST:PORT`` this camera's worker listens on."""
+    served_by: str | None = None
+    """For a camera that feeds a counter another camera's address serves (several
+    cameras, one counter: docs/web.md), that camera's id: its own worker only
+    perceives, and its pages are the counter's. None: it serves its own UI."""
 
     @property
     def port(self) -> int | None:
@@ -34,11 +38,16 @@ class CameraPeer:
 
 
 def camera_peers(config: Config) -> list[CameraPeer]:
-    """Every camera's web UI for the whole (multi-camera) ``config``; [] for one camera."""
+    """Every camera's web UI for the whole (multi-camera) ``config``; [] for one camera.
+    The cameras of a fused counter after its primary are served by the primary's
+    address (the counter's worker), so they carry the primary's bind."""
+    primary = {cid: ids[0] for ids in config.fused_counters().values() for cid in ids[1:]}
     peers = []
     for camera_id in config.camera_ids:
         cut = config.for_camera(camera_id)
-        peers.append(CameraPeer(camera_id, tuple(c.id for c in cut.counters), cut.web.bind))
+        served_by = primary.get(camera_id)
+        bind = config.for_camera(served_by).web.bind if served_by else cut.web.bind
+        peers.append(CameraPeer(camera_id, tuple(c.id for c in cut.counters), bind, served_by))
     return peers
 
 

@@ -83,9 +83,9 @@ def test_each_camera_serves_its_own_ui_on_port_plus_index_and_links_the_other(bo
             assert s["camera"] == cid
             assert s["cameras"] == [
                 {"id": "front", "counters": ["front-desk"], "current": cid == "front",
-                 "url": f"http://localhost:{box.port}/"},
+                 "url": f"http://localhost:{box.port}/", "served_by": None},
                 {"id": "pharmacy", "counters": ["pharmacy-desk"], "current": cid == "pharmacy",
-                 "url": f"http://localhost:{box.port + 1}/"},
+                 "url": f"http://localhost:{box.port + 1}/", "served_by": None},
             ]
             ids = [c["id"] for c in c.get("/api/zones").json()["counters"]]
             assert ids == [f"{cid}-desk"]  # only this camera's counters

@@ -89,6 +89,21 @@ def authed(pair: Pair) -> Iterator[httpx.Client]:
         yield c
 
 
+def test_the_other_camera_of_a_shared_counter_is_served_by_this_page(
+        authed: httpx.Client, pair: Pair) -> None:
+    """The second camera of one counter only perceives; its pages are the counter's, at
+    the primary's address: the camera bar links it there, not to a port nobody serves."""
+    from frontdesk.web.cameras import camera_peers
+
+    peers = {p.id: p for p in camera_peers(pair.whole)}
+    assert peers["side"].served_by is None and peers["front"].served_by == "side"
+    assert peers["front"].bind == peers["side"].bind
+    cams = authed.get("/api/session").json()["cameras"]
+    assert [(c["id"], c["current"], c["served_by"]) for c in cams] == [
+        ("side", True, None), ("front", False, "side")]
+    assert cams[1]["url"] == cams[0]["url"] == pair.web.url + "/"
+
+
 def test_a_counter_seen_by_two_cameras_needs_both_poses(tmp_path: Path) -> None:
     text = two_camera_yaml()
     assert parse_config(text, "f.yaml").shared_counters == {"desk": ["side", "front"]}
@@ -181,6 +196,8 @@ def test_browser_draws_a_zone_on_the_plan_and_sees_it_in_the_views(
     assert page.locator("figure.camera-view[data-camera=side] img").count() == 1
     page.wait_for_selector("#plan-table tbody tr[data-moment='approach 2.5 m']")
     assert "together (side + front)" in page.inner_text("#plan-summary")
+    # The camera bar: this page is the counter's, for both of its cameras.
+    assert page.inner_text("#cameras").split() == ["camera", "side", "+", "front"]
     # Draw a new service zone on the plan with real clicks.
     page.select_option("#kind", "service")
     page.click("#clear")

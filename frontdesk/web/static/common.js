@@ -76,9 +76,12 @@ const fd = (() => {
     if (!brand || document.getElementById("cameras")) return;
     const nav = el("span", { id: "cameras", class: "cameras" });
     for (const c of s.cameras) {
-      const title = "counters: " + c.counters.join(", ");
+      let title = "counters: " + c.counters.join(", ");
+      if (c.served_by) title += " (one counter with camera " + c.served_by + ": its pages)";
       if (c.current) {
         nav.append(el("span", { class: "camera current", title, text: "camera " + c.id }));
+      } else if (c.served_by && c.served_by === s.camera) {  // this page is its counter's too
+        nav.append(el("span", { class: "camera current", title, text: "+ " + c.id }));
       } else if (c.url) {
         const href = new URL(location.pathname + location.search, c.url).href;
         nav.append(el("a", { class: "camera", href, title, text: c.id }));
