@@ -53,10 +53,13 @@ when every camera is offline does the engine see the counter's camera offline.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import heapq
 import json
 import logging
+import math
 import os
 import queue
 import socket
@@ -72,7 +75,7 @@ from frontdesk.config import Config, FusionConfig
 from frontdesk.errors import FrontdeskError
 from frontdesk.types import CameraStatus, FrameObservation
 
-__all__ = ["MESSAGE_VERSION", "encode", "decode", "socket_path", "ObservationSender",
+__all__ = ["MESSAGE_VERSION", "encode", "decode", "socket_path", "watch_path", "ObservationSender",
            "ObservationReceiver", "ReorderBuffer", "FusedObservations", "DEGRADED",
            "STARTING", "counter_status", "ReceiverGroup"]
 
@@ -89,6 +92,13 @@ MAX_DATAGRAM = 1 << 20
 SEND_TIMEOUT_S = 0.5
 """How long a camera waits for room in the counter's queue (Linux keeps only
 ``net.unix.max_dgram_qlen`` datagrams, 10 by default, while the counter is busy)."""
+WATCH_S = 10.0
+"""The counter's live view counts as watched this long after the web UI last asked
+for a picture."""
+PICTURE_EVERY_S = 0.2
+"""A camera of a watched counter sends at most this often a picture (5 a second)."""
+PICTURE_QUALITY = 80
+"""JPEG quality of those pictures (a 1280x720 frame is 60 to 150 kB)."""
 MAX_HELD = 2000
 """Observations held for ordering at most (about a minute of two cameras at 15 fps):
 beyond it the oldest goes on, so a lagging file source cannot grow memory without end."""
@@ -98,16 +108,21 @@ beyond it the oldest goes on, so a lagging file source cannot grow memory withou
 
 
 def encode(camera_id: str, *, obs: FrameObservation | None = None,
-           status: StatusChange | None = None, live: bool | None = None) -> bytes:
+           status: StatusChange | None = None, live: bool | None = None,
+           jpeg: bytes | None = None, t: float = 0.0) -> bytes:
     """One message: a camera's observation (``kind`` ``obs``, the record of
-    :func:`frontdesk.sim.observations.observation_to_json`) or a status change of its
+    :func:`frontdesk.sim.observations.observation_to_json`), a status change of its
     source (``kind`` ``status``: ``status``, ``t``, ``wall_time``, ``detail``,
-    ``live``)."""
+    ``live``), or a picture for the counter's live view (``kind`` ``frame``: ``t``
+    and ``jpeg``, base64; sent only while someone watches, on this box only)."""
     from frontdesk.sim.observations import observation_to_json
 
     msg: dict[str, Any] = {"v": MESSAGE_VERSION, "camera": camera_id}
     if obs is not None:
         msg.update(kind="obs", obs=observation_to_json(obs))
+    elif jpeg is not None:
+        msg.update(kind="frame", t=round(float(t), 4),
+                   jpeg=base64.b64encode(jpeg).decode("ascii"))
     elif status is not None:
         msg.update(kind="status", status=status.status, t=round(float(status.t), 4),
                    wall_time=status.wall_time, detail=status.detail, live=bool(live))
@@ -125,6 +140,7 @@ class Message:
     wall_time: float | None = None
     detail: str = ""
     live: bool = False
+    jpeg: bytes | None = None
 
 
 def decode(data: bytes) -> Message:
@@ -138,13 +154,16 @@ def decode(data: bytes) -> Message:
         cid = str(msg["camera"])
         if msg.get("kind") == "obs":
             return Message(cid, obs=observation_from_json(msg["obs"]))
+        if msg.get("kind") == "frame":
+            return Message(cid, t=float(msg["t"]),
+                           jpeg=base64.b64decode(str(msg["jpeg"]), validate=True))
         if msg.get("kind") == "status":
             wall = msg.get("wall_time")
             return Message(cid, status=str(msg["status"]), t=float(msg["t"]),
                            wall_time=None if wall is None else float(wall),
                            detail=str(msg.get("detail") or ""), live=bool(msg.get("live")))
         raise ValueError(f"unknown kind {msg.get('kind')!r}")
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+    except (KeyError, TypeError, json.JSONDecodeError, binascii.Error) as exc:
         raise ValueError(f"malformed observation message: {exc}") from None
 
 
@@ -157,6 +176,13 @@ def socket_path(fusion: FusionConfig, counter_key: str) -> Path:
         folder = os.path.join(runtime, "frontdesk") if runtime else \
             f"/tmp/frontdesk-{os.getuid()}"
     return Path(folder) / f"counter-{counter_key}.sock"
+
+
+def watch_path(socket: Path) -> Path:
+    """The file whose modification time says someone watches the counter's live view
+    (touched by the counter's worker; its cameras' workers send pictures while it is
+    newer than :data:`WATCH_S`), beside the counter's socket."""
+    return socket.with_suffix(".watch")
 
 
 class ObservationSender:
@@ -172,6 +198,11 @@ class ObservationSender:
         self.camera_id = camera_id
         self.sent = 0
         self.dropped = 0
+        self.pictures = 0
+        self._watch = watch_path(path)
+        self._watch_checked = -math.inf
+        self._watching = False
+        self._picture_mono = -math.inf
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         # A full queue at the counter (it is busy) holds the camera back a moment
         # rather than losing the frame; a counter that is not there fails at once.
@@ -199,6 +230,34 @@ class ObservationSender:
 
     def status(self, change: StatusChange, live: bool) -> bool:
         return self.send(encode(self.camera_id, status=change, live=live))
+
+    def picture(self, frame: Any) -> bool:
+        """Send ``frame`` (a :class:`~frontdesk.types.Frame`) for the counter's live view
+        when someone watches it and the last picture is :data:`PICTURE_EVERY_S` old;
+        False when nothing was sent."""
+        now = time.monotonic()
+        if now - self._picture_mono < PICTURE_EVERY_S or not self._watched(now):
+            return False
+        import cv2
+
+        ok, buf = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, PICTURE_QUALITY])
+        if not ok:
+            return False
+        self._picture_mono = now
+        sent = self.send(encode(self.camera_id, jpeg=buf.tobytes(), t=frame.t))
+        self.pictures += int(sent)
+        return sent
+
+    def _watched(self, now: float) -> bool:
+        """Whether the counter's live view is watched (the watch file's age, read at
+        most once a second)."""
+        if now - self._watch_checked >= 1.0:
+            self._watch_checked = now
+            try:
+                self._watching = time.time() - self._watch.stat().st_mtime < WATCH_S
+            except OSError:
+                self._watching = False
+        return self._watching
 
     def close(self) -> None:
         self._sock.close()
@@ -436,6 +495,12 @@ class FusedObservations:
         self.malformed = 0
         self.fused_frames = 0
         self.dropped_out_of_order = 0
+        self.watch_file: Path | None = getattr(receiver, "path", None)
+        if self.watch_file is not None:
+            self.watch_file = watch_path(self.watch_file)
+        self._pictures: dict[str, tuple[float, bytes]] = {}
+        self._decoded: tuple[str, float, Any] | None = None
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ what the runner reads
 
@@ -466,6 +531,36 @@ class FusedObservations:
 
     def close(self) -> None:
         self._stop.set()
+
+    # ------------------------------------------------------------------ the live view
+
+    def watch(self) -> None:
+        """Someone watches the counter's live view: its cameras' workers send pictures
+        for :data:`WATCH_S` (the watch file, touched at most once a second)."""
+        path = self.watch_file
+        if path is None:
+            return
+        with contextlib.suppress(OSError):
+            if not path.exists() or time.time() - path.stat().st_mtime >= 1.0:
+                path.touch()
+
+    def picture(self, camera_id: str) -> Any:
+        """The latest picture camera ``camera_id`` sent (a BGR image), or None."""
+        import cv2
+        import numpy as np
+
+        with self._lock:
+            got = self._pictures.get(camera_id)
+            decoded = self._decoded
+        if got is None:
+            return None
+        if decoded is not None and decoded[:2] == (camera_id, got[0]):
+            return decoded[2]
+        image = cv2.imdecode(np.frombuffer(got[1], dtype=np.uint8), cv2.IMREAD_COLOR)
+        if image is not None:
+            with self._lock:
+                self._decoded = (camera_id, got[0], image)
+        return image
 
     # ------------------------------------------------------------------ the loop
 
@@ -506,6 +601,10 @@ class FusedObservations:
             self.malformed += 1
             log.warning("fusion: a message from camera %r, not one of this counter's (%s)",
                         msg.camera_id, ", ".join(self.camera_ids))
+            return
+        if msg.jpeg is not None:  # a picture for the live view: not an observation
+            with self._lock:
+                self._pictures[msg.camera_id] = (msg.t, msg.jpeg)
             return
         cam.heard_mono = arrived
         if msg.obs is not None:
@@ -624,14 +723,18 @@ class CameraSender:
         notifier: systemd notifications (READY once the source is open, WATCHDOG
             while frames or status records flow).
         wall_clock: Unix seconds, to anchor sources that carry no wall time.
+        pictures: send pictures for the counter's live view while it is watched
+            (:meth:`ObservationSender.picture`; the primary camera on the counter's box).
     """
 
     def __init__(self, config: Config, sender: ObservationSender, *, source: str | None = None,
                  loop: bool = False, realtime: bool = False, max_frames: int | None = None,
                  notifier: Any = None, wall_clock: Callable[[], float] = time.time,
-                 observations: str | None = None, speed: float = 0.0) -> None:
+                 observations: str | None = None, speed: float = 0.0,
+                 pictures: bool = False) -> None:
         from frontdesk.sdnotify import SdNotifier
 
+        self.pictures = pictures and hasattr(sender, "picture")
         self.observations = observations
         self.speed = speed
         self.config = config
@@ -683,6 +786,9 @@ class CameraSender:
 
         replay = self.observations is not None
         pipeline = FramePipeline(self.config, engine=False, perceive=not replay)
+        # pictures for the counter's live view: the primary camera's, over this box's
+        # socket only, never the broker (no image leaves the box), while someone watches
+        share_pictures = self.pictures
         watchdog: threading.Event | None = None
         last_t = 0.0
         ended = False
@@ -724,6 +830,8 @@ class CameraSender:
                     obs.wall_time = self._wall_at(obs.t)
                 last_t = obs.t
                 self.sender.observation(obs)
+                if share_pictures and not isinstance(item, FrameObservation):
+                    self.sender.picture(item)
                 self.frames += 1
                 if self.max_frames is not None and self.frames >= self.max_frames:
                     break

@@ -5,6 +5,7 @@ tests/render/test_live_fusion_run.py."""
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -313,3 +314,80 @@ def test_check_config_says_which_cameras_feed_one_engine(
     out = capsys.readouterr().out
     assert "counter c1: one engine fed by cameras left, right" in out
     assert "publishing as camera left" in out
+
+
+# ---------------------------------------------------------------------- the live view's pictures
+
+
+def _frame(t: float = 0.0) -> Any:
+    from frontdesk.types import Frame
+
+    image = np.zeros((72, 128, 3), dtype=np.uint8)
+    image[20:50, 30:90] = (40, 160, 220)
+    return Frame(image, t, 0, wall_time=1.7e9 + t, source="test")
+
+
+def test_a_picture_goes_through_a_message_and_back() -> None:
+    msg = decode(encode("left", jpeg=b"\xff\xd8jpeg", t=1.25))
+    assert (msg.camera_id, msg.t, msg.jpeg, msg.obs) == ("left", 1.25, b"\xff\xd8jpeg", None)
+    with pytest.raises(ValueError, match="malformed"):
+        decode(b'{"v": 1, "camera": "left", "kind": "frame", "t": 0, "jpeg": "not base64!"}')
+
+
+def test_a_camera_sends_pictures_only_while_its_counter_is_watched(tmp_path: Path) -> None:
+    """No image leaves a camera's worker unless the counter's live view is watched (the
+    watch file, touched by the counter's worker, is fresh), and then at most one in
+    PICTURE_EVERY_S."""
+    from frontdesk.live_fusion import PICTURE_EVERY_S, WATCH_S, watch_path
+
+    path = tmp_path / "sock" / "counter-c1.sock"
+    rx = ObservationReceiver(path)
+    sender = ObservationSender(path, "left")
+    try:
+        assert not sender.picture(_frame())  # nobody watches: nothing sent
+        watch = watch_path(path)
+        watch.touch()
+        os.utime(watch, (time.time() - WATCH_S - 1,) * 2)  # watched, but long ago
+        sender._watch_checked = -1e9  # the file is read at most once a second
+        assert not sender.picture(_frame())
+        watch.touch()
+        sender._watch_checked = -1e9
+        assert sender.picture(_frame(0.5))
+        assert not sender.picture(_frame(0.6))  # too soon after the last
+        time.sleep(PICTURE_EVERY_S + 0.05)
+        assert sender.picture(_frame(0.9))
+        msgs = [decode(rx.queue.get(timeout=5)[1]) for _ in range(2)]
+        assert [m.t for m in msgs] == [0.5, 0.9] and sender.pictures == 2
+        assert all(m.jpeg is not None and m.jpeg[:2] == b"\xff\xd8" for m in msgs)
+    finally:
+        rx.close()
+        sender.close()
+
+
+def test_the_counter_keeps_the_latest_picture_apart_from_the_observations(
+        tmp_path: Path) -> None:
+    import cv2
+
+    from frontdesk.live_fusion import watch_path
+
+    src, rx = _fused_source()
+    rx.path = tmp_path / "counter-c1.sock"  # type: ignore[attr-defined]
+    src.watch_file = watch_path(rx.path)  # type: ignore[attr-defined]
+    assert src.picture("left") is None
+    src.watch()
+    assert src.watch_file.exists()
+    ok, buf = cv2.imencode(".png", _frame().image)  # lossless, to compare
+    for cid in ("left", "right"):
+        rx.queue.put((0.0, _status(cid, "online")))
+    rx.queue.put((0.0, encode("left", jpeg=buf.tobytes(), t=0.1)))
+    for k in range(3):
+        rx.queue.put((0.0, encode("left", obs=_obs(k / 15, index=k))))
+        rx.queue.put((0.0, encode("right", obs=_obs(k / 15, index=k))))
+    for cid in ("left", "right"):
+        rx.queue.put((0.0, _status(cid, "ended", t=0.2)))
+    items = list(src.events())
+    assert sum(isinstance(i, FrameObservation) for i in items) == 3  # no frame among them
+    assert src.malformed == 0 and src.cameras["left"].frames == 3
+    picture = src.picture("left")
+    assert picture is not None and np.array_equal(picture, _frame().image)
+    assert src.picture("right") is None

@@ -92,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         _prefix_log_lines(f"[camera {args.camera}] ")
         die_with_supervisor()
         if group is not None:
-            return _run_fused_camera(args, config, group, remote)
+            primary = whole.fused_counters()[group][0] == args.camera
+            return _run_fused_camera(args, config, group, remote, primary)
     if args.observations and len(args.observations) > 1:
         raise FrontdeskError("run: one --observations file for one camera")
     observations = args.observations[0] if args.observations else None
@@ -163,15 +164,21 @@ def _run_one(args: argparse.Namespace, config: Any, observations: str | None,
     return 0
 
 
-def _run_with_web(runner: Any, config: Any, args: argparse.Namespace, whole: Any) -> Any:
+def _run_with_web(runner: Any, config: Any, args: argparse.Namespace, whole: Any,
+                  pictures: Any = None) -> Any:
     """The runner's loop, with the web UI when ``web.enabled`` (started before the
     loop, so a bad bind or a missing password fails loudly; stopped after it);
-    the run's summary."""
+    the run's summary. ``pictures``: where the live view's pictures come from when
+    the runner's frames carry none (a shared counter's cameras: ``LiveHub.pictures``),
+    shown from the config's camera (the counter's primary)."""
     web = None
     if config.web.enabled:
         from frontdesk.web import start_web
 
         web = start_web(runner, config, config_path=args.config, whole_config=whole)
+        if pictures is not None:
+            web.hub.picture_camera = config.camera_id
+            web.hub.pictures = pictures
         log.info("web UI at %s", web.url)
     runner.install_signal_handlers()
     try:
@@ -232,7 +239,7 @@ def _run_counter(args: argparse.Namespace, whole: Any) -> int:
              ", ".join(configs), receiver.path,
              f" and {broker.filter} (cameras {', '.join(remote)})" if broker else "")
     runner = Runner(config, use_store=not args.no_store, notifier=SdNotifier(), items=items)
-    summary = _run_with_web(runner, config, args, whole)
+    summary = _run_with_web(runner, config, args, whole, pictures=items)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.events.items())) or "no events"
     log.info("counter %s stopped after %d fused frames: %s", group, summary.frames, counts)
     if args.summary_json:
@@ -262,9 +269,10 @@ def _remote_receiver(config: Any, group: str, remote: list[str]) -> Any:
 
 
 def _run_fused_camera(args: argparse.Namespace, config: Any, group: str,
-                      remote: bool = False) -> int:
+                      remote: bool = False, primary: bool = False) -> int:
     """A camera of a shared counter: perception only, observations to the counter's
-    worker (through the broker when that worker is on another box)."""
+    worker (through the broker when that worker is on another box); the ``primary``
+    camera, on the counter's box, also pictures for its live view while watched."""
     from frontdesk.errors import FrontdeskError
     from frontdesk.live_fusion import CameraSender, ObservationSender, socket_path
     from frontdesk.sdnotify import SdNotifier
@@ -287,14 +295,14 @@ def _run_fused_camera(args: argparse.Namespace, config: Any, group: str,
                           realtime=args.realtime, max_frames=args.max_frames,
                           notifier=SdNotifier(),
                           observations=args.observations[0] if args.observations else None,
-                          speed=args.speed)
+                          speed=args.speed, pictures=primary and not remote)
     worker.install_signal_handlers()
     code = worker.run()
     if args.summary_json:
         Path(args.summary_json).write_text(json.dumps({
             "camera_id": config.camera_id, "counter": group, "frames": worker.frames,
             "frames_failed": worker.frames_failed, "sent": sender.sent,
-            "dropped": sender.dropped}) + "\n")
+            "dropped": sender.dropped, "pictures": getattr(sender, "pictures", 0)}) + "\n")
     return code
 
 

@@ -147,6 +147,14 @@ class LiveHub:
         self.closed = False
         self._jpeg_cache: tuple[tuple[int, bool], bytes] | None = None
         self._jpeg_lock = threading.Lock()
+        self.pictures: Any = None
+        """Where the pictures come from when the loop's frames carry none (a counter
+        several cameras share: its worker sees only observations): an object with
+        ``watch()`` (someone watches: ask the cameras for pictures) and
+        ``picture(camera_id)`` (the latest, a BGR image, or None);
+        :class:`frontdesk.live_fusion.FusedObservations` is one."""
+        self.picture_camera: str | None = None
+        """The camera whose pictures the live view shows (the counter's primary)."""
 
     # ------------------------------------------------------------------ loop side
 
@@ -175,6 +183,8 @@ class LiveHub:
         else:
             self._pace_anchor = None
         image = frame.image.copy() if watching and frame is not None else None
+        if watching and frame is None and self.pictures is not None:
+            image = self._remote_picture(int(obs.width), int(obs.height))
         snap = LiveSnapshot(int(obs.index), float(obs.t), now, int(obs.width), int(obs.height),
                             image, obs, update.tracks, dict(update.states))
         sample = FrameSample.from_observation(obs)
@@ -188,6 +198,18 @@ class LiveHub:
             self._rate.tick(now)
             self.version += 1
             self._cond.notify_all()
+
+    def _remote_picture(self, width: int, height: int) -> np.ndarray | None:
+        """The latest picture of :attr:`picture_camera`, at the observations' size (the
+        overlays are drawn in their pixels); None before the first."""
+        import cv2
+
+        image = self.pictures.picture(self.picture_camera)
+        if image is None:
+            return None
+        if image.shape[1] != width or image.shape[0] != height:
+            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+        return np.asarray(image)
 
     def _pace(self, t: float, now: float) -> float:
         """Wait until the source clock ``t`` is due on the monotonic clock; the new now."""
@@ -253,6 +275,8 @@ class LiveHub:
     def watch(self) -> None:
         """Someone wants images: keep them for the next WATCH_S seconds."""
         self._watch_until = self._clock() + WATCH_S
+        if self.pictures is not None:
+            self.pictures.watch()
 
     def frame_with_image(self, timeout_s: float = 2.0) -> LiveSnapshot | None:
         """The latest snapshot holding an image, waiting up to ``timeout_s`` for one."""

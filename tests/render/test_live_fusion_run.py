@@ -242,3 +242,64 @@ def test_a_camera_worker_killed_mid_visit_leaves_the_visit_and_a_degraded_counte
     counter_log = (tmp_path / "counter.log").read_text()
     assert "camera front online -> offline (nothing from its worker for 3 s)" in counter_log
     assert "Traceback" not in counter_log
+
+
+def test_the_shared_counters_live_view_shows_its_primary_cameras_picture(
+        greeting_clips: tuple[Path, dict[str, Any]], tmp_path: Path, mqtt_broker: Any) -> None:
+    """The counter's worker sees only observations; while its live view is watched, the
+    camera workers send it pictures over the box's socket, and ``/api/frame.jpg`` shows
+    the primary camera's (before: 503, no frame). Nobody watching: no picture sent."""
+    import cv2
+    import httpx
+    import numpy as np
+    from port_helpers import free_port_pair
+
+    clips, _ = greeting_clips
+    port = free_port_pair()
+    config = write_config(scene_cameras_config(
+        clips,
+        mqtt={"url": mqtt_broker.url, "outbox_path": str(tmp_path / "outbox.db")},
+        store={"path": str(tmp_path / "frontdesk.db")},
+        fusion={"socket_dir": str(tmp_path / "sockets"), "camera_timeout_s": 10.0},
+        web={"enabled": True, "bind": f"127.0.0.1:{port}",
+             "password_env": "FD_TEST_WEB_PASSWORD"}), tmp_path / "two.yaml")
+    side = cv2.VideoCapture(str(clips / "side.mp4"))
+    size = (int(side.get(cv2.CAP_PROP_FRAME_WIDTH)), int(side.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    side.release()
+    summary = tmp_path / "summary.json"
+    proc = subprocess.Popen(
+        _frontdesk("-c", str(config), "--realtime", "--loop", "--max-frames", "600",
+                   "--summary-json", str(summary)),
+        env=dict(_env(), FD_TEST_WEB_PASSWORD="correct-horse-battery"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    auth = {"Authorization": "Bearer correct-horse-battery"}
+    try:
+        picture = None
+        deadline = time.monotonic() + 90
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=auth,
+                          timeout=10) as web:
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    r = web.get("/api/frame.jpg")
+                except httpx.TransportError:  # not listening yet
+                    time.sleep(0.5)
+                    continue
+                if r.status_code == 200:
+                    picture = cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_COLOR)
+                    break
+                assert r.status_code == 503, r.text
+                time.sleep(0.5)
+            assert picture is not None, "no picture from the shared counter's live view"
+            assert (picture.shape[1], picture.shape[0]) == size
+            cams = web.get("/api/session").json()["cameras"]
+            assert [(c["id"], c["served_by"]) for c in cams] == [("side", None),
+                                                                 ("front", "side")]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err, err[-3000:]
+    for cid in ("side", "front"):
+        worker = json.loads(Path(f"{summary}.{cid}").read_text())
+        assert worker["frames"] > 0
+    assert json.loads(Path(f"{summary}.side").read_text())["pictures"] > 0
+    assert json.loads(Path(f"{summary}.front").read_text())["pictures"] == 0  # not shown

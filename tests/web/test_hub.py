@@ -129,3 +129,52 @@ def test_a_watched_file_is_shown_at_its_own_speed(config: Config) -> None:
     runner.step(0.0, [])  # the file loops: no wait for a clock that went back
     runner.step(100.0, [])  # a jump: no long hold
     assert max(slept) <= 1 / 15 + 1e-9
+
+
+class _Pictures:
+    """What a shared counter's worker has: its cameras' latest pictures, sent only while
+    someone watches."""
+
+    def __init__(self, image: object) -> None:
+        self.image = image
+        self.watched = 0
+
+    def watch(self) -> None:
+        self.watched += 1
+
+    def picture(self, camera_id: str | None) -> object:
+        return self.image if camera_id == "side" else None
+
+
+def test_a_counter_without_frames_shows_its_cameras_picture(config: Config) -> None:
+    """A counter several cameras share has no frames in its loop: the live view shows the
+    primary camera's latest picture, at the observations' size, with the overlays; and
+    asking for it asks the cameras for pictures."""
+    import numpy as np
+
+    from frontdesk.pipeline import PipelineStep
+    from frontdesk.sinks import StateUpdate
+    from frontdesk.types import FrameObservation
+
+    clock = Clock()
+    hub = LiveHub(config, clock=clock)
+    runner = StandInRunner(config)
+    hub.pictures = pictures = _Pictures(np.full((360, 640, 3), 90, dtype=np.uint8))
+    hub.picture_camera = "side"
+
+    def step(t: float) -> None:
+        obs = FrameObservation(int(t * 10), t, 1280, 720, [], wall_time=1.7e9 + t)
+        hub.state(StateUpdate(t, runner.health, PipelineStep(None, obs, []), runner.engine))
+
+    step(0.0)
+    assert hub.snapshot().image is None and pictures.watched == 0  # nobody watches
+    hub.watch()
+    assert pictures.watched == 1
+    step(0.1)
+    snap = hub.snapshot()
+    assert snap.image is not None and snap.image.shape == (720, 1280, 3)
+    assert int(snap.image[400, 700, 0]) == 90
+    assert hub.jpeg(overlays=True, timeout_s=0.0)[:2] == b"\xff\xd8"
+    hub.picture_camera = "front"  # no picture from that camera yet
+    step(0.2)
+    assert hub.snapshot().image is None
