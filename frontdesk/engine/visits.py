@@ -381,7 +381,14 @@ class VisitBook:
                                             (rows.mean() + 0.5) / grid.rows)
         waiting = {v.counter_id for v in lost if v.walked_off and v.arrival_t is None}
         if waiting:
-            people = faceless_people(grid, loose, seen_cells, aspect)
+            # The tracker's held tracks (a face missed this frame) are people known
+            # too: a seen customer's body is nobody faceless for a frame.
+            known = seen_cells.copy()
+            for ts in tracks:
+                face = ts.steady_face() if not ts.fresh else None
+                if face is not None:
+                    known[grid.box_cells(*person_box_norm(*face, aspect, SEEN_BELOW_FACES))] = True
+            people = faceless_people(grid, loose & ~known, known, aspect)
             for counter_id in waiting:
                 counter = self.zones.counters[counter_id]
                 self._faceless[counter_id] = [p for p in people if counter.in_service(*p[:2])]
