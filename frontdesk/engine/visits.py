@@ -399,6 +399,12 @@ class VisitBook:
         while history and history[0][0] < t - ONSET_LOOKBACK_S:
             history.popleft()
 
+    def forget_grids(self) -> None:
+        """The camera went blind (or the engine stops): the grids seen before say
+        nothing of who stands where after, and no arrival is dated from them."""
+        self._history.clear()
+        self._weighed = None
+
     def _walked_in_at(self, ts: TrackState, t: float) -> float:
         """When the person of a face first seen at ``t`` came to stand where it is:
         the start of the stretch, just before ``t``, in which the place under the face

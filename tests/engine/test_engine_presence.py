@@ -398,3 +398,30 @@ def test_a_waiting_customer_whose_face_is_missed_now_and_then_keeps_no_passers_v
     ack = out.one("customer_acknowledged")
     assert ack.visit_id == arrived.visit_id
     assert ack.latency_s == pytest.approx(22.0, abs=0.3)
+
+
+def test_no_arrival_after_the_camera_was_blind_is_dated_from_before() -> None:
+    """Someone stands faceless at the counter from 1 s; the camera is offline from
+    10 s to 25 s (whoever stood there may have left, and someone else come); a face
+    is first seen there at 26 s. Its arrival is dated from the occupancy seen since
+    the camera came back, not from the grids before it went blind (before, 1 s: a
+    wait of 27 s, 15 of them unseen, reported at once)."""
+    staff_at = still(STAFF_AT)
+    customer = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (0.0, 26.0, None)), end_t=40.0)
+    staff = Actor(2, staff_at, looks(AWAY, (28.0, 30.0, at_actor(staff_at, still(SERVICE_AT)))))
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = Run()
+    online = True
+    for i, t in enumerate(frame_times(0.0, 35.0, 15.0)):
+        if online != (not 10.0 < t < 25.0):
+            online = not online
+            out.events += engine.camera_status(online, t)
+        if not online:
+            continue
+        obs = observation([customer, staff], t, i)
+        obs.occupancy = grid(body_of(STAFF_AT), *([body_of(SERVICE_AT)] if t >= 1.0 else []))
+        out.events += engine.update(obs)
+    assert [e.type.value for e in out.events[:2]] == ["camera_offline", "camera_online"]
+    arrived = out.one("customer_arrived")
+    assert arrived.arrival_t == pytest.approx(25.0, abs=0.1)
+    assert out.one("customer_acknowledged").latency_s == pytest.approx(3.0, abs=0.3)
