@@ -379,7 +379,8 @@ class VisitBook:
             if rows.size:
                 self._walker[counter_id] = ((cols.mean() + 0.5) / grid.cols,
                                             (rows.mean() + 0.5) / grid.rows)
-        waiting = {v.counter_id for v in lost if v.walked_off and v.arrival_t is None}
+        waiting_visits = [v for v in lost if v.walked_off and v.arrival_t is None]
+        waiting = {v.counter_id for v in waiting_visits}
         if waiting:
             # The tracker's held tracks (a face missed this frame) are people known
             # too: a seen customer's body is nobody faceless for a frame.
@@ -388,7 +389,8 @@ class VisitBook:
                 face = ts.steady_face() if not ts.fresh else None
                 if face is not None:
                     known[grid.box_cells(*person_box_norm(*face, aspect, SEEN_BELOW_FACES))] = True
-            people = faceless_people(grid, loose & ~known, known, aspect)
+            least = min(self._faceless_least(grid, v) for v in waiting_visits)
+            people = faceless_people(grid, loose & ~known, known, aspect, least)
             for counter_id in waiting:
                 counter = self.zones.counters[counter_id]
                 self._faceless[counter_id] = [p for p in people if counter.in_service(*p[:2])]
@@ -592,8 +594,7 @@ class VisitBook:
         people = self._faceless.get(visit.counter_id)
         if held is None or grid is None or not people:
             return False
-        rs, cs = place_cells(grid, held, self.aspect)
-        least = FACELESS_MIN_PLACE * (rs.stop - rs.start) * (cs.stop - cs.start)
+        least = self._faceless_least(grid, visit)
         places = [(x, y) for x, y, size in people if size >= least]
         hold_s = self.cfg.presence_leave_s + WALK_HOLD_S
         if visit.standing_at is None:
@@ -615,6 +616,13 @@ class VisitBook:
         x, y = min(found, key=lambda p: math.hypot(p[0] - rx, (p[1] - ry) * self.aspect))
         visit.standing_at = (x, y, t)
         return True
+
+    def _faceless_least(self, grid: OccupancyGrid, visit: Visit) -> float:
+        """The fewest cells a faceless person who can be the customer of ``visit``
+        occupies (:data:`FACELESS_MIN_PLACE` of her place as she was lost)."""
+        assert visit.held_face is not None
+        rs, cs = place_cells(grid, visit.held_face, self.aspect)
+        return FACELESS_MIN_PLACE * (rs.stop - rs.start) * (cs.stop - cs.start)
 
     def _someone_walking(self, visit: Visit) -> bool:
         """Whether the counter's zones hold, unexplained, at least a third of the cells
