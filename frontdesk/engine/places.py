@@ -88,8 +88,8 @@ when at least this share of her chest is in colour."""
 ONSET_LOOKBACK_S = 60.0
 """A face first seen in the service zone arrived when its place became occupied, at
 most this long before (the occupancy grids of that long are kept, about 2.6 MB at
-15 fps with the default 48-column grid, in proportion to its cells): a customer may walk up with her eyes on her phone and wait a minute
-before she looks up."""
+15 fps with the default 48-column grid, in proportion to its cells): a customer may
+walk up with her eyes on her phone and wait a minute before she looks up."""
 
 WALK_HOLD_S = 3.0
 """An arrived customer whose place emptied while someone unseen walked in the counter's
