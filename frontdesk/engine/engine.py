@@ -473,8 +473,9 @@ class Engine:
                       detail: str | None = None) -> list[Event]:
         """Report the source going offline or online (once per change, for every counter).
 
-        Going offline closes open visits as interrupted and forgets every track:
-        nobody can be timed while the camera is blind.
+        Going offline closes open visits as interrupted and forgets every track and
+        the occupancy grids seen so far: nobody can be timed while the camera is
+        blind, and no arrival after it is dated from before.
         """
         if online == self._camera_online:
             return []
@@ -499,6 +500,7 @@ class Engine:
         for ts in list(self._tracks.values()):
             self._end_runs(ts)
         self._tracks.clear()
+        self.visits.forget_grids()
         if self._tracker is not None:
             self._tracker.reset()
         for counter in self.counters.values():

@@ -87,9 +87,9 @@ when at least this share of her chest is in colour."""
 
 ONSET_LOOKBACK_S = 60.0
 """A face first seen in the service zone arrived when its place became occupied, at
-most this long before (the occupancy grids of that long are kept, about 2.5 MB at
-15 fps): a customer may walk up with her eyes on her phone and wait a minute
-before she looks up."""
+most this long before (the occupancy grids of that long are kept, about 2.6 MB at
+15 fps with the default 48-column grid, in proportion to its cells): a customer may
+walk up with her eyes on her phone and wait a minute before she looks up."""
 
 WALK_HOLD_S = 3.0
 """An arrived customer whose place emptied while someone unseen walked in the counter's
@@ -184,29 +184,32 @@ camera than on the walkway, or no farther."""
 
 
 def faceless_people(grid: OccupancyGrid, unexplained: np.ndarray, seen: np.ndarray,
-                    aspect: float) -> list[tuple[float, float, int]]:
+                    aspect: float, min_cells: float = 3) -> list[tuple[float, float, int]]:
     """People whose faces the camera does not see: each 8-connected group of
-    ``unexplained`` (a mask of the occupied cells nobody seen or held explains) not
-    mostly beside a seen body (``seen``, the cells the people seen explain;
-    :data:`FACELESS_MAX_BESIDE`), as where its face would be (normalised x, y: the
-    centre of its top two rows, and 0.8 of a face width, a third of the group's
-    width, below its top) and its size in cells."""
+    ``unexplained`` (a mask of the occupied cells nobody seen or held explains) of at
+    least ``min_cells`` cells (and 3) not mostly beside a seen body (``seen``, the
+    cells the people seen explain; :data:`FACELESS_MAX_BESIDE`), as where its face
+    would be (normalised x, y: the centre of its top two rows, and 0.8 of a face
+    width, a third of the group's width, below its top) and its size in cells.
+
+    The groups are sifted by size and by their cells beside a seen body in whole-grid
+    passes; only those left (a few people's worth) are looked at one by one, so a
+    noisy grid's hundreds of specks cost no more than one pass."""
     if not unexplained.any():
         return []
     count, labels, stats, _ = cv2.connectedComponentsWithStats(
         unexplained.astype(np.uint8), connectivity=8)
     beside = cv2.dilate(seen.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    beside_n = np.bincount(labels[beside], minlength=count)
+    areas = stats[:, cv2.CC_STAT_AREA]
+    kept = np.nonzero((areas >= max(3.0, min_cells))
+                      & (beside_n < FACELESS_MAX_BESIDE * areas))[0]
     rows, cols = grid.cells.shape
     cell_h = aspect * cols / rows  # a cell's height over its width
     out = []
-    for label in range(1, count):
+    for label in kept[kept > 0].tolist():
         x, y, w, _, area = (int(v) for v in stats[label])
-        if area < 3:
-            continue
-        group = labels == label
-        if np.count_nonzero(group & beside) >= FACELESS_MAX_BESIDE * area:
-            continue
-        top_cols = np.nonzero(group[y:y + 2, x:x + w])[1]
+        top_cols = np.nonzero(labels[y:y + 2, x:x + w] == label)[1]
         face_x = (x + top_cols.mean() + 0.5) / cols
         face_y = (y + 0.8 * (w / 3.0) / cell_h) / rows
         out.append((face_x, face_y, area))

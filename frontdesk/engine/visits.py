@@ -379,9 +379,18 @@ class VisitBook:
             if rows.size:
                 self._walker[counter_id] = ((cols.mean() + 0.5) / grid.cols,
                                             (rows.mean() + 0.5) / grid.rows)
-        waiting = {v.counter_id for v in lost if v.walked_off and v.arrival_t is None}
+        waiting_visits = [v for v in lost if v.walked_off and v.arrival_t is None]
+        waiting = {v.counter_id for v in waiting_visits}
         if waiting:
-            people = faceless_people(grid, loose, seen_cells, aspect)
+            # The tracker's held tracks (a face missed this frame) are people known
+            # too: a seen customer's body is nobody faceless for a frame.
+            known = seen_cells.copy()
+            for ts in tracks:
+                face = ts.steady_face() if not ts.fresh else None
+                if face is not None:
+                    known[grid.box_cells(*person_box_norm(*face, aspect, SEEN_BELOW_FACES))] = True
+            least = min(self._faceless_least(grid, v) for v in waiting_visits)
+            people = faceless_people(grid, loose & ~known, known, aspect, least)
             for counter_id in waiting:
                 counter = self.zones.counters[counter_id]
                 self._faceless[counter_id] = [p for p in people if counter.in_service(*p[:2])]
@@ -391,6 +400,12 @@ class VisitBook:
         history.append((t, grid.cells, explained))
         while history and history[0][0] < t - ONSET_LOOKBACK_S:
             history.popleft()
+
+    def forget_grids(self) -> None:
+        """The camera went blind (or the engine stops): the grids seen before say
+        nothing of who stands where after, and no arrival is dated from them."""
+        self._history.clear()
+        self._weighed = None
 
     def _walked_in_at(self, ts: TrackState, t: float) -> float:
         """When the person of a face first seen at ``t`` came to stand where it is:
@@ -579,8 +594,7 @@ class VisitBook:
         people = self._faceless.get(visit.counter_id)
         if held is None or grid is None or not people:
             return False
-        rs, cs = place_cells(grid, held, self.aspect)
-        least = FACELESS_MIN_PLACE * (rs.stop - rs.start) * (cs.stop - cs.start)
+        least = self._faceless_least(grid, visit)
         places = [(x, y) for x, y, size in people if size >= least]
         hold_s = self.cfg.presence_leave_s + WALK_HOLD_S
         if visit.standing_at is None:
@@ -602,6 +616,13 @@ class VisitBook:
         x, y = min(found, key=lambda p: math.hypot(p[0] - rx, (p[1] - ry) * self.aspect))
         visit.standing_at = (x, y, t)
         return True
+
+    def _faceless_least(self, grid: OccupancyGrid, visit: Visit) -> float:
+        """The fewest cells a faceless person who can be the customer of ``visit``
+        occupies (:data:`FACELESS_MIN_PLACE` of her place as she was lost)."""
+        assert visit.held_face is not None
+        rs, cs = place_cells(grid, visit.held_face, self.aspect)
+        return FACELESS_MIN_PLACE * (rs.stop - rs.start) * (cs.stop - cs.start)
 
     def _someone_walking(self, visit: Visit) -> bool:
         """Whether the counter's zones hold, unexplained, at least a third of the cells
