@@ -177,6 +177,10 @@ def place_cells(grid: OccupancyGrid, face: tuple[float, float, float], aspect: f
     return grid.box_cells(*person_box_norm(*face, aspect, PRESENCE_BELOW_FACES))
 
 
+BODY_FACES = 3.0
+"""A body on the occupancy grid is about this many face widths wide (shoulders and
+arms: 0.45 m for a 0.15 m face)."""
+
 FACELESS_MIN_PLACE = 0.5
 """... and at least this share of the cells of the place (head and upper body) of the
 customer it may be, as she was lost: someone standing at the counter is nearer the
@@ -184,13 +188,15 @@ camera than on the walkway, or no farther."""
 
 
 def faceless_people(grid: OccupancyGrid, unexplained: np.ndarray, seen: np.ndarray,
-                    aspect: float, min_cells: float = 3) -> list[tuple[float, float, int]]:
+                    aspect: float, min_cells: float = 3
+                    ) -> list[tuple[float, float, float, int]]:
     """People whose faces the camera does not see: each 8-connected group of
     ``unexplained`` (a mask of the occupied cells nobody seen or held explains) of at
     least ``min_cells`` cells (and 3) not mostly beside a seen body (``seen``, the
-    cells the people seen explain; :data:`FACELESS_MAX_BESIDE`), as where its face
-    would be (normalised x, y: the centre of its top two rows, and 0.8 of a face
-    width, a third of the group's width, below its top) and its size in cells.
+    cells the people seen explain; :data:`FACELESS_MAX_BESIDE`), as the face it would
+    have (normalised x, y and width: a body is about :data:`BODY_FACES` face widths
+    wide; the face is centred on the group's top two rows, 0.8 of a face width below
+    its top) and its size in cells.
 
     The groups are sifted by size and by their cells beside a seen body in whole-grid
     passes; only those left (a few people's worth) are looked at one by one, so a
@@ -210,9 +216,9 @@ def faceless_people(grid: OccupancyGrid, unexplained: np.ndarray, seen: np.ndarr
     for label in kept[kept > 0].tolist():
         x, y, w, _, area = (int(v) for v in stats[label])
         top_cols = np.nonzero(labels[y:y + 2, x:x + w] == label)[1]
-        face_x = (x + top_cols.mean() + 0.5) / cols
-        face_y = (y + 0.8 * (w / 3.0) / cell_h) / rows
-        out.append((face_x, face_y, area))
+        face_w = w / BODY_FACES  # in cells
+        out.append(((x + top_cols.mean() + 0.5) / cols, (y + 0.8 * face_w / cell_h) / rows,
+                    face_w / cols, area))
     return out
 
 

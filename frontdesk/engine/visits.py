@@ -132,7 +132,7 @@ class Visit:
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
                  "held_face", "held_path", "present_t", "held_look", "walked_off", "heading",
-                 "walking_t", "standing_at", "ack_t",
+                 "walking_t", "standing_at", "standing_since", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
                  "outcome", "context")
 
@@ -168,9 +168,11 @@ class Visit:
         """While walked off: the latest frame someone unexplained walked in her
         counter's zones (she, with her face hidden, until a face says otherwise); not
         arrived: the latest frame a faceless person stood where she can have walked."""
-        self.standing_at: tuple[float, float, float] | None = None
-        """While walked off, not arrived: where (head x, y) and when a faceless person
-        last stood in her counter's service zone who can be her."""
+        self.standing_at: tuple[float, float, float, float] | None = None
+        """While walked off, not arrived: the face (x, y, width) a faceless person in
+        her counter's service zone who can be her would have, and when last found ..."""
+        self.standing_since: tuple[float, float, float] | None = None
+        """... and where (x, y) and since when that person has stood still."""
         self.past_looks: list[Contact] = []
         self.ack_t: float | None = None
         self.ack_by: AckSource | None = None
@@ -242,9 +244,9 @@ class VisitBook:
         or held explains: someone walking there with their face hidden."""
         self._walker: dict[str, tuple[float, float]] = {}
         """This frame's centre (x, y, normalised) of those cells, per counter."""
-        self._faceless: dict[str, list[tuple[float, float, int]]] = {}
-        """This frame's faceless people standing in each counter's service zone (head
-        x, y, and size in cells: :func:`faceless_people`), for the counters with a
+        self._faceless: dict[str, list[tuple[float, float, float, int]]] = {}
+        """This frame's faceless people in each counter's service zone (face x, y,
+        width, and size in cells: :func:`faceless_people`), for the counters with a
         customer walked off before arriving."""
         self._zone_cells = CellMasks()
         self._weighed: OccupancyGrid | None = None
@@ -304,7 +306,7 @@ class VisitBook:
                            and track.look_n >= MIN_LOOK_FRAMES else None)
         visit.walked_off = False
         visit.walking_t = -math.inf
-        visit.standing_at = None
+        visit.standing_at = visit.standing_since = None
         faces = track.recent_faces
         visit.heading = (heading(faces[0], faces[-1], self.aspect)
                          if len(faces) >= 2 and faces[-1][0] - faces[0][0] >= 0.3
@@ -414,8 +416,15 @@ class VisitBook:
         :data:`ONSET_LOOKBACK_S` back; ``t`` when the place was not occupied). A
         customer who walked into the service zone with her eyes on her phone arrived
         when she stepped in, not when she looked up."""
-        grid, face = self.occupancy, ts.steady_face()
-        if grid is None or face is None:
+        face = ts.steady_face()
+        return t if face is None else self._occupied_since(face, t)
+
+    def _occupied_since(self, face: tuple[float, float, float], t: float) -> float:
+        """The start of the stretch, just before ``t``, in which the place of this face
+        was occupied and nobody else seen or held there explains it (at most
+        :data:`ONSET_LOOKBACK_S` back; ``t`` when it was not occupied)."""
+        grid = self.occupancy
+        if grid is None:
             return t
         cells = place_cells(grid, face, self.aspect)
         onset, misses = t, 0
@@ -470,6 +479,9 @@ class VisitBook:
             if visit.arrival_t is None:  # on her way: the hold, and while she may stand
                 if self._stands_faceless(visit, t):  # at the counter, eyes on her phone
                     visit.walking_t = t
+                    if self._stood_long_enough(visit, t):
+                        self._hold_at_counter(visit, t)
+                        return self._report(visit, t, wall_time)
                 gone = (t - visit.present_t > self.cfg.visit_hold_s
                         and t - visit.walking_t > self.cfg.presence_leave_s + WALK_HOLD_S
                         or t - visit.unseen_since_t > self.cfg.presence_max_s)
@@ -595,27 +607,54 @@ class VisitBook:
         if held is None or grid is None or not people:
             return False
         least = self._faceless_least(grid, visit)
-        places = [(x, y) for x, y, size in people if size >= least]
+        places = [(x, y, w) for x, y, w, size in people if size >= least]
         hold_s = self.cfg.presence_leave_s + WALK_HOLD_S
         if visit.standing_at is None:
             if t - visit.present_t > WALK_HOLD_S + REACH_S:
                 return False
-            found = [(x, y) for x, y in places
-                     if self._reaches(visit, x, y, t) and self._heads_for(visit, x, y)]
+            found = [p for p in places
+                     if self._reaches(visit, p[0], p[1], t) and self._heads_for(visit, p[0], p[1])]
         else:
-            sx, sy, st = visit.standing_at
+            sx, sy, _, st = visit.standing_at
             if t - st > hold_s:
                 return False  # she went; whoever stands there now came later
             radius = 2.0 * place_radius(held)
-            found = [(x, y) for x, y in places
-                     if math.hypot(x - sx, (y - sy) * self.aspect) <= radius]
+            found = [p for p in places
+                     if math.hypot(p[0] - sx, (p[1] - sy) * self.aspect) <= radius]
         if not found:
             return False
         rx, ry = (visit.standing_at[:2] if visit.standing_at is not None
                   else lost_at(visit.held_path, held))
-        x, y = min(found, key=lambda p: math.hypot(p[0] - rx, (p[1] - ry) * self.aspect))
-        visit.standing_at = (x, y, t)
+        x, y, w = min(found, key=lambda p: math.hypot(p[0] - rx, (p[1] - ry) * self.aspect))
+        visit.standing_at = (x, y, w, t)
+        still = visit.standing_since
+        if still is None or math.hypot(x - still[0], (y - still[1]) * self.aspect) > \
+                place_radius((x, y, w)):
+            visit.standing_since = (x, y, t)
         return True
+
+    def _stood_long_enough(self, visit: Visit, t: float) -> bool:
+        """Whether the faceless person who can be her has stood still at the counter for
+        ``arrival_still_s`` (a walk across the service zone is not a wait)."""
+        since = visit.standing_since
+        return since is not None and t - since[2] >= self.cfg.arrival_still_s
+
+    def _hold_at_counter(self, visit: Visit, t: float) -> None:
+        """She stands at the counter, faceless: held there by her place, as a customer
+        who looked down at her phone after arriving is, and arrived when that place
+        became occupied (as a face first seen in the service zone does). Her wait
+        counts and her alerts fire while her face is hidden; her face, when it comes
+        back there, continues the visit."""
+        assert visit.standing_at is not None
+        x, y, w, _ = visit.standing_at
+        visit.walked_off = False
+        visit.held_face = (x, y, w)
+        visit.held_path = [(t, x, y)]
+        visit.present_t = visit.last_in_zone_t = t
+        visit.heading = (0.0, 0.0)
+        visit.arrival_t = self._occupied_since((x, y, w), t)
+        visit.first_seen_t = min(visit.first_seen_t, visit.arrival_t)
+        visit.standing_at = visit.standing_since = None
 
     def _faceless_least(self, grid: OccupancyGrid, visit: Visit) -> float:
         """The fewest cells a faceless person who can be the customer of ``visit``
@@ -755,7 +794,7 @@ class VisitBook:
         best.held_look = None
         best.walked_off = False
         best.walking_t = -math.inf
-        best.standing_at = None
+        best.standing_at = best.standing_since = None
         self.open.pop(old.track_id, None)
         self.open[ts.track_id] = best
         ts.visit = best

@@ -261,7 +261,7 @@ FAR_APPROACH_AT = (1.6, 0.0, 2.0)
 
 
 def walk_up_looking_down(faceless: bool = True, other_from: float | None = None,
-                         up_t: float = 20.0) -> Run:
+                         up_t: float = 20.0, alert_after_s: float = 60.0) -> Run:
     """She walks from the far approach (0.5 s) to the counter (5 s), her eyes on her
     phone from 2.5 s: she walks the last steps and waits at the counter unseen for
     15 s, longer than ``visit_hold_s``, looks up at ``up_t`` (20 s), and staff look
@@ -285,7 +285,8 @@ def walk_up_looking_down(faceless: bool = True, other_from: float | None = None,
     staff = Actor(2, staff_at, looks(AWAY, (32.0 if other_from is not None else up_t + 2.0,
                                             up_t + 20.0, at_actor(staff_at, looked_at))))
     actors.append(staff)
-    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    engine = make_engine(alert_after_s=alert_after_s, escalate_after_s=120.0,
+                         visit_hold_s=10.0)
     out = Run()
     for i, t in enumerate(frame_times(0.0, max(38.0, up_t + 18.0), 15.0)):
         obs = observation(actors, t, i)
@@ -311,6 +312,21 @@ def test_a_customer_who_looks_down_on_her_way_and_waits_unseen_keeps_one_visit()
     ack = out.one("customer_acknowledged")
     assert ack.visit_id == arrived.visit_id
     assert ack.latency_s == pytest.approx(22.0 - arrived.arrival_t, abs=0.3)
+
+
+def test_her_alert_fires_on_time_while_she_waits_unseen_at_the_counter() -> None:
+    """The same walk up with alerts due 10 s after arriving: she has stood still at the
+    counter, faceless, for arrival_still_s (3 s) by 8 s, so she arrives then (dated
+    from when her place there became occupied) and her alert fires when due, while
+    her face is still hidden (it comes back at 20 s)."""
+    out = walk_up_looking_down(alert_after_s=10.0)
+    arrived = out.one("customer_arrived")
+    assert arrived.t < 9.0  # known while her face is hidden
+    waiting = out.one("customer_waiting")
+    assert waiting.visit_id == arrived.visit_id
+    assert waiting.t == pytest.approx(arrived.arrival_t + 10.0, abs=0.2) and waiting.t < 20.0
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == arrived.visit_id
 
 
 def test_a_minute_unseen_at_the_counter_still_dates_her_arrival_from_her_walk_in() -> None:

@@ -37,7 +37,7 @@ def test_groups_touching_the_frame_edges_are_placed_within_the_frame() -> None:
     mask[7:10, 0:3] = True  # the bottom left corner
     found = sorted(people(mask))
     assert len(found) == 2
-    (bx, by, barea), (tx, ty, tarea) = found
+    (bx, by, _, barea), (tx, ty, _, tarea) = found
     assert (barea, tarea) == (9, 18)
     # the face: the centre of the top two rows, 0.8 of a face (a third of the
     # group's width: one cell) below the top
@@ -45,7 +45,7 @@ def test_groups_touching_the_frame_edges_are_placed_within_the_frame() -> None:
     assert ty == pytest.approx(0.8 / CELL_H / ROWS)
     assert bx == pytest.approx(1.5 / COLS)
     assert by == pytest.approx((7 + 0.8 / CELL_H) / ROWS)
-    assert all(0.0 <= v <= 1.0 for x, y, _ in found for v in (x, y))
+    assert all(0.0 <= v <= 1.0 for x, y, _, _ in found for v in (x, y))
 
 
 def test_a_group_mostly_beside_a_seen_body_is_nobody_and_small_groups_are_left_out() -> None:
@@ -55,7 +55,7 @@ def test_a_group_mostly_beside_a_seen_body_is_nobody_and_small_groups_are_left_o
     mask[2:10, 7:8] = True  # the strip beside a seen body
     mask[1:9, 10:14] = True  # someone standing apart: 32 cells
     found = people(mask, seen)
-    assert [area for _, _, area in found] == [32]
+    assert [area for _, _, _, area in found] == [32]
     assert people(mask, seen, min_cells=32) == found
     assert people(mask, seen, min_cells=33) == []
 
