@@ -50,6 +50,7 @@ import numpy as np
 
 from frontdesk.config.gating import GatingConfig
 from frontdesk.config.zones import CounterConfig
+from frontdesk.perception.pixels import median
 from frontdesk.types import Face, Frame, OccupancyGrid
 
 __all__ = ["DetectionGate", "DetectionPlan", "Focus", "GateStats"]
@@ -327,8 +328,7 @@ class DetectionGate:
         down = cv2.countNonZero(cv2.bitwise_and(cv2.compare(diff, 0, cv2.CMP_LT), watched))
         if down <= lo and up <= n - 1 - hi:
             return 0
-        middle = np.partition(diff[self._mask], (lo, hi))
-        return int((int(middle[lo]) + int(middle[hi])) / 2)
+        return int(median(diff[self._mask]))
 
     def _small_grey(self, frame: Frame) -> np.ndarray:
         """The frame in grey, ``width_px`` wide: a bilinear step to twice that size,
