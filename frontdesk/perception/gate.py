@@ -309,23 +309,26 @@ class DetectionGate:
         arithmetic (docs/performance.md, "Issue 19, idle path")."""
         assert self._reference is not None
         diff = cv2.subtract(small, self._reference, dtype=cv2.CV_16S)
-        shift = self._median_shift(diff)
-        over = cv2.compare(cv2.absdiff(diff, shift), self.cfg.min_difference, cv2.CMP_GT)
+        shift = self._median_shift(small, diff)
+        # OpenCV's stubs type every operand as an array; a number is a scalar operand
+        over = cv2.compare(cv2.absdiff(diff, shift),  # type: ignore[call-overload]
+                           self.cfg.min_difference, cv2.CMP_GT)
         return int(cv2.countNonZero(cv2.bitwise_and(over, mask.view(np.uint8))))
 
-    def _median_shift(self, diff: np.ndarray) -> int:
-        """The watched region's median of ``diff``, truncated toward zero (as
-        ``int(np.median(...))``). Both middle values are 0, so the median is, when no
-        more than half the region moved either way (counted, not sorted); only
-        otherwise is the region's change sorted for its middle."""
-        assert self._mask is not None
+    def _median_shift(self, small: np.ndarray, diff: np.ndarray) -> int:
+        """The watched region's median of ``diff`` (``small`` less the reference),
+        truncated toward zero as ``int(np.median(...))``. When no more than half the
+        region moved either way, both middle values are 0 and so is the median
+        (counted, not sorted); only otherwise is the region's change sorted."""
+        assert self._mask is not None and self._reference is not None
         watched = self._mask.view(np.uint8)
         n = self._watched_px
         if n == 0:
             return 0
         lo, hi = (n - 1) // 2, n // 2
-        up = cv2.countNonZero(cv2.bitwise_and(cv2.compare(diff, 0, cv2.CMP_GT), watched))
-        down = cv2.countNonZero(cv2.bitwise_and(cv2.compare(diff, 0, cv2.CMP_LT), watched))
+        ref = self._reference
+        up = cv2.countNonZero(cv2.bitwise_and(cv2.compare(small, ref, cv2.CMP_GT), watched))
+        down = cv2.countNonZero(cv2.bitwise_and(cv2.compare(small, ref, cv2.CMP_LT), watched))
         if down <= lo and up <= n - 1 - hi:
             return 0
         return int(median(diff[self._mask]))
