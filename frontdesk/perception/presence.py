@@ -33,6 +33,7 @@ import numpy as np
 
 from frontdesk.config.presence import PresenceConfig
 from frontdesk.geometry import person_box_norm
+from frontdesk.perception.pixels import median
 from frontdesk.types import Face, Frame, OccupancyGrid
 
 __all__ = ["PresenceStage", "PIXELS_PER_CELL", "GLOBAL_CHANGE_FRACTION"]
@@ -99,7 +100,7 @@ class PresenceStage:
             return self._restart(small, frame, rows, cols)
         background = self._background
         diff = cv2.absdiff(small, background)
-        frame_sigma = 1.4826 * float(np.median(diff[::2, ::2]))  # a quarter is plenty
+        frame_sigma = 1.4826 * median(diff[::2, ::2])  # a quarter is plenty
         if self._sigma is None:
             self._sigma = frame_sigma
         differs = diff > max(self.cfg.min_difference, _NOISE_SIGMAS * self._sigma)

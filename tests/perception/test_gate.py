@@ -346,3 +346,85 @@ def test_a_shift_of_the_whole_picture_is_no_change_but_someone_in_it_is() -> Non
     runs = decisions(g, [scene(0)] + [brighter(scene(i), 25) for i in range(1, 5)])
     assert runs == [True, False, False, False, False]
     assert g.should_detect(brighter(scene(5, (0.45, 0.5)), 25))
+
+
+class _NumpyChangeTest(DetectionGate):
+    """The change test as first written (numpy's median, numpy temporaries): the
+    reference the OpenCV one must agree with, pixel count for pixel count."""
+
+    def _changed_px(self, small: np.ndarray, mask: np.ndarray) -> int:
+        assert self._reference is not None and self._mask is not None
+        diff = small.astype(np.int16) - self._reference.astype(np.int16)
+        watched = diff[self._mask]
+        shift = int(np.median(watched)) if watched.size else 0
+        if shift:
+            diff -= shift
+        return int(np.count_nonzero((np.abs(diff) > self.cfg.min_difference) & mask))
+
+
+def _brighter(f: Frame, by: int) -> Frame:
+    image = np.clip(f.image.astype(np.int16) + by, 0, 255).astype(np.uint8)
+    return Frame(image, f.t, f.index, None, "test")
+
+
+@pytest.mark.parametrize("min_difference", [10.0, 10.5, 3.0])
+def test_the_opencv_change_test_counts_what_numpy_counted(min_difference: float) -> None:
+    """Random pictures against random references: no shift, shifts of every size
+    either way (clipped at black and white), a biased noise that tips the median by
+    one level, and an odd and an even number of watched pixels; with and without
+    known faces cut out of the mask."""
+    cfg = GatingConfig.model_validate({"min_difference": min_difference})
+    rng = np.random.default_rng(7)
+    for counters, width in (([COUNTER], 80), ([COUNTER], 81), ([], 80), ([], 17)):
+        new, old = DetectionGate(cfg, counters), _NumpyChangeTest(cfg, counters)
+        frame = Frame(np.zeros((180, 320, 3), np.uint8), 0.0, 0, None, "test")
+        for g in (new, old):
+            g.cfg = cfg.model_copy(update={"width_px": width})
+            g._small_grey(frame)  # sizes the watched region
+        assert new._mask is not None
+        shape = new._mask.shape
+        cases = 0
+        for _ in range(300):
+            ref = rng.integers(0, 256, shape, dtype=np.uint8)
+            kind = rng.integers(0, 4)
+            if kind == 0:  # someone, nothing else
+                small = ref.copy()
+                small[5:15, 20:40] = rng.integers(0, 256)
+            elif kind == 1:  # a shift of the whole picture, someone maybe
+                small = np.clip(ref.astype(np.int16) + rng.integers(-60, 61), 0, 255)
+                small[: rng.integers(0, shape[0]), 30:50] = 20
+            elif kind == 2:  # noise biased by under a level
+                noise = rng.normal(rng.uniform(-0.6, 0.6), 2.0, shape)
+                small = np.clip(ref + np.round(noise), 0, 255)
+            else:  # anything
+                small = rng.integers(0, 256, shape)
+            small = small.astype(np.uint8)
+            for g in (new, old):
+                g._reference = ref
+            masks = [new._mask, new._mask.copy()]
+            masks[1][:, : shape[1] // 2] = False
+            for mask in masks:
+                got, want = new._changed_px(small, mask), old._changed_px(small, mask)
+                assert got == want
+                cases += want > 0
+        assert cases > 100  # the counts compared were not all zero
+
+
+def test_the_opencv_change_test_decides_as_numpy_did_over_a_walk_in_as_exposure_shifts() -> None:
+    """Frame by frame, the same decisions as the numpy change test: an empty scene
+    with camera noise, auto-exposure stepping the whole picture up and down (by
+    more than min_difference, and by a level or two), someone walking in while it
+    does, and walking out."""
+    frames = []
+    for i in range(60):
+        shift = (0, 25, 25, -14, 1, 2, -1, 40, 0, -30)[i // 6]
+        at = (0.3 + 0.01 * (i - 20), 0.5) if 20 <= i < 44 else None
+        frames.append(_brighter(scene(i, at), shift))
+    new, old = gate(idle_every_s=10.0), _NumpyChangeTest(
+        GatingConfig.model_validate({"enabled": True, "idle_every_s": 10.0}), [COUNTER])
+    got, want = decisions(new, frames), decisions(old, frames)
+    assert got == want
+    assert new.stats == old.stats
+    # the first frame and the walk-in ran the detector (from the first frame that shows
+    # them to the one they left on), the shifts alone did not
+    assert [i for i, run in enumerate(want) if run] == [0] + list(range(20, 45))
