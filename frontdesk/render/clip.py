@@ -33,12 +33,13 @@ import cv2
 
 from frontdesk.config import Config
 from frontdesk.errors import FrontdeskError
-from frontdesk.render.scene_file import RenderScene
+from frontdesk.render.scene_file import RenderScene, load_render_scene
 from frontdesk.sim.render import DetectorModel
 from frontdesk.sim.runs import camera_config, config_yaml, sim_config
 from frontdesk.sim.truth import Truth, compute_truth
 
 __all__ = [
+    "render_scene_file",
     "ClipFiles",
     "RenderResult",
     "clip_files",
@@ -160,6 +161,13 @@ def _truth(rs: RenderScene, cfg: Config, fused: bool = False) -> Truth:
                     "fps": fps, "min_face_px": round(detector.min_face_px, 1),
                     "looks": {pid: _look_json(look) for pid, look in rs.looks.items()}}
     return truth
+
+
+def render_scene_file(scene: str | os.PathLike[str], out: str | os.PathLike[str]
+                      ) -> RenderResult:
+    """:func:`render_clip` of the scene file ``scene`` (a plain function of paths: it
+    can run in another process, as the tests' prefetching does)."""
+    return render_clip(load_render_scene(scene), out)
 
 
 def render_clip(rs: RenderScene, out: str | os.PathLike[str], config: Config | None = None,

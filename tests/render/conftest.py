@@ -31,14 +31,6 @@ current scene (with at least two cores): rendering is about 60 % of the suite's
 time, and the two overlap."""
 
 
-def _render_scene_file(name: str, out: Path) -> Any:
-    """Render ``tests/scenes/NAME.yaml`` into ``out`` (in the prefetching process)."""
-    from frontdesk.render.clip import render_clip
-    from frontdesk.render.scene_file import load_render_scene
-
-    return render_clip(load_render_scene(SCENES_DIR / f"{name}.yaml"), out / f"{name}.mp4")
-
-
 @pytest.fixture(scope="session")
 def e2e_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], SceneRun]]:
     """``run(name)``: the end-to-end result of ``tests/scenes/NAME.yaml`` (cached per
@@ -46,6 +38,7 @@ def e2e_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[
     a spawned process (the tests run in that order), so that rendering and perception
     share the two cores; the results are the same as rendering inline (the renderer
     is seeded by the scene)."""
+    from frontdesk.render.clip import render_scene_file
     from frontdesk.render.scene_file import load_render_scene
 
     out = tmp_path_factory.mktemp("rendered")
@@ -61,7 +54,10 @@ def e2e_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[
         i = names.index(after)
         for name in names[i + 1:i + 1 + PREFETCH]:
             if name not in cache and name not in rendering:
-                rendering[name] = pool.submit(_render_scene_file, name, out)
+                # a function of the package, not of this conftest: the spawned process
+                # imports it by its module's name, and "conftest" is ambiguous there
+                rendering[name] = pool.submit(render_scene_file, SCENES_DIR / f"{name}.yaml",
+                                              out / f"{name}.mp4")
 
     def run(name: str) -> SceneRun:
         if name not in cache:
