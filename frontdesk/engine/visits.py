@@ -479,7 +479,7 @@ class VisitBook:
             if visit.arrival_t is None:  # on her way: the hold, and while she may stand
                 if self._stands_faceless(visit, t):  # at the counter, eyes on her phone
                     visit.walking_t = t
-                    if self._stood_long_enough(visit, t):
+                    if self._stood_long_enough(visit, t) and not self._standing_shared(visit, t):
                         self._hold_at_counter(visit, t)
                         return self._report(visit, t, wall_time)
                 gone = (t - visit.present_t > self.cfg.visit_hold_s
@@ -638,6 +638,24 @@ class VisitBook:
         ``arrival_still_s`` (a walk across the service zone is not a wait)."""
         since = visit.standing_since
         return since is not None and t - since[2] >= self.cfg.arrival_still_s
+
+    def _standing_shared(self, visit: Visit, t: float) -> bool:
+        """Whether another walked-off customer, not arrived, is kept by the same faceless
+        person: one person is one customer, and which of them she is only her face
+        can tell (it continues the one it is; the other closes as passed by), so
+        neither arrives unseen meanwhile."""
+        assert visit.standing_at is not None
+        x, y, w, _ = visit.standing_at
+        radius = place_radius((x, y, w))
+        hold_s = self.cfg.presence_leave_s + WALK_HOLD_S
+        for other in self.open.values():
+            at = other.standing_at
+            if (other is visit or not other.walked_off or other.arrival_t is not None
+                    or at is None or t - at[3] > hold_s):
+                continue
+            if math.hypot(at[0] - x, (at[1] - y) * self.aspect) <= radius:
+                return True
+        return False
 
     def _hold_at_counter(self, visit: Visit, t: float) -> None:
         """She stands at the counter, faceless: held there by her place, as a customer

@@ -441,3 +441,34 @@ def test_no_arrival_after_the_camera_was_blind_is_dated_from_before() -> None:
     arrived = out.one("customer_arrived")
     assert arrived.arrival_t == pytest.approx(25.0, abs=0.1)
     assert out.one("customer_acknowledged").latency_s == pytest.approx(3.0, abs=0.3)
+
+
+def test_one_faceless_person_at_the_counter_is_one_customer_however_many_walked_off() -> None:
+    """Two people walk up the walkway with their eyes on their phones: the first walks
+    out of view at 2.2 s, the second, a little behind, stands at the counter unseen
+    from 6.5 s and looks up at 20 s. Both walked-off visits could be the one
+    faceless person standing there; one person is one customer: one arrival, one
+    alert, one visit continued by her face, the other closes as passed by."""
+    from engine_scenes import walk
+
+    staff_at = still(STAFF_AT)
+    first_at = walk(FAR_APPROACH_AT, SERVICE_AT, 0.5, 5.0)
+    second_at = walk((2.0, 0.0, 2.2), SERVICE_AT, 2.5, 6.5)
+    first = Actor(1, first_at, looks(INTO_LENS, (1.8, 99.0, None)), end_t=2.2)
+    second = Actor(3, second_at, looks(INTO_LENS, (4.0, 20.0, None)), start_t=2.5,
+                   end_t=40.0)
+    staff = Actor(2, staff_at, looks(AWAY, (22.0, 40.0, at_actor(staff_at, second_at))))
+    engine = make_engine(alert_after_s=10.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = Run()
+    for i, t in enumerate(frame_times(0.0, 30.0, 15.0)):
+        obs = observation([first, second, staff], t, i)
+        boxes = [body_of(STAFF_AT)] + [body_of(p.at(t)) for p in (first, second)
+                                        if p.present(t)]
+        obs.occupancy = grid(*boxes)
+        out.events += engine.update(obs)
+    arrived = out.one("customer_arrived")
+    assert out.one("customer_waiting").visit_id == arrived.visit_id
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == arrived.visit_id
+    left = out.one("customer_left")
+    assert left.visit_id != arrived.visit_id and left.outcome.value == "passed_by"
