@@ -85,11 +85,12 @@ def start_watchdog(notifier: SdNotifier, items_seen: Callable[[], int],
     ``items_seen()`` grows (frames or status records flow), or the source's
     ``stats.open_failures`` does (capture keeps trying to reopen an offline camera).
     A stuck loop stops the pings and systemd (or the supervisor) restarts it. None
-    without a watchdog; else the event that stops the thread."""
+    without a watchdog; else the event that stops the thread (its ``set()`` returns
+    once the thread has stopped, so no ping follows a ``STOPPING=1`` sent after it)."""
     period = notifier.watchdog_s
     if period is None:
         return None
-    stop = threading.Event()
+    stop = _StopEvent()
 
     def progress() -> tuple[int, int]:
         stats = getattr(source, "stats", None)
@@ -105,5 +106,18 @@ def start_watchdog(notifier: SdNotifier, items_seen: Callable[[], int],
             if now - changed_at < period / 2.0:
                 notifier.watchdog()
 
-    threading.Thread(target=main, name="frontdesk-watchdog", daemon=True).start()
+    stop.thread = threading.Thread(target=main, name="frontdesk-watchdog", daemon=True)
+    stop.thread.start()
     return stop
+
+
+class _StopEvent(threading.Event):
+    """The watchdog thread's stop: set, then wait (at most a second) for the thread."""
+
+    thread: threading.Thread | None = None
+
+    def set(self) -> None:
+        super().set()
+        thread = self.thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=1.0)

@@ -253,15 +253,21 @@ def test_replay_speed_paces_by_video_time(sim: Path, tmp_path: Path) -> None:
 def test_systemd_gets_ready_watchdog_and_stopping(sim: Path, tmp_path: Path) -> None:
     path = str(tmp_path / "notify.sock")
     got: list[str] = []
+    done = threading.Event()
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(path)
         sock.settimeout(0.5)
 
         def receive() -> None:
+            # until the run is over and nothing more comes (a loaded machine may take
+            # longer than the timeout to start the runner)
             while True:
                 try:
                     got.append(sock.recv(4096).decode())
-                except (TimeoutError, OSError):
+                except TimeoutError:
+                    if done.is_set():
+                        return
+                except OSError:
                     return
 
         reader = threading.Thread(target=receive)
@@ -269,8 +275,11 @@ def test_systemd_gets_ready_watchdog_and_stopping(sim: Path, tmp_path: Path) -> 
         notifier = SdNotifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000",
                                "WATCHDOG_PID": str(os.getpid())})
         records = [r for r in _records(sim) if r["t"] <= 12.0]
-        Runner(_config(sim, tmp_path), use_mqtt=False, use_store=False, notifier=notifier,
-               speed=8.0, observations=_write(tmp_path / "o.jsonl", records)).run()
+        try:
+            Runner(_config(sim, tmp_path), use_mqtt=False, use_store=False, notifier=notifier,
+                   speed=8.0, observations=_write(tmp_path / "o.jsonl", records)).run()
+        finally:
+            done.set()
         reader.join(5.0)
     assert got[0].startswith("READY=1")
     assert got.count("WATCHDOG=1") >= 5  # every 0.1 s for about 1.5 s
@@ -326,3 +335,29 @@ def test_visits_left_open_by_a_killed_run_are_closed_once_at_start_up(
                              "GROUP BY visit_id").fetchall()
     assert all(n == 1 for _, n in counts)
     assert all(v[1] is not None for v in _visits(tmp_path / "visits.db"))
+
+
+def test_no_watchdog_ping_follows_the_watchdogs_stop() -> None:
+    """``set()`` on the watchdog's stop returns once its thread has stopped: the runner
+    sends STOPPING=1 right after, and a ping after it would tell systemd the service
+    still runs (seen once on a loaded machine: WATCHDOG=1 after STOPPING=1)."""
+    from frontdesk.sdnotify import start_watchdog
+
+    class SlowNotifier:
+        watchdog_s = 0.02
+        pings: list[float] = []
+
+        def watchdog(self) -> None:
+            time.sleep(0.03)  # the thread spends most of its time inside a ping
+            self.pings.append(time.monotonic())
+
+    notifier = SlowNotifier()
+    seen = iter(range(10**6))
+    for _ in range(5):
+        stop = start_watchdog(notifier, lambda: next(seen), None)  # type: ignore[arg-type]
+        assert stop is not None
+        time.sleep(0.1)
+        stop.set()
+        stopped = time.monotonic()
+        time.sleep(0.08)
+        assert all(p <= stopped for p in notifier.pings)
