@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import queue
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from fusion_helpers import POSE_LEFT, POSE_RIGHT, ZONES, wait_until
 
 from frontdesk.capture import StatusChange
 from frontdesk.commands.run import this_box
@@ -26,10 +26,6 @@ from frontdesk.mqtt.fusion_link import (
 )
 from frontdesk.types import FrameObservation
 
-POSE_LEFT = {"position_m": [0.8, 0.0, 1.9], "heading_deg": 172.6, "tilt_down_deg": 7.4}
-POSE_RIGHT = {"position_m": [-0.5, 1.8, 2.1], "heading_deg": -82.9, "tilt_down_deg": 11.7}
-ZONES = {"service": [[0.7, 0.3], [0.95, 0.3], [0.95, 0.86], [0.7, 0.86]],
-         "staff": [[0.0, 0.3], [0.32, 0.3], [0.32, 0.94], [0.0, 0.94]]}
 WALL = 1_700_000_000.0
 
 
@@ -208,15 +204,6 @@ def _box_config(broker: Any, camera: str) -> Any:
     return whole.for_camera(camera)
 
 
-def _wait(predicate: Any, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_the_counter_hears_the_remote_camera_through_the_broker(mqtt_broker: Any) -> None:
     into: queue.Queue[tuple[float, bytes]] = queue.Queue()
     rx = BrokerObservationReceiver(_box_config(mqtt_broker, "left"), "c1", ["right"], into)
@@ -236,7 +223,7 @@ def test_the_counter_hears_the_remote_camera_through_the_broker(mqtt_broker: Any
                           encode("left", obs=_obs(0.0, WALL, 0))).wait_for_publish(5)
         tx.client.publish("frontdesk/shop-a/fusion/c1/solo/observations",
                           encode("solo", obs=_obs(0.0, WALL, 0))).wait_for_publish(5)
-        assert _wait(lambda: rx.malformed == 2)
+        assert wait_until(lambda: rx.malformed == 2)
         assert into.empty() and tx.dropped == 0 and tx.sent == 21
     finally:
         tx.close()
@@ -269,7 +256,7 @@ def test_a_remote_camera_that_drops_off_is_announced_by_its_last_will(
     topic = "frontdesk/shop-a/fusion/c1/right/observations"
     rec = mqtt_recorder(mqtt_broker, [topic])
     tx = BrokerObservationSender(_box_config(mqtt_broker, "right"), "c1")
-    assert _wait(lambda: tx._connected)
+    assert wait_until(lambda: tx._connected)
     tx.client._sock_close()  # the connection dies without a DISCONNECT (a killed box)
     tx.client.loop_stop()
     msg = rec.wait_message(topic, timeout_s=10)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from fusion_helpers import POSE_LEFT, POSE_RIGHT, ZONES, wait_until
 
 from frontdesk.capture import StatusChange
 from frontdesk.config import ConfigError, FusionConfig, parse_config
@@ -29,11 +30,6 @@ from frontdesk.live_fusion import (
     encode,
 )
 from frontdesk.types import Face, FrameObservation
-
-POSE_LEFT = {"position_m": [0.8, 0.0, 1.9], "heading_deg": 172.6, "tilt_down_deg": 7.4}
-POSE_RIGHT = {"position_m": [-0.5, 1.8, 2.1], "heading_deg": -82.9, "tilt_down_deg": 11.7}
-ZONES = {"service": [[0.7, 0.3], [0.95, 0.3], [0.95, 0.86], [0.7, 0.86]],
-         "staff": [[0.0, 0.3], [0.32, 0.3], [0.32, 0.94], [0.0, 0.94]]}
 
 
 def _config_text(left: dict[str, Any] | None = None, right: dict[str, Any] | None = None,
@@ -211,15 +207,6 @@ def _status(cid: str, status: str, t: float = 0.0, live: bool = False) -> bytes:
     return encode(cid, status=StatusChange(status, None, t, 1.7e9, "x"), live=live)
 
 
-def _wait(predicate: Any, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_a_silent_camera_leaves_the_counter_degraded_not_offline() -> None:
     src, rx = _fused_source(camera_timeout_s=0.5)
     items: list[Any] = []
@@ -242,21 +229,21 @@ def test_a_silent_camera_leaves_the_counter_degraded_not_offline() -> None:
         for k in range(10):
             put(encode("right", obs=_obs(k / 15, index=k)))
             put(encode("left", obs=_obs(k / 15, index=k)))
-        assert _wait(lambda: len(fused()) >= 9)
+        assert wait_until(lambda: len(fused()) >= 9)
         assert src.status == "online" and changes() == ["online"]
         # right goes quiet; left goes on delivering for 1.2 s.
         for k in range(10, 34):
             put(encode("left", obs=_obs(k / 15, index=k)))
             time.sleep(0.05)
-        assert _wait(lambda: src.status == DEGRADED)
+        assert wait_until(lambda: src.status == DEGRADED)
         assert src.camera_states == {"left": "online", "right": "offline"}
         assert "nothing from its worker" in src.stats["cameras"]["right"]["detail"]
         # The engine never hears of a camera going offline: the counter still sees.
         assert changes() == ["online"]
-        assert _wait(lambda: max(o.t for o in fused()) >= 33 / 15 - 1e-9)
+        assert wait_until(lambda: max(o.t for o in fused()) >= 33 / 15 - 1e-9)
         # The last camera going offline takes the counter offline.
         put(_status("left", "offline", t=2.7))
-        assert _wait(lambda: changes() == ["online", "offline"])
+        assert wait_until(lambda: changes() == ["online", "offline"])
         last = [i for i in items if isinstance(i, StatusChange)][-1]
         assert last.previous == "online" and "right: offline" in last.detail
     finally:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from fusion_helpers import wait_until
 
 from frontdesk.capture import StatusChange
 from frontdesk.config import parse_config
@@ -54,15 +55,6 @@ def _obs(k: int) -> FrameObservation:
                             wall_time=1.7e9 + k / 15)
 
 
-def _wait(predicate: Any, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_a_shops_boxes_hear_each_other_and_no_other_shop(
         mqtt_broker_factory: Any, monkeypatch: Any) -> None:
     broker = mqtt_broker_factory(users=USERS, acl=_documented_chain_acl())
@@ -80,7 +72,7 @@ def test_a_shops_boxes_hear_each_other_and_no_other_shop(
                                     ["right"], b_into)
     try:
         assert rx.wait_subscribed(10), broker.log_tail()
-        assert _wait(lambda: tx._connected and forger._connected), broker.log_tail()
+        assert wait_until(lambda: tx._connected and forger._connected), broker.log_tail()
         spy.wait_subscribed(5)  # granted or not, it must hear nothing
         forger.observation(_obs(99))
         tx.status(StatusChange("online", None, 0.0, 1.7e9, ""), live=True)
