@@ -15,6 +15,9 @@ the same scenes must pass both ways (docs/performance.md, "Gated perception (iss
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -71,6 +74,22 @@ def e2e_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[
     yield run
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def greeting_clips(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The two-camera greeting scene (``tests/scenes/two_cameras/``) rendered once per
+    session by ``render-scene``: its folder and what the command printed. Read-only
+    for the tests of one counter's two cameras, live and over the broker."""
+    from fusion_run_helpers import GREETING
+
+    from frontdesk.cli import main
+
+    out = tmp_path_factory.mktemp("two-camera-greeting") / "out"
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["-q", "render-scene", str(GREETING), "--out", str(out), "--json"]) == 0
+    return out, json.loads(buf.getvalue())
 
 
 @pytest.fixture(scope="session")

@@ -14,38 +14,30 @@ camera's worker, a real mosquitto broker between the boxes and a real SQLite sto
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fusion_run_helpers import EVENTS, STATE
+from fusion_run_helpers import events_of as _events
+from fusion_run_helpers import frontdesk_run as _frontdesk
+from fusion_run_helpers import one_visit as _one_visit
+from fusion_run_helpers import run_env as _env
 
 from frontdesk.bench.live_fusion import scene_cameras_config, write_config
-from frontdesk.cli import main
 from frontdesk.mqtt.contract import validate_payload
 
-GREETING = Path(__file__).resolve().parents[1] / "scenes" / "two_cameras" / \
-    "greeting_before_arrival.yaml"
-REPO = Path(__file__).resolve().parents[2]
-EVENTS = "frontdesk/sim/counter-1/events"
-STATE = "frontdesk/sim/counter-1/state"
 FRONT_TOPIC = "frontdesk/sim/fusion/counter-1/front/observations"
 
 
-@pytest.fixture(scope="module")
-def two_box_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("two-box-greeting") / "out"
-    with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["-q", "render-scene", str(GREETING), "--out", str(out), "--json"]) == 0
-    return out
+@pytest.fixture
+def two_box_clips(greeting_clips: tuple[Path, dict[str, Any]]) -> Path:
+    return greeting_clips[0]
 
 
 def _two_box_config(clips: Path, folder: Path, broker: Any,
@@ -59,29 +51,6 @@ def _two_box_config(clips: Path, folder: Path, broker: Any,
         store={"path": str(folder / "frontdesk.db")},
         fusion={"socket_dir": str(folder / "sockets"), "camera_timeout_s": camera_timeout_s}),
         folder / "two-boxes.yaml")
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    env.pop("FRONTDESK_BOX", None)
-    return env
-
-
-def _frontdesk(*args: str) -> list[str]:
-    return [sys.executable, "-m", "frontdesk", "-q", "run", *args]
-
-
-def _events(rec: Any) -> list[dict[str, Any]]:
-    return [validate_payload("event", m.payload) for m in rec.on(EVENTS)]
-
-
-def _one_visit(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    visit_events = [e for e in events if "visit_id" in e]
-    assert len({e["visit_id"] for e in visit_events}) == 1, visit_events
-    types = [e["type"] for e in visit_events]
-    assert sorted(types) == sorted(set(types)), types  # each once: one engine
-    assert len({e["event_id"] for e in events}) == len(events)
-    return {e["type"]: e for e in visit_events}
 
 
 def _start_desk_box(config: Path, tmp_path: Path, log: Any, *extra: str

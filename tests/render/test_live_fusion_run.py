@@ -14,37 +14,23 @@ counter's worker, a real mosquitto broker and a real SQLite store.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fusion_run_helpers import EVENTS, STATE
+from fusion_run_helpers import events_of as _events
+from fusion_run_helpers import frontdesk_run as _frontdesk
+from fusion_run_helpers import one_visit as _one_visit
+from fusion_run_helpers import run_env as _env
 
 from frontdesk.bench.live_fusion import scene_cameras_config, write_config
-from frontdesk.cli import main
 from frontdesk.mqtt.contract import validate_payload
-
-GREETING = Path(__file__).resolve().parents[1] / "scenes" / "two_cameras" / \
-    "greeting_before_arrival.yaml"
-REPO = Path(__file__).resolve().parents[2]
-EVENTS = "frontdesk/sim/counter-1/events"
-STATE = "frontdesk/sim/counter-1/state"
-
-
-@pytest.fixture(scope="module")
-def greeting_clips(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("live-greeting") / "out"
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        assert main(["-q", "render-scene", str(GREETING), "--out", str(out), "--json"]) == 0
-    return out, json.loads(buf.getvalue())
 
 
 def _two_camera_config(clips: Path, folder: Path, broker: Any,
@@ -62,31 +48,8 @@ def _two_camera_config(clips: Path, folder: Path, broker: Any,
         folder / "two.yaml")
 
 
-def _env() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(REPO))
-
-
-def _frontdesk(*args: str) -> list[str]:
-    return [sys.executable, "-m", "frontdesk", "-q", "run", *args]
-
-
-def _events(rec: Any) -> list[dict[str, Any]]:
-    return [validate_payload("event", m.payload) for m in rec.on(EVENTS)]
-
-
 def _states(rec: Any) -> list[dict[str, Any]]:
     return [validate_payload("state", m.payload) for m in rec.on(STATE)]
-
-
-def _one_visit(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The visit's events by type; fails unless there is exactly one visit and each of
-    its events came once."""
-    visit_events = [e for e in events if "visit_id" in e]
-    assert len({e["visit_id"] for e in visit_events}) == 1, visit_events
-    types = [e["type"] for e in visit_events]
-    assert sorted(types) == sorted(set(types)), types  # each once: one engine
-    assert len({e["event_id"] for e in events}) == len(events)
-    return {e["type"]: e for e in visit_events}
 
 
 def test_two_cameras_of_one_counter_run_live_as_one_engine(
