@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -43,6 +43,8 @@ from frontdesk.errors import FrontdeskError
 from frontdesk.fusion import CounterFusion, FusionCamera
 from frontdesk.types import BodyBox, Frame, FrameObservation
 from frontdesk.world import WorldPose
+
+Box = tuple[float, float, float, float]
 
 if TYPE_CHECKING:
     from frontdesk.detectors.onnx_person import EveryNFrames, OnnxPersonDetector
@@ -130,7 +132,7 @@ class FramePipeline:
         self._zoom_counters: list[CounterConfig] | None = None
         self._focus: Focus | None = None
         self._closed = False
-        self._signature: Callable[[np.ndarray, tuple[float, float, float, float]],
+        self._signature: Callable[[np.ndarray, Box, Sequence[Box]],
                                   np.ndarray | None] | None = None
         self._opencv_threads: int | None = None
         if perceive:
@@ -191,10 +193,11 @@ class FramePipeline:
         else:
             obs = self._perceive_gated(gate, frame)
             idle = gate.idle
-        if self._signature is not None:
+        if self._signature is not None and obs.faces:
+            boxes = [face.bbox for face in obs.faces]  # nearer people hide chests behind
             for face in obs.faces:
                 if face.appearance is None:
-                    face.appearance = self._signature(frame.image, face.bbox)
+                    face.appearance = self._signature(frame.image, face.bbox, boxes)
         if self.bodies is not None:
             self.bodies.add_bodies(frame, obs)
         if self.presence is not None:

@@ -16,10 +16,14 @@ usually is, and documented in docs/simulator.md ("Clothes"):
   grey levels (sensor noise).
 * **Wall**: a share of the box shows the wall or counter behind (arms,
   shoulders narrower than the box, walking), drawn per frame from a Beta
-  distribution with mean 16 %.
-* **People in front**: where a nearer person's body covers the chest box, that
-  share of the patch takes the nearer person's colours (a queue seen at an
-  angle).
+  distribution with mean 16 % (of the part nobody in front covers).
+* **People in front**: where a nearer person's body covers the chest box, the
+  patch's cells there take the nearer person's colours (a queue seen at an
+  angle). Perception leaves out the cells inside the body it estimates from a
+  nearer face it sees (:func:`~frontdesk.perception.appearance.nearer_bodies`);
+  so does this model, from the faces seen on the frame, and what the estimate
+  misses (a nearer body wider than it, or whose face was not found) stays mixed
+  in.
 
 Without noise (the "none" preset) the patch is the clothes colour alone.
 """
@@ -31,7 +35,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from frontdesk.perception.appearance import patch_signatures, torso_box, visible_chest
+from frontdesk.perception.appearance import (
+    MIN_UNCOVERED,
+    patch_signatures,
+    torso_box,
+    uncovered_cells,
+    visible_chest,
+)
 
 __all__ = ["ClothesModel", "ChestView", "clothes_colour"]
 
@@ -60,6 +70,9 @@ class ChestView:
     bbox: Box
     colour: np.ndarray
     depth_m: float
+    covers: tuple[Box, ...] = ()
+    """The bodies perception leaves out of this chest (nearer faces seen on the frame,
+    :func:`~frontdesk.perception.appearance.nearer_bodies`)."""
 
 
 @dataclass(frozen=True)
@@ -78,35 +91,40 @@ class ClothesModel:
         """The signature perception would measure for each chest (None: mostly out of
         the frame). ``bodies``: (box, colour, depth) of everyone in view, for the
         people in front; ``rng`` None: no noise."""
-        n_px = self.patch_px * self.patch_px
+        n = self.patch_px
+        n_px = n * n
         patches: list[np.ndarray] = []
+        keeps: list[np.ndarray] = []
         measured: list[int] = []
         for i, chest in enumerate(chests):
             if visible_chest(chest.bbox, width, height) is None:
                 continue  # perception has no signature for a chest mostly out of frame
-            x0, y0, x1, y1 = torso_box(chest.bbox)
-            area = (x1 - x0) * (y1 - y0)
+            box = torso_box(chest.bbox)
             px = np.tile(chest.colour, (n_px, 1))
             if rng is not None:
                 order = rng.permutation(n_px)
-                start = 0
-                for box, colour, depth in bodies:
+                front = np.zeros(n_px, dtype=bool)
+                for body, colour, depth in bodies:
                     if depth >= chest.depth_m - 0.05:
                         continue  # behind her (or herself)
-                    ov = (max(0.0, min(x1, box[2]) - max(x0, box[0]))
-                          * max(0.0, min(y1, box[3]) - max(y0, box[1])))
-                    k = int(round(n_px * ov / area))
-                    px[order[start:start + k]] = colour
-                    start += k
-                k = int(round(n_px * rng.beta(*self.wall_share)))
-                px[order[start:start + k]] = self.wall_bgr
+                    cells = ~uncovered_cells(box, (body,), n).ravel() & ~front
+                    px[cells] = colour
+                    front |= cells
+                # The wall shows beside her in the same share where nobody covers her.
+                free = order[~front[order]]
+                k = int(round(len(free) * rng.beta(*self.wall_share)))
+                px[free[:k]] = self.wall_bgr
                 px = px * (1.0 + rng.normal(0.0, self.light_sigma))
                 px = px + rng.normal(0.0, self.pixel_sigma, px.shape)
-            patches.append(np.clip(px, 0, 255).astype(np.uint8).reshape(
-                self.patch_px, self.patch_px, 3))
+            keep = uncovered_cells(box, chest.covers, n)
+            if keep.mean() < MIN_UNCOVERED:
+                continue  # perception: too little left uncovered to say
+            patches.append(np.clip(px, 0, 255).astype(np.uint8).reshape(n, n, 3))
+            keeps.append(keep)
             measured.append(i)
         out: list[np.ndarray | None] = [None] * len(chests)
         if patches:
-            for i, sig in zip(measured, patch_signatures(np.stack(patches)), strict=True):
+            sigs = patch_signatures(np.stack(patches), np.stack(keeps))
+            for i, sig in zip(measured, sigs, strict=True):
                 out[i] = sig
         return out

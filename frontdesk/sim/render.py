@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from frontdesk.perception.appearance import nearer_bodies
 from frontdesk.sim.clothes import ChestView, ClothesModel, clothes_colour
 from frontdesk.sim.scene import Person, Scene
 from frontdesk.sim.world import (
@@ -505,7 +506,9 @@ def _dress(seen: list[tuple[_PersonFrames, Face]], active: list[_PersonFrames], 
         box = pf.occupancy_box(frame)
         if box is not None and pf.clothes is not None:
             bodies.append((box, pf.clothes, pf.depth(frame)))
-    chests = [ChestView(face.bbox, pf.clothes, pf.depth(frame))
+    faces = [face.bbox for _, face in seen]
+    chests = [ChestView(face.bbox, pf.clothes, pf.depth(frame),
+                        tuple(nearer_bodies(face.bbox, faces)))
               for pf, face in seen if pf.clothes is not None]
     sigs = iter(model.signatures(chests, bodies, width, height, rng))
     for pf, face in seen:

@@ -114,3 +114,65 @@ def test_the_pipeline_gives_each_face_its_clothes(astronaut_bgr: np.ndarray) -> 
     with FramePipeline(off, engine=False) as pipeline:
         obs = pipeline.perceive(Frame(np.ascontiguousarray(astronaut_bgr), 0.0, 0))
     assert obs.faces[0].appearance is None
+
+
+def _queue_picture() -> tuple[np.ndarray, tuple[float, float, float, float],
+                              tuple[float, float, float, float]]:
+    """A grey wall; a customer (face 60 px wide) in a red top; in front of her, to her
+    left, a nearer customer (face 90 px wide) whose navy coat covers part of her chest,
+    drawn where :func:`nearer_bodies` puts that body."""
+    from frontdesk.perception.appearance import nearer_bodies
+
+    image = np.full((720, 1280, 3), 150, dtype=np.uint8)
+    behind = (600.0, 200.0, 660.0, 270.0)
+    x0, y0, x1, y1 = torso_box(behind)
+    image[int(y0):int(y1) + 1, int(x0):int(x1) + 1] = (40, 60, 190)  # red top
+    front = (468.0, 180.0, 558.0, 285.0)
+    (bx0, by0, bx1, by1), = nearer_bodies(behind, [behind, front])
+    image[int(by0):int(by1) + 1, int(bx0):int(bx1) + 1] = (110, 40, 30)  # navy coat
+    return image, behind, front
+
+
+def test_the_body_of_a_nearer_face_is_left_out_of_the_chest_behind_it() -> None:
+    from frontdesk.perception.appearance import MIN_UNCOVERED, nearer_bodies, uncovered_cells
+
+    image, behind, front = _queue_picture()
+    chest = torso_box(behind)
+    covers = nearer_bodies(behind, [behind, front])
+    share = 1.0 - uncovered_cells(chest, covers, 12).mean()
+    assert 0.2 < share < 1.0 - MIN_UNCOVERED  # the coat covers part of her chest, not all
+    red = patch_signatures(np.full((1, 6, 6, 3), (40, 60, 190), dtype=np.uint8))[0]
+    mixed = torso_signature(image, behind)
+    own = torso_signature(image, behind, [behind, front])
+    assert mixed is not None and own is not None
+    assert signature_distance(mixed, red) > LOOK_SAME  # the coat shows in her chest box...
+    assert signature_distance(own, red) < 0.1  # ... and is left out when its face is seen
+    assert abs(float(own.sum()) - 1.0) < 1e-5
+    # The nearer customer's own chest: a face narrower than hers hides nothing of it.
+    assert nearer_bodies(front, [behind, front]) == []
+
+
+def test_a_face_not_clearly_wider_is_not_nearer_and_a_hidden_chest_has_no_signature() -> None:
+    from frontdesk.perception.appearance import NEARER_FACE_RATIO, nearer_bodies
+
+    image, behind, _ = _queue_picture()
+    w = behind[2] - behind[0]
+    beside = (700.0, 200.0, 700.0 + w * (NEARER_FACE_RATIO - 0.02), 270.0)
+    assert nearer_bodies(behind, [beside]) == []  # the same size: side by side
+    # Someone much nearer right in front of her: nothing of her chest is left.
+    cx = (behind[0] + behind[2]) / 2.0
+    in_front = (cx - 60.0, 230.0, cx + 60.0, 350.0)
+    assert torso_signature(image, behind, [behind, in_front]) is None
+    assert torso_signature(image, behind) is not None
+
+
+def test_a_patch_counts_only_the_cells_kept() -> None:
+    red, blue = (40, 60, 190), (180, 90, 30)
+    patch = np.zeros((1, 4, 4, 3), dtype=np.uint8)
+    patch[0, :, :2], patch[0, :, 2:] = red, blue
+    keep = np.zeros((1, 4, 4), dtype=bool)
+    keep[0, :, :2] = True
+    only_red = patch_signatures(patch, keep)[0]
+    all_red = patch_signatures(np.full((1, 4, 4, 3), red, dtype=np.uint8))[0]
+    assert np.allclose(only_red, all_red, atol=1e-6)
+    assert not np.allclose(patch_signatures(patch)[0], all_red, atol=0.1)

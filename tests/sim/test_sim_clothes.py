@@ -69,3 +69,31 @@ def test_the_colours_drawn_include_the_dark_ones_many_wear() -> None:
         shares.append(signature_colour_share(sig))
     grey = np.mean(np.array(shares) < 0.5)
     assert 0.3 <= grey <= 0.6  # black, grey, white and some navy: about 45 to 55 %
+
+
+def test_a_nearer_face_seen_lets_the_chest_behind_keep_its_own_colours() -> None:
+    """Perception leaves out the body of a nearer face it sees; the simulator too, and
+    what that estimate misses still shows (a nearer body whose face was not found)."""
+    from frontdesk.perception.appearance import nearer_bodies
+
+    model = ClothesModel()
+    red, blue = np.array([40.0, 60.0, 190.0]), np.array([180.0, 90.0, 30.0])
+    behind = (600.0, 200.0, 660.0, 270.0)
+    front_face = (468.0, 180.0, 558.0, 285.0)  # nearer, to her left
+    (body,) = nearer_bodies(behind, [behind, front_face])
+    alone = ChestView(behind, red, 3.0)
+    hidden = ChestView(behind, red, 3.0, tuple(nearer_bodies(behind, [behind, front_face])))
+    bodies = [(body, blue, 2.0)]
+
+    def sig(chest: ChestView, bodies: list, seed: int) -> np.ndarray:
+        out = model.signatures([chest], bodies, 1280, 720, np.random.default_rng(seed))[0]
+        assert out is not None
+        return out
+
+    for seed in range(5):
+        clean = sig(alone, [], seed)
+        assert signature_distance(sig(alone, bodies, seed), clean) > LOOK_SAME  # face unseen
+        assert signature_distance(sig(hidden, bodies, seed), clean) < LOOK_SAME  # face seen
+    # A nearer body wider than perception's estimate still shows at its edges.
+    wide = (body[0] - 40.0, body[1], body[2] + 40.0, body[3])
+    assert signature_distance(sig(hidden, [(wide, blue, 2.0)], 0), sig(alone, [], 0)) > 0.05
