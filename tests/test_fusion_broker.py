@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from fusion_helpers import POSE_LEFT, POSE_RIGHT, ZONES, wait_until
+from fusion_helpers import POSE_LEFT, POSE_RIGHT, ZONES
+from waiting import wait_until
 
 from frontdesk.capture import StatusChange
 from frontdesk.commands.run import this_box

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from fusion_helpers import POSE_LEFT, POSE_RIGHT, ZONES, wait_until
+from fusion_helpers import POSE_LEFT, POSE_RIGHT, ZONES
+from waiting import wait_until
 
 from frontdesk.capture import StatusChange
 from frontdesk.config import ConfigError, FusionConfig, parse_config

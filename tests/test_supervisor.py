@@ -18,13 +18,13 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from port_helpers import free_port_pair
+from waiting import wait_for
 
 from frontdesk.config import CameraEntryConfig, ConfigError, load_config, parse_config
 from frontdesk.mqtt.contract import validate_payload
@@ -90,16 +90,6 @@ def _children(pid: int) -> dict[str, int]:
             continue
         found[cmdline[cmdline.index(b"--camera") + 1].decode()] = int(entry.name)
     return found
-
-
-def _wait(predicate: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def _rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -193,24 +183,24 @@ def test_killed_worker_is_restarted_the_other_keeps_running_and_sigterm_stops_al
     proc = _supervise(config, sim, log, speed=12.0)  # about 19 s of replay per worker
     db = tmp_path / "visits.db"
     try:
-        workers = _wait(lambda: (lambda c: c if len(c) == 2 else None)(_children(proc.pid)),
+        workers = wait_for(lambda: (lambda c: c if len(c) == 2 else None)(_children(proc.pid)),
                         30, "two workers")
-        killed_visit = _wait(lambda: _open_visit(db, "left-1"), 30, "an open visit on left")
+        killed_visit = wait_for(lambda: _open_visit(db, "left-1"), 30, "an open visit on left")
         os.kill(workers["left"], signal.SIGKILL)
         right_t_at_kill = max((s["t"] for s in _states(recorder, "right-1")), default=0.0)
 
-        restarted = _wait(lambda: (lambda c: c if c.get("left") not in (None, workers["left"])
+        restarted = wait_for(lambda: (lambda c: c if c.get("left") not in (None, workers["left"])
                                    else None)(_children(proc.pid)), 15, "left's restart")
         assert restarted["right"] == workers["right"], "the other worker was restarted too"
         # The restarted worker closes the visit the killed one left open.
-        _wait(lambda: _rows(db, "SELECT outcome FROM visits WHERE visit_id = ?",
+        wait_for(lambda: _rows(db, "SELECT outcome FROM visits WHERE visit_id = ?",
                             killed_visit)[0][0], 20, "the left-open visit to be closed")
         # The right camera went on meanwhile, and the left one publishes again.
-        _wait(lambda: max(s["t"] for s in _states(recorder, "right-1")) > right_t_at_kill + 10,
+        wait_for(lambda: max(s["t"] for s in _states(recorder, "right-1")) > right_t_at_kill + 10,
               20, "right to keep going")
         n_left = len(_states(recorder, "left-1"))
-        _wait(lambda: len(_states(recorder, "left-1")) > n_left + 2, 20, "left to publish")
-        open_at_stop = _wait(lambda: _open_visit(db, "right-1"), 30, "an open visit on right")
+        wait_for(lambda: len(_states(recorder, "left-1")) > n_left + 2, 20, "left to publish")
+        open_at_stop = wait_for(lambda: _open_visit(db, "right-1"), 30, "an open visit on right")
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(40)
@@ -240,12 +230,12 @@ def test_workers_stop_gracefully_when_the_supervisor_is_killed(
     config = _write_config(tmp_path, sim, None)
     proc = _supervise(config, sim, tmp_path / "run.log", speed=12.0)
     db = tmp_path / "visits.db"
-    workers = _wait(lambda: (lambda c: c if len(c) == 2 else None)(_children(proc.pid)),
+    workers = wait_for(lambda: (lambda c: c if len(c) == 2 else None)(_children(proc.pid)),
                     30, "two workers")
-    _wait(lambda: _open_visit(db, "left-1"), 30, "an open visit")
+    wait_for(lambda: _open_visit(db, "left-1"), 30, "an open visit")
     proc.kill()
     proc.wait(10)
-    _wait(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers.values()), 30,
+    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers.values()), 30,
           "the orphaned workers to stop")
     # They stopped through SIGTERM (PR_SET_PDEATHSIG): every visit closed, once.
     _assert_each_visit_closed_once(db)
@@ -552,7 +542,7 @@ def test_every_worker_serves_its_cameras_web_ui_and_saves_into_its_entry(
             return False
 
     try:
-        _wait(answering, 60, "both workers' web UIs")
+        wait_for(answering, 60, "both workers' web UIs")
         for cid, c in clients.items():
             s = c.get("/api/session").json()
             assert s["camera"] == cid
@@ -588,7 +578,7 @@ def test_every_worker_serves_its_cameras_web_ui_and_saves_into_its_entry(
                 assert saved.for_camera(cid).counters[0].zones.staff[1] == (x, 0.3), (i, cid)
         # Each worker applied its own zones to its running engine, between two frames.
         for c in clients.values():
-            _wait(lambda c=c: (lambda s: s["applied_version"] == s["saved_version"] == 4)(
+            wait_for(lambda c=c: (lambda s: s["applied_version"] == s["saved_version"] == 4)(
                 c.get("/api/status").json()), 20, "the zones to be applied")
     finally:
         for c in clients.values():

@@ -177,6 +177,13 @@ def place_cells(grid: OccupancyGrid, face: tuple[float, float, float], aspect: f
     return grid.box_cells(*person_box_norm(*face, aspect, PRESENCE_BELOW_FACES))
 
 
+def body_cells(grid: OccupancyGrid, face: tuple[float, float, float], aspect: float
+               ) -> tuple[slice, slice]:
+    """The grid cells of the whole body (down to :data:`SEEN_BELOW_FACES`) of a person
+    with this face: what a person the camera sees explains on the grid."""
+    return grid.box_cells(*person_box_norm(*face, aspect, SEEN_BELOW_FACES))
+
+
 BODY_FACES = 3.0
 """A body on the occupancy grid is about this many face widths wide (shoulders and
 arms: 0.45 m for a 0.15 m face)."""

@@ -92,7 +92,6 @@ from frontdesk.engine.places import (
     REACH_SPEED,
     REACQUIRE_RADIUS_NORM,
     REACQUIRE_STAY_FRACTION,
-    SEEN_BELOW_FACES,
     TIER_CLOTHES,
     TIER_NEAR,
     TIER_PLACE,
@@ -101,6 +100,7 @@ from frontdesk.engine.places import (
     TIER_WALKED,
     WALK_HOLD_S,
     CellMasks,
+    body_cells,
     clothes_verdict,
     colourful,
     faceless_people,
@@ -341,8 +341,7 @@ class VisitBook:
         for ts in tracks:
             face = ts.steady_face() if ts.fresh else None
             if face is not None:
-                seen.append((ts, grid.box_cells(*person_box_norm(*face, aspect,
-                                                                 SEEN_BELOW_FACES))))
+                seen.append((ts, body_cells(grid, face, aspect)))
         claimed = np.zeros(grid.cells.shape, dtype=bool)
         bodies = claimed.copy()  # the whole bodies of the customers held there
         for visit in unseen:
@@ -367,8 +366,7 @@ class VisitBook:
                 cells = place_cells(grid, visit.held_face, aspect)
             claimed[cells] = True
             if occupied:
-                x, y, w = visit.held_face or face
-                bodies[grid.box_cells(*person_box_norm(x, y, w, aspect, SEEN_BELOW_FACES))] = True
+                bodies[body_cells(grid, visit.held_face or face, aspect)] = True
         seen_cells = np.zeros(grid.cells.shape, dtype=bool)
         for _, box in seen:
             seen_cells[box] = True
@@ -390,7 +388,7 @@ class VisitBook:
             for ts in tracks:
                 face = ts.steady_face() if not ts.fresh else None
                 if face is not None:
-                    known[grid.box_cells(*person_box_norm(*face, aspect, SEEN_BELOW_FACES))] = True
+                    known[body_cells(grid, face, aspect)] = True
             least = min(self._faceless_least(grid, v) for v in waiting_visits)
             people = faceless_people(grid, loose & ~known, known, aspect, least)
             for counter_id in waiting:

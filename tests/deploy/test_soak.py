@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from waiting import wait_for
 
 from frontdesk.runner import LEFT_OPEN_DETAIL
 
@@ -152,13 +153,6 @@ def _open_visit_in_store(db: Path) -> bool:
     return bool(row[0])
 
 
-def _wait(predicate: Any, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
-
-
 def test_soak_with_camera_drops_broker_restart_and_kill(
     tmp_path: Path, mqtt_broker_factory: Any, mqtt_recorder: Any
 ) -> None:
@@ -179,12 +173,12 @@ def test_soak_with_camera_drops_broker_restart_and_kill(
     started = time.monotonic()
     first = _spawn(config, tmp_path / "all.jsonl", SPEED, tmp_path / "first.log")
     rss_first = _RssSampler(first.pid)
-    _wait(lambda: _latest_frame_s(recorder) >= BROKER_DOWN_AT_S, 60, "the first process")
+    wait_for(lambda: _latest_frame_s(recorder) >= BROKER_DOWN_AT_S, 60, "the first process")
     broker.stop()
     time.sleep(3.0)  # two simulated minutes without a broker
     broker.restart()
-    _wait(lambda: _latest_frame_s(recorder) >= KILL_AFTER_S, 60, "the broker to come back")
-    _wait(lambda: _open_visit_in_store(db), 30, "an open visit")
+    wait_for(lambda: _latest_frame_s(recorder) >= KILL_AFTER_S, 60, "the broker to come back")
+    wait_for(lambda: _open_visit_in_store(db), 30, "an open visit")
     os.kill(first.pid, signal.SIGKILL)
     killed_at = time.monotonic()
     assert first.wait(10) == -signal.SIGKILL
@@ -227,7 +221,7 @@ def test_soak_with_camera_drops_broker_restart_and_kill(
         return {json.loads(m.payload)["event_id"] for m in recorder.snapshot()
                 if m.topic.endswith("/events")}
 
-    _wait(lambda: stored_ids <= received_ids(), 30, "every event at the broker")
+    wait_for(lambda: stored_ids <= received_ids(), 30, "every event at the broker")
     assert received_ids() == stored_ids
     with sqlite3.connect(tmp_path / "outbox.db") as con:
         assert con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fusion_helpers import wait_until
+from waiting import wait_until
 
 from frontdesk.capture import StatusChange
 from frontdesk.config import parse_config

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from visit_events import local, visit
+from waiting import wait_until
 
 from frontdesk.config import MqttConfig
 from frontdesk.store import StoreError, VisitStore
@@ -36,15 +37,6 @@ def _run(collector: Collector) -> threading.Thread:
     return thread
 
 
-def _wait(predicate: Any, timeout_s: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return bool(predicate())
-
-
 def test_failed_writes_are_retried(tmp_path: Path, mqtt_broker: Any, mqtt_recorder: Any,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     real = VisitStore.record_events
@@ -65,7 +57,7 @@ def test_failed_writes_are_retried(tmp_path: Path, mqtt_broker: Any, mqtt_record
         pub = mqtt_recorder(mqtt_broker, ["nothing/here"])
         for ev in _events():
             pub.publish("frontdesk/shop-3/till-2/events", json.dumps(ev.to_json()))
-        assert _wait(lambda: collector.stats.stored == len(_events()))
+        assert wait_until(lambda: collector.stats.stored == len(_events()))
     finally:
         collector.stop()
         thread.join(10)
@@ -92,7 +84,7 @@ def test_unacknowledged_events_are_redelivered_after_a_crash(
     pub = mqtt_recorder(mqtt_broker, ["nothing/here"])
     for ev in _events():
         pub.publish("frontdesk/shop-3/till-2/events", json.dumps(ev.to_json()))
-    assert _wait(lambda: broken.stats.store_errors >= 2)
+    assert wait_until(lambda: broken.stats.store_errors >= 2)
     broken.stop()
     thread.join(10)
     with VisitStore.open(db) as store:
@@ -102,7 +94,7 @@ def test_unacknowledged_events_are_redelivered_after_a_crash(
                         flush_s=0.1)
     thread = _run(healthy)
     try:
-        assert _wait(lambda: healthy.stats.stored == len(_events()))
+        assert wait_until(lambda: healthy.stats.stored == len(_events()))
     finally:
         healthy.stop()
         thread.join(10)
@@ -159,7 +151,7 @@ def test_an_event_on_shop_a_topic_claiming_shop_b_is_refused_and_ids_are_per_sho
         for ev in real_b:  # then B's real events, on B's topic
             pub.publish("frontdesk/shop-b/till-1/events", json.dumps(ev.to_json()))
         n = len(real_b)
-        assert _wait(lambda: collector.stats.received == 4 * n + 1)
+        assert wait_until(lambda: collector.stats.received == 4 * n + 1)
     finally:
         collector.stop()
         thread.join(10)
@@ -227,7 +219,7 @@ def test_a_dead_collectors_share_is_taken_over_not_stranded(
         env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE, text=True)
     try:
         assert mqtt_broker.wait_for_log("as collector-c", 30, since=mark)
-        assert _wait(lambda: "collector-c" in a._peers, 10)  # subscribed and announced
+        assert wait_until(lambda: "collector-c" in a._peers, 10)  # subscribed and announced
         time.sleep(0.3)
         doomed.kill()
         doomed.wait(10)
@@ -235,14 +227,14 @@ def test_a_dead_collectors_share_is_taken_over_not_stranded(
         pub = mqtt_recorder(mqtt_broker, ["nothing/here"])
         for ev in first:
             pub.publish("frontdesk/shop-3/till-2/events", json.dumps(ev.to_json()))
-        assert _wait(lambda: a.stats.stored + b.stats.stored == len(first)
+        assert wait_until(lambda: a.stats.stored + b.stats.stored == len(first)
                      and a.stats.taken_over, 20), (a.stats, b.stats)
         assert a.stats.taken_over == ["collector-c"] and b.stats.taken_over == []
         assert 0 < a.stats.drained < len(first)  # c's share, about a third
         later = _visits(6, site="shop-4")
         for ev in later:
             pub.publish("frontdesk/shop-4/till-2/events", json.dumps(ev.to_json()))
-        assert _wait(lambda: a.stats.stored + b.stats.stored == len(first) + len(later), 10)
+        assert wait_until(lambda: a.stats.stored + b.stats.stored == len(first) + len(later), 10)
     finally:
         doomed.kill()
         for c in (a, b):

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from visit_events import fixture_day_events, local, visit
+from waiting import wait_until
 
 from frontdesk.config import MqttConfig
 from frontdesk.report import build_report
@@ -26,15 +26,6 @@ from frontdesk.store.collector import Collector
 LONDON = ZoneInfo("Europe/London")
 TUE = date(2026, 3, 10)
 REPO = Path(__file__).resolve().parents[2]
-
-
-def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def test_postgres_store_gives_the_same_report_as_sqlite(pg_url: str, tmp_path: Path) -> None:
