@@ -10,6 +10,7 @@ The API is listed in docs/web.md. Every route but ``/healthz``, ``/login`` and
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import json
 import logging
@@ -71,7 +72,12 @@ MAX_BODY_BYTES = 64 * 1024
 SESSION_COOKIE = "frontdesk_session"
 MAX_POINTS = 64
 MAX_IGNORE = 16
-PAGES = ("live", "zones", "plan", "camera", "dashboard")
+PAGES = {"live": ("live view", "Live view"), "zones": ("zones", "Zones"),
+         "plan": ("floor plan", "Floor plan"), "camera": ("camera", "Camera"),
+         "dashboard": ("dashboard", "Dashboard")}
+"""The pages behind the login, in the order of the nav bar: name (its path, its
+template ``templates/NAME.html`` holding its ``<main>``, its ``static/NAME.js``) ->
+(title, nav label). ``templates/layout.html`` gives them all the same head and nav."""
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 CSP = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
@@ -192,9 +198,19 @@ class WebContext:
         return _error(401, "wrong Bearer token", **{"login": "/login"})
 
 
+@functools.cache
+def _page_html(name: str) -> str:
+    """A page's HTML: its ``<main>`` in the shared layout, its own link current."""
+    current = ' class="current"'
+    nav = "".join(f'<a href="/{other}"{current if other == name else ""}>{label}</a>'
+                  for other, (_, label) in PAGES.items())
+    layout = Template((TEMPLATES / "layout.html").read_text(encoding="utf-8"))
+    main = (TEMPLATES / f"{name}.html").read_text(encoding="utf-8").rstrip("\n")
+    return layout.substitute(title=PAGES[name][0], name=name, nav=nav, main=main)
+
+
 def _page(name: str) -> HTMLResponse:
-    text = (TEMPLATES / f"{name}.html").read_text(encoding="utf-8")
-    return HTMLResponse(text, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(_page_html(name), headers={"Cache-Control": "no-store"})
 
 
 def _page_route(name: str) -> Callable[[], HTMLResponse]:

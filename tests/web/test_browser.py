@@ -116,6 +116,25 @@ def test_a_bad_polygon_is_refused_with_the_reason(
     assert backups_of(config_path) == []
 
 
+def test_a_point_clicked_beside_a_zone_goes_into_its_nearest_edge(
+        page: Any, server: WebServer, runner: StandInRunner) -> None:
+    runner.run_scene(0.0, 0.5)
+    login(page, server, "/zones")
+    page.wait_for_selector("#kind option[value=staff]", state="attached")
+    page.select_option("#kind", "service")
+    page.click("#clear")
+    box = page.locator("#canvas").bounding_box()
+    square = [(0.6, 0.3), (0.9, 0.3), (0.9, 0.8), (0.6, 0.8)]
+    for x, y in [*square, (0.75, 0.82), (0.58, 0.55)]:  # beside the bottom, then the left edge
+        page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
+    points = [tuple(float(v) for v in li.split(","))
+              for li in page.locator("#points li").all_inner_texts()]
+    assert len(points) == 6
+    order = [min(range(6), key=lambda i, p=p: abs(points[i][0] - p[0]) + abs(points[i][1] - p[1]))
+             for p in [*square[:3], (0.75, 0.82), square[3], (0.58, 0.55)]]
+    assert order == [0, 1, 2, 3, 4, 5]  # each new point between the corners of its edge
+
+
 def _red_share(png: bytes, region: dict[str, float]) -> float:
     """Share of strongly red pixels of a page screenshot inside ``region`` (CSS px)."""
     img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)

@@ -109,5 +109,26 @@ const fd = (() => {
     setInterval(health, 5000);
   });
 
-  return { api, show, el, seconds, health, showHealth, session };
+  function segmentDistance(p, a, b) {
+    const dx = b[0] - a[0], dy = b[1] - a[1];
+    const len = dx * dx + dy * dy;
+    let t = len > 0 ? ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len : 0;
+    t = Math.max(0, Math.min(1, t));
+    return Math.hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
+  }
+
+  // Add point to a polygon (a list of [x, y], changed in place) on its nearest
+  // edge; the new vertex's index. The zone editor and the floor plan share it.
+  function insertVertex(poly, point) {
+    if (poly.length < 3) { poly.push(point); return poly.length - 1; }
+    let best = 0, bestD = Infinity;
+    for (let i = 0; i < poly.length; i++) {
+      const d = segmentDistance(point, poly[i], poly[(i + 1) % poly.length]);
+      if (d < bestD) { best = i; bestD = d; }
+    }
+    poly.splice(best + 1, 0, point);
+    return best + 1;
+  }
+
+  return { api, show, el, seconds, health, showHealth, session, insertVertex };
 })();

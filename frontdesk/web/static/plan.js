@@ -144,23 +144,8 @@
     });
     return best;
   }
-  function segmentDistance(p, a, b) {
-    const dx = b[0] - a[0], dy = b[1] - a[1];
-    const len = dx * dx + dy * dy;
-    let t = len > 0 ? ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len : 0;
-    t = Math.max(0, Math.min(1, t));
-    return Math.hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
-  }
   function insert(point) {
-    const poly = drawn[kind];
-    if (poly.length < 3) { poly.push(point); return poly.length - 1; }
-    let best = 0, bestD = Infinity;
-    for (let i = 0; i < poly.length; i++) {
-      const d = segmentDistance(point, poly[i], poly[(i + 1) % poly.length]);
-      if (d < bestD) { best = i; bestD = d; }
-    }
-    poly.splice(best + 1, 0, point);
-    return best + 1;
+    return fd.insertVertex(drawn[kind], point);
   }
 
   svg.addEventListener("pointerdown", (event) => {
