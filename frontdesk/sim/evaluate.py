@@ -59,10 +59,13 @@ Figures
   whose customer arrived, the time of the engine's ``customer_left`` event (when it
   decided) minus the truth's ``gone_t`` (when her body last left the counter's
   zones, seen or not), as p50, p95, min, max (signed: negative is a visit closed
-  while she was still there), ``count`` and ``over_2_s`` (later than
-  :data:`DEPARTURE_NOTICED_S`). Visits the engine closed as interrupted at the end,
-  and customers still in the zones when the recording ends, are left out; so are
-  truths without ``gone_t`` (before version 3, labelled footage).
+  while she was still there), ``count``, ``over_2_s`` (later than
+  :data:`DEPARTURE_NOTICED_S`) and ``unnoticed``: visits the engine still held open
+  at the end (closed as interrupted) though she had left more than 2 s before it;
+  their delay counts as the end minus ``gone_t``, a lower bound. Customers still in
+  the zones when the recording ends, or gone less than 2 s before it while the engine
+  held them, are left out; so are truths without ``gone_t`` (before version 3,
+  labelled footage).
   ``departure_delay_passed_by_s``: the same over passers-by (never arrived). The
   engine's ``left_t`` is not this: it is the last frame she was measured in the
   zones, face or place, known only afterwards.
@@ -484,27 +487,40 @@ DEPARTURE_NOTICED_S = 2.0
 def departure_delay(tv: TruthVisit, ev: EngineVisit, duration_s: float) -> float | None:
     """How long after the customer's body left the counter's zones for good (the truth's
     ``gone_t``) the engine decided she had gone (its ``customer_left`` event); None when
-    either side does not say (a truth without ``gone_t``, a visit the engine closed as
-    interrupted at the end, a customer still in the zones when the recording ends).
-    Negative: the engine closed the visit while she was still there."""
-    if tv.gone_t is None or ev.left_event_t is None or ev.outcome == "interrupted":
+    either side does not say (a truth without ``gone_t``, a customer still in the zones
+    when the recording ends). Negative: the engine closed the visit while she was still
+    there. A visit the engine still held open at the end (closed as interrupted) though
+    she left more than :data:`DEPARTURE_NOTICED_S` before it was not noticed at all: its
+    delay is the end minus ``gone_t``, a lower bound (:func:`_unnoticed`); left out when
+    she left less than that before the end (too soon to tell)."""
+    if tv.gone_t is None or ev.left_event_t is None:
         return None
     if tv.gone_t >= duration_s - 1e-6:
+        return None
+    if ev.outcome == "interrupted" and duration_s - tv.gone_t <= DEPARTURE_NOTICED_S + 1e-9:
         return None
     return ev.left_event_t - tv.gone_t
 
 
-def _signed_spread(values: list[float]) -> dict[str, Any]:
-    """p50, p95, min and max of signed values, their count and how many exceed
-    :data:`DEPARTURE_NOTICED_S`."""
+def _unnoticed(tv: TruthVisit, ev: EngineVisit, duration_s: float) -> bool:
+    """Whether the engine still held the visit open at the end though she had left
+    (:func:`departure_delay` is then a lower bound)."""
+    return ev.outcome == "interrupted" and departure_delay(tv, ev, duration_s) is not None
+
+
+def _signed_spread(values: list[float], unnoticed: int) -> dict[str, Any]:
+    """p50, p95, min and max of signed values, their count, how many exceed
+    :data:`DEPARTURE_NOTICED_S`, and how many were not noticed before the end."""
     if not values:
-        return {"p50": None, "p95": None, "min": None, "max": None, "count": 0, "over_2_s": 0}
+        return {"p50": None, "p95": None, "min": None, "max": None, "count": 0, "over_2_s": 0,
+                "unnoticed": 0}
     a = np.asarray(values)
     return {"p50": round(float(np.percentile(a, 50)), 4),
             "p95": round(float(np.percentile(a, 95)), 4),
             "min": round(float(a.min()), 4), "max": round(float(a.max()), 4),
             "count": len(values),
-            "over_2_s": int(np.sum(a > DEPARTURE_NOTICED_S + 1e-9))}
+            "over_2_s": int(np.sum(a > DEPARTURE_NOTICED_S + 1e-9)),
+            "unnoticed": unnoticed}
 
 
 def _departure_figures(pairs: list[tuple[TruthVisit, EngineVisit]],
@@ -514,12 +530,14 @@ def _departure_figures(pairs: list[tuple[TruthVisit, EngineVisit]],
     (``departure_delay_passed_by_s``)."""
     arrived: list[float] = []
     passed: list[float] = []
+    unnoticed = [0, 0]
     for tv, ev in pairs:
         delay = departure_delay(tv, ev, duration_s)
         if delay is not None:
             (arrived if tv.arrival_t is not None else passed).append(delay)
-    return {"departure_delay_s": _signed_spread(arrived),
-            "departure_delay_passed_by_s": _signed_spread(passed)}
+            unnoticed[tv.arrival_t is None] += int(_unnoticed(tv, ev, duration_s))
+    return {"departure_delay_s": _signed_spread(arrived, unnoticed[0]),
+            "departure_delay_passed_by_s": _signed_spread(passed, unnoticed[1])}
 
 
 def _context_figures(pairs: list[tuple[TruthVisit, EngineVisit]]) -> dict[str, Any]:

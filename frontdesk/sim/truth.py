@@ -146,7 +146,8 @@ class TruthVisit:
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["latency_s"] = None if self.latency_s is None else round(self.latency_s, 4)
-        for k in ("first_seen_t", "left_t", "gone_t", "arrival_t", "arrival_alt_t", "ack_t", "ack_alt_t"):
+        for k in ("first_seen_t", "left_t", "gone_t", "arrival_t", "arrival_alt_t", "ack_t",
+                  "ack_alt_t"):
             if d[k] is not None:
                 d[k] = round(d[k], 4)
         d["samples"] = [[round(t, 3), round(x, 4), round(y, 4)] for t, x, y in self.samples]
