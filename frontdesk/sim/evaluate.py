@@ -54,7 +54,21 @@ Figures
   (arrived, not acknowledged) or passed_by (never arrived), from each side's own
   arrival and acknowledgement. A visit whose truth offers an alternative arrival
   or acknowledgement that would change its outcome is left out, as for
-  ``ack_*``.
+  ``ack_*``;
+* ``departure_delay_s``: how soon a real departure is noticed: over matched visits
+  whose customer arrived, the time of the engine's ``customer_left`` event (when it
+  decided) minus the truth's ``gone_t`` (when her body last left the counter's
+  zones, seen or not), as p50, p95, min, max (signed: negative is a visit closed
+  while she was still there), ``count``, ``over_2_s`` (later than
+  :data:`DEPARTURE_NOTICED_S`) and ``unnoticed``: visits the engine still held open
+  at the end (closed as interrupted) though she had left more than 2 s before it;
+  their delay counts as the end minus ``gone_t``, a lower bound. Customers still in
+  the zones when the recording ends, or gone less than 2 s before it while the engine
+  held them, are left out; so are truths without ``gone_t`` (before version 3,
+  labelled footage).
+  ``departure_delay_passed_by_s``: the same over passers-by (never arrived). The
+  engine's ``left_t`` is not this: it is the last frame she was measured in the
+  zones, face or place, known only afterwards.
 """
 
 from __future__ import annotations
@@ -106,6 +120,8 @@ class EngineVisit:
     ack_t: float | None = None
     ack_by: str | None = None
     left_t: float | None = None
+    left_event_t: float | None = None
+    """When the engine decided the customer had gone (its ``customer_left`` event)."""
     outcome: str | None = None
     alert: bool = False
     escalation: bool = False
@@ -141,6 +157,8 @@ class EngineVisit:
             self.alert = True
         elif ev.type is EventType.CUSTOMER_ESCALATED:
             self.escalation = True
+        elif ev.type is EventType.CUSTOMER_LEFT:
+            self.left_event_t = ev.t
         self.last_event_t = max(self.last_event_t, ev.t)
 
     def to_json(self) -> dict[str, Any]:
@@ -150,7 +168,8 @@ class EngineVisit:
         return {
             "visit_id": self.visit_id, "counter_id": self.counter_id, "track_id": self.track_id,
             "first_seen_t": r(self.first_seen_t), "arrival_t": r(self.arrival_t),
-            "ack_t": r(self.ack_t), "left_t": r(self.left_t), "latency_s": r(self.latency_s),
+            "ack_t": r(self.ack_t), "left_t": r(self.left_t),
+            "left_event_t": r(self.left_event_t), "latency_s": r(self.latency_s),
             "outcome": self.outcome, "alert": self.alert, "escalation": self.escalation,
             "context": self.context,
         }
@@ -434,6 +453,7 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
         "frames": run.frames,
     }
     figures.update(_context_figures([(tvs[i], evs[j]) for i, j in pairs]))
+    figures.update(_departure_figures([(tvs[i], evs[j]) for i, j in pairs], truth.duration_s))
     details = []
     for i, tv in enumerate(tvs):
         j = matched_t.get(i)
@@ -446,6 +466,9 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
         if j is not None and tv.latency_s is not None and evs[j].latency_s is not None \
                 and tv.arrival_t is not None:
             row["latency_error_s"] = round(_latency_error(tv, evs[j]), 4)
+        delay = None if j is None else departure_delay(tv, evs[j], truth.duration_s)
+        if delay is not None:
+            row["departure_delay_s"] = round(delay, 4)
         details.append(row)
     for ej, e in enumerate(evs):
         if ej not in matched_e:
@@ -455,6 +478,66 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
             details.append(left_over)
     figures["details"] = details
     return figures
+
+
+DEPARTURE_NOTICED_S = 2.0
+"""A person who really leaves is seen to leave within this (issue 14)."""
+
+
+def departure_delay(tv: TruthVisit, ev: EngineVisit, duration_s: float) -> float | None:
+    """How long after the customer's body left the counter's zones for good (the truth's
+    ``gone_t``) the engine decided she had gone (its ``customer_left`` event); None when
+    either side does not say (a truth without ``gone_t``, a customer still in the zones
+    when the recording ends). Negative: the engine closed the visit while she was still
+    there. A visit the engine still held open at the end (closed as interrupted) though
+    she left more than :data:`DEPARTURE_NOTICED_S` before it was not noticed at all: its
+    delay is the end minus ``gone_t``, a lower bound (:func:`_unnoticed`); left out when
+    she left less than that before the end (too soon to tell)."""
+    if tv.gone_t is None or ev.left_event_t is None:
+        return None
+    if tv.gone_t >= duration_s - 1e-6:
+        return None
+    if ev.outcome == "interrupted" and duration_s - tv.gone_t <= DEPARTURE_NOTICED_S + 1e-9:
+        return None
+    return ev.left_event_t - tv.gone_t
+
+
+def _unnoticed(tv: TruthVisit, ev: EngineVisit, duration_s: float) -> bool:
+    """Whether the engine still held the visit open at the end though she had left
+    (:func:`departure_delay` is then a lower bound)."""
+    return ev.outcome == "interrupted" and departure_delay(tv, ev, duration_s) is not None
+
+
+def _signed_spread(values: list[float], unnoticed: int) -> dict[str, Any]:
+    """p50, p95, min and max of signed values, their count, how many exceed
+    :data:`DEPARTURE_NOTICED_S`, and how many were not noticed before the end."""
+    if not values:
+        return {"p50": None, "p95": None, "min": None, "max": None, "count": 0, "over_2_s": 0,
+                "unnoticed": 0}
+    a = np.asarray(values)
+    return {"p50": round(float(np.percentile(a, 50)), 4),
+            "p95": round(float(np.percentile(a, 95)), 4),
+            "min": round(float(a.min()), 4), "max": round(float(a.max()), 4),
+            "count": len(values),
+            "over_2_s": int(np.sum(a > DEPARTURE_NOTICED_S + 1e-9)),
+            "unnoticed": unnoticed}
+
+
+def _departure_figures(pairs: list[tuple[TruthVisit, EngineVisit]],
+                       duration_s: float) -> dict[str, Any]:
+    """How soon a real departure is noticed (:func:`departure_delay`): over matched
+    visits whose customer arrived (``departure_delay_s``), and over passers-by
+    (``departure_delay_passed_by_s``)."""
+    arrived: list[float] = []
+    passed: list[float] = []
+    unnoticed = [0, 0]
+    for tv, ev in pairs:
+        delay = departure_delay(tv, ev, duration_s)
+        if delay is not None:
+            (arrived if tv.arrival_t is not None else passed).append(delay)
+            unnoticed[tv.arrival_t is None] += int(_unnoticed(tv, ev, duration_s))
+    return {"departure_delay_s": _signed_spread(arrived, unnoticed[0]),
+            "departure_delay_passed_by_s": _signed_spread(passed, unnoticed[1])}
 
 
 def _context_figures(pairs: list[tuple[TruthVisit, EngineVisit]]) -> dict[str, Any]:

@@ -26,6 +26,16 @@ default), with the same definitions the engine uses (:mod:`frontdesk.engine.visi
   may be seen as held or not: then ``ack_alt`` is true and ``ack_alt_t`` is the
   acknowledgement had it gone the other way (null: no acknowledgement);
 * ``left_t``: the last time the face is seen in the counter's zones;
+* ``gone_t``: the physical departure: the last time the head's image position is in
+  the counter's ``approach`` or ``service`` zone, at the depth (from the camera) of
+  the layout's approach or service area, while the person is there, seen or not (a
+  customer who walks off facing away is gone later than she was last seen:
+  ``gone_t`` >= ``left_t``). The depth is needed because the walkway runs along the
+  camera's line of sight: walking back out, a head stays in the approach zone's image
+  box until it vanishes at the entrance. A customer still there when the scene ends
+  is gone at the end. It is what a departure is noticed against (``frontdesk eval``'s
+  ``departure_delay_s``); absent (null) in truth files written before version 3
+  and in labelled footage's;
 * ``outcome``: ``acknowledged`` (arrived and acknowledged), ``abandoned`` (arrived,
   never acknowledged), ``passed_by`` (never arrived), ``interrupted`` (still
   there when the scene ends);
@@ -63,6 +73,7 @@ import numpy as np
 from frontdesk.config import Config, CounterConfig
 from frontdesk.engine.context import ContextRule, ContextTally, Head, activity, frame_shares
 from frontdesk.geometry import points_in_polygon
+from frontdesk.sim.layout import Area
 from frontdesk.sim.render import BodyModel, DetectorModel, PersonSamples, body_boxes, sample_person
 from frontdesk.sim.scene import Person, Scene
 from frontdesk.sim.world import unit_rows
@@ -81,8 +92,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TRUTH_FORMAT = "frontdesk-truth"
-TRUTH_VERSION = 2
-"""2 added the staff context of each wait (``context``, ``context_shares``)."""
+TRUTH_VERSION = 3
+"""2 added the staff context of each wait (``context``, ``context_shares``); 3 added
+the physical departure (``gone_t``)."""
 CONTEXT_STEP_S = 0.1
 """The staff context of a wait is judged on this grid (the engine's frames are 0.067 s)."""
 STILL_SPEED_M_S = 0.02
@@ -109,6 +121,7 @@ class TruthVisit:
     counter_id: str
     first_seen_t: float
     left_t: float
+    gone_t: float | None = None
     arrival_t: float | None = None
     arrival_by: str | None = None
     arrival_alt_t: float | None = None
@@ -133,7 +146,8 @@ class TruthVisit:
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["latency_s"] = None if self.latency_s is None else round(self.latency_s, 4)
-        for k in ("first_seen_t", "left_t", "arrival_t", "arrival_alt_t", "ack_t", "ack_alt_t"):
+        for k in ("first_seen_t", "left_t", "gone_t", "arrival_t", "arrival_alt_t", "ack_t",
+                  "ack_alt_t"):
             if d[k] is not None:
                 d[k] = round(d[k], 4)
         d["samples"] = [[round(t, 3), round(x, 4), round(y, 4)] for t, x, y in self.samples]
@@ -306,6 +320,30 @@ def _between_sightings(seen_in_zones: np.ndarray, present: np.ndarray) -> np.nda
         if present[end + 1:start].all():
             held[end + 1:start] = True
     return held
+
+
+def _depth_band(scene: Scene, area: Area) -> tuple[float, float]:
+    """The depths (camera frame, along the optical axis) heads over ``area`` can take."""
+    z = scene.layout.camera.to_camera(area.corners())[:, 2]
+    return float(z.min()), float(z.max())
+
+
+def _gone_t(scene: Scene, view: _CustomerView, t: np.ndarray, left_t: float) -> float:
+    """The last time the person's head is in the counter's zones *and* at the depth of the
+    counter's areas behind them (the layout's service and approach areas), seen or not.
+
+    The depth matters: the walkway runs along the camera's line of sight, so a head
+    walking back out to the shop's entrance stays inside the approach zone's image box
+    all the way (it only shrinks): by the image alone, every customer would leave when
+    she vanishes at the entrance, 8 m from the counter."""
+    z = view.s.head_cam[:, 2]
+    there = np.zeros(len(t), dtype=bool)
+    for in_zone, area in ((view.in_service, scene.layout.service_area),
+                          (view.in_approach, scene.layout.approach_area)):
+        lo, hi = _depth_band(scene, area)
+        there |= in_zone & (z >= lo) & (z <= hi)
+    there &= view.s.present
+    return max(float(t[np.flatnonzero(there)[-1]]), left_t) if there.any() else left_t
 
 
 def _arrival(view: _CustomerView, person: Person, t: np.ndarray, still_s: float,
@@ -510,6 +548,7 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
             continue
         first_seen_t = float(t[np.flatnonzero(view.seen)[0]])
         left_t = float(t[np.flatnonzero(seen)[-1]])
+        gone_t = _gone_t(scene, view, t, left_t)
         arrival_t, arrival_by, arrival_alt_t = _arrival(view, person, t, ecfg.arrival_still_s,
                                                         margin_s)
         ack = _first_ack(scene, view, t, first_seen_t, detector, ecfg.gaze_cone_deg,
@@ -535,7 +574,7 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
             context = _context(scene, person, counter, arrival_t, wait_end_t, detector, rule)
         visits.append(TruthVisit(
             visit=f"v{len(visits) + 1:05d}", counter_id=counter.id, first_seen_t=first_seen_t,
-            left_t=left_t, arrival_t=arrival_t, arrival_by=arrival_by,
+            left_t=left_t, gone_t=gone_t, arrival_t=arrival_t, arrival_by=arrival_by,
             arrival_alt_t=arrival_alt_t, ack_t=ack_t, ack_staff=ack.staff,
             ack_alt=ack.has_alt, ack_alt_t=ack.alt_t, outcome=outcome, alert=alert,
             escalation=escalation,

@@ -211,3 +211,62 @@ def test_a_split_visit_is_counted_and_a_stranger_is_not() -> None:
     left_over = [r for r in split["details"] if r["truth"] is None]
     assert [(r["engine"]["visit_id"], r.get("split_of")) for r in left_over] == [
         ("1", "a"), ("ghost", None)]  # the longer half is matched
+
+
+def test_departure_delay_is_the_left_event_after_the_body_left() -> None:
+    """The engine's customer_left event time minus the truth's gone_t, over arrived
+    customers (and passers-by apart); later than 2 s is counted; a visit held open to
+    the end though she left is unnoticed (its delay a lower bound); customers still
+    there at the end, or gone just before it, are left out."""
+    tvs = [_tv("a", 0, 20, 2, 5), _tv("b", 10, 40, 12, 30, x=0.6), _tv("c", 50, 55, x=0.3),
+           _tv("d", 60, 90, 62, 70, x=0.9), _tv("e", 80, 100, 82, 85, x=0.1),
+           _tv("f", 70, 90, 72, 75, x=0.45), _tv("g", 80, 98, 82, 84, x=0.7)]
+    # a left facing away: face last seen at 20, body out of the zones at 23.
+    for tv, gone in zip(tvs, (23.0, 40.0, 55.5, 95.0, 100.0, 92.0, 98.5), strict=True):
+        tv.gone_t = gone
+    evs = [_ev("1", 0, 20, 2, 5), _ev("2", 10, 40, 12, 30, x=0.6), _ev("3", 50, 55, x=0.3),
+           _ev("4", 60, 95, 62, 70, x=0.9), _ev("5", 80, 100, 82, 85, x=0.1),
+           _ev("6", 70, 100, 72, 75, x=0.45), _ev("7", 80, 100, 82, 84, x=0.7)]
+    for ev, left_event, outcome in zip(evs, (24.5, 43.0, 56.5, 94.0, 100.0, 100.0, 100.0), (
+            "acknowledged", "acknowledged", "passed_by", "acknowledged", "interrupted",
+            "interrupted", "interrupted"), strict=True):
+        ev.left_event_t, ev.outcome = left_event, outcome
+    s = _score(tvs, evs)
+    assert s["visits_matched"] == 7
+    # a 1.5 s, b 3.0 s, d -1.0 s (closed while she was still there), f held open to the
+    # end, 8 s after she left (unnoticed); e is still there at the end, g left 1.5 s
+    # before it (too soon to tell); c passed by.
+    assert s["departure_delay_s"] == {"p50": 2.25, "p95": pytest.approx(7.25), "min": -1.0,
+                                      "max": 8.0, "count": 4, "over_2_s": 2, "unnoticed": 1}
+    assert s["departure_delay_passed_by_s"]["count"] == 1
+    assert s["departure_delay_passed_by_s"]["max"] == 1.0
+    delays = {r["truth"]["visit"]: r.get("departure_delay_s") for r in s["details"]}
+    assert delays == {"a": 1.5, "b": 3.0, "c": 1.0, "d": -1.0, "e": None, "f": 8.0, "g": None}
+    engine_rows = {r["engine"]["visit_id"]: r["engine"]["left_event_t"] for r in s["details"]}
+    assert engine_rows["2"] == 43.0
+    # A truth without gone_t (before version 3, labelled footage) gives no figure.
+    for tv in tvs:
+        tv.gone_t = None
+    assert _score(tvs, evs)["departure_delay_s"]["count"] == 0
+
+
+def test_departure_delay_on_the_tiny_scene_is_the_customer_left_event() -> None:
+    """bob turns his back at 14.0 and walks off unseen from 14.5: without an occupancy
+    grid, the engine holds his visit visit_hold_s (10 s) after his face was lost,
+    so it knows he has gone 10 s after it lost him, minus the time his body took to
+    leave. The figure is that event's time minus his gone_t."""
+    scene = load_scene(TINY)
+    cfg = sim_config()
+    truth = compute_truth(scene, cfg, fps=15)
+    run = run_engine(cfg, render_frames(scene, NOISE_PRESETS["none"]))
+    s = score(truth, run)
+    bob = next(v for v in truth.visits if v.person == "bob")
+    row = next(r for r in s["details"] if r["truth"]["person"] == "bob")
+    left = [ev for ev in run.events if ev.type.value == "customer_left"
+            and ev.visit_id == row["engine"]["visit_id"]]
+    assert len(left) == 1 and left[0].t == pytest.approx(row["engine"]["left_event_t"], abs=1e-4)
+    assert bob.gone_t is not None
+    assert row["departure_delay_s"] == pytest.approx(left[0].t - bob.gone_t, abs=2e-4)
+    assert left[0].t == pytest.approx(bob.left_t + cfg.engine.visit_hold_s, abs=2 * FRAME_S)
+    assert s["departure_delay_s"]["count"] == 2  # bob and carol (dave passed by)
+    assert s["departure_delay_passed_by_s"]["count"] == 1

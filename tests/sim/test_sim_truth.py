@@ -187,3 +187,45 @@ def test_a_look_lasting_about_the_dwell_gives_an_alternative(
     else:
         assert visit.ack_alt is True
         assert visit.ack_alt_t == (None if alt is None else pytest.approx(alt))
+
+
+def test_gone_is_when_the_body_leaves_the_zones_not_when_the_face_is_last_seen(
+        truth: Truth) -> None:
+    # bob turns round at 14.0 (his face is last seen then), stands at the counter till
+    # 14.5 with his back to the camera, then walks off unseen, through the approach
+    # area, along the camera's line of sight: from (-0.8, 1.3) at 16 to (-7, 1.3) at
+    # 22, 1.03 m/s. He is gone when he passes the approach area's far end (x = -5.0),
+    # at 16 + 4.2 / 1.033 = 20.07 s, not when he vanishes at the entrance (22 s),
+    # though his head stays inside the approach zone's image box till then.
+    bob = _visit(truth, "bob")
+    assert bob.left_t == pytest.approx(14.0, abs=0.006)
+    assert bob.gone_t == pytest.approx(20.07, abs=0.05)
+    # carol gives up at 20.0 (turns round: last seen), walks out from (-1.6, 0.85) at
+    # 20.5 to (-7, 1.3) at 26: past x = -5.0 at 20.5 + 5.5 * 3.4 / 5.4 = 23.96 s.
+    carol = _visit(truth, "carol")
+    assert carol.left_t == pytest.approx(20.0, abs=0.006)
+    assert carol.gone_t == pytest.approx(23.96, abs=0.05)
+    for v in truth.visits:
+        assert v.gone_t is not None and v.gone_t >= v.left_t
+
+
+def test_gone_of_a_customer_still_there_at_the_end_is_the_end() -> None:
+    scene = scene_from_dict({
+        "duration_s": 12,
+        "people": [{"id": "eve", "role": "customer",
+                    "path": [{"t": 1, "at": "service"}, {"t": 20, "at": "service"}],
+                    "gaze": [{"t": 1, "camera": True, "turn_s": 0},
+                             {"t": 6, "heading": 180, "turn_s": 0}]}]})
+    eve = compute_truth(scene, sim_config(), fps=15).visits[0]
+    assert eve.left_t == pytest.approx(6.0, abs=0.006)  # faces away from 6 s, stays
+    assert eve.gone_t == pytest.approx(12.0, abs=0.006)
+
+
+def test_a_truth_file_without_gone_t_still_loads(truth: Truth, tmp_path: Path) -> None:
+    data = truth.to_json()
+    data["version"] = 2
+    for v in data["visits"]:
+        del v["gone_t"]
+    back = Truth.from_json(data)
+    assert all(v.gone_t is None for v in back.visits)
+    assert [v.left_t for v in back.visits] == pytest.approx([v.left_t for v in truth.visits])
