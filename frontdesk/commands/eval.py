@@ -76,13 +76,13 @@ def _print_table(figures: dict) -> None:
     print(f"staff context     right {f(figures['context_right'])} of "
           f"{figures['context_waits_beyond_target']} waits beyond target "
           f"({f(figures['context_right_all'])} of all {figures['context_waits']})")
+    for word, pr in figures["context_per_word"].items():
+        print(f"  {word:<15} precision {f(pr['precision'])}  recall {f(pr['recall'])}  "
+              f"(truth {pr['truth']}, engine {pr['engine']})")
     dep = figures["departure_delay_s"]
     print(f"departure noticed p50 {f(dep['p50'])}  p95 {f(dep['p95'])}  max {f(dep['max'])} s "
           f"after leaving ({dep['over_2_s']} of {dep['count']} later than 2 s, "
           f"{dep['unnoticed']} not before the end)")
-    for word, pr in figures["context_per_word"].items():
-        print(f"  {word:<15} precision {f(pr['precision'])}  recall {f(pr['recall'])}  "
-              f"(truth {pr['truth']}, engine {pr['engine']})")
 
 
 def run(args: argparse.Namespace) -> int:

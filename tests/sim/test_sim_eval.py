@@ -142,6 +142,9 @@ def test_simulate_and_eval_commands(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert figures["alert_recall"] == 1.0 and figures["alert_precision"] == 1.0
     assert figures["ack_recall"] == 1.0 and figures["ack_precision"] == 1.0
     assert len((tmp_path / "d.jsonl").read_text().splitlines()) >= 8
+    departures = figures["departure_delay_s"]
+    assert departures["count"] >= 1 and departures["p50"] is not None
+    assert departures["count"] + figures["departure_delay_passed_by_s"]["count"] <= 8
 
 
 def test_eval_reports_a_missing_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -268,5 +271,7 @@ def test_departure_delay_on_the_tiny_scene_is_the_customer_left_event() -> None:
     assert bob.gone_t is not None
     assert row["departure_delay_s"] == pytest.approx(left[0].t - bob.gone_t, abs=2e-4)
     assert left[0].t == pytest.approx(bob.left_t + cfg.engine.visit_hold_s, abs=2 * FRAME_S)
+    # 14.0 + 10 s - 20.07 (gone when he passed the approach area's far end, x = -5)
+    assert row["departure_delay_s"] == pytest.approx(3.93, abs=0.1)
     assert s["departure_delay_s"]["count"] == 2  # bob and carol (dave passed by)
     assert s["departure_delay_passed_by_s"]["count"] == 1
