@@ -33,8 +33,9 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["Frame", "Picture", "video_to_full_range_lut", "Face", "BodyBox", "OccupancyGrid", "FrameObservation", "TrackedFace",
-           "CameraStatus", "signature_to_hex", "signature_from_hex", "signature_distance",
+__all__ = ["Frame", "Picture", "video_to_full_range_lut", "Face", "BodyBox", "OccupancyGrid",
+           "FrameObservation", "TrackedFace", "CameraStatus", "signature_to_hex",
+           "signature_from_hex", "signature_distance",
            "signature_colour_share", "SIGNATURE_HUE_BINS", "SIGNATURE_GREY_BINS"]
 
 
@@ -95,6 +96,10 @@ class Frame:
     index: int
     wall_time: float | None
     source: str
+    _image: np.ndarray | None
+    _picture: Picture | None
+    _grey: np.ndarray | None
+    _size: tuple[int, int]
 
     def __init__(self, image: np.ndarray, t: float, index: int, wall_time: float | None = None,
                  source: str = "") -> None:

@@ -133,7 +133,7 @@ class AvPicture:
 
     def luma(self) -> np.ndarray:
         plane = self._frame.planes[0]
-        rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+        rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
         return rows[:, : self.width]
 
     def bgr(self) -> np.ndarray:
