@@ -201,12 +201,13 @@ _VIDEO_RANGE_LUT: np.ndarray | None = None
 
 def video_to_full_range_lut() -> np.ndarray:
     """A 256-entry uint8 table from video-range luma (16 to 235) to full-range grey
-    (0 to 255), as BT.601's YUV to RGB conversion gives it: ``(y - 16) * 255 / 219``,
-    rounded and clipped."""
+    (0 to 255): ``(y - 16) * 255 / 219`` rounded down and clipped, which is what
+    FFmpeg's BT.601 conversion to BGR gives a grey pixel (every level checked),
+    so the grey of a converted frame is this up to its colours' rounding."""
     global _VIDEO_RANGE_LUT
     if _VIDEO_RANGE_LUT is None:
         y = np.arange(256, dtype=np.float64)
-        _VIDEO_RANGE_LUT = np.clip(np.round((y - 16.0) * 255.0 / 219.0), 0, 255).astype(np.uint8)
+        _VIDEO_RANGE_LUT = np.clip(np.floor((y - 16.0) * 255.0 / 219.0), 0, 255).astype(np.uint8)
     return _VIDEO_RANGE_LUT
 
 

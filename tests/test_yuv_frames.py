@@ -215,3 +215,18 @@ def test_an_unknown_decoder_is_a_config_error_naming_key_and_line() -> None:
     (problem,) = info.value.problems
     assert problem.startswith("f.yaml:3: camera.decoder:")
     assert "'auto', 'pyav' or 'opencv'" in problem
+
+
+def test_the_luma_table_is_ffmpegs_grey_for_every_level() -> None:
+    """A grey pixel (neutral chroma) of every luma level, converted to BGR by FFmpeg
+    and then to grey by OpenCV, is the table's value: the luma's grey is the BGR's
+    up to the rounding of colours."""
+    import av
+
+    from frontdesk.types import video_to_full_range_lut
+
+    luma = np.tile(np.arange(256, dtype=np.uint8), (32, 1))
+    i420 = np.concatenate([luma, np.full((16, 256), 128, np.uint8)], axis=0)
+    bgr = av.VideoFrame.from_ndarray(i420, format="yuv420p").to_ndarray(format="bgr24")
+    grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)[0]
+    assert np.array_equal(grey, video_to_full_range_lut())
