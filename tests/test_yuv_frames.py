@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 import pytest
 
-from frontdesk.capture import open_source
 from frontdesk.capture import decoders as decoders_module
+from frontdesk.capture import open_source
 from frontdesk.capture.decoders import AvPicture, CannotOpen
 from frontdesk.capture.video_file import VideoFileSource
 from frontdesk.config import CameraConfig, ConfigError, CounterConfig, GatingConfig, parse_config
@@ -230,3 +230,49 @@ def test_the_luma_table_is_ffmpegs_grey_for_every_level() -> None:
     bgr = av.VideoFrame.from_ndarray(i420, format="yuv420p").to_ndarray(format="bgr24")
     grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)[0]
     assert np.array_equal(grey, video_to_full_range_lut())
+
+
+def test_a_network_stream_is_read_by_pyav_in_yuv_with_opencvs_pixels(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A real HTTP stream (an MJPEG AVI served from localhost), read both ways."""
+    import http.server
+    import threading
+
+    body = write_clip(tmp_path / "cam.avi", walk_in(12, 0), "MJPG").read_bytes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "video/x-msvideo")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/cam.avi"
+    caplog.set_level(logging.INFO, logger="frontdesk.capture.live")
+    got: dict[str, dict[int, Frame]] = {}
+    try:
+        for decoder in ("pyav", "opencv"):
+            frames: dict[int, Frame] = {}
+            with open_source(url, CameraConfig(decoder=decoder, max_fps=None)) as source:
+                for frame in source:
+                    frames[frame.index] = frame
+                    if frame.index >= 8:
+                        break
+            got[decoder] = frames
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "decoded by PyAV (frames kept in YUV)" in caplog.text
+    assert "decoded by OpenCV" in caplog.text
+    assert not any(f.converted for f in got["pyav"].values())
+    assert all(f.converted for f in got["opencv"].values())
+    common = sorted(set(got["pyav"]) & set(got["opencv"]))
+    assert common
+    for i in common:
+        assert np.array_equal(got["pyav"][i].image, got["opencv"][i].image)

@@ -27,7 +27,13 @@ from frontdesk.capture.image_folder import (
     list_images,
     read_image,
 )
-from frontdesk.capture.live import LiveSource, VideoDevice, backoff_delays, open_cv_device
+from frontdesk.capture.live import (
+    LiveSource,
+    StreamOpener,
+    VideoDevice,
+    backoff_delays,
+    open_cv_device,
+)
 from frontdesk.capture.spec import SourceSpec, parse_spec, scrub_credentials
 from frontdesk.capture.video_file import VideoFileSource, frame_time_s
 from frontdesk.config import CameraConfig
@@ -49,6 +55,7 @@ __all__ = [
     "frame_time_s",
     "backoff_delays",
     "open_cv_device",
+    "StreamOpener",
     "list_images",
     "read_image",
     "to_bgr",
@@ -102,7 +109,7 @@ def open_source(
                           "its file first (frontdesk.demo_footage.resolve_source)")
     if parsed.kind in ("camera", "url"):
         return LiveSource(
-            lambda: open_cv_device(parsed, camera_cfg),
+            StreamOpener(parsed, camera_cfg),
             parsed.name,
             camera_cfg,
             kind=parsed.kind,

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     import av
 
 __all__ = ["DECODERS", "Decoded", "FileDecoder", "OpenCvFileDecoder", "PyAvFileDecoder",
-           "AvPicture", "CannotOpen", "pyav_available"]
+           "PyAvStream", "AvPicture", "CannotOpen", "StreamUnavailable", "pyav_available",
+           "open_file_decoder"]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,12 @@ _JPEG_RANGE = 2
 
 
 class CannotOpen(Exception):
-    """The decoder cannot open this file (another one may)."""
+    """The decoder cannot open this file or stream (another one may)."""
+
+
+class StreamUnavailable(Exception):
+    """A stream PyAV could read cannot be opened now (refused, timed out,
+    unauthorised): the message is FFmpeg's error type, never the URL."""
 
 
 class Decoded(NamedTuple):
@@ -223,3 +229,78 @@ def open_file_decoder(path: Path, decoder: str) -> FileDecoder:
     elif decoder == "pyav":
         raise CannotOpen("PyAV is not installed (pip install av)")
     return OpenCvFileDecoder(path)
+
+
+_UNSUPPORTED = ("ProtocolNotFoundError", "DemuxerNotFoundError", "DecoderNotFoundError",
+                "OptionNotFoundError", "PatchWelcomeError")
+"""PyAV errors that say this FFmpeg cannot read the stream at all (OpenCV's may):
+``auto`` falls back to OpenCV on these. Any other failure to open (refused,
+timed out, unauthorised) is the camera's, and the source goes offline."""
+
+
+class PyAvStream:
+    """A network stream (rtsp, http) read by PyAV, shaped like ``cv2.VideoCapture``
+    for :class:`~frontdesk.capture.live.LiveSource` (``isOpened``, ``read``,
+    ``release``). ``read`` gives an :class:`AvPicture` (or BGR for other pixel
+    formats): a frame is converted only when something reads its BGR, and the
+    frames a live source drops as stale or over ``max_fps`` never are.
+
+    Args:
+        url: the stream (credentials in it go to FFmpeg, never to a log: errors are
+            reported by their type only).
+        open_timeout_s, read_timeout_s: FFmpeg's waits for opening and for each read.
+
+    Raises:
+        CannotOpen: this FFmpeg cannot read such a stream (no protocol, demuxer or
+            decoder for it); OpenCV may.
+        StreamUnavailable: the stream cannot be opened now (refused, timed out,
+            unauthorised): the caller retries.
+    """
+
+    def __init__(self, url: str, open_timeout_s: float, read_timeout_s: float) -> None:
+        import av
+
+        options = {"rtsp_transport": "tcp"} if url.lower().startswith("rtsp") else {}
+        try:
+            container = av.open(url, options=options, timeout=(open_timeout_s, read_timeout_s),
+                                metadata_errors="ignore")
+        except av.FFmpegError as exc:
+            if type(exc).__name__ in _UNSUPPORTED:
+                raise CannotOpen(f"PyAV cannot read it ({type(exc).__name__})") from None
+            raise StreamUnavailable(type(exc).__name__) from None  # without the URL
+        if not container.streams.video:
+            container.close()
+            raise CannotOpen("no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "SLICE"
+        self._av = av
+        self._container: Any = container
+        self._packets: Iterator[Any] = container.demux(stream)
+        self._pending: deque[Any] = deque()
+        self._ended = False
+
+    def isOpened(self) -> bool:  # noqa: N802 (OpenCV's name)
+        return self._container is not None
+
+    def read(self) -> tuple[bool, np.ndarray | Picture | None]:
+        """The next frame; (False, None) for a frame that failed to decode, a read
+        that timed out, or the end of the stream (the source counts failures)."""
+        av = self._av
+        while not self._pending:
+            if self._ended:
+                return False, None
+            try:
+                packet = next(self._packets)
+                self._pending.extend(packet.decode())
+            except StopIteration:
+                self._ended = True
+            except av.FFmpegError:
+                return False, None
+        content = PyAvFileDecoder._content(self._pending.popleft())
+        return content is not None, content
+
+    def release(self) -> None:
+        self._pending.clear()
+        container, self._container = self._container, None
+        if container is not None:
+            container.close()
