@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
-__all__ = ["Frame", "Face", "BodyBox", "OccupancyGrid", "FrameObservation", "TrackedFace",
-           "CameraStatus", "signature_to_hex", "signature_from_hex", "signature_distance",
+__all__ = ["Frame", "Picture", "video_to_full_range_lut", "Face", "BodyBox", "OccupancyGrid",
+           "FrameObservation", "TrackedFace", "CameraStatus", "signature_to_hex",
+           "signature_from_hex", "signature_distance",
            "signature_colour_share", "SIGNATURE_HUE_BINS", "SIGNATURE_GREY_BINS"]
 
 
@@ -45,9 +47,39 @@ class CameraStatus:
     ENDED = "ended"
 
 
-@dataclass(frozen=True)
+class Picture(Protocol):
+    """A decoded picture kept as the decoder gave it (YUV), converted on demand.
+
+    A video decoder hands over YUV: the luma plane is a grey picture already, and
+    converting the whole frame to BGR costs more than decoding it (docs/capture.md,
+    "Decoders"). A :class:`Frame` holding a picture converts it on the first use
+    of :attr:`Frame.image`; the gate and the presence stage read the luma instead.
+    """
+
+    width: int
+    height: int
+    full_range: bool
+    """True when luma runs 0 to 255 (JPEG range); False for video range, 16 to 235."""
+
+    def luma(self) -> np.ndarray:
+        """The luma plane, (height, width) uint8, without conversion (a view)."""
+        ...
+
+    def bgr(self) -> np.ndarray:
+        """The picture as BGR uint8, (height, width, 3), contiguous."""
+        ...
+
+
+_FRAME_FIELDS = ("t", "index", "wall_time", "source")
+
+
 class Frame:
     """One decoded image with its capture time.
+
+    Built either from a BGR image (``Frame(image, t, index, wall_time, source)``:
+    image folders, cameras, tests) or from a decoder's picture
+    (:meth:`from_picture`), whose BGR is made on the first use of :attr:`image`
+    and kept. Read-only once built.
 
     Attributes:
         image: BGR uint8 array of shape (height, width, 3), as OpenCV decodes it.
@@ -58,27 +90,125 @@ class Frame:
         source: a printable name of the source, with any credentials removed.
     """
 
-    image: np.ndarray
+    __slots__ = ("t", "index", "wall_time", "source", "_image", "_picture", "_grey", "_size")
+
     t: float
     index: int
-    wall_time: float | None = None
-    source: str = ""
+    wall_time: float | None
+    source: str
+    _image: np.ndarray | None
+    _picture: Picture | None
+    _grey: np.ndarray | None
+    _size: tuple[int, int]
 
-    def __post_init__(self) -> None:
-        img = self.image
-        if not isinstance(img, np.ndarray) or img.ndim != 3 or img.shape[2] != 3:
-            shape = getattr(img, "shape", type(img).__name__)
+    def __init__(self, image: np.ndarray, t: float, index: int, wall_time: float | None = None,
+                 source: str = "") -> None:
+        if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
+            shape = getattr(image, "shape", type(image).__name__)
             raise ValueError(f"Frame.image must be an (H, W, 3) array, got {shape}")
-        if img.dtype != np.uint8:
-            raise ValueError(f"Frame.image must be uint8, got {img.dtype}")
+        if image.dtype != np.uint8:
+            raise ValueError(f"Frame.image must be uint8, got {image.dtype}")
+        self._init(t, index, wall_time, source, image, None,
+                   (int(image.shape[1]), int(image.shape[0])))
+
+    @classmethod
+    def from_picture(cls, picture: Picture, t: float, index: int,
+                     wall_time: float | None = None, source: str = "") -> Frame:
+        """A frame whose BGR image is converted from ``picture`` when first asked for."""
+        frame = cls.__new__(cls)
+        frame._init(t, index, wall_time, source, None, picture,
+                    (int(picture.width), int(picture.height)))
+        return frame
+
+    def _init(self, t: float, index: int, wall_time: float | None, source: str,
+              image: np.ndarray | None, picture: Picture | None, size: tuple[int, int]) -> None:
+        put = object.__setattr__
+        put(self, "t", t)
+        put(self, "index", index)
+        put(self, "wall_time", wall_time)
+        put(self, "source", source)
+        put(self, "_image", image)
+        put(self, "_picture", picture)
+        put(self, "_grey", None)
+        put(self, "_size", size)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Frame is read-only (cannot set {name!r})")
+
+    def __repr__(self) -> str:
+        held = "bgr" if self._image is not None else "yuv"
+        return (f"Frame(t={self.t!r}, index={self.index!r}, wall_time={self.wall_time!r}, "
+                f"source={self.source!r}, {self.width}x{self.height} {held})")
+
+    @property
+    def image(self) -> np.ndarray:
+        """BGR uint8, (height, width, 3); converted from the decoder's picture on first
+        use (the gate's idle frames never ask)."""
+        image = self._image
+        if image is None:
+            assert self._picture is not None
+            image = self._picture.bgr()
+            object.__setattr__(self, "_image", image)
+        return image
+
+    @property
+    def converted(self) -> bool:
+        """True once the frame holds its BGR image (made or given)."""
+        return self._image is not None
+
+    @property
+    def luma(self) -> np.ndarray | None:
+        """The decoder's luma plane, (height, width) uint8, video or JPEG range
+        (:attr:`luma_full_range`); None for a frame built from BGR."""
+        return None if self._picture is None else self._picture.luma()
+
+    @property
+    def luma_full_range(self) -> bool:
+        """Whether :attr:`luma` runs 0 to 255 (else 16 to 235, video range)."""
+        return self._picture is not None and bool(self._picture.full_range)
+
+    @property
+    def grey(self) -> np.ndarray:
+        """The frame in grey, (height, width) uint8, on ``cv2.COLOR_BGR2GRAY``'s scale:
+        the luma stretched to 0 to 255 when the frame has one (within a few levels of
+        the BGR's grey), else converted from BGR. Kept once made. Stages that shrink
+        the frame first should shrink :attr:`luma` instead (cheaper)."""
+        grey = self._grey
+        if grey is None:
+            import cv2
+
+            luma = self.luma
+            if luma is None:
+                grey = cv2.cvtColor(self.image, cv2.COLOR_BGR2GRAY)
+            elif self.luma_full_range:
+                grey = np.ascontiguousarray(luma)
+            else:
+                grey = cv2.LUT(luma, video_to_full_range_lut())
+            object.__setattr__(self, "_grey", grey)
+        return grey
 
     @property
     def width(self) -> int:
-        return int(self.image.shape[1])
+        return self._size[0]
 
     @property
     def height(self) -> int:
-        return int(self.image.shape[0])
+        return self._size[1]
+
+
+_VIDEO_RANGE_LUT: np.ndarray | None = None
+
+
+def video_to_full_range_lut() -> np.ndarray:
+    """A 256-entry uint8 table from video-range luma (16 to 235) to full-range grey
+    (0 to 255): ``(y - 16) * 255 / 219`` rounded down and clipped, which is what
+    FFmpeg's BT.601 conversion to BGR gives a grey pixel (every level checked),
+    so the grey of a converted frame is this up to its colours' rounding."""
+    global _VIDEO_RANGE_LUT
+    if _VIDEO_RANGE_LUT is None:
+        y = np.arange(256, dtype=np.float64)
+        _VIDEO_RANGE_LUT = np.clip(np.floor((y - 16.0) * 255.0 / 219.0), 0, 255).astype(np.uint8)
+    return _VIDEO_RANGE_LUT
 
 
 RANGE_UNCERTAINTY_MESH = 0.12

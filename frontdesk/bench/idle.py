@@ -13,7 +13,10 @@ The figure is the process's CPU time (all threads) over the clip's duration, as 
 percentage of one core: what one camera of this kind costs the box. The process is
 pinned to one core (the least busy, or ``--cpu``), so MediaPipe's threads count on
 that core. Beside them, the **floor**: the first clip decoded, paced, with no
-pipeline at all (what a camera costs before any perception). ``late_frames``
+pipeline at all (what a camera costs before any perception), as the source
+delivers it (with PyAV, frames left in YUV, as an idle frame is), and the same
+with each frame converted to BGR (``decode_bgr``: what every frame cost with
+OpenCV's reader, and what a frame that needs colour costs). ``late_frames``
 counts frames the pipeline finished after the next was due: above zero the core
 could not keep up and the figure is a floor.
 
@@ -77,6 +80,8 @@ def register(targets: argparse._SubParsersAction) -> None:
                    "config's default)")
     p.add_argument("--scenes", default=",".join(SCENES),
                    help=f"comma-separated scenes to measure (default {','.join(SCENES)})")
+    p.add_argument("--decoder", choices=("auto", "pyav", "opencv"), default=None,
+                   help="camera.decoder for the clips (default: the config's, auto)")
     p.add_argument("--steps", action="store_true",
                    help="also play the staff clip unpaced once per step of gated perception "
                    "(each adds one saving), CPU ms a frame without decoding")
@@ -190,6 +195,8 @@ class IdleBenchResult:
     load_average: float | None
     detector_period_s: float
     decode_only: IdleRun | None = None
+    decode_bgr: IdleRun | None = None
+    decoder: str = ""
     scenes: dict[str, dict[str, IdleRun]] = field(default_factory=dict)
     goals: dict[str, bool] = field(default_factory=dict)
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -197,36 +204,42 @@ class IdleBenchResult:
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         rows = [r for runs in out["scenes"].values() for r in runs.values()]
-        for r in rows + ([out["decode_only"]] if out["decode_only"] else []):
+        floors = [out[k] for k in ("decode_only", "decode_bgr") if out[k]]
+        for r in rows + floors:
             for k, v in r.items():
                 if isinstance(v, float):
                     r[k] = round(v, 3)
         return out
 
 
-def decode_paced(clip: Path) -> IdleRun:
-    """Decode ``clip`` at its frame rate and do nothing else: the floor."""
+def decode_paced(clip: Path, bgr: bool = False, decoder: str | None = None) -> IdleRun:
+    """Decode ``clip`` at its frame rate and do nothing else: the floor. ``bgr``: ask
+    each frame for its BGR image (a frame kept in YUV is converted)."""
     from frontdesk.capture import open_source
 
     frames, first_t, last_t = 0, 0.0, 0.0
-    with open_source(str(clip), realtime=True) as source:
+    camera = _gated_config(clip, None, decoder).camera
+    with open_source(str(clip), camera, realtime=True) as source:
         c0 = time.process_time()
         for frame in source:
             first_t = frame.t if frames == 0 else first_t
             last_t = frame.t
             frames += 1
+            if bgr:
+                frame.image  # noqa: B018 (the conversion is what is measured)
         cpu_s = time.process_time() - c0
     seconds = last_t - first_t + 1.0 / FPS
     return IdleRun(False, frames, seconds, cpu_s, 100.0 * cpu_s / seconds, 0, 0.0, 0)
 
 
-def play_paced(clip: Path, gating: bool, idle_every_s: float | None = None) -> IdleRun:
+def play_paced(clip: Path, gating: bool, idle_every_s: float | None = None,
+               decoder: str | None = None) -> IdleRun:
     """Play ``clip`` at its frame rate through the pipeline; its CPU cost."""
     from frontdesk.capture import open_source
     from frontdesk.pipeline import FramePipeline
 
     keep_alive = {} if idle_every_s is None else {"idle_every_s": idle_every_s}
-    config = _gated_config(clip, keep_alive if gating else None)
+    config = _gated_config(clip, keep_alive if gating else None, decoder)
     frames = faces = events = late = 0
     first_t = last_t = 0.0
     with FramePipeline(config) as pipeline:
@@ -249,8 +262,9 @@ def play_paced(clip: Path, gating: bool, idle_every_s: float | None = None) -> I
                    faces / max(frames, 1), events, stats)
 
 
-def _gated_config(clip: Path, gating: dict[str, Any] | None) -> Any:
-    """The clip's own config with ``perception.gating`` set (None: off)."""
+def _gated_config(clip: Path, gating: dict[str, Any] | None, decoder: str | None = None) -> Any:
+    """The clip's own config with ``perception.gating`` set (None: off) and
+    ``camera.decoder`` (None: the config's)."""
     from frontdesk.config import load_config
     from frontdesk.render.clip import clip_files
 
@@ -258,7 +272,9 @@ def _gated_config(clip: Path, gating: dict[str, Any] | None) -> Any:
     update = {"enabled": gating is not None, **(gating or {})}
     perception = config.perception.model_copy(update={
         "gating": config.perception.gating.model_copy(update=update)})
-    return config.model_copy(update={"perception": perception})
+    camera = config.camera if decoder is None else \
+        config.camera.model_copy(update={"decoder": decoder})
+    return config.model_copy(update={"perception": perception, "camera": camera})
 
 
 def gating_steps(clip: Path, repeats: int = 2) -> dict[str, dict[str, Any]]:
@@ -285,9 +301,20 @@ def gating_steps(clip: Path, repeats: int = 2) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _decoder_of(clip: Path, decoder: str | None) -> str:
+    """Which decoder reads the clips (``decoder``, else ``camera.decoder`` of the
+    clip's config)."""
+    from frontdesk.capture import VideoFileSource
+
+    camera = _gated_config(clip, None, decoder).camera
+    source = VideoFileSource(clip, decoder=camera.decoder)
+    source.close()
+    return source.decoder_name
+
+
 def run_idle_bench(seconds: float, scenes: list[str], pin: bool = True,
                    cpu: int | None = None, idle_every_s: float | None = None,
-                   steps: bool = False) -> IdleBenchResult:
+                   steps: bool = False, decoder: str | None = None) -> IdleBenchResult:
     from frontdesk.bench.cpu import least_busy_cpu, pin_to_cpu
     from frontdesk.config import GatingConfig
 
@@ -301,10 +328,12 @@ def run_idle_bench(seconds: float, scenes: list[str], pin: bool = True,
     result = IdleBenchResult(SIZE, FPS, seconds, pinned,
                              os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
                              idle_every_s or GatingConfig().idle_every_s)
-    result.decode_only = decode_paced(clips[scenes[0]])
+    result.decode_only = decode_paced(clips[scenes[0]], decoder=decoder)
+    result.decode_bgr = decode_paced(clips[scenes[0]], bgr=True, decoder=decoder)
+    result.decoder = _decoder_of(clips[scenes[0]], decoder)
     for i, name in enumerate(scenes):
         order = (False, True) if i % 2 == 0 else (True, False)
-        runs = {on: play_paced(clips[name], on, idle_every_s) for on in order}
+        runs = {on: play_paced(clips[name], on, idle_every_s, decoder) for on in order}
         result.scenes[name] = {"off": runs[False], "on": runs[True]}
     for name, ceiling in GOALS_PCT.items():
         if name in result.scenes:
@@ -334,7 +363,9 @@ def format_result(r: IdleBenchResult) -> str:
                      f"{on.cpu_pct / max(off.cpu_pct, 1e-9):7.2f}  {100 * skipped:6.0f} %  "
                      f"{off.late_frames}/{on.late_frames}")
     if r.decode_only is not None:
-        lines.append(f"  floor: decoding alone {r.decode_only.cpu_pct:.1f} %")
+        bgr = "" if r.decode_bgr is None else \
+            f", with each frame converted to BGR {r.decode_bgr.cpu_pct:.1f} %"
+        lines.append(f"  floor: decoding alone ({r.decoder}) {r.decode_only.cpu_pct:.1f} %{bgr}")
     for goal, ok in r.goals.items():
         lines.append(f"  goal {goal:<50} {'met' if ok else 'NOT met'}")
     if r.steps:
@@ -356,7 +387,8 @@ def run(args: argparse.Namespace) -> int:
         raise FrontdeskError(f"bench idle: --scenes takes some of {', '.join(SCENES)}; got "
                              f"{args.scenes!r}")
     result = run_idle_bench(args.seconds, scenes, pin=not args.no_pin, cpu=args.cpu,
-                            idle_every_s=args.idle_every_s, steps=args.steps)
+                            idle_every_s=args.idle_every_s, steps=args.steps,
+                            decoder=args.decoder)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:

@@ -27,7 +27,13 @@ from frontdesk.capture.image_folder import (
     list_images,
     read_image,
 )
-from frontdesk.capture.live import LiveSource, VideoDevice, backoff_delays, open_cv_device
+from frontdesk.capture.live import (
+    LiveSource,
+    StreamOpener,
+    VideoDevice,
+    backoff_delays,
+    open_cv_device,
+)
 from frontdesk.capture.spec import SourceSpec, parse_spec, scrub_credentials
 from frontdesk.capture.video_file import VideoFileSource, frame_time_s
 from frontdesk.config import CameraConfig
@@ -49,6 +55,7 @@ __all__ = [
     "frame_time_s",
     "backoff_delays",
     "open_cv_device",
+    "StreamOpener",
     "list_images",
     "read_image",
     "to_bgr",
@@ -77,7 +84,8 @@ def open_source(
             file by the commands (:func:`frontdesk.demo_footage.resolve_source`):
             capture opens sources and never renders.
         camera_cfg: requested size, ``max_fps`` and reconnect back-off for live
-            sources; not used by files and folders.
+            sources; ``decoder`` for video files (default ``auto``: PyAV, frames
+            kept in YUV; OpenCV when PyAV cannot open the file).
         loop: replay a file or folder endlessly, times increasing by the
             clip's duration each lap. Ignored by live sources.
         clock: the source clock for live frames (``Frame.t``) and for
@@ -101,7 +109,7 @@ def open_source(
                           "its file first (frontdesk.demo_footage.resolve_source)")
     if parsed.kind in ("camera", "url"):
         return LiveSource(
-            lambda: open_cv_device(parsed, camera_cfg),
+            StreamOpener(parsed, camera_cfg),
             parsed.name,
             camera_cfg,
             kind=parsed.kind,
@@ -109,14 +117,15 @@ def open_source(
             wall_clock=wall_clock,
             sleep=sleep,
         )
+    decoder = camera_cfg.decoder if camera_cfg is not None else "auto"
     source = _open_file_source(parsed, loop=loop, clock=clock, wall_clock=wall_clock,
-                               folder_fps=folder_fps)
+                               folder_fps=folder_fps, decoder=decoder)
     source.realtime = realtime
     return source
 
 
 def _open_file_source(parsed: SourceSpec, *, loop: bool, clock: Clock, wall_clock: Clock,
-                      folder_fps: float) -> FrameSource:
+                      folder_fps: float, decoder: str = "auto") -> FrameSource:
     """A video file, an image or a folder of images."""
     path = Path(str(parsed.target)).expanduser()
     if path.is_dir():
@@ -128,4 +137,5 @@ def _open_file_source(parsed: SourceSpec, *, loop: bool, clock: Clock, wall_cloc
     if path.suffix.lower() in IMAGE_EXTENSIONS:
         return ImageFolderSource([path], name=parsed.name, fps=folder_fps, loop=loop,
                                  clock=clock, wall_clock=wall_clock)
-    return VideoFileSource(path, name=parsed.name, loop=loop, clock=clock, wall_clock=wall_clock)
+    return VideoFileSource(path, name=parsed.name, loop=loop, clock=clock, wall_clock=wall_clock,
+                           decoder=decoder)

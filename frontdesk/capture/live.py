@@ -30,15 +30,17 @@ import cv2
 import numpy as np
 
 from frontdesk.capture.base import Clock, FrameSource, StatusChange, to_bgr
+from frontdesk.capture.decoders import CannotOpen, PyAvStream, StreamUnavailable, pyav_available
 from frontdesk.capture.spec import SourceSpec
 from frontdesk.config import CameraConfig
-from frontdesk.types import CameraStatus, Frame
+from frontdesk.types import CameraStatus, Frame, Picture
 
 __all__ = [
     "VideoDevice",
     "LiveSource",
     "backoff_delays",
     "open_cv_device",
+    "StreamOpener",
     "URL_OPEN_TIMEOUT_S",
     "URL_READ_TIMEOUT_S",
 ]
@@ -56,7 +58,9 @@ class VideoDevice(Protocol):
 
     def isOpened(self) -> bool: ...  # noqa: N802 (OpenCV's name)
 
-    def read(self) -> tuple[bool, np.ndarray | None]: ...
+    def read(self) -> tuple[bool, np.ndarray | Picture | None]:
+        """(True, a BGR image or a decoder's picture), or (False, anything)."""
+        ...
 
     def release(self) -> None: ...
 
@@ -92,6 +96,55 @@ def open_cv_device(spec: SourceSpec, camera_cfg: CameraConfig | None = None) -> 
     if cap.isOpened() and spec.kind == "camera":
         _request_camera_settings(cap, camera_cfg)
     return cap
+
+
+class StreamOpener:
+    """Opens a camera or stream for :class:`LiveSource`, once per (re)connection.
+
+    Network streams are read by PyAV (frames kept in YUV, :class:`PyAvStream`)
+    unless ``camera.decoder`` is ``opencv``; with ``auto``, OpenCV reads a stream
+    PyAV's FFmpeg has no protocol, demuxer or decoder for. Cameras are OpenCV's.
+    Which one reads is logged once."""
+
+    def __init__(self, spec: SourceSpec, camera_cfg: CameraConfig | None = None) -> None:
+        self.spec = spec
+        self.camera_cfg = camera_cfg
+        self.decoder = camera_cfg.decoder if camera_cfg is not None else "auto"
+        self.decoder_name: str | None = None
+        """Which decoder opened the stream last ("pyav" or "opencv"; None before)."""
+
+    def __call__(self) -> VideoDevice:
+        spec, why = self.spec, ""
+        if spec.kind == "url" and str(spec.target).lower().startswith("rtsp"):
+            # over TCP whichever reads it (PyAV's own option, or OpenCV's)
+            os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+        if spec.kind == "url" and self.decoder != "opencv":
+            if pyav_available():
+                try:
+                    device: VideoDevice = PyAvStream(str(spec.target), URL_OPEN_TIMEOUT_S,
+                                                     URL_READ_TIMEOUT_S)
+                except CannotOpen as exc:
+                    if self.decoder == "pyav":
+                        raise StreamUnavailable(str(exc)) from None
+                    why = str(exc)
+                else:
+                    self._say("pyav", "")
+                    return device
+            elif self.decoder == "pyav":
+                raise StreamUnavailable("PyAV is not installed")
+            else:
+                why = "PyAV is not installed"
+        device = open_cv_device(spec, self.camera_cfg)
+        self._say("opencv", why)
+        return device
+
+    def _say(self, name: str, why: str) -> None:
+        if self.decoder_name != name:
+            self.decoder_name = name
+            if name == "pyav":
+                log.info("%s: decoded by PyAV (frames kept in YUV)", self.spec.name)
+            else:
+                log.info("%s: decoded by OpenCV%s", self.spec.name, f" ({why})" if why else "")
 
 
 def _request_camera_settings(cap: cv2.VideoCapture, cfg: CameraConfig | None) -> None:
@@ -189,6 +242,8 @@ class LiveSource(FrameSource):
                 return device
             _release_quietly(device)
             reason = f"cannot open the {what}"
+        except StreamUnavailable as exc:  # its message is an error type, no URL
+            reason = f"cannot open the {what} ({exc})"
         except Exception as exc:  # a driver or backend failure must not end the loop
             reason = f"cannot open the {what} ({type(exc).__name__})"
         self._count("open_failures")
@@ -206,7 +261,9 @@ class LiveSource(FrameSource):
             except Exception:  # a backend exception is one failed read
                 ok, raw = False, None
             now = self._clock()
-            image = to_bgr(raw) if ok else None
+            image: np.ndarray | Picture | None = None
+            if ok:
+                image = raw if raw is not None and not isinstance(raw, np.ndarray) else to_bgr(raw)
             if self._closed.is_set():
                 break
             if image is None:
@@ -223,8 +280,11 @@ class LiveSource(FrameSource):
             self._publish_frame(image, now)
         return got_frames
 
-    def _publish_frame(self, image: np.ndarray, now: float) -> None:
-        frame = Frame(image, now, self._next_index, self._wall_clock(), self.name)
+    def _publish_frame(self, image: np.ndarray | Picture, now: float) -> None:
+        if isinstance(image, np.ndarray):
+            frame = Frame(image, now, self._next_index, self._wall_clock(), self.name)
+        else:
+            frame = Frame.from_picture(image, now, self._next_index, self._wall_clock(), self.name)
         self._next_index += 1
         with self._cond:
             self._count_frame(now, now)

@@ -6,6 +6,10 @@ waits as watching it live. When the container gives nonsense (negative, missing 
 not increasing, as raw MJPEG files do) the time is ``index / fps``; times always
 increase. With ``loop=True`` each lap adds the clip's duration, so times keep
 increasing across laps.
+
+Decoding is PyAV's by default, frames kept in YUV until something needs their
+colours (:mod:`frontdesk.capture.decoders`); OpenCV's reader when PyAV cannot
+open the file, or when ``camera.decoder`` says so.
 """
 
 from __future__ import annotations
@@ -17,12 +21,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from frontdesk.capture.base import Clock, FrameSource, StatusChange, to_bgr
+from frontdesk.capture.base import Clock, FrameSource, StatusChange
+from frontdesk.capture.decoders import CannotOpen, FileDecoder, open_file_decoder
 from frontdesk.errors import SourceError
-from frontdesk.types import CameraStatus, Frame
+from frontdesk.types import CameraStatus, Frame, Picture
 
 __all__ = ["VideoFileSource", "frame_time_s", "sane_fps", "DEFAULT_FPS"]
 
@@ -74,6 +78,10 @@ class VideoFileSource(FrameSource):
     (``stats.corrupt_skipped``); their numbers are kept, so ``index`` and ``t`` of
     the following frames stay right. ``wall_time`` is None (a file's capture time is
     unknown).
+
+    ``decoder``: ``auto`` (PyAV, frames in YUV until their BGR is asked for; OpenCV
+    when PyAV cannot open the file or decode its first frame), ``pyav`` or
+    ``opencv``. :attr:`decoder_name` says which one reads the file.
     """
 
     kind = "file"
@@ -88,30 +96,56 @@ class VideoFileSource(FrameSource):
         loop: bool = False,
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
+        decoder: str = "auto",
     ) -> None:
         super().__init__(name or str(path), clock=clock, wall_clock=wall_clock)
         self.kind = kind
         self.path = Path(path)
         self.loop = loop
         self._cap_lock = threading.RLock()  # re-entrant: close() may run in a signal handler
-        self._cap: cv2.VideoCapture | None = self._open_capture()
-        fps = sane_fps(self._cap.get(cv2.CAP_PROP_FPS))
+        self._check_readable()
+        self._decoder_choice = decoder
+        choices = ["pyav", "opencv"] if decoder == "auto" else [decoder]
+        why = ""
+        for choice in choices:
+            try:
+                self._cap: FileDecoder | None = open_file_decoder(self.path, choice)
+            except CannotOpen as exc:
+                why = str(exc)
+                continue
+            self._first = self._read_next(0)
+            if self._first is not None:
+                break
+            self._release()
+            why = "no frame of this video could be decoded"
+        else:
+            if why == "no frame of this video could be decoded":
+                raise SourceError(f"{self.name}: no frame of this video could be decoded")
+            raise SourceError(
+                f"{self.name}: cannot open as a video (not a video file, an unsupported "
+                f"format, or truncated)"
+            )
+        assert self._cap is not None
+        self._decoder_choice = self.decoder_name = self._cap.name
+        if decoder == "auto" and self.decoder_name != "pyav":
+            log.info("%s: decoded by OpenCV (%s)", self.name,
+                     why or "PyAV could not read it")
+        else:
+            log.info("%s: decoded by %s", self.name,
+                     "PyAV (frames kept in YUV)" if self.decoder_name == "pyav" else "OpenCV")
+        fps = sane_fps(self._cap.fps)
         if fps is None:
             log.warning("%s: the file states no usable frame rate; assuming %g fps",
                         self.name, DEFAULT_FPS)
         self.fps: float = fps or DEFAULT_FPS
-        count = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        count = self._cap.frame_count
         known = math.isfinite(count) and count > 0
         self.announced_frames: int | None = int(count) if known else None
-        self._first = self._read_next(0)
-        if self._first is None:
-            self._release()
-            raise SourceError(f"{self.name}: no frame of this video could be decoded")
         self._index_base = 0
 
     # ------------------------------------------------------------------ opening and reading
 
-    def _open_capture(self) -> cv2.VideoCapture:
+    def _check_readable(self) -> None:
         if not self.path.exists():
             raise SourceError(f"video file not found: {self.name}")
         if not self.path.is_file():
@@ -121,29 +155,20 @@ class VideoFileSource(FrameSource):
                 fh.read(1)
         except OSError as exc:
             raise SourceError(f"{self.name}: cannot read the file ({exc.strerror})") from None
-        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
-        if not cap.isOpened():
-            cap.release()
-            raise SourceError(
-                f"{self.name}: cannot open as a video (not a video file, an unsupported "
-                f"format, or truncated)"
-            )
-        return cap
 
-    def _read_next(self, file_index: int) -> tuple[np.ndarray, float, int] | None:
-        """The next decodable frame as (image, container ms, its index), or None at the end."""
+    def _read_next(self, file_index: int) -> tuple[np.ndarray | Picture, float, int] | None:
+        """The next decodable frame as (image or picture, container ms, its index), or
+        None at the end."""
         failures = 0
         while failures <= MAX_CONSECUTIVE_FAILURES and not self._closed.is_set():
             with self._cap_lock:
                 cap = self._cap
                 if cap is None:
                     return None
-                try:
-                    ok, raw = cap.read()
-                    pos_msec = cap.get(cv2.CAP_PROP_POS_MSEC) if ok else math.nan
-                except cv2.error:
-                    ok, raw, pos_msec = False, None, math.nan
-            image = to_bgr(raw) if ok else None
+                got = cap.read()
+            if got is None:  # the decoder knows the file ended
+                return None
+            image, pos_msec = got
             if image is not None:
                 if failures:
                     log.debug("%s: skipped %d undecodable frame(s) before frame %d",
@@ -160,12 +185,11 @@ class VideoFileSource(FrameSource):
             self._cap = None
             if self._closed.is_set():
                 return False
-            cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
-            if not cap.isOpened():
-                cap.release()
+            try:
+                self._cap = open_file_decoder(self.path, self._decoder_choice)
+            except CannotOpen:
                 log.error("%s: cannot reopen the file for the next lap", self.name)
                 return False
-            self._cap = cap
             return True
 
     def _release(self) -> None:
@@ -191,7 +215,11 @@ class VideoFileSource(FrameSource):
                 last_t = frame_time_s(pos_msec, idx, self.fps, last_t)
                 t = lap_offset + last_t
                 self._count_frame(t)
-                yield Frame(image, t, self._index_base + idx, None, self.name)
+                index = self._index_base + idx
+                if isinstance(image, np.ndarray):
+                    yield Frame(image, t, index, None, self.name)
+                else:
+                    yield Frame.from_picture(image, t, index, None, self.name)
             if self._closed.is_set():
                 return
             self._warn_if_short(file_index)

@@ -90,6 +90,14 @@ class CameraConfig(ConfigModel):
         "frames cost CPU and add nothing it needs. Files play at their own rate. null: "
         "every frame the camera delivers.",
     )
+    decoder: Literal["auto", "pyav", "opencv"] = Field(
+        "auto",
+        description="What decodes video files and network streams: pyav keeps each frame "
+        "in YUV and converts it to BGR only when something needs its colours (an idle "
+        "counter's frames never are; docs/capture.md, \"Decoders\"); opencv is OpenCV's "
+        "reader, BGR always; auto is pyav, or opencv when PyAV cannot read the file or "
+        "stream. Local cameras are read by OpenCV.",
+    )
     reconnect: ReconnectConfig = Field(default_factory=ReconnectConfig)
     pose: CameraPoseConfig | None = Field(
         None, description="The camera's pose in the counter's floor frame (null: unknown; "

@@ -50,7 +50,7 @@ import numpy as np
 
 from frontdesk.config.gating import GatingConfig
 from frontdesk.config.zones import CounterConfig
-from frontdesk.perception.pixels import median
+from frontdesk.perception.pixels import median, shrink_grey
 from frontdesk.types import Face, Frame, OccupancyGrid
 
 __all__ = ["DetectionGate", "DetectionPlan", "Focus", "GateStats"]
@@ -335,7 +335,10 @@ class DetectionGate:
 
     def _small_grey(self, frame: Frame) -> np.ndarray:
         """The frame in grey, ``width_px`` wide: a bilinear step to twice that size,
-        then block averages (cheaper than one area resize of the whole frame)."""
+        then block averages (cheaper than one area resize of the whole frame). From
+        the decoder's luma when the frame has one (stretched to BGR grey's scale), so
+        an idle frame is never converted to BGR (docs/performance.md, "Issue 19,
+        decoding to YUV")."""
         width = self.cfg.width_px
         height = max(1, round(width * frame.height / frame.width))
         if self._size != (frame.width, frame.height):
@@ -344,11 +347,7 @@ class DetectionGate:
             self._watched_px = int(np.count_nonzero(self._mask))
             self._known_mask = None
             self._reference = None
-        image = frame.image
-        if frame.width > 2 * width and frame.height > 2 * height:
-            image = cv2.resize(image, (2 * width, 2 * height), interpolation=cv2.INTER_LINEAR)
-        small = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-        return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        return shrink_grey(frame, width, height)
 
     def _watched_region(self, width: int, height: int, focus: bool = False) -> np.ndarray:
         """The counters' zones (with ``focus``: their focus-work zones too) widened by

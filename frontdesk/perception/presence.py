@@ -33,7 +33,7 @@ import numpy as np
 
 from frontdesk.config.presence import PresenceConfig
 from frontdesk.geometry import person_box_norm
-from frontdesk.perception.pixels import median
+from frontdesk.perception.pixels import median, shrink_grey
 from frontdesk.types import Face, Frame, OccupancyGrid
 
 __all__ = ["PresenceStage", "PIXELS_PER_CELL", "GLOBAL_CHANGE_FRACTION"]
@@ -95,7 +95,7 @@ class PresenceStage:
 
     def _update(self, frame: Frame, faces: list[Face]) -> OccupancyGrid:
         rows, cols = self.grid_shape(frame.width, frame.height)
-        small = self._small_grey(frame.image, rows, cols)
+        small = self._small_grey(frame, rows, cols)
         if self._background is None or self._size != (frame.width, frame.height):
             return self._restart(small, frame, rows, cols)
         background = self._background
@@ -129,18 +129,16 @@ class PresenceStage:
     # ------------------------------------------------------------------ helpers
 
     @staticmethod
-    def _small_grey(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    def _small_grey(frame: Frame, rows: int, cols: int) -> np.ndarray:
         """The frame in grey at 4 x 4 pixels a cell. A bilinear step to twice that
         size, then averaging pixel blocks (cheaper than one area-averaging resize of
         the whole frame); the grey conversion comes after the bilinear step, on a
         ninth of the pixels: 0.38 ms at 720p against 0.70 ms converting the whole
         frame first (issue 19, third pass; the grey values differ by at most one
-        level, from rounding)."""
-        size = (cols * PIXELS_PER_CELL, rows * PIXELS_PER_CELL)
-        if image.shape[1] > 2 * size[0] and image.shape[0] > 2 * size[1]:
-            image = cv2.resize(image, (2 * size[0], 2 * size[1]), interpolation=cv2.INTER_LINEAR)
-        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+        level, from rounding). A frame with the decoder's luma is shrunk from it,
+        never converted to BGR (:func:`frontdesk.perception.pixels.shrink_grey`)."""
+        small = shrink_grey(frame, cols * PIXELS_PER_CELL, rows * PIXELS_PER_CELL,
+                            grey_first=True)
         return small.astype(np.float32)
 
     def _restart(self, small: np.ndarray, frame: Frame, rows: int,
