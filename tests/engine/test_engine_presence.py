@@ -518,3 +518,39 @@ def test_the_next_customer_in_her_place_does_not_keep_the_visit_of_one_who_left(
     left = next(e for e in out.of("customer_left") if e.visit_id == first)
     assert left.left_t is not None and left.left_t < 12.5
     assert left.t < 23.0  # visit_hold_s after her place was last hers, not 45 s
+
+
+@pytest.mark.parametrize("other_at, other_end_t", [
+    ((0.12, 0.0, 1.5), 12.0),  # nearer, in front of her place, walks off at 12 s
+    ((0.24, 0.0, 2.4), 45.0),  # farther, right behind her, all along
+])
+def test_someone_in_front_of_or_behind_her_place_does_not_end_her_visit(
+        other_at: tuple[float, float, float], other_end_t: float) -> None:
+    """She looks down at her phone from 5 to 35 s; another customer, face on and seen
+    before she looked down, stands at about her image place nearer the camera (hiding
+    it, for less than ``visit_hold_s`` after she was lost, then walking off) or farther
+    (hidden by her).
+    Neither stands *in* her place, so neither says she has gone: one visit, her
+    arrival kept, acknowledged at 36 s. (A rule that ends a visit when someone else
+    stands in her place, tried for the test above, must tell these apart by size.)"""
+    customer, staff = actors()
+    from engine_scenes import OUTSIDE_AT, walk
+
+    away = (OUTSIDE_AT[0], OUTSIDE_AT[1], other_at[2])
+    other_path = walk(other_at, away, other_end_t, other_end_t + 1.0)
+    other = Actor(3, other_path, lambda t: INTO_LENS, end_t=other_end_t + 1.5)
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = Run()
+    for i, t in enumerate(frame_times(0.0, 48.0, 15.0)):
+        obs = observation([customer, staff, other], t, i)
+        boxes = [body_of(STAFF_AT), body_of(SERVICE_AT)]
+        if other.present(t):
+            boxes.append(body_of(other_path(t)))
+        obs.occupancy = grid(*boxes)
+        out.events += engine.update(obs)
+    arrived = [e for e in out.of("customer_arrived") if e.track_id == 1]
+    assert len(arrived) == 1
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == arrived[0].visit_id
+    assert ack.arrival_t == pytest.approx(arrived[0].arrival_t)
+    assert ack.t == pytest.approx(STAFF_LOOKS_AT, abs=1.0)
