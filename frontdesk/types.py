@@ -171,7 +171,8 @@ class Frame:
     def grey(self) -> np.ndarray:
         """The frame in grey, (height, width) uint8, on ``cv2.COLOR_BGR2GRAY``'s scale:
         the luma stretched to 0 to 255 when the frame has one (within a few levels of
-        the BGR's grey), else converted from BGR. Kept once made. Stages that shrink
+        the BGR's grey; about 5 on average for a stream tagged BT.709,
+        docs/capture.md), else converted from BGR. Kept once made. Stages that shrink
         the frame first should shrink :attr:`luma` instead (cheaper)."""
         grey = self._grey
         if grey is None:

@@ -273,3 +273,39 @@ def test_a_network_stream_is_read_by_pyav_in_yuv_with_opencvs_pixels(
     for frames in got.values():  # the stream's frame i is the file's (replayed on reconnects)
         for f in frames:
             assert np.array_equal(f.image, from_file[f.index % len(from_file)].image)
+
+
+def write_pyav_clip(path: Path, images: list[np.ndarray], codec: str, pix_fmt: str,
+                    options: dict[str, str] | None = None) -> Path:
+    """A clip written by PyAV's encoder (what OpenCV's writer cannot set: the
+    pixel format, the colour matrix the stream states)."""
+    import av
+
+    height, width = images[0].shape[:2]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=int(FPS))
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        stream.options = options or {}
+        for image in images:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")))
+        out.mux(stream.encode())
+    return path
+
+
+@pytest.mark.parametrize("matrix,pix_fmt", [("YCgCo", "yuv420p"), ("bt2020c", "yuv420p"),
+                                            ("ICtCp", "yuv420p10le")])
+def test_a_stream_stating_a_colour_matrix_swscale_cannot_convert_still_gives_bgr(
+        tmp_path: Path, matrix: str, pix_fmt: str) -> None:
+    """An H.264 stream whose VUI names a colour matrix FFmpeg's swscale refuses
+    (ENOTSUP): OpenCV's reader converts it as BT.601 and so must PyAV's
+    conversion, lazily (8-bit, kept in YUV) or at once (10-bit), or the first
+    perceived frame raises and the camera stops."""
+    clip = write_pyav_clip(tmp_path / f"{matrix}.mp4", walk_in(6, 2), "libx264", pix_fmt,
+                           {"x264-params": f"colormatrix={matrix}"})
+    yuv, bgr = decode(clip, "pyav"), decode(clip, "opencv")
+    assert len(yuv) == len(bgr) == 8
+    assert (not yuv[0].converted) is (pix_fmt == "yuv420p")
+    for a, b in zip(yuv, bgr, strict=True):
+        assert a.image.shape == (H, W, 3)
+        if pix_fmt == "yuv420p":  # the same BT.601 conversion as OpenCV's
+            assert np.array_equal(a.image, b.image)

@@ -51,6 +51,27 @@ _LUMA_FORMATS = {
 range (JPEG's ``yuvj`` formats, grey). Any other format is converted to BGR at once."""
 _JPEG_RANGE = 2
 """FFmpeg's AVCOL_RANGE_JPEG: a frame that says its luma runs 0 to 255."""
+_UNCONVERTIBLE_MATRICES: set[int] = set()
+"""Colour matrices (``AVColorSpace``) a stream stated that swscale refused to
+convert from (YCgCo, BT.2020 constant luminance, ICtCp, reserved values...):
+frames stating one are converted as BT.601, as OpenCV's reader converts every
+frame."""
+
+
+def frame_to_bgr(frame: av.VideoFrame) -> np.ndarray:
+    """``frame`` as BGR by swscale, with the colour matrix the frame states; as
+    BT.601 (OpenCV's reader's conversion) when swscale cannot convert from it."""
+    import av
+
+    matrix = int(frame.colorspace)
+    if matrix not in _UNCONVERTIBLE_MATRICES:
+        try:
+            return frame.to_ndarray(format="bgr24")
+        except av.FFmpegError:
+            _UNCONVERTIBLE_MATRICES.add(matrix)
+            log.warning("a stream states a colour matrix FFmpeg cannot convert from "
+                        "(AVColorSpace %d): its frames are converted as BT.601", matrix)
+    return frame.to_ndarray(format="bgr24", src_colorspace="ITU601")
 
 
 class CannotOpen(Exception):
@@ -125,9 +146,11 @@ class AvPicture:
     """A PyAV frame held as decoded; BGR made by swscale when asked for.
 
     Implements :class:`frontdesk.types.Picture`. The luma is a view of the frame's
-    own plane (no copy); the BGR is FFmpeg's conversion with its defaults (BT.601,
-    the range the frame states), which is what OpenCV's reader does: the same
-    pixels, bit for bit, on the files tested (docs/performance.md)."""
+    own plane (no copy); the BGR is swscale's conversion with the colour matrix
+    and range the frame states (:func:`frame_to_bgr`). For a stream that states
+    no matrix that is BT.601, what OpenCV's reader does: the same pixels, bit for
+    bit, on the files tested (docs/performance.md); a stream tagged BT.709 is
+    converted as BT.709, which OpenCV's reader does not (docs/capture.md)."""
 
     __slots__ = ("_frame", "width", "height", "full_range")
 
@@ -143,7 +166,7 @@ class AvPicture:
         return rows[:, : self.width]
 
     def bgr(self) -> np.ndarray:
-        return np.ascontiguousarray(self._frame.to_ndarray(format="bgr24"))
+        return np.ascontiguousarray(frame_to_bgr(self._frame))
 
 
 class PyAvFileDecoder:
@@ -207,7 +230,7 @@ class PyAvFileDecoder:
     def _content(frame: av.VideoFrame) -> np.ndarray | Picture | None:
         full = _LUMA_FORMATS.get(frame.format.name)
         if full is None:
-            return to_bgr(frame.to_ndarray(format="bgr24"))
+            return to_bgr(frame_to_bgr(frame))
         return AvPicture(frame, full or frame.color_range == _JPEG_RANGE)
 
     def release(self) -> None:
