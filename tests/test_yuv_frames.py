@@ -309,3 +309,43 @@ def test_a_stream_stating_a_colour_matrix_swscale_cannot_convert_still_gives_bgr
         assert a.image.shape == (H, W, 3)
         if pix_fmt == "yuv420p":  # the same BT.601 conversion as OpenCV's
             assert np.array_equal(a.image, b.image)
+
+
+def test_a_stream_tagged_bt709_is_converted_as_bt709_and_gated_as_before(tmp_path: Path) -> None:
+    """HD IP cameras tag their streams BT.709. PyAV's conversion follows the tag and
+    OpenCV's reader does not (BT.601 always): PyAV's BGR is the closer to what was
+    filmed. The luma's grey is then further from the BGR's grey (BT.709's luma
+    weights), but the gate compares luma with luma: the same decisions
+    (docs/capture.md, "Decoders")."""
+    import av
+
+    images = walk_in()
+    clip = tmp_path / "bt709.mp4"
+    with av.open(str(clip), "w") as out:
+        stream = out.add_stream("libx264", rate=int(FPS))
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.codec_context.colorspace = 1  # AVCOL_SPC_BT709: converted and tagged so
+        for image in images:
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.colorspace = 1
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    yuv, bgr = decode(clip, "pyav"), decode(clip, "opencv")
+
+    def off(frames: list[Frame]) -> float:
+        return float(np.mean([np.abs(f.image.astype(np.int16) - s).mean()
+                              for f, s in zip(frames, images, strict=True)]))
+
+    assert off(yuv) < 0.75 * off(bgr)
+    grey_off = [np.abs(f.grey.astype(np.int16)
+                       - cv2.cvtColor(f.image, cv2.COLOR_BGR2GRAY)).mean() for f in yuv]
+    assert 2.0 < float(np.mean(grey_off)) < 8.0
+    runs = {}
+    for name, frames in (("pyav", yuv), ("opencv", bgr)):
+        gate = DetectionGate(GatingConfig(enabled=True, idle_every_s=1.0), [COUNTER])
+        runs[name] = []
+        for frame in frames:
+            runs[name].append(gate.plan(frame).detect)
+            gate.saw(frame.t)
+    assert runs["pyav"] == runs["opencv"]
+    assert runs["pyav"][40]
