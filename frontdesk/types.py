@@ -182,7 +182,7 @@ class Frame:
             if luma is None:
                 grey = cv2.cvtColor(self.image, cv2.COLOR_BGR2GRAY)
             elif self.luma_full_range:
-                grey = np.ascontiguousarray(luma)
+                grey = luma.copy()  # not a view of the decoder's buffer
             else:
                 grey = cv2.LUT(luma, video_to_full_range_lut())
             object.__setattr__(self, "_grey", grey)

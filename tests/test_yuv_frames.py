@@ -349,3 +349,18 @@ def test_a_stream_tagged_bt709_is_converted_as_bt709_and_gated_as_before(tmp_pat
             gate.saw(frame.t)
     assert runs["pyav"] == runs["opencv"]
     assert runs["pyav"][40]
+
+
+def test_the_luma_and_grey_of_a_decoded_frame_cannot_write_into_the_decoders_buffer(
+        tmp_path: Path) -> None:
+    """The luma is a view of the decoder's buffer (which later frames may be predicted
+    from): read-only; a full-range grey is a copy."""
+    clip = write_clip(tmp_path / "cam.avi", walk_in(2, 0), "MJPG")  # full range
+    frame = decode(clip, "pyav")[0]
+    assert frame.luma_full_range
+    luma = frame.luma
+    assert luma is not None and not luma.flags.writeable
+    with pytest.raises(ValueError):
+        luma[0, 0] = 1
+    grey = frame.grey
+    assert grey.flags.writeable and not np.shares_memory(grey, luma)

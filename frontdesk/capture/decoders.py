@@ -163,7 +163,9 @@ class AvPicture:
     def luma(self) -> np.ndarray:
         plane = self._frame.planes[0]
         rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
-        return rows[:, : self.width]
+        view = rows[:, : self.width]
+        view.flags.writeable = False  # the decoder's own buffer: never written through
+        return view
 
     def bgr(self) -> np.ndarray:
         return np.ascontiguousarray(frame_to_bgr(self._frame))
