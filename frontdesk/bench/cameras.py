@@ -43,7 +43,10 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from frontdesk.supervisor import Supervisor, WorkerExit, WorkerState
 
 __all__ = ["register", "run", "bench_cameras", "bench_mix", "MIX"]
 
@@ -129,14 +132,41 @@ def _config(workdir: Path, n: int, source: str) -> Path:
     return path
 
 
+def _supervised(config: Path, ids: list[str], extra: dict[str, list[str]]) -> tuple[
+        Supervisor, threading.Thread, dict[str, tuple[float, float]],
+        dict[str, tuple[float, WorkerExit]], threading.Event]:
+    """One ``frontdesk -q run -c CONFIG --camera ID`` worker per camera (``extra``: its
+    arguments) under the real supervisor, running in a thread: the supervisor, its
+    thread, each camera's READY as (monotonic time, CPU s so far) and exit as
+    (monotonic time, :class:`WorkerExit`), filled as they come, and an event set once
+    every camera is ready."""
+    from frontdesk.supervisor import Supervisor, proc_cpu_s, worker_commands
+
+    ready: dict[str, tuple[float, float]] = {}
+    exits: dict[str, tuple[float, WorkerExit]] = {}
+    all_ready = threading.Event()
+
+    def on_ready(w: WorkerState) -> None:
+        cpu = proc_cpu_s(w.pid) if w.pid is not None else None
+        ready[w.camera_id] = (time.monotonic(), cpu or 0.0)
+        if len(ready) == len(ids):
+            all_ready.set()
+
+    def on_exit(e: WorkerExit) -> None:
+        exits[e.camera_id] = (time.monotonic(), e)
+
+    env = dict(os.environ)
+    env.setdefault("GLOG_minloglevel", "2")
+    sup = Supervisor(worker_commands(str(config), ids, extra, ["-q"]), env=env,
+                     on_ready=on_ready, on_exit=on_exit, stop_timeout_s=60.0)
+    thread = threading.Thread(target=sup.run, kwargs={"tick_s": 0.05}, daemon=True)
+    thread.start()
+    return sup, thread, ready, exits, all_ready
+
+
 def _one_run(n: int, seconds: float, source: str, observations: str | None) -> dict[str, Any]:
     from frontdesk.supervisor import (
-        Supervisor,
-        WorkerExit,
-        WorkerState,
-        proc_cpu_s,
         proc_rss_mb,
-        worker_commands,
     )
 
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-cameras-") as tmp:
@@ -146,25 +176,7 @@ def _one_run(n: int, seconds: float, source: str, observations: str | None) -> d
         extra = {cid: ["--summary-json", str(workdir / f"{cid}.json"),
                        *(["--observations", observations] if observations else ["--loop"])]
                  for cid in ids}
-        ready: dict[str, tuple[float, float]] = {}
-        exits: dict[str, tuple[float, WorkerExit]] = {}
-        all_ready = threading.Event()
-
-        def on_ready(w: WorkerState) -> None:
-            cpu = proc_cpu_s(w.pid) if w.pid is not None else None
-            ready[w.camera_id] = (time.monotonic(), cpu or 0.0)
-            if len(ready) == n:
-                all_ready.set()
-
-        def on_exit(e: WorkerExit) -> None:
-            exits[e.camera_id] = (time.monotonic(), e)
-
-        env = dict(os.environ)
-        env.setdefault("GLOG_minloglevel", "2")
-        sup = Supervisor(worker_commands(str(config), ids, extra, ["-q"]), env=env,
-                         on_ready=on_ready, on_exit=on_exit, stop_timeout_s=60.0)
-        thread = threading.Thread(target=sup.run, kwargs={"tick_s": 0.05}, daemon=True)
-        thread.start()
+        sup, thread, ready, exits, all_ready = _supervised(config, ids, extra)
         if not all_ready.wait(180.0):
             sup.stop()
             thread.join(70.0)
@@ -289,13 +301,6 @@ def _mix_config(workdir: Path, gating: bool) -> tuple[Path, list[str]]:
 
 
 def _mix_run(gating: bool, video_s: float, fps: float) -> dict[str, Any]:
-    from frontdesk.supervisor import (
-        Supervisor,
-        WorkerExit,
-        WorkerState,
-        proc_cpu_s,
-        worker_commands,
-    )
 
     frames = max(int(round(video_s * fps)), 1)
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-mix-") as tmp:
@@ -304,22 +309,7 @@ def _mix_run(gating: bool, video_s: float, fps: float) -> dict[str, Any]:
         ids = [f"cam{i + 1}" for i in range(len(MIX))]
         extra = {cid: ["--realtime", "--loop", "--no-store", "--max-frames", str(frames),
                        "--summary-json", str(workdir / f"{cid}.json")] for cid in ids}
-        ready: dict[str, tuple[float, float]] = {}
-        exits: dict[str, tuple[float, WorkerExit]] = {}
-
-        def on_ready(w: WorkerState) -> None:
-            cpu = proc_cpu_s(w.pid) if w.pid is not None else None
-            ready[w.camera_id] = (time.monotonic(), cpu or 0.0)
-
-        def on_exit(e: WorkerExit) -> None:
-            exits[e.camera_id] = (time.monotonic(), e)
-
-        env = dict(os.environ)
-        env.setdefault("GLOG_minloglevel", "2")
-        sup = Supervisor(worker_commands(str(config), ids, extra, ["-q"]), env=env,
-                         on_ready=on_ready, on_exit=on_exit, stop_timeout_s=60.0)
-        thread = threading.Thread(target=sup.run, kwargs={"tick_s": 0.05}, daemon=True)
-        thread.start()
+        sup, thread, ready, exits, _ = _supervised(config, ids, extra)
         thread.join(video_s * 3 + 240.0)
         if thread.is_alive():
             sup.stop()

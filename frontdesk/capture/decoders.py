@@ -171,6 +171,18 @@ class AvPicture:
         return np.ascontiguousarray(frame_to_bgr(self._frame))
 
 
+def _video_stream(container: Any) -> Any:
+    """The first video stream of an opened PyAV container, set to decode with slice
+    threads (see :class:`PyAvFileDecoder`); the container is closed and
+    :class:`CannotOpen` raised when it has none."""
+    if not container.streams.video:
+        container.close()
+        raise CannotOpen("no video stream")
+    stream = container.streams.video[0]
+    stream.thread_type = "SLICE"
+    return stream
+
+
 class PyAvFileDecoder:
     """A video file decoded by PyAV (FFmpeg's libraries, as OpenCV's reader uses).
 
@@ -189,11 +201,7 @@ class PyAvFileDecoder:
             container = av.open(str(path), metadata_errors="ignore")
         except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError) as exc:
             raise CannotOpen(f"PyAV cannot open it ({type(exc).__name__})") from None
-        if not container.streams.video:
-            container.close()
-            raise CannotOpen("no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "SLICE"
+        stream = _video_stream(container)
         self._av = av
         self._container = container
         self._stream = stream
@@ -293,11 +301,7 @@ class PyAvStream:
             if type(exc).__name__ in _UNSUPPORTED:
                 raise CannotOpen(f"PyAV cannot read it ({type(exc).__name__})") from None
             raise StreamUnavailable(type(exc).__name__) from None  # without the URL
-        if not container.streams.video:
-            container.close()
-            raise CannotOpen("no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "SLICE"
+        stream = _video_stream(container)
         self._av = av
         self._container: Any = container
         self._packets: Iterator[Any] = container.demux(stream)
