@@ -274,7 +274,11 @@ def test_supervisor_restarts_a_dying_worker_with_exponential_backoff(tmp_path: P
     assert all(g < 1.4 for g in gaps[3:]), gaps
     assert [e.returncode for e in exits if e.camera_id == "b"] == [0]  # finished: not restarted
     codes = [e.returncode for e in exits if e.camera_id == "a"]
-    assert codes.count(3) >= 4 and set(codes) <= {3, -signal.SIGTERM}, codes
+    assert codes.count(3) >= 4 and set(codes[:-1]) <= {3}, codes
+    # The last may have been stopped: by SIGTERM, or (about one run in twelve) by the
+    # SIGTERM reaching the child between fork and exec, which subprocess's child
+    # reports as 255 (it never ran: 0 CPU s, 0 MB).
+    assert codes[-1] in {3, -signal.SIGTERM, 255}, codes
     assert code == 1  # stopped while "a" was down
 
 
