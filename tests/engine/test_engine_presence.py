@@ -72,6 +72,17 @@ def run(engine: Engine, occupied: Callable[[float], bool] | None, t1: float = 48
     return out
 
 
+def play(engine: Engine, people: list[Actor], t1: float) -> Run:
+    """``people`` at 15 fps from 0 to ``t1`` s, the occupancy grid showing the body of
+    everyone present (faces seen or not)."""
+    out = Run()
+    for i, t in enumerate(frame_times(0.0, t1, 15.0)):
+        obs = observation(people, t, i)
+        obs.occupancy = grid(*(body_of(p.at(t)) for p in people if p.present(t)))
+        out.events += engine.update(obs)
+    return out
+
+
 def test_a_customer_on_her_phone_keeps_her_visit_her_arrival_and_her_alert() -> None:
     r = run(make_engine(alert_after_s=10.0, escalate_after_s=120.0),
             occupied=lambda t: t <= 45.0)
@@ -155,15 +166,7 @@ def queue_advance(first: np.ndarray | None, second: np.ndarray | None,
                                      (up_t + 2.0, up_t + 4.0, at_actor(staff_at, two_at))),
                   clothes=NAVY)
     engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0)
-    out = Run()
-    for i, t in enumerate(frame_times(0.0, up_t + 16.0, 15.0)):
-        obs = observation([one, two, staff], t, i)
-        boxes = [body_of(STAFF_AT), body_of(two_at(t))]
-        if t <= 11.0:
-            boxes.append(body_of(SERVICE_AT))
-        obs.occupancy = grid(*boxes)
-        out.events += engine.update(obs)
-    return out
+    return play(engine, [one, two, staff], up_t + 16.0)
 
 
 def test_a_queueing_customer_who_walks_up_unseen_keeps_her_own_visit_by_her_clothes() -> None:
@@ -213,14 +216,7 @@ def test_a_customer_looking_up_in_her_place_keeps_her_visit_when_the_queue_walks
     two = Actor(3, two_at, looks(INTO_LENS, (9.0, 99.0, None)), end_t=13.0)
     staff = Actor(2, staff_at, looks(AWAY, (1.0, 2.5, at_actor(staff_at, still(SERVICE_AT)))))
     engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0)
-    out = Run()
-    for i, t in enumerate(frame_times(0.0, 30.0, 15.0)):
-        obs = observation([one, two, staff], t, i)
-        boxes = [body_of(STAFF_AT), body_of(SERVICE_AT)]
-        if t <= 13.0:
-            boxes.append(body_of(two_at(t)))
-        obs.occupancy = grid(*boxes)
-        out.events += engine.update(obs)
+    out = play(engine, [one, two, staff], 30.0)
     arrivals = out.of("customer_arrived")
     assert len(arrivals) == 2  # the first customer's face did not open a third visit
     assert [e.visit_id for e in out.of("customer_left")] == [arrivals[1].visit_id]
@@ -385,15 +381,7 @@ def passer_by_beside_a_waiting_customer(missed_every: int, phone: tuple[float, f
     passer = Actor(3, passer_at, looks(INTO_LENS, (2.5, 99.0, None)), start_t=0.5, end_t=3.5)
     staff = Actor(2, staff_at, looks(AWAY, (22.0, 24.0, at_actor(staff_at, still(SERVICE_AT)))))
     engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
-    out = Run()
-    for i, t in enumerate(frame_times(0.0, 30.0, 15.0)):
-        obs = observation([waiting, passer, staff], t, i)
-        boxes = [body_of(STAFF_AT), body_of(SERVICE_AT)]
-        if passer.present(t):
-            boxes.append(body_of(passer_at(t)))
-        obs.occupancy = grid(*boxes)
-        out.events += engine.update(obs)
-    return out
+    return play(engine, [waiting, passer, staff], 30.0)
 
 
 @pytest.mark.parametrize("missed_every", [0, 20])
@@ -459,13 +447,7 @@ def test_one_faceless_person_at_the_counter_is_one_customer_however_many_walked_
                    end_t=40.0)
     staff = Actor(2, staff_at, looks(AWAY, (22.0, 40.0, at_actor(staff_at, second_at))))
     engine = make_engine(alert_after_s=10.0, escalate_after_s=120.0, visit_hold_s=10.0)
-    out = Run()
-    for i, t in enumerate(frame_times(0.0, 30.0, 15.0)):
-        obs = observation([first, second, staff], t, i)
-        boxes = [body_of(STAFF_AT)] + [body_of(p.at(t)) for p in (first, second)
-                                        if p.present(t)]
-        obs.occupancy = grid(*boxes)
-        out.events += engine.update(obs)
+    out = play(engine, [first, second, staff], 30.0)
     arrived = out.one("customer_arrived")
     assert out.one("customer_waiting").visit_id == arrived.visit_id
     ack = out.one("customer_acknowledged")
@@ -505,15 +487,7 @@ def test_the_next_customer_in_her_place_does_not_keep_the_visit_of_one_who_left(
     two = Actor(3, two_at, _missed_every(missed_every, INTO_LENS), end_t=35.0)
     staff = Actor(2, still(STAFF_AT), lambda t: AWAY)
     engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
-    out = Run()
-    for i, t in enumerate(frame_times(0.0, 40.0, 15.0)):
-        obs = observation([one, two, staff], t, i)
-        boxes = [body_of(STAFF_AT), body_of(two_at(t))] if two.present(t) else [
-            body_of(STAFF_AT)]
-        if one.present(t):
-            boxes.append(body_of(SERVICE_AT))
-        obs.occupancy = grid(*boxes)
-        out.events += engine.update(obs)
+    out = play(engine, [one, two, staff], 40.0)
     first = out.of("customer_arrived")[0].visit_id
     left = next(e for e in out.of("customer_left") if e.visit_id == first)
     assert left.left_t is not None and left.left_t < 12.5
@@ -540,14 +514,7 @@ def test_someone_in_front_of_or_behind_her_place_does_not_end_her_visit(
     other_path = walk(other_at, away, other_end_t, other_end_t + 1.0)
     other = Actor(3, other_path, lambda t: INTO_LENS, end_t=other_end_t + 1.5)
     engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
-    out = Run()
-    for i, t in enumerate(frame_times(0.0, 48.0, 15.0)):
-        obs = observation([customer, staff, other], t, i)
-        boxes = [body_of(STAFF_AT), body_of(SERVICE_AT)]
-        if other.present(t):
-            boxes.append(body_of(other_path(t)))
-        obs.occupancy = grid(*boxes)
-        out.events += engine.update(obs)
+    out = play(engine, [customer, staff, other], 48.0)
     arrived = [e for e in out.of("customer_arrived") if e.track_id == 1]
     assert len(arrived) == 1
     ack = out.one("customer_acknowledged")
