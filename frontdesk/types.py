@@ -33,8 +33,8 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["Frame", "Picture", "video_to_full_range_lut", "Face", "BodyBox", "OccupancyGrid",
-           "FrameObservation", "TrackedFace", "CameraStatus", "signature_to_hex",
+__all__ = ["Frame", "Picture", "grey_from_luma", "video_to_full_range_lut", "Face", "BodyBox",
+           "OccupancyGrid", "FrameObservation", "TrackedFace", "CameraStatus", "signature_to_hex",
            "signature_from_hex", "signature_distance",
            "signature_colour_share", "SIGNATURE_HUE_BINS", "SIGNATURE_GREY_BINS"]
 
@@ -68,9 +68,6 @@ class Picture(Protocol):
     def bgr(self) -> np.ndarray:
         """The picture as BGR uint8, (height, width, 3), contiguous."""
         ...
-
-
-_FRAME_FIELDS = ("t", "index", "wall_time", "source")
 
 
 class Frame:
@@ -184,7 +181,7 @@ class Frame:
             elif self.luma_full_range:
                 grey = luma.copy()  # not a view of the decoder's buffer
             else:
-                grey = cv2.LUT(luma, video_to_full_range_lut())
+                grey = grey_from_luma(luma, False)
             object.__setattr__(self, "_grey", grey)
         return grey
 
@@ -198,6 +195,16 @@ class Frame:
 
 
 _VIDEO_RANGE_LUT: np.ndarray | None = None
+
+
+def grey_from_luma(luma: np.ndarray, full_range: bool) -> np.ndarray:
+    """A luma picture on ``cv2.COLOR_BGR2GRAY``'s scale: as it is when full range (the
+    same array), else stretched by :func:`video_to_full_range_lut` (a new one)."""
+    if full_range:
+        return luma
+    import cv2
+
+    return cv2.LUT(luma, video_to_full_range_lut())
 
 
 def video_to_full_range_lut() -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from frontdesk.types import Frame, video_to_full_range_lut
+from frontdesk.types import Frame, grey_from_luma
 
 __all__ = ["median", "shrink_grey"]
 
@@ -48,6 +48,4 @@ def shrink_grey(frame: Frame, width: int, height: int, *, grey_first: bool = Fal
     small = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
     if luma is None:
         return small if grey_first else cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-    if frame.luma_full_range:
-        return small
-    return cv2.LUT(small, video_to_full_range_lut())
+    return grey_from_luma(small, frame.luma_full_range)
