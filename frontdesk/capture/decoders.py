@@ -32,14 +32,11 @@ from frontdesk.types import Picture
 if TYPE_CHECKING:
     import av
 
-__all__ = ["DECODERS", "Decoded", "FileDecoder", "OpenCvFileDecoder", "PyAvFileDecoder",
+__all__ = ["Decoded", "FileDecoder", "OpenCvFileDecoder", "PyAvFileDecoder",
            "PyAvStream", "AvPicture", "CannotOpen", "StreamUnavailable", "pyav_available",
            "open_file_decoder"]
 
 log = logging.getLogger(__name__)
-
-DECODERS = ("auto", "pyav", "opencv")
-"""The choices of ``camera.decoder``."""
 
 _LUMA_FORMATS = {
     "yuv420p": False, "yuv422p": False, "yuv444p": False, "yuv411p": False,
@@ -249,19 +246,16 @@ class PyAvFileDecoder:
 
 
 def open_file_decoder(path: Path, decoder: str) -> FileDecoder:
-    """The decoder ``decoder`` names for ``path`` (``auto``: PyAV when installed and it
-    opens the file, else OpenCV). Raises :class:`CannotOpen` when none can."""
-    if decoder not in DECODERS:
+    """``path`` opened by the decoder named ``pyav`` or ``opencv`` (``auto`` is the
+    source's choice between the two: :class:`~frontdesk.capture.video_file.VideoFileSource`).
+    Raises :class:`CannotOpen` when it cannot open it."""
+    if decoder == "opencv":
+        return OpenCvFileDecoder(path)
+    if decoder != "pyav":
         raise ValueError(f"unknown decoder {decoder!r}")
-    if decoder in ("auto", "pyav") and pyav_available():
-        try:
-            return PyAvFileDecoder(path)
-        except CannotOpen:
-            if decoder == "pyav":
-                raise
-    elif decoder == "pyav":
+    if not pyav_available():
         raise CannotOpen("PyAV is not installed (pip install av)")
-    return OpenCvFileDecoder(path)
+    return PyAvFileDecoder(path)
 
 
 _UNSUPPORTED = ("ProtocolNotFoundError", "DemuxerNotFoundError", "DecoderNotFoundError",

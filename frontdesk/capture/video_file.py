@@ -104,29 +104,28 @@ class VideoFileSource(FrameSource):
         self.loop = loop
         self._cap_lock = threading.RLock()  # re-entrant: close() may run in a signal handler
         self._check_readable()
-        self._decoder_choice = decoder
         choices = ["pyav", "opencv"] if decoder == "auto" else [decoder]
-        why = ""
+        why, undecodable = "", False
         for choice in choices:
             try:
                 self._cap: FileDecoder | None = open_file_decoder(self.path, choice)
             except CannotOpen as exc:
-                why = str(exc)
+                why, undecodable = str(exc), False
                 continue
             self._first = self._read_next(0)
             if self._first is not None:
                 break
             self._release()
-            why = "no frame of this video could be decoded"
+            why, undecodable = "no frame of this video could be decoded", True
         else:
-            if why == "no frame of this video could be decoded":
-                raise SourceError(f"{self.name}: no frame of this video could be decoded")
+            if undecodable:
+                raise SourceError(f"{self.name}: {why}")
             raise SourceError(
                 f"{self.name}: cannot open as a video (not a video file, an unsupported "
                 f"format, or truncated)"
             )
         assert self._cap is not None
-        self._decoder_choice = self.decoder_name = self._cap.name
+        self.decoder_name = self._cap.name
         if decoder == "auto" and self.decoder_name != "pyav":
             log.info("%s: decoded by OpenCV (%s)", self.name,
                      why or "PyAV could not read it")
@@ -186,7 +185,7 @@ class VideoFileSource(FrameSource):
             if self._closed.is_set():
                 return False
             try:
-                self._cap = open_file_decoder(self.path, self._decoder_choice)
+                self._cap = open_file_decoder(self.path, self.decoder_name)
             except CannotOpen:
                 log.error("%s: cannot reopen the file for the next lap", self.name)
                 return False
