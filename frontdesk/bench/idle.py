@@ -184,6 +184,8 @@ class IdleRun:
     faces_per_frame: float
     events: int
     gate: dict[str, int] | None = None
+    decoder: str = ""
+    """Which decoder read the clip ("pyav" or "opencv"; the floors only)."""
 
 
 @dataclass
@@ -228,8 +230,10 @@ def decode_paced(clip: Path, bgr: bool = False, decoder: str | None = None) -> I
             if bgr:
                 frame.image  # noqa: B018 (the conversion is what is measured)
         cpu_s = time.process_time() - c0
+        name = getattr(source, "decoder_name", "")
     seconds = last_t - first_t + 1.0 / FPS
-    return IdleRun(False, frames, seconds, cpu_s, 100.0 * cpu_s / seconds, 0, 0.0, 0)
+    return IdleRun(False, frames, seconds, cpu_s, 100.0 * cpu_s / seconds, 0, 0.0, 0,
+                   decoder=name)
 
 
 def play_paced(clip: Path, gating: bool, idle_every_s: float | None = None,
@@ -301,17 +305,6 @@ def gating_steps(clip: Path, repeats: int = 2) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _decoder_of(clip: Path, decoder: str | None) -> str:
-    """Which decoder reads the clips (``decoder``, else ``camera.decoder`` of the
-    clip's config)."""
-    from frontdesk.capture import VideoFileSource
-
-    camera = _gated_config(clip, None, decoder).camera
-    source = VideoFileSource(clip, decoder=camera.decoder)
-    source.close()
-    return source.decoder_name
-
-
 def run_idle_bench(seconds: float, scenes: list[str], pin: bool = True,
                    cpu: int | None = None, idle_every_s: float | None = None,
                    steps: bool = False, decoder: str | None = None) -> IdleBenchResult:
@@ -330,7 +323,7 @@ def run_idle_bench(seconds: float, scenes: list[str], pin: bool = True,
                              idle_every_s or GatingConfig().idle_every_s)
     result.decode_only = decode_paced(clips[scenes[0]], decoder=decoder)
     result.decode_bgr = decode_paced(clips[scenes[0]], bgr=True, decoder=decoder)
-    result.decoder = _decoder_of(clips[scenes[0]], decoder)
+    result.decoder = result.decode_only.decoder
     for i, name in enumerate(scenes):
         order = (False, True) if i % 2 == 0 else (True, False)
         runs = {on: play_paced(clips[name], on, idle_every_s, decoder) for on in order}
