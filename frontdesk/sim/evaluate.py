@@ -371,12 +371,17 @@ def _prf(pairs: list[tuple[bool | None, bool]], unmatched_engine_true: int,
     return _ratio(tp, tp + fp), _ratio(tp, tp + fn)
 
 
-def _percentiles(errors: list[float]) -> dict[str, float | None]:
+def _percentiles(errors: list[float], signed: bool = False) -> dict[str, float | None]:
+    """p50, p95 and max of the errors' sizes; ``signed``: of the values themselves,
+    with their min too."""
+    keys = ("p50", "p95", "min", "max") if signed else ("p50", "p95", "max")
     if not errors:
-        return {"p50": None, "p95": None, "max": None}
-    a = np.abs(np.asarray(errors))
-    return {"p50": round(float(np.percentile(a, 50)), 4),
-            "p95": round(float(np.percentile(a, 95)), 4), "max": round(float(a.max()), 4)}
+        return dict.fromkeys(keys)
+    a = np.asarray(errors) if signed else np.abs(np.asarray(errors))
+    out = {"p50": round(float(np.percentile(a, 50)), 4),
+           "p95": round(float(np.percentile(a, 95)), 4),
+           "min": round(float(a.min()), 4), "max": round(float(a.max()), 4)}
+    return {k: out[k] for k in keys}
 
 
 def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
@@ -491,7 +496,7 @@ def departure_delay(tv: TruthVisit, ev: EngineVisit, duration_s: float) -> float
     when the recording ends). Negative: the engine closed the visit while she was still
     there. A visit the engine still held open at the end (closed as interrupted) though
     she left more than :data:`DEPARTURE_NOTICED_S` before it was not noticed at all: its
-    delay is the end minus ``gone_t``, a lower bound (:func:`_unnoticed`); left out when
+    delay is the end minus ``gone_t``, a lower bound; left out when
     she left less than that before the end (too soon to tell)."""
     if tv.gone_t is None or ev.left_event_t is None:
         return None
@@ -502,24 +507,11 @@ def departure_delay(tv: TruthVisit, ev: EngineVisit, duration_s: float) -> float
     return ev.left_event_t - tv.gone_t
 
 
-def _unnoticed(tv: TruthVisit, ev: EngineVisit, duration_s: float) -> bool:
-    """Whether the engine still held the visit open at the end though she had left
-    (:func:`departure_delay` is then a lower bound)."""
-    return ev.outcome == "interrupted" and departure_delay(tv, ev, duration_s) is not None
-
-
 def _signed_spread(values: list[float], unnoticed: int) -> dict[str, Any]:
     """p50, p95, min and max of signed values, their count, how many exceed
     :data:`DEPARTURE_NOTICED_S`, and how many were not noticed before the end."""
-    if not values:
-        return {"p50": None, "p95": None, "min": None, "max": None, "count": 0, "over_2_s": 0,
-                "unnoticed": 0}
-    a = np.asarray(values)
-    return {"p50": round(float(np.percentile(a, 50)), 4),
-            "p95": round(float(np.percentile(a, 95)), 4),
-            "min": round(float(a.min()), 4), "max": round(float(a.max()), 4),
-            "count": len(values),
-            "over_2_s": int(np.sum(a > DEPARTURE_NOTICED_S + 1e-9)),
+    return {**_percentiles(values, signed=True), "count": len(values),
+            "over_2_s": sum(v > DEPARTURE_NOTICED_S + 1e-9 for v in values),
             "unnoticed": unnoticed}
 
 
@@ -533,9 +525,9 @@ def _departure_figures(pairs: list[tuple[TruthVisit, EngineVisit]],
     unnoticed = [0, 0]
     for tv, ev in pairs:
         delay = departure_delay(tv, ev, duration_s)
-        if delay is not None:
+        if delay is not None:  # an interrupted visit with a delay was never noticed
             (arrived if tv.arrival_t is not None else passed).append(delay)
-            unnoticed[tv.arrival_t is None] += int(_unnoticed(tv, ev, duration_s))
+            unnoticed[tv.arrival_t is None] += int(ev.outcome == "interrupted")
     return {"departure_delay_s": _signed_spread(arrived, unnoticed[0]),
             "departure_delay_passed_by_s": _signed_spread(passed, unnoticed[1])}
 
