@@ -6,8 +6,6 @@ camera cannot exist here); network streams are real, served from localhost.
 
 from __future__ import annotations
 
-import base64
-import http.server
 import logging
 import math
 import os
@@ -20,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from video_server import serve_video
 
 from frontdesk.capture import (
     FrameSource,
@@ -541,31 +540,8 @@ def test_close_from_another_thread_ends_an_offline_wait() -> None:
 def mjpeg_server(tmp_path: Path) -> Iterator[Callable[[], int]]:
     """A local HTTP camera that wants basic auth viewer:pa55word and serves an MJPEG AVI."""
     body = write_clip(tmp_path / "cam.avi", fourcc="MJPG").read_bytes()
-    wanted = "Basic " + base64.b64encode(b"viewer:pa55word").decode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            if self.headers.get("Authorization") != wanted:
-                self.send_response(401)
-                self.send_header("WWW-Authenticate", 'Basic realm="camera"')
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "video/x-msvideo")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield lambda: int(server.server_address[1])
-    server.shutdown()
-    server.server_close()
+    with serve_video(body, "viewer:pa55word") as port:
+        yield lambda: port
 
 
 def test_http_stream_frames_carry_no_credentials(mjpeg_server: Callable[[], int],

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from video_server import serve_video
 
 from frontdesk.capture import decoders as decoders_module
 from frontdesk.capture import open_source
@@ -235,36 +236,15 @@ def test_the_luma_table_is_ffmpegs_grey_for_every_level() -> None:
 def test_a_network_stream_is_read_by_pyav_in_yuv_with_opencvs_pixels(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A real HTTP stream (an MJPEG AVI served from localhost), read both ways."""
-    import http.server
-    import threading
-
     clip = write_clip(tmp_path / "cam.avi", walk_in(12, 0), "MJPG")
-    body = clip.read_bytes()
     from_file = decode(clip, "opencv")
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            self.send_response(200)
-            self.send_header("Content-Type", "video/x-msvideo")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/cam.avi"
     caplog.set_level(logging.INFO, logger="frontdesk.capture.live")
     got: dict[str, list[Frame]] = {}
-    try:
+    with serve_video(clip.read_bytes()) as port:
+        url = f"http://127.0.0.1:{port}/cam.avi"
         for decoder in ("pyav", "opencv"):
             with open_source(url, CameraConfig(decoder=decoder, max_fps=None)) as source:
                 got[decoder] = [f for _, f in zip(range(4), source, strict=False)]
-    finally:
-        server.shutdown()
-        server.server_close()
     assert "decoded by PyAV (frames kept in YUV)" in caplog.text
     assert "decoded by OpenCV" in caplog.text
     assert len(got["pyav"]) == len(got["opencv"]) == 4
