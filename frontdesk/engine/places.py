@@ -91,6 +91,17 @@ most this long before (the occupancy grids of that long are kept, about 2.6 MB a
 15 fps with the default 48-column grid, in proportion to its cells): a customer may
 walk up with her eyes on her phone and wait a minute before she looks up."""
 
+MOVED_SINCE_S = (0.3, 0.6)
+"""A cell occupied now and on none of the grids from 0.6 to 0.3 s ago is one a body
+moved into: a walker's leading edge (about a body's width a second), not a standing
+customer's body, whose cells the presence stage misses on a few grids in a row only
+rarely."""
+
+WALK_EVIDENCE_S = 1.0
+"""Someone walking unseen is looked for over this long (the tracker's grace): the
+cells a walker fills vary from frame to frame, and a customer lost while she stepped
+up is known lost only when her track is dropped, about this long after."""
+
 WALK_HOLD_S = 3.0
 """An arrived customer whose place emptied while someone unseen walked in the counter's
 zones is kept, silently, this much longer than ``presence_leave_s`` for her face
@@ -227,6 +238,33 @@ def faceless_people(grid: OccupancyGrid, unexplained: np.ndarray, seen: np.ndarr
         out.append(((x + top_cols.mean() + 0.5) / cols, (y + 0.8 * face_w / cell_h) / rows,
                     face_w / cols, area))
     return out
+
+
+SAME_DEPTH_RATIO = 1.1
+"""Two faces whose widths differ by less than this factor stand at about the same
+distance from the camera (a face this much wider is nearer: perception's
+``NEARER_FACE_RATIO``)."""
+
+
+SAME_PLACE_FACES = 2.0
+"""Two heads at the same distance from the camera nearer than this many face widths
+cannot both be there. Across the picture: shoulders are 2.5 to 3 face widths wide (a
+face about 16 cm, shoulders 40 to 48 cm), so people side by side stand at least that
+far apart. Up the picture: at one distance a higher head is a taller person, and two
+people's heights differ by less than 2 face widths (32 cm) nearly always."""
+
+
+def stands_in_place(other: tuple[float, float, float], face: tuple[float, float, float],
+                    aspect: float) -> bool:
+    """Whether a person with face ``other`` stands where the face ``face`` stood: her
+    centre within :data:`SAME_PLACE_FACES` of her face widths of it and at the same
+    distance from the camera (widths within :data:`SAME_DEPTH_RATIO`). Two people
+    cannot; someone nearer in front of a place, or farther behind it, can."""
+    x, y, w = face
+    ox, oy, ow = other
+    if not (w / SAME_DEPTH_RATIO < ow < w * SAME_DEPTH_RATIO):
+        return False
+    return (ox - x) ** 2 + ((oy - y) * aspect) ** 2 <= (SAME_PLACE_FACES * w) ** 2
 
 
 def place_radius(face: tuple[float, float, float]) -> float:

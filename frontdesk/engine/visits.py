@@ -82,6 +82,7 @@ from frontdesk.engine.places import (
     MIN_HEADING_COS,
     MIN_LOOK_FRAMES,
     MIN_WALK_SPEED,
+    MOVED_SINCE_S,
     ONSET_LOOKBACK_S,
     PRESENCE_BELOW_FACES,
     PRESENCE_MAX_EXPLAINED,
@@ -92,12 +93,14 @@ from frontdesk.engine.places import (
     REACH_SPEED,
     REACQUIRE_RADIUS_NORM,
     REACQUIRE_STAY_FRACTION,
+    SAME_DEPTH_RATIO,
     TIER_CLOTHES,
     TIER_NEAR,
     TIER_PLACE,
     TIER_PLACE_CLOTHES,
     TIER_REACHED,
     TIER_WALKED,
+    WALK_EVIDENCE_S,
     WALK_HOLD_S,
     CellMasks,
     body_cells,
@@ -109,6 +112,7 @@ from frontdesk.engine.places import (
     lost_at,
     place_cells,
     place_radius,
+    stands_in_place,
 )
 from frontdesk.engine.stillness import StillDetector
 from frontdesk.engine.tracks import TrackState
@@ -132,6 +136,7 @@ class Visit:
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
                  "held_face", "held_path", "present_t", "held_look", "walked_off", "heading",
+                 "others_at_loss",
                  "walking_t", "standing_at", "standing_since", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
                  "outcome", "context")
@@ -153,6 +158,9 @@ class Visit:
         she was lost, then followed over the occupied cells."""
         self.held_path: list[tuple[float, float, float]] = []
         """While unseen: (t, x, y) of her place, one sample a second."""
+        self.others_at_loss: dict[str, tuple[float, float, float]] = {}
+        """While unseen: where the other customers in view stood when she was lost
+        (visit id: steady face), to tell who walked into her place since."""
         self.present_t = -math.inf
         """While unseen: the latest frame her place was occupied."""
         self.held_look: np.ndarray | None = None
@@ -237,9 +245,15 @@ class VisitBook:
         """Frame height / width (from the latest :meth:`observe`)."""
         self.occupancy: OccupancyGrid | None = None
         """The current frame's occupancy grid (None: no presence stage)."""
+        self._hidden: set[str] = set()
+        """Unseen customers whose place someone nearer hides this frame."""
         self._presence: dict[str, bool | None] = {}
         """This frame's verdict on each unseen customer's place (:meth:`weigh_presence`)."""
         self._loose: dict[str, int] = {}
+        self._walkers: dict[str, deque[tuple[float, int]]] = {}
+        """Per counter, the last :data:`WALK_EVIDENCE_S` of frames: how many cells of
+        its zones someone unseen walked in (unexplained, or newly filled inside a held
+        customer's place)."""
         """This frame's occupied cells in each counter's customer zones that nobody seen
         or held explains: someone walking there with their face hidden."""
         self._walker: dict[str, tuple[float, float]] = {}
@@ -301,6 +315,11 @@ class VisitBook:
         visit.held_path = []
         if visit.held_face is not None:
             visit.held_path.append((visit.unseen_since_t, *visit.held_face[:2]))
+        visit.others_at_loss = {}
+        for other in self.open.values():
+            face = other.track.steady_face() if other.unseen_since_t is None else None
+            if other is not visit and face is not None:
+                visit.others_at_loss[other.visit_id] = face
         track = visit.track
         visit.held_look = (track.look.copy() if track.look is not None
                            and track.look_n >= MIN_LOOK_FRAMES else None)
@@ -315,16 +334,24 @@ class VisitBook:
     def weigh_presence(self, tracks: list[TrackState], t: float) -> None:
         """Decide, once per frame, which unseen customers' places are still occupied.
 
-        Cells inside the person box of someone else the camera sees now are
-        explained by that person, and cells claimed by a customer lost more
-        recently are hers: the next customer stepping into the place of one who
-        left must not keep the first one's visit alive. Someone else is a fresh
-        track seen before she was lost, or one that walked into her place; a face
-        that appeared in her place since may be her own. A place mostly explained
-        by others tells nothing (None); else it is occupied when enough of its
-        unexplained cells are.
+        Cells inside the person box of someone else the tracker follows (seen on
+        this frame or held through a missed face) are explained by that person,
+        and cells claimed by a customer lost more recently are hers: the next
+        customer stepping into the place of one who left must not keep the first
+        one's visit alive. Someone else is anyone but a face that appeared in her
+        place since she was lost, which may be her own. A place mostly explained by
+        others says she has gone (False) when one of them walked into it and stands
+        there at her distance; else it tells nothing (None), and someone nearer
+        hides it (:attr:`_hidden`). A place not mostly explained is occupied when
+        enough of its unexplained cells are.
+
+        Also counts, per counter, the cells in which someone walks unseen: occupied
+        cells nobody followed explains (a column beside each followed body is
+        theirs), and cells newly filled inside a held customer's place (a body
+        moving through it, which her place's cells alone cannot tell from her).
         """
         self._presence = {}
+        self._hidden = set()
         self._loose = {}
         self._walker = {}
         self._faceless = {}
@@ -338,10 +365,17 @@ class VisitBook:
         self._weighed = grid
         aspect = self.aspect
         seen: list[tuple[TrackState, tuple[slice, slice]]] = []
+        # Everyone the tracker follows (a face missed on this frame is someone too:
+        # without them, the next customer standing in the place of one who left kept
+        # her visit alive on every frame her own face was missed).
+        followed: list[tuple[TrackState, tuple[slice, slice], tuple[float, float, float]]] = []
         for ts in tracks:
-            face = ts.steady_face() if ts.fresh else None
+            face = ts.steady_face()
             if face is not None:
-                seen.append((ts, body_cells(grid, face, aspect)))
+                box = body_cells(grid, face, aspect)
+                followed.append((ts, box, face))
+                if ts.fresh:
+                    seen.append((ts, box))
         claimed = np.zeros(grid.cells.shape, dtype=bool)
         bodies = claimed.copy()  # the whole bodies of the customers held there
         for visit in unseen:
@@ -349,12 +383,22 @@ class VisitBook:
             assert face is not None
             cells = place_cells(grid, face, aspect)
             others = claimed.copy()
-            for ts, box in seen:
-                if not self._may_be(visit, ts, aspect):
-                    others[box] = True
+            in_her_place = hidden = False
+            for ts, box, other in followed:
+                if self._may_be(visit, ts, aspect):
+                    continue
+                others[box] = True
+                in_her_place = in_her_place or (stands_in_place(other, face, aspect)
+                                                and self._walked_in(ts, visit, aspect))
+                hidden = hidden or other[2] >= face[2] * SAME_DEPTH_RATIO
             taken = others[cells]
             if not taken.size or taken.mean() > PRESENCE_MAX_EXPLAINED:
-                self._presence[visit.visit_id] = None
+                # Someone else stands where she stood, at her distance: two people
+                # cannot, so she has gone. Someone nearer, in front of her place, hides
+                # it: out of sight is not gone.
+                self._presence[visit.visit_id] = False if in_her_place else None
+                if hidden and not in_her_place:
+                    self._hidden.add(visit.visit_id)
                 continue
             share = float(grid.cells[cells][~taken].mean())
             occupied = share >= PRESENCE_MIN_FRACTION
@@ -370,12 +414,31 @@ class VisitBook:
         seen_cells = np.zeros(grid.cells.shape, dtype=bool)
         for _, box in seen:
             seen_cells[box] = True
+        # A body moving through a held customer's place (the next customer stepping
+        # up, eyes down, through the place of one just lost): her place's cells cannot
+        # tell them apart, but a standing customer's do not newly fill.
+        followed_cells = seen_cells.copy()
+        for ts, box, _ in followed:
+            followed_cells[box] = True
+            _, x, y, w = ts.recent_faces[-1]  # a seen walker's body is ahead of its median
+            followed_cells[body_cells(grid, (x, y, w), aspect)] = True
+        # A body covers part of the cells at the edges of its box: the column on each
+        # side of someone followed is theirs too, not someone walking.
+        followed_cells[:, 1:] |= followed_cells[:, :-1].copy()
+        followed_cells[:, :-1] |= followed_cells[:, 1:].copy()
+        moved = self._newly_occupied(t, grid) & (claimed | bodies) & ~followed_cells
         claimed |= seen_cells
         self._remember(t, grid, claimed)
         loose = grid.cells & ~claimed & ~bodies  # a held customer's legs walk nowhere
-        for counter_id in {v.counter_id for v in lost}:
-            rows, cols = np.nonzero(loose & self._zone_mask(grid, counter_id))
+        for counter_id in {v.counter_id for v in self.open.values()}:
+            zone = self._zone_mask(grid, counter_id)
+            rows, cols = np.nonzero(loose & zone)
             self._loose[counter_id] = int(rows.size)
+            walkers = self._walkers.setdefault(counter_id, deque())
+            unseen_walker = (loose & ~followed_cells) | moved  # nobody the tracker follows
+            walkers.append((t, int(np.count_nonzero(unseen_walker & zone))))
+            while walkers[0][0] < t - WALK_EVIDENCE_S:
+                walkers.popleft()
             if rows.size:
                 self._walker[counter_id] = ((cols.mean() + 0.5) / grid.cols,
                                             (rows.mean() + 0.5) / grid.rows)
@@ -385,15 +448,25 @@ class VisitBook:
             # The tracker's held tracks (a face missed this frame) are people known
             # too: a seen customer's body is nobody faceless for a frame.
             known = seen_cells.copy()
-            for ts in tracks:
-                face = ts.steady_face() if not ts.fresh else None
-                if face is not None:
-                    known[body_cells(grid, face, aspect)] = True
+            for ts, box, _ in followed:
+                if not ts.fresh:
+                    known[box] = True
             least = min(self._faceless_least(grid, v) for v in waiting_visits)
             people = faceless_people(grid, loose & ~known, known, aspect, least)
             for counter_id in waiting:
                 counter = self.zones.counters[counter_id]
                 self._faceless[counter_id] = [p for p in people if counter.in_service(*p[:2])]
+
+    def _newly_occupied(self, t: float, grid: OccupancyGrid) -> np.ndarray:
+        """The cells occupied now and on none of the grids of :data:`MOVED_SINCE_S` ago:
+        where a body moved to (a cell a standing person covers is missed on every one
+        of those grids only rarely). None occupied when no such grid is kept."""
+        since, until = t - MOVED_SINCE_S[1], t - MOVED_SINCE_S[0]
+        before = [occupied for past_t, occupied, _ in self._history
+                  if since <= past_t <= until and occupied.shape == grid.cells.shape]
+        if not before:
+            return np.zeros(grid.cells.shape, dtype=bool)
+        return grid.cells & ~np.logical_or.reduce(before)
 
     def _remember(self, t: float, grid: OccupancyGrid, explained: np.ndarray) -> None:
         history = self._history
@@ -405,6 +478,7 @@ class VisitBook:
         """The camera went blind (or the engine stops): the grids seen before say
         nothing of who stands where after, and no arrival is dated from them."""
         self._history.clear()
+        self._walkers.clear()
         self._weighed = None
 
     def _walked_in_at(self, ts: TrackState, t: float) -> float:
@@ -460,6 +534,29 @@ class VisitBook:
                       default=(0.0, held[0], held[1]))
         return (ts.born_x - x) ** 2 + ((ts.born_y - y) * aspect) ** 2
 
+    @staticmethod
+    def _walked_in(ts: TrackState, visit: Visit, aspect: float) -> bool:
+        """Whether the person of track ``ts`` walked into the place of the unseen
+        customer of ``visit`` since she was lost (so is someone else, neither a second
+        track of her nor a neighbour who stood there all along): a customer in view
+        when she was lost who stood away from her place then (a face lost on the way
+        and found again continues that customer's visit), or a face first seen away
+        from it."""
+        place = visit.held_path[0][1:] if visit.held_path else None
+        face = visit.held_face
+        if place is None or face is None:
+            return False
+        lost_face = (place[0], place[1], face[2])
+        other = ts.visit
+        if other is not None and other is not visit:
+            before = visit.others_at_loss.get(other.visit_id)
+            if before is not None:
+                return not stands_in_place(before, lost_face, aspect)
+        if ts.born_x is None or ts.born_y is None:
+            return False
+        d2 = (ts.born_x - place[0]) ** 2 + ((ts.born_y - place[1]) * aspect) ** 2
+        return d2 > place_radius(face) ** 2
+
     @classmethod
     def _may_be(cls, visit: Visit, ts: TrackState, aspect: float) -> bool:
         """Whether the track ``ts`` may be the unseen customer of ``visit`` come back:
@@ -484,8 +581,9 @@ class VisitBook:
                         and t - visit.walking_t > self.cfg.presence_leave_s + WALK_HOLD_S
                         or t - visit.unseen_since_t > self.cfg.presence_max_s)
             else:  # arrived: a few seconds, silently, and while someone walks unseen
-                if self._someone_walking(visit):
-                    visit.walking_t = t
+                walked_t = self._someone_walking(visit, t)
+                if walked_t is not None:
+                    visit.walking_t = max(visit.walking_t, walked_t)
                     self._follow_walker(visit, t)
                 gone = (t - max(visit.present_t, visit.walking_t)
                         > self.cfg.presence_leave_s + WALK_HOLD_S
@@ -495,6 +593,12 @@ class VisitBook:
             return []
         occupied = self._presence.get(visit.visit_id)
         if occupied is None:  # nothing to go by: wait a while for her face
+            if (visit.visit_id in self._hidden and visit.arrival_t is not None
+                    and t - visit.unseen_since_t <= self.cfg.presence_max_s):
+                # Waiting behind someone nearer: kept, silently (a customer on her
+                # way is not where her place was).
+                visit.present_t = t
+                return []
             if t - visit.present_t > self.cfg.visit_hold_s:
                 return self.close(visit, t, wall_time, visit.last_in_zone_t)
             return []  # no alerts for a customer out of sight
@@ -513,7 +617,7 @@ class VisitBook:
         if (t - visit.present_t > self.cfg.presence_leave_s
                 or t - visit.unseen_since_t > self.cfg.presence_max_s):
             if (t - visit.unseen_since_t <= self.cfg.presence_max_s
-                    and (visit.arrival_t is None or self._someone_walking(visit))):
+                    and (visit.arrival_t is None or self._someone_walking(visit, t) is not None)):
                 # On her way with her face hidden (eyes on her phone, walking up from
                 # the queue): she may look up at the counter a few steps on.
                 self._walk_off(visit)
@@ -679,15 +783,19 @@ class VisitBook:
         rs, cs = place_cells(grid, visit.held_face, self.aspect)
         return FACELESS_MIN_PLACE * (rs.stop - rs.start) * (cs.stop - cs.start)
 
-    def _someone_walking(self, visit: Visit) -> bool:
-        """Whether the counter's zones hold, unexplained, at least a third of the cells
-        of the unseen customer's place: someone walks there with a hidden face."""
+    def _someone_walking(self, visit: Visit, t: float) -> float | None:
+        """The latest frame, since the unseen customer was lost and at most
+        :data:`WALK_EVIDENCE_S` ago, on which someone walked with a hidden face in her
+        counter's zones: at least a third of her place's worth of cells unexplained,
+        or newly filled inside a held customer's place. None: nobody."""
         grid, face = self.occupancy, visit.held_face
-        if grid is None or face is None:
-            return False
+        if grid is None or face is None or visit.unseen_since_t is None:
+            return None
         rows, cols = place_cells(grid, face, self.aspect)
-        size = max(1, (rows.stop - rows.start) * (cols.stop - cols.start))
-        return self._loose.get(visit.counter_id, 0) >= max(3, size / 3)
+        least = max(3.0, (rows.stop - rows.start) * (cols.stop - cols.start) / 3)
+        since = max(visit.unseen_since_t, t - WALK_EVIDENCE_S)
+        return max((past_t for past_t, cells in self._walkers.get(visit.counter_id, ())
+                    if past_t >= since and cells >= least), default=None)
 
     def _arrive_unseen(self, visit: Visit, t: float) -> None:
         """A customer held by her place, not arrived yet, arrives as if seen there:
