@@ -159,8 +159,9 @@ class Visit:
         self.held_path: list[tuple[float, float, float]] = []
         """While unseen: (t, x, y) of her place, one sample a second."""
         self.others_at_loss: dict[str, tuple[float, float, float]] = {}
-        """While unseen: where the other customers in view stood when she was lost
-        (visit id: steady face), to tell who walked into her place since."""
+        """While unseen: where the other customers stood when she was lost (visit id:
+        steady face, or place for one held unseen), to tell who walked into her
+        place since."""
         self.present_t = -math.inf
         """While unseen: the latest frame her place was occupied."""
         self.held_look: np.ndarray | None = None
@@ -317,7 +318,9 @@ class VisitBook:
             visit.held_path.append((visit.unseen_since_t, *visit.held_face[:2]))
         visit.others_at_loss = {}
         for other in self.open.values():
-            face = other.track.steady_face() if other.unseen_since_t is None else None
+            # a customer held unseen stood at her place (the next one in the queue,
+            # lost a moment before as she looked down to step up)
+            face = other.track.steady_face() if other.unseen_since_t is None else other.held_face
             if other is not visit and face is not None:
                 visit.others_at_loss[other.visit_id] = face
         track = visit.track
