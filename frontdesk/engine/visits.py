@@ -250,15 +250,14 @@ class VisitBook:
         """Unseen customers whose place someone nearer hides this frame."""
         self._presence: dict[str, bool | None] = {}
         """This frame's verdict on each unseen customer's place (:meth:`weigh_presence`)."""
-        self._loose: dict[str, int] = {}
         self._walkers: dict[str, deque[tuple[float, int]]] = {}
         """Per counter, the last :data:`WALK_EVIDENCE_S` of frames: how many cells of
         its zones someone unseen walked in (unexplained, or newly filled inside a held
         customer's place)."""
-        """This frame's occupied cells in each counter's customer zones that nobody seen
-        or held explains: someone walking there with their face hidden."""
         self._walker: dict[str, tuple[float, float]] = {}
-        """This frame's centre (x, y, normalised) of those cells, per counter."""
+        """This frame's centre (x, y, normalised), per counter, of the occupied cells in
+        its customer zones that nobody seen or held explains: someone walking there
+        with their face hidden."""
         self._faceless: dict[str, list[tuple[float, float, float, int]]] = {}
         """This frame's faceless people in each counter's service zone (face x, y,
         width, and size in cells: :func:`faceless_people`), for the counters with a
@@ -355,7 +354,6 @@ class VisitBook:
         """
         self._presence = {}
         self._hidden = set()
-        self._loose = {}
         self._walker = {}
         self._faceless = {}
         grid = self.occupancy
@@ -433,12 +431,11 @@ class VisitBook:
         claimed |= seen_cells
         self._remember(t, grid, claimed)
         loose = grid.cells & ~claimed & ~bodies  # a held customer's legs walk nowhere
+        unseen_walker = (loose & ~followed_cells) | moved  # nobody the tracker follows
         for counter_id in {v.counter_id for v in self.open.values()}:
             zone = self._zone_mask(grid, counter_id)
             rows, cols = np.nonzero(loose & zone)
-            self._loose[counter_id] = int(rows.size)
             walkers = self._walkers.setdefault(counter_id, deque())
-            unseen_walker = (loose & ~followed_cells) | moved  # nobody the tracker follows
             walkers.append((t, int(np.count_nonzero(unseen_walker & zone))))
             while walkers[0][0] < t - WALK_EVIDENCE_S:
                 walkers.popleft()
