@@ -254,6 +254,12 @@ far apart. Up the picture: at one distance a higher head is a taller person, and
 people's heights differ by less than 2 face widths (32 cm) nearly always."""
 
 
+def image_d2(x0: float, y0: float, x1: float, y1: float, aspect: float) -> float:
+    """Squared distance, in frame widths, between two normalised image points (``y``
+    scaled by the frame's height / width ``aspect``)."""
+    return (x1 - x0) ** 2 + ((y1 - y0) * aspect) ** 2
+
+
 def stands_in_place(other: tuple[float, float, float], face: tuple[float, float, float],
                     aspect: float) -> bool:
     """Whether a person with face ``other`` stands where the face ``face`` stood: her
@@ -264,7 +270,7 @@ def stands_in_place(other: tuple[float, float, float], face: tuple[float, float,
     ox, oy, ow = other
     if not (w / SAME_DEPTH_RATIO < ow < w * SAME_DEPTH_RATIO):
         return False
-    return (ox - x) ** 2 + ((oy - y) * aspect) ** 2 <= (SAME_PLACE_FACES * w) ** 2
+    return image_d2(x, y, ox, oy, aspect) <= (SAME_PLACE_FACES * w) ** 2
 
 
 def place_radius(face: tuple[float, float, float]) -> float:

@@ -109,6 +109,7 @@ from frontdesk.engine.places import (
     faceless_people,
     follow_place,
     heading,
+    image_d2,
     lost_at,
     place_cells,
     place_radius,
@@ -532,7 +533,7 @@ class VisitBook:
             return None
         _, x, y = min(visit.held_path, key=lambda p: abs(p[0] - ts.first_seen_t),
                       default=(0.0, held[0], held[1]))
-        return (ts.born_x - x) ** 2 + ((ts.born_y - y) * aspect) ** 2
+        return image_d2(x, y, ts.born_x, ts.born_y, aspect)
 
     @staticmethod
     def _walked_in(ts: TrackState, visit: Visit, aspect: float) -> bool:
@@ -554,8 +555,7 @@ class VisitBook:
                 return not stands_in_place(before, lost_face, aspect)
         if ts.born_x is None or ts.born_y is None:
             return False
-        d2 = (ts.born_x - place[0]) ** 2 + ((ts.born_y - place[1]) * aspect) ** 2
-        return d2 > place_radius(face) ** 2
+        return image_d2(place[0], place[1], ts.born_x, ts.born_y, aspect) > place_radius(face) ** 2
 
     @classmethod
     def _may_be(cls, visit: Visit, ts: TrackState, aspect: float) -> bool:
@@ -670,8 +670,7 @@ class VisitBook:
         lost_x, lost_y = lost_at(visit.held_path, held)
         walked_s = min(max(0.0, t - visit.unseen_since_t), REACH_S)
         reach = place_radius(held) + max(REACH_SPEED, REACH_FACES_S * held[2]) * walked_s
-        d2 = (x - lost_x) ** 2 + ((y - lost_y) * self.aspect) ** 2
-        return d2 <= reach ** 2
+        return image_d2(lost_x, lost_y, x, y, self.aspect) <= reach ** 2
 
     def _walked_toward(self, visit: Visit, ts: TrackState) -> bool:
         """Whether the new face ``ts`` first appeared where the unseen customer of
@@ -852,7 +851,7 @@ class VisitBook:
         if walked:  # walking: a new person, unless where she was heading
             return self._reached(visit, ts, in_counter, look_d)
         assert ts.born_x is not None
-        d2 = max((x - old.x) ** 2 + ((y - old.y) * aspect) ** 2
+        d2 = max(image_d2(old.x, old.y, x, y, aspect)
                  for x, y in ((ts.x, ts.y), (ts.born_x, ts.born_y)))
         if d2 <= REACQUIRE_RADIUS_NORM ** 2:
             return (TIER_PLACE_CLOTHES, look_d, d2) if same else (TIER_NEAR, 0.0, d2)
@@ -888,7 +887,7 @@ class VisitBook:
         if ts.visits_closed or ts.born_x is None:  # a track's first visit only
             return None
         stay = REACQUIRE_RADIUS_NORM * REACQUIRE_STAY_FRACTION
-        walked = (ts.x - ts.born_x) ** 2 + ((ts.y - ts.born_y) * aspect) ** 2 > stay ** 2
+        walked = image_d2(ts.born_x, ts.born_y, ts.x, ts.y, aspect) > stay ** 2
         best: Visit | None = None
         best_key = (math.inf, math.inf, math.inf, math.inf)
         for visit in self.open.values():
