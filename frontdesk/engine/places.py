@@ -120,7 +120,13 @@ TIER_PLACE = 3
 TIER_NEAR = 4
 """standing where she was last measured,"""
 TIER_REACHED = 5
-"""within her reach where she was heading, her place still held."""
+"""within her reach where she was heading, her place still held;"""
+TIER_PLACE_WALKED_INTO = 6
+"""in her place while it stayed occupied, when another customer, lost on her way,
+can have walked into it (the next one stepping up as she turned to leave): her
+place's occupancy then says nothing, and any evidence of the walker's comes first."""
+PLACE_TIERS = (TIER_PLACE_CLOTHES, TIER_PLACE)
+"""The tiers that rest on her place having stayed occupied until the face appeared."""
 REACH_SPEED = 0.06
 """Frame widths a second an unseen customer may have walked, at least (about 0.25 m/s
 for a face 2 m from a 90-degree camera, whose view is 4 m wide there)."""

@@ -84,6 +84,7 @@ from frontdesk.engine.places import (
     MIN_WALK_SPEED,
     MOVED_SINCE_S,
     ONSET_LOOKBACK_S,
+    PLACE_TIERS,
     PRESENCE_BELOW_FACES,
     PRESENCE_MAX_EXPLAINED,
     PRESENCE_MIN_FRACTION,
@@ -98,6 +99,7 @@ from frontdesk.engine.places import (
     TIER_NEAR,
     TIER_PLACE,
     TIER_PLACE_CLOTHES,
+    TIER_PLACE_WALKED_INTO,
     TIER_REACHED,
     TIER_WALKED,
     WALK_EVIDENCE_S,
@@ -137,7 +139,7 @@ class Visit:
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
                  "held_face", "held_path", "present_t", "held_look", "walked_off", "heading",
-                 "others_at_loss",
+                 "others_at_loss", "not_hers",
                  "walking_t", "standing_at", "standing_since", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
                  "outcome", "context")
@@ -163,6 +165,9 @@ class Visit:
         """While unseen: where the other customers stood when she was lost (visit id:
         steady face, or place for one held unseen), to tell who walked into her
         place since."""
+        self.not_hers: set[int] = set()
+        """While unseen: tracks whose face appeared in her place but was given to a
+        customer who walked in (they explain her place's cells, as anyone else's do)."""
         self.present_t = -math.inf
         """While unseen: the latest frame her place was occupied."""
         self.held_look: np.ndarray | None = None
@@ -317,6 +322,7 @@ class VisitBook:
         if visit.held_face is not None:
             visit.held_path.append((visit.unseen_since_t, *visit.held_face[:2]))
         visit.others_at_loss = {}
+        visit.not_hers = set()
         for other in self.open.values():
             # a customer held unseen stood at her place (the next one in the queue,
             # lost a moment before as she looked down to step up)
@@ -560,10 +566,12 @@ class VisitBook:
     @classmethod
     def _may_be(cls, visit: Visit, ts: TrackState, aspect: float) -> bool:
         """Whether the track ``ts`` may be the unseen customer of ``visit`` come back:
-        first seen after she was lost, where her place was then."""
+        first seen after she was lost, where her place was then, and not given to
+        someone who walked into it (:attr:`Visit.not_hers`)."""
         held = visit.held_face
         d2 = cls._born_distance2(visit, ts, aspect)
-        if held is None or d2 is None or clothes_verdict(visit.held_look, ts)[0] is False:
+        if (held is None or ts.track_id in visit.not_hers or d2 is None
+                or clothes_verdict(visit.held_look, ts)[0] is False):
             return False
         return d2 <= place_radius(held) ** 2
 
@@ -671,6 +679,17 @@ class VisitBook:
         walked_s = min(max(0.0, t - visit.unseen_since_t), REACH_S)
         reach = place_radius(held) + max(REACH_SPEED, REACH_FACES_S * held[2]) * walked_s
         return image_d2(lost_x, lost_y, x, y, self.aspect) <= reach ** 2
+
+    def _on_her_way(self, visit: Visit) -> bool:
+        """Whether the unseen customer of ``visit`` was lost walking: her face moving as
+        she was lost, or her place followed a place's width since."""
+        held = visit.held_face
+        if visit.unseen_since_t is None or held is None:
+            return False
+        if math.hypot(*visit.heading) >= MIN_WALK_SPEED:
+            return True
+        x, y = lost_at(visit.held_path, held)
+        return image_d2(x, y, held[0], held[1], self.aspect) >= place_radius(held) ** 2
 
     def _walked_toward(self, visit: Visit, ts: TrackState) -> bool:
         """Whether the new face ``ts`` first appeared where the unseen customer of
@@ -877,7 +896,11 @@ class VisitBook:
         was heading; it appeared in her place while the place stayed occupied
         (nobody else can have come); it stands where she was last measured; it
         appeared within her reach where she was heading though her place still
-        seems held. Clothes clearly unlike hers rule a face out.
+        seems held. Clothes clearly unlike hers rule a face out. When another
+        candidate was lost on her way (:meth:`_on_her_way`), "her place stayed
+        occupied" proves nothing (the walker's body may be what occupied it): those
+        tiers come last, and the face, given to someone else, is no longer "maybe
+        hers" for the customers it was taken from (:attr:`Visit.not_hers`).
         Between equals: the closest clothes, then the customer lost last (two
         customers lost in turn at the same spot), then the nearest.
         ``clothes_only``: take only a face in her clothes (the new face's role is
@@ -888,18 +911,27 @@ class VisitBook:
             return None
         stay = REACQUIRE_RADIUS_NORM * REACQUIRE_STAY_FRACTION
         walked = image_d2(ts.born_x, ts.born_y, ts.x, ts.y, aspect) > stay ** 2
+        candidates = [(visit, found) for visit in self.open.values()
+                      if (found := self._continues(visit, ts, walked, aspect)) is not None]
+        if any(found[0] not in PLACE_TIERS and self._on_her_way(visit)
+               for visit, found in candidates):
+            # Someone lost on her way can have walked into a place that stayed occupied.
+            candidates = [(visit, (TIER_PLACE_WALKED_INTO, *found[1:])
+                           if found[0] in PLACE_TIERS else found)
+                          for visit, found in candidates]
         best: Visit | None = None
         best_key = (math.inf, math.inf, math.inf, math.inf)
-        for visit in self.open.values():
-            found = self._continues(visit, ts, walked, aspect)
-            if found is None or (clothes_only and found[0] > TIER_CLOTHES):
+        for visit, (tier, look_d, d2) in candidates:
+            if clothes_only and tier > TIER_CLOTHES:
                 continue
-            tier, look_d, d2 = found
             key = (tier, look_d, -(visit.unseen_since_t or 0.0), d2)
             if key < best_key:
                 best, best_key = visit, key
         if best is None:
             return None
+        for visit, (tier, _, _) in candidates:
+            if tier == TIER_PLACE_WALKED_INTO and visit is not best:
+                visit.not_hers.add(ts.track_id)  # the walker's face: she has gone
         self._forget(new)
         best.last_in_zone_t = max(best.last_in_zone_t, new.last_in_zone_t)
         if best.arrival_t is None and new.arrival_t is not None:

@@ -148,8 +148,9 @@ service spot, outside the staff member's gaze cone toward it."""
 
 def queue_advance(first: np.ndarray | None, second: np.ndarray | None,
                   hidden_s: float = 2.0, down_t: float = 9.0,
-                  walk_s: tuple[float, float] = (10.5, 12.0)) -> Run:
-    """The first customer is served and leaves with her back to the camera at 11 s;
+                  walk_s: tuple[float, float] = (10.5, 12.0), first_end_t: float = 11.0) -> Run:
+    """The first customer is served and leaves with her back to the camera at
+    ``first_end_t``;
     the second, queueing with her eyes on her phone from ``down_t``, walks up into the
     first one's place over ``walk_s`` and looks up ``hidden_s`` after she
     stands there; staff look at her 2 s later. Her place and the first one's
@@ -157,7 +158,7 @@ def queue_advance(first: np.ndarray | None, second: np.ndarray | None,
     from engine_scenes import walk
 
     staff_at = still(STAFF_AT)
-    one = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (10.0, 99.0, None)), end_t=11.0,
+    one = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (10.0, 99.0, None)), end_t=first_end_t,
                 clothes=first)
     up_t = walk_s[1] + hidden_s
     two_at = walk(QUEUE_AT, SERVICE_AT, *walk_s)
@@ -213,6 +214,30 @@ def test_a_customer_who_looks_down_as_she_steps_up_keeps_her_visit(
     assert len(ack) == 1 and ack[0].latency_s == pytest.approx(12.3 + 3.0 + 2.0, abs=0.3)
 
 
+@pytest.mark.parametrize("clothes", [NAVY, RED])
+def test_the_next_customer_stepping_up_as_the_first_turns_to_leave_keeps_her_own_visit(
+        clothes: np.ndarray) -> None:
+    """Seed 101 at 5134 s and seed 102 at 8428 s: the first customer turns away at 10 s
+    and stays until the second, who looks down at her phone as she steps up (from
+    10.9 s, walking from 10.8 to 12.3 s), stands in her place; the two dress alike.
+    The first one's place stayed occupied until a face of her size appeared in it,
+    which alone says it is hers; but the second, lost on her way, can have walked
+    in, and did. Her face (back 1.5 s after she stands there) continues her own
+    visit, with her wait from the queue, and the first is seen to leave once it
+    does, not when the second leaves."""
+    up_t = 12.3 + 1.5
+    out = queue_advance(clothes, clothes, hidden_s=1.5, down_t=10.9, walk_s=(10.8, 12.3),
+                        first_end_t=12.3)
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2
+    first, second = arrivals
+    ack = [a for a in out.of("customer_acknowledged") if a.visit_id == second.visit_id]
+    assert len(ack) == 1 and ack[0].latency_s == pytest.approx(up_t + 2.0, abs=0.3)
+    left = {e.visit_id: e for e in out.of("customer_left")}
+    assert left[first.visit_id].outcome.value == "acknowledged"
+    assert left[first.visit_id].t - up_t < 2.0
+
+
 def test_she_keeps_her_visit_while_someone_unexplained_stands_where_she_walked() -> None:
     """The same walk up, her face hidden 8 s at the counter instead of 2: her place
     in the queue emptied long before, but someone nobody explains has stood in the
@@ -242,11 +267,16 @@ def test_a_customer_looking_up_in_her_place_keeps_her_visit_when_the_queue_walks
     assert [e.visit_id for e in out.of("customer_left")] == [arrivals[1].visit_id]
 
 
-def test_alike_clothes_fall_back_to_the_place() -> None:
-    """Two customers in the same colour: the clothes cannot tell, the place decides."""
+def test_alike_clothes_leave_it_to_who_walked_in() -> None:
+    """Two customers in the same colour: the clothes cannot tell. The first one's
+    place stayed occupied (the second walked into it), so it cannot tell either; the
+    second was lost on her way there, so the face is hers (the place alone gave
+    it to the first customer, who had left)."""
     out = queue_advance(RED, RED)
-    second_arrival = out.of("customer_arrived")[1]
-    assert all(a.visit_id != second_arrival.visit_id for a in out.of("customer_acknowledged"))
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2
+    ack = [a for a in out.of("customer_acknowledged") if a.visit_id == arrivals[1].visit_id]
+    assert len(ack) == 1 and ack[0].latency_s == pytest.approx(16.0, abs=0.3)
 
 
 def test_a_customer_near_the_camera_who_walks_up_unseen_is_within_her_reach() -> None:
