@@ -122,8 +122,8 @@ TIER_NEAR = 4
 TIER_REACHED = 5
 """within her reach where she was heading, her place still held;"""
 TIER_PLACE_WALKED_INTO = 6
-"""in her place while it stayed occupied, when another customer, lost on her way,
-can have walked into it (the next one stepping up as she turned to leave): her
+"""in her place at the counter while it stayed occupied, when another customer, lost
+on her way, can have walked into it (the next one stepping up as she turned to leave): her
 place's occupancy then says nothing, and any evidence of the walker's comes first."""
 PLACE_TIERS = (TIER_PLACE_CLOTHES, TIER_PLACE)
 """The tiers that rest on her place having stayed occupied until the face appeared."""

@@ -896,11 +896,12 @@ class VisitBook:
         was heading; it appeared in her place while the place stayed occupied
         (nobody else can have come); it stands where she was last measured; it
         appeared within her reach where she was heading though her place still
-        seems held. Clothes clearly unlike hers rule a face out. When another
-        candidate was lost on her way (:meth:`_on_her_way`), "her place stayed
-        occupied" proves nothing (the walker's body may be what occupied it): those
-        tiers come last, and the face, given to someone else, is no longer "maybe
-        hers" for the customers it was taken from (:attr:`Visit.not_hers`).
+        seems held. Clothes clearly unlike hers rule a face out. When the face
+        appears at the counter and another candidate was lost on her way
+        (:meth:`_on_her_way`), "her place stayed occupied" proves nothing (the
+        walker's body may be what occupied it): those tiers come last, and the
+        face, given to someone else, is no longer "maybe hers" for the customers
+        it was taken from (:attr:`Visit.not_hers`).
         Between equals: the closest clothes, then the customer lost last (two
         customers lost in turn at the same spot), then the nearest.
         ``clothes_only``: take only a face in her clothes (the new face's role is
@@ -915,9 +916,13 @@ class VisitBook:
                       if (found := self._continues(visit, ts, walked, aspect)) is not None]
         if any(found[0] not in PLACE_TIERS and self._on_her_way(visit)
                for visit, found in candidates):
-            # Someone lost on her way can have walked into a place that stayed occupied.
+            # Someone lost on her way can have walked into a counter place that stayed
+            # occupied (the next customer stepping up as the one served leaves).
+            counters = self.zones.counters
             candidates = [(visit, (TIER_PLACE_WALKED_INTO, *found[1:])
-                           if found[0] in PLACE_TIERS else found)
+                           if found[0] in PLACE_TIERS
+                           and counters[visit.counter_id].in_service(ts.born_x, ts.born_y)
+                           else found)
                           for visit, found in candidates]
         best: Visit | None = None
         best_key = (math.inf, math.inf, math.inf, math.inf)
