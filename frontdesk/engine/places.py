@@ -254,10 +254,14 @@ distance from the camera (a face this much wider is nearer: perception's
 
 SAME_PLACE_FACES = 2.0
 """Two heads at the same distance from the camera nearer than this many face widths
-cannot both be there. Across the picture: shoulders are 2.5 to 3 face widths wide (a
+across the picture cannot both be there: shoulders are 2.5 to 3 face widths wide (a
 face about 16 cm, shoulders 40 to 48 cm), so people side by side stand at least that
-far apart. Up the picture: at one distance a higher head is a taller person, and two
-people's heights differ by less than 2 face widths (32 cm) nearly always."""
+far apart."""
+HEAD_RANGE_FACES = (2.0 - 1.4) / 0.16
+"""Up the picture, at one distance from the camera, a higher head is a taller person:
+heads are 1.4 to 2.0 m above the floor (perception's ``head_height_m``) and a face
+about 0.16 m wide, so two people's faces at one spot lie at most this many face
+widths (3.75) apart up the picture."""
 
 
 def image_d2(x0: float, y0: float, x1: float, y1: float, aspect: float) -> float:
@@ -269,14 +273,15 @@ def image_d2(x0: float, y0: float, x1: float, y1: float, aspect: float) -> float
 def stands_in_place(other: tuple[float, float, float], face: tuple[float, float, float],
                     aspect: float) -> bool:
     """Whether a person with face ``other`` stands where the face ``face`` stood: her
-    centre within :data:`SAME_PLACE_FACES` of her face widths of it and at the same
-    distance from the camera (widths within :data:`SAME_DEPTH_RATIO`). Two people
-    cannot; someone nearer in front of a place, or farther behind it, can."""
+    centre within :data:`SAME_PLACE_FACES` of her face widths of it across the
+    picture and :data:`HEAD_RANGE_FACES` up or down it, at the same distance from the
+    camera (widths within :data:`SAME_DEPTH_RATIO`). Two people cannot; someone
+    nearer in front of a place, or farther behind it, can."""
     x, y, w = face
     ox, oy, ow = other
     if not (w / SAME_DEPTH_RATIO < ow < w * SAME_DEPTH_RATIO):
         return False
-    return image_d2(x, y, ox, oy, aspect) <= (SAME_PLACE_FACES * w) ** 2
+    return abs(ox - x) <= SAME_PLACE_FACES * w and abs(oy - y) * aspect <= HEAD_RANGE_FACES * w
 
 
 def place_radius(face: tuple[float, float, float]) -> float:

@@ -540,6 +540,29 @@ def test_the_next_customer_in_her_place_does_not_keep_the_visit_of_one_who_left(
     assert left.t < 12.5 + 1.0 + 0.5  # presence_leave_s after the second took her place
 
 
+@pytest.mark.parametrize("taller_m", [0.4, -0.4])
+def test_a_taller_or_shorter_customer_in_her_place_ends_her_visit(taller_m: float) -> None:
+    """The first customer turns away at 10 s and stays until 12 s; the second, face
+    on, walks up into her place from 11 to 12 s, 0.4 m taller or shorter: her face
+    is 2.5 face widths above or below where the first one's was, at the same
+    distance. Two people cannot stand there (across the picture their shoulders
+    keep them apart; up it only their heights differ, by at most 0.6 m): the first
+    is seen to leave ``presence_leave_s`` after the second took her place. With two
+    face widths in every direction, the taller one only hid the place, and the
+    first visit waited ``visit_hold_s``."""
+    from engine_scenes import walk
+
+    one = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (10.0, 99.0, None)), end_t=12.0)
+    two_at = walk(QUEUE_AT, (SERVICE_AT[0], SERVICE_AT[1] - taller_m, SERVICE_AT[2]), 11.0, 12.0)
+    two = Actor(3, two_at, lambda t: INTO_LENS, end_t=35.0)
+    staff = Actor(2, still(STAFF_AT), lambda t: AWAY)
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = play(engine, [one, two, staff], 40.0)
+    first = out.of("customer_arrived")[0].visit_id
+    left = next(e for e in out.of("customer_left") if e.visit_id == first)
+    assert left.t < 12.0 + 1.0 + 0.5
+
+
 @pytest.mark.parametrize("other_at, other_end_t", [
     ((0.12, 0.0, 1.5), 12.0),  # nearer, in front of her place, walks off at 12 s
     ((0.12, 0.0, 1.5), 28.0),  # the same until 28 s: hidden longer than visit_hold_s
