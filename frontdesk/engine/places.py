@@ -23,8 +23,8 @@ from frontdesk.types import OccupancyGrid, signature_colour_share, signature_dis
 if TYPE_CHECKING:
     from frontdesk.engine.tracks import TrackState
 
-__all__ = ["CellMasks", "clothes_verdict", "colourful", "faceless_people", "follow_place",
-           "heading", "lost_at", "place_cells", "place_radius"]
+__all__ = ["CellMasks", "clothes_unlike", "clothes_verdict", "colourful", "faceless_people",
+           "follow_place", "heading", "lost_at", "place_cells", "place_radius"]
 
 REACQUIRE_RADIUS_NORM = 0.06
 """A new face this close (fraction of the frame width) to where an unseen customer
@@ -180,6 +180,17 @@ def lost_at(held_path: list[tuple[float, float, float]], held: tuple[float, floa
     """Where an unseen customer was lost: the first point of her place's path (her
     followed place ``held`` may since have been dragged by other people's bodies)."""
     return (held_path[0][1], held_path[0][2]) if held_path else held[:2]
+
+
+def clothes_unlike(held: list[np.ndarray], ts: TrackState) -> bool:
+    """Whether the clothes of track ``ts`` are clearly unlike every signature in
+    ``held`` (a lost customer's, over her visit): a customer queueing behind someone
+    whose face perception does not see (looking down at her phone) has that
+    person's clothes mixed into her signature for a while, not all along."""
+    look = ts.look
+    if not held or look is None or ts.look_n < MIN_LOOK_FRAMES:
+        return False
+    return all(signature_distance(h, look) >= LOOK_DIFFERENT for h in held)
 
 
 def colourful(signature: np.ndarray) -> bool:

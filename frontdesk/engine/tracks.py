@@ -50,6 +50,8 @@ MOVING_FACE_S = 0.4
 (walking up): the median of a walk lags behind where she stopped."""
 
 
+LOOK_SNAPSHOTS = 20
+"""How many past signatures of a track are kept (a minute at 15 fps)."""
 LOOK_FRAMES = 45
 """The clothes' signature is a running mean over about this many frames (3 s at 15
 fps): long enough to average out arms and passers-by, short enough to follow a
@@ -101,7 +103,8 @@ class TrackState:
                  "born_y", "position",
                  "range_m", "gaze", "placement", "role", "home_counter", "incoming", "acks",
                  "looks", "visit", "visits_closed", "recent_faces", "born_width_norm",
-                 "range_uncertainty", "gaze_from_mesh", "look", "look_n", "_steady")
+                 "range_uncertainty", "gaze_from_mesh", "look", "look_n", "look_snapshots",
+                 "_steady")
 
     def __init__(self, track_id: int, first_seen_t: float):
         self.track_id = track_id
@@ -133,6 +136,10 @@ class TrackState:
         self.gaze_from_mesh = False
         self.look: np.ndarray | None = None
         self.look_n = 0
+        self.look_snapshots: list[np.ndarray] = []
+        """:attr:`look` as it was every :data:`LOOK_FRAMES` measurements (at most
+        :data:`LOOK_SNAPSHOTS`, the latest kept): the clothes as they showed over
+        the whole track, some of it with nobody in front of them."""
         self._steady: tuple[float, tuple[float, float, float]] | None = None
 
     @property
@@ -218,6 +225,9 @@ class TrackState:
             self.look = np.array(signature, dtype=np.float32)
         else:
             self.look += (signature - self.look) / min(self.look_n, LOOK_FRAMES)
+        if self.look_n % LOOK_FRAMES == 0:
+            self.look_snapshots.append(self.look.copy())
+            del self.look_snapshots[:-LOOK_SNAPSHOTS]
 
     def steady_face(self) -> tuple[float, float, float] | None:
         """Median centre and width of the face over its last :data:`RECENT_FACE_S`

@@ -106,6 +106,7 @@ from frontdesk.engine.places import (
     WALK_HOLD_S,
     CellMasks,
     body_cells,
+    clothes_unlike,
     clothes_verdict,
     colourful,
     faceless_people,
@@ -138,7 +139,8 @@ class Visit:
 
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
-                 "held_face", "held_path", "present_t", "held_look", "walked_off", "heading",
+                 "held_face", "held_path", "present_t", "held_look", "held_looks", "walked_off",
+                 "heading",
                  "others_at_loss", "not_hers",
                  "walking_t", "standing_at", "standing_since", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
@@ -170,6 +172,10 @@ class Visit:
         customer who walked in (they explain her place's cells, as anyone else's do)."""
         self.present_t = -math.inf
         """While unseen: the latest frame her place was occupied."""
+        self.held_looks: list[np.ndarray] = []
+        """While unseen: her clothes' signatures over the track she was lost on
+        (:attr:`TrackState.look_snapshots` and the last): a face is ruled out by its
+        clothes only when unlike all of them."""
         self.held_look: np.ndarray | None = None
         """While unseen: the colour signature of her clothes when she was lost."""
         self.walked_off = False
@@ -332,6 +338,8 @@ class VisitBook:
         track = visit.track
         visit.held_look = (track.look.copy() if track.look is not None
                            and track.look_n >= MIN_LOOK_FRAMES else None)
+        visit.held_looks = [*track.look_snapshots,
+                            *([visit.held_look] if visit.held_look is not None else [])]
         visit.walked_off = False
         visit.walking_t = -math.inf
         visit.standing_at = visit.standing_since = None
@@ -571,7 +579,7 @@ class VisitBook:
         held = visit.held_face
         d2 = cls._born_distance2(visit, ts, aspect)
         if (held is None or ts.track_id in visit.not_hers or d2 is None
-                or clothes_verdict(visit.held_look, ts)[0] is False):
+                or clothes_unlike(visit.held_looks, ts)):
             return False
         return d2 <= place_radius(held) ** 2
 
@@ -840,8 +848,8 @@ class VisitBook:
         if old.last_face_t < old.last_seen_t:
             return None  # lost while seen by the body alone: walked away, not turned away
         same, look_d = clothes_verdict(visit.held_look, ts)
-        if same is False:
-            return None  # other clothes: someone else, wherever she stood
+        if same is False and clothes_unlike(visit.held_looks, ts):
+            return None  # other clothes than ever she showed: someone else, wherever she stood
         placement = ts.placement
         in_counter = placement is not None and placement.customer_counter == visit.counter_id
         if visit.walked_off:
@@ -952,6 +960,7 @@ class VisitBook:
         best.held_face = None
         best.held_path = []
         best.held_look = None
+        best.held_looks = []
         best.walked_off = False
         best.walking_t = -math.inf
         best.standing_at = best.standing_since = None

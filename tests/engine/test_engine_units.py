@@ -178,3 +178,56 @@ def test_overlapping_zones_neither_reset_nor_decide_a_role() -> None:
     assert role.update(1.0, both, 1.0) and role.role is Role.CUSTOMER
     fresh = RoleState()
     assert not fresh.update(0.0, both, 0.0) and fresh.likely is None
+
+
+def _signature(*colours: tuple[int, int, int]) -> np.ndarray:
+    """The signature perception measures of a chest in these colours, side by side."""
+    from frontdesk.perception.appearance import patch_signatures
+
+    patch = np.zeros((1, 6, 6, 3), dtype=np.uint8)
+    for i, colour in enumerate(colours):
+        patch[0, :, i * 6 // len(colours):(i + 1) * 6 // len(colours)] = colour
+    return patch_signatures(patch)[0]
+
+
+NAVY, RED = (90, 30, 20), (40, 40, 200)
+
+
+def test_a_track_keeps_a_signature_every_look_window() -> None:
+    from frontdesk.engine.tracks import LOOK_FRAMES, LOOK_SNAPSHOTS, TrackState
+
+    ts = TrackState(1, 0.0)
+    navy, red = _signature(NAVY), _signature(RED)
+    for _ in range(LOOK_FRAMES):
+        ts.note_look(navy)
+    for _ in range(3 * LOOK_FRAMES):
+        ts.note_look(red)
+    assert len(ts.look_snapshots) == 4
+    assert np.allclose(ts.look_snapshots[0], navy, atol=1e-5)  # before the red came
+    for _ in range(LOOK_SNAPSHOTS * LOOK_FRAMES):
+        ts.note_look(red)
+    assert len(ts.look_snapshots) == LOOK_SNAPSHOTS  # the latest only
+
+
+def test_clothes_are_unlike_only_when_unlike_every_signature_she_showed() -> None:
+    """Seeds 103 and 104: a queueing customer's signature as she was lost was half
+    her own clothes, half those of someone in front of her whose face perception
+    did not see; at the counter her own clothes were "clearly different" from it.
+    They were not from what she showed before that person stood there."""
+    from frontdesk.engine.places import LOOK_DIFFERENT, MIN_LOOK_FRAMES, clothes_unlike
+    from frontdesk.engine.tracks import TrackState
+    from frontdesk.types import signature_distance
+
+    navy, red = _signature(NAVY), _signature(RED)
+    mixed = _signature(NAVY, RED)
+    assert signature_distance(mixed, navy) >= LOOK_DIFFERENT
+    at_counter = TrackState(2, 0.0)
+    for _ in range(MIN_LOOK_FRAMES):
+        at_counter.note_look(navy)
+    assert clothes_unlike([mixed], at_counter)  # the signature as she was lost, alone
+    assert not clothes_unlike([navy, mixed], at_counter)  # and before
+    assert clothes_unlike([red, red], at_counter)  # someone else's, all along
+    assert not clothes_unlike([], at_counter)  # nothing to compare
+    early = TrackState(3, 0.0)
+    early.note_look(red)
+    assert not clothes_unlike([navy], early)  # too few frames to say
