@@ -270,9 +270,10 @@ face about 16 cm, shoulders 40 to 48 cm), so people side by side stand at least 
 far apart."""
 HEAD_RANGE_FACES = (2.0 - 1.4) / 0.16
 """Up the picture, at one distance from the camera, a higher head is a taller person:
-heads are 1.4 to 2.0 m above the floor (perception's ``head_height_m``) and a face
-about 0.16 m wide, so two people's faces at one spot lie at most this many face
-widths (3.75) apart up the picture."""
+heads are 1.4 to 2.0 m above the floor (the default of perception's
+``head_height_m``, which the engine does not read) and a face about 0.16 m wide, so
+two people's faces at one spot lie at most this many face widths (3.75) apart up
+the picture."""
 
 
 def image_d2(x0: float, y0: float, x1: float, y1: float, aspect: float) -> float:
