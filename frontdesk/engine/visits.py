@@ -139,8 +139,7 @@ class Visit:
 
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
-                 "held_face", "held_path", "present_t", "held_look", "held_looks", "walked_off",
-                 "heading",
+                 "held_face", "held_path", "present_t", "held_looks", "walked_off", "heading",
                  "others_at_loss", "not_hers",
                  "walking_t", "standing_at", "standing_since", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
@@ -174,10 +173,8 @@ class Visit:
         """While unseen: the latest frame her place was occupied."""
         self.held_looks: list[np.ndarray] = []
         """While unseen: her clothes' signatures over the track she was lost on
-        (:attr:`TrackState.look_snapshots` and the last): a face is ruled out by its
-        clothes only when unlike all of them."""
-        self.held_look: np.ndarray | None = None
-        """While unseen: the colour signature of her clothes when she was lost."""
+        (:attr:`TrackState.look_snapshots`, then the one when she was lost): a face is
+        ruled out by its clothes only when unlike all of them."""
         self.walked_off = False
         """While unseen: her place emptied while she may still be in the zones (she
         walked on with her face hidden): only a face that walked on from there, or
@@ -205,6 +202,12 @@ class Visit:
         self.outcome: Outcome | None = None
         self.context = ContextTally()
         """What the staff present did while she waited (:mod:`frontdesk.engine.context`)."""
+
+    @property
+    def held_look(self) -> np.ndarray | None:
+        """While unseen: the colour signature of her clothes when she was lost (the
+        last of :attr:`held_looks`; None when too few frames measured it)."""
+        return self.held_looks[-1] if self.held_looks else None
 
     @property
     def track_id(self) -> int:
@@ -336,10 +339,11 @@ class VisitBook:
             if other is not visit and face is not None:
                 visit.others_at_loss[other.visit_id] = face
         track = visit.track
-        visit.held_look = (track.look.copy() if track.look is not None
-                           and track.look_n >= MIN_LOOK_FRAMES else None)
-        visit.held_looks = [*track.look_snapshots,
-                            *([visit.held_look] if visit.held_look is not None else [])]
+        # Snapshots exist only past LOOK_FRAMES measurements, so the last is the look
+        # when she was lost whenever there are any.
+        visit.held_looks = ([*track.look_snapshots, track.look.copy()]
+                            if track.look is not None and track.look_n >= MIN_LOOK_FRAMES
+                            else [])
         visit.walked_off = False
         visit.walking_t = -math.inf
         visit.standing_at = visit.standing_since = None
@@ -433,7 +437,7 @@ class VisitBook:
         # A body moving through a held customer's place (the next customer stepping
         # up, eyes down, through the place of one just lost): her place's cells cannot
         # tell them apart, but a standing customer's do not newly fill.
-        followed_cells = seen_cells.copy()
+        followed_cells = np.zeros_like(seen_cells)  # the seen are among the followed
         for ts, box, _ in followed:
             followed_cells[box] = True
             _, x, y, w = ts.recent_faces[-1]  # a seen walker's body is ahead of its median
@@ -959,7 +963,6 @@ class VisitBook:
         best.unseen_since_t = None
         best.held_face = None
         best.held_path = []
-        best.held_look = None
         best.held_looks = []
         best.walked_off = False
         best.walking_t = -math.inf
