@@ -125,6 +125,17 @@ class Actor:
         return self.start_t <= t <= self.end_t
 
 
+def clothes_signature(*colours: tuple[int, int, int]) -> np.ndarray:
+    """The signature perception measures of a chest in these colours (BGR), side by
+    side (one: a solid colour)."""
+    from frontdesk.perception.appearance import patch_signatures
+
+    patch = np.zeros((1, 6, 6, 3), dtype=np.uint8)
+    for i, colour in enumerate(colours):
+        patch[0, :, i * 6 // len(colours):(i + 1) * 6 // len(colours)] = colour
+    return patch_signatures(patch)[0]
+
+
 def still(p: Sequence[float]) -> Callable[[float], Sequence[float]]:
     return lambda t: p
 

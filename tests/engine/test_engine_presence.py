@@ -21,6 +21,7 @@ from engine_scenes import (
     Actor,
     Run,
     at_actor,
+    clothes_signature,
     frame_times,
     looks,
     make_engine,
@@ -133,14 +134,7 @@ def test_a_newcomer_walking_into_an_emptied_place_does_not_take_the_visit() -> N
     assert out.one("customer_left").visit_id == arrivals[0].visit_id
 
 
-def _clothes(bgr: tuple[int, int, int]) -> np.ndarray:
-    """The signature perception measures of a chest in one solid colour."""
-    from frontdesk.perception.appearance import patch_signatures
-
-    return patch_signatures(np.full((1, 6, 6, 3), bgr, dtype=np.uint8))[0]
-
-
-RED, NAVY = _clothes((40, 40, 200)), _clothes((90, 30, 20))
+RED, NAVY = clothes_signature((40, 40, 200)), clothes_signature((90, 30, 20))
 QUEUE_AT = (0.9, 0.0, 3.0)
 """Where the second customer queues (approach zone): 0.7 m aside and 1 m behind the
 service spot, outside the staff member's gaze cone toward it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_scenes import clothes_signature
 
 from frontdesk.config import CounterConfig
 from frontdesk.engine.contact import Contact, DwellRule, GazeCone, GazeRun, in_cone
@@ -180,16 +181,6 @@ def test_overlapping_zones_neither_reset_nor_decide_a_role() -> None:
     assert not fresh.update(0.0, both, 0.0) and fresh.likely is None
 
 
-def _signature(*colours: tuple[int, int, int]) -> np.ndarray:
-    """The signature perception measures of a chest in these colours, side by side."""
-    from frontdesk.perception.appearance import patch_signatures
-
-    patch = np.zeros((1, 6, 6, 3), dtype=np.uint8)
-    for i, colour in enumerate(colours):
-        patch[0, :, i * 6 // len(colours):(i + 1) * 6 // len(colours)] = colour
-    return patch_signatures(patch)[0]
-
-
 NAVY, RED = (90, 30, 20), (40, 40, 200)
 
 
@@ -197,7 +188,7 @@ def test_a_track_keeps_a_signature_every_look_window() -> None:
     from frontdesk.engine.tracks import LOOK_FRAMES, LOOK_SNAPSHOTS, TrackState
 
     ts = TrackState(1, 0.0)
-    navy, red = _signature(NAVY), _signature(RED)
+    navy, red = clothes_signature(NAVY), clothes_signature(RED)
     for _ in range(LOOK_FRAMES):
         ts.note_look(navy)
     for _ in range(3 * LOOK_FRAMES):
@@ -218,8 +209,8 @@ def test_clothes_are_unlike_only_when_unlike_every_signature_she_showed() -> Non
     from frontdesk.engine.tracks import TrackState
     from frontdesk.types import signature_distance
 
-    navy, red = _signature(NAVY), _signature(RED)
-    mixed = _signature(NAVY, RED)
+    navy, red = clothes_signature(NAVY), clothes_signature(RED)
+    mixed = clothes_signature(NAVY, RED)
     assert signature_distance(mixed, navy) >= LOOK_DIFFERENT
     at_counter = TrackState(2, 0.0)
     for _ in range(MIN_LOOK_FRAMES):
