@@ -81,6 +81,10 @@ LOOK_DIFFERENT = 0.5
 """... and at least this far apart, different clothes: someone else. Between the two
 the clothes say nothing (dark coats, a bag in front of the chest)."""
 
+LOOK_UNKNOWN = (LOOK_SAME + LOOK_DIFFERENT) / 2
+"""The distance that ranks clothes not compared (too few frames, no signature kept):
+after clothes alike, before clothes nearly unlike."""
+
 COLOURFUL_SHARE = 0.5
 """A face is matched to a customer by her clothes alone, away from her place, only
 when at least this share of her chest is in colour."""
@@ -154,16 +158,24 @@ not a person."""
 def clothes_verdict(held: np.ndarray | None, ts: TrackState) -> tuple[bool | None, float]:
     """Whether the track ``ts`` wears the clothes of the signature ``held`` (an unseen
     customer's): True (alike), False (clearly not), None (cannot tell), and the
-    signatures' distance (0 when not compared)."""
+    signatures' distance (:data:`LOOK_UNKNOWN` when not compared, so that clothes
+    alike rank before clothes unknown)."""
     look = ts.look
     if held is None or look is None or ts.look_n < MIN_LOOK_FRAMES:
-        return None, 0.0
+        return None, LOOK_UNKNOWN
     d = signature_distance(held, look)
     if d <= LOOK_SAME:
         return True, d
     if d >= LOOK_DIFFERENT:
         return False, d
-    return None, 0.0
+    return None, d
+
+
+def look_rank(d: float) -> int:
+    """How a clothes distance ranks a candidate: 0 alike (at most :data:`LOOK_SAME`),
+    1 cannot tell, 2 unlike (at least :data:`LOOK_DIFFERENT`). Distances within one band
+    do not rank: one person's own signature varies across the alike band."""
+    return 0 if d <= LOOK_SAME else 1 if d < LOOK_DIFFERENT else 2
 
 
 def heading(first: tuple[float, ...], last: tuple[float, ...], aspect: float

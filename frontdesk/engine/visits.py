@@ -113,6 +113,7 @@ from frontdesk.engine.places import (
     follow_place,
     heading,
     image_d2,
+    look_rank,
     lost_at,
     place_cells,
     place_radius,
@@ -859,11 +860,16 @@ class VisitBook:
         if visit.walked_off:
             # Her place emptied while someone walked in the zones. In her clothes,
             # within her reach, if they are not the black, grey or white many wear;
-            # else where she was heading.
-            if (same and in_counter and visit.held_look is not None
-                    and colourful(visit.held_look) and self._within_reach(visit, ts)):
+            # else where she was heading, or, once she has arrived (she is waiting,
+            # not passing), in her clothes within her reach: her heading is a guess
+            # when several people walk.
+            if not in_counter:
+                return None
+            reach = self._within_reach(visit, ts)
+            if same and reach and visit.held_look is not None and colourful(visit.held_look):
                 return TIER_CLOTHES, look_d, 0.0
-            if in_counter and self._walked_toward(visit, ts):
+            if self._walked_toward(visit, ts) or (
+                    same and reach and visit.arrival_t is not None):
                 return TIER_WALKED, look_d, 0.0
             return None
         held, born_w = visit.held_face, ts.born_width_norm
@@ -905,8 +911,9 @@ class VisitBook:
         place in her clothes; it is in her colourful clothes in her counter's
         zones, within her reach (she walked there with her face hidden); her place
         emptied while someone walked in the zones and the face appeared where she
-        was heading; it appeared in her place while the place stayed occupied
-        (nobody else can have come); it stands where she was last measured; it
+        was heading, or, once she has arrived, in her clothes within her reach;
+        it appeared in her place while the place stayed occupied (nobody else can
+        have come); it stands where she was last measured; it
         appeared within her reach where she was heading though her place still
         seems held. Clothes clearly unlike hers rule a face out. When the face
         appears at the counter and another candidate was lost on her way
@@ -914,7 +921,9 @@ class VisitBook:
         walker's body may be what occupied it): those tiers come last, and the
         face, given to someone else, is no longer "maybe hers" for the customers
         it was taken from (:attr:`Visit.not_hers`).
-        Between equals: the closest clothes, then the customer lost last (two
+        Between equals: clothes alike before clothes that cannot tell (not the
+        closer of two alike signatures: one person's own varies that much,
+        :func:`~frontdesk.engine.places.look_rank`), then the customer lost last (two
         customers lost in turn at the same spot), then the nearest.
         ``clothes_only``: take only a face in her clothes (the new face's role is
         not fixed yet).
@@ -941,7 +950,7 @@ class VisitBook:
         for visit, (tier, look_d, d2) in candidates:
             if clothes_only and tier > TIER_CLOTHES:
                 continue
-            key = (tier, look_d, -(visit.unseen_since_t or 0.0), d2)
+            key = (tier, look_rank(look_d), -(visit.unseen_since_t or 0.0), d2)
             if key < best_key:
                 best, best_key = visit, key
         if best is None:

@@ -28,6 +28,7 @@ from engine_scenes import (
     observation,
     project,
     still,
+    walk,
 )
 
 from frontdesk.engine import Engine
@@ -134,7 +135,11 @@ def test_a_newcomer_walking_into_an_emptied_place_does_not_take_the_visit() -> N
     assert out.one("customer_left").visit_id == arrivals[0].visit_id
 
 
+FAR_QUEUE_AT = (1.3, 0.0, 3.0)
+"""A queue place farther aside, a fifth of the frame from the service spot."""
 RED, NAVY = clothes_signature((40, 40, 200)), clothes_signature((90, 30, 20))
+BLACK = clothes_signature((35, 35, 38))
+"""A dark coat: alike signatures prove little (not "colourful")."""
 QUEUE_AT = (0.9, 0.0, 3.0)
 """Where the second customer queues (approach zone): 0.7 m aside and 1 m behind the
 service spot, outside the staff member's gaze cone toward it."""
@@ -585,3 +590,27 @@ def test_someone_in_front_of_or_behind_her_place_does_not_end_her_visit(
     assert ack.visit_id == arrived[0].visit_id
     assert ack.arrival_t == pytest.approx(arrived[0].arrival_t)
     assert ack.t == pytest.approx(STAFF_LOOKS_AT, abs=1.0)
+
+
+def test_a_waiting_customer_who_walks_up_unseen_while_someone_else_walks_off_keeps_her_visit(
+        ) -> None:
+    """Seed 103 at 18182 s: she has arrived in the queue (stood still), looks at her
+    phone and walks up to the counter; at the same time someone nearer the camera,
+    whose face it never sees, leaves the other way. Her heading, guessed from where
+    someone unexplained walks, points away from the counter. Her face at the counter
+    is in her clothes, within her reach: hers, with her wait from the queue."""
+    staff_at = still(STAFF_AT)
+    her_at = walk(FAR_QUEUE_AT, SERVICE_AT, 10.5, 12.0)
+    up_t = 14.0
+    her = Actor(1, her_at, looks(INTO_LENS, (9.0, up_t, None)), end_t=30.0, clothes=BLACK)
+    other = Actor(3, walk((0.9, 0.0, 1.2), (1.5, 0.0, 1.2), 11.0, 15.0), lambda t: None,
+                  end_t=15.0, clothes=RED)
+    staff = Actor(2, staff_at, looks(AWAY, (up_t + 2.0, up_t + 4.0, at_actor(staff_at, her_at))),
+                  clothes=RED)
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0)
+    out = play(engine, [her, other, staff], 30.0)
+    arrived = out.one("customer_arrived")
+    assert arrived.arrival_t == pytest.approx(0.0, abs=0.2)  # stood still in the queue
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == arrived.visit_id
+    assert ack.latency_s == pytest.approx(up_t + 2.0 - arrived.arrival_t, abs=0.3)

@@ -222,3 +222,34 @@ def test_clothes_are_unlike_only_when_unlike_every_signature_she_showed() -> Non
     early = TrackState(3, 0.0)
     early.note_look(red)
     assert not clothes_unlike([navy], early)  # too few frames to say
+
+
+def test_clothes_rank_alike_before_unknown_and_not_by_distance_within_alike() -> None:
+    """Seed 103 at 640 s and 18182 s, seed 104 at 6879 s: two lost customers could
+    each be the face come back. One wore clothes alike to it; the other's could not
+    be compared (too few frames), which ranked first as distance 0. And between two
+    customers in alike dark clothes the nearer signature (0.16 against 0.22, within
+    one person's own variation) decided, where the customer lost last should."""
+    from frontdesk.engine.places import (
+        LOOK_DIFFERENT,
+        LOOK_SAME,
+        MIN_LOOK_FRAMES,
+        clothes_verdict,
+        look_rank,
+    )
+    from frontdesk.engine.tracks import TrackState
+
+    navy = clothes_signature(NAVY)
+    face = TrackState(2, 0.0)
+    for _ in range(MIN_LOOK_FRAMES):
+        face.note_look(navy)
+    same, alike_d = clothes_verdict(navy, face)
+    unknown, unknown_d = clothes_verdict(None, face)  # no signature kept for her
+    assert same is True and unknown is None
+    assert look_rank(alike_d) < look_rank(unknown_d)  # alike first
+    assert look_rank(0.16) == look_rank(0.22) == look_rank(LOOK_SAME)  # alike is alike
+    assert look_rank(LOOK_SAME + 0.01) == look_rank(unknown_d) < look_rank(LOOK_DIFFERENT)
+    early = TrackState(3, 0.0)
+    early.note_look(navy)  # one frame: too few to compare
+    assert clothes_verdict(navy, early)[0] is None
+    assert look_rank(clothes_verdict(navy, early)[1]) == look_rank(unknown_d)
