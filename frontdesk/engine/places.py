@@ -118,7 +118,8 @@ TIER_PLACE_CLOTHES = 0
 TIER_CLOTHES = 1
 """in her clothes in her counter's zones,"""
 TIER_WALKED = 2
-"""where she was heading when her place emptied, clothes unknown,"""
+"""where she was heading when her place emptied (or, waiting, in her clothes within
+her reach),"""
 TIER_PLACE = 3
 """in her place while it stayed occupied,"""
 TIER_NEAR = 4

@@ -845,8 +845,8 @@ class VisitBook:
         """Whether the new track ``ts`` can be the unseen customer of ``visit``: None if
         it cannot; else how strongly, as a sort key (lower first): the tier of the
         evidence (see :meth:`_adopt`), how far its clothes' colours are from hers
-        (0 when not compared), and how far it first appeared from her place,
-        squared, in fractions of the frame width."""
+        (:data:`~frontdesk.engine.places.LOOK_UNKNOWN` when not compared), and how far
+        it first appeared from her place, squared, in fractions of the frame width."""
         old = visit.track
         if visit.unseen_since_t is None or ts.first_seen_t < visit.unseen_since_t:
             return None
@@ -860,16 +860,15 @@ class VisitBook:
         if visit.walked_off:
             # Her place emptied while someone walked in the zones. In her clothes,
             # within her reach, if they are not the black, grey or white many wear;
-            # else where she was heading, or, once she has arrived (she is waiting,
-            # not passing), in her clothes within her reach: her heading is a guess
-            # when several people walk.
+            # else where she was heading, or, while she waits (arrived, not yet
+            # acknowledged: neither passing nor served and leaving), in her clothes
+            # within her reach: her heading is a guess when several people walk.
             if not in_counter:
                 return None
             reach = self._within_reach(visit, ts)
             if same and reach and visit.held_look is not None and colourful(visit.held_look):
                 return TIER_CLOTHES, look_d, 0.0
-            if self._walked_toward(visit, ts) or (
-                    same and reach and visit.arrival_t is not None):
+            if self._walked_toward(visit, ts) or (same and reach and visit.waiting()):
                 return TIER_WALKED, look_d, 0.0
             return None
         held, born_w = visit.held_face, ts.born_width_norm
@@ -883,7 +882,7 @@ class VisitBook:
             if (born2 is not None and born2 <= place_radius(held) ** 2
                     and 1 / PRESENCE_SIZE_RATIO <= ratio <= PRESENCE_SIZE_RATIO):
                 return ((TIER_PLACE_CLOTHES, look_d, born2) if same
-                        else (TIER_PLACE, 0.0, born2))
+                        else (TIER_PLACE, look_d, born2))
             return self._reached(visit, ts, in_counter, look_d)
         if walked:  # walking: a new person, unless where she was heading
             return self._reached(visit, ts, in_counter, look_d)
@@ -891,7 +890,7 @@ class VisitBook:
         d2 = max(image_d2(old.x, old.y, x, y, aspect)
                  for x, y in ((ts.x, ts.y), (ts.born_x, ts.born_y)))
         if d2 <= REACQUIRE_RADIUS_NORM ** 2:
-            return (TIER_PLACE_CLOTHES, look_d, d2) if same else (TIER_NEAR, 0.0, d2)
+            return (TIER_PLACE_CLOTHES, look_d, d2) if same else (TIER_NEAR, look_d, d2)
         return self._reached(visit, ts, in_counter, look_d)
 
     def _reached(self, visit: Visit, ts: TrackState, in_counter: bool, look_d: float

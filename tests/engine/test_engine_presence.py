@@ -614,3 +614,34 @@ def test_a_waiting_customer_who_walks_up_unseen_while_someone_else_walks_off_kee
     ack = out.one("customer_acknowledged")
     assert ack.visit_id == arrived.visit_id
     assert ack.latency_s == pytest.approx(up_t + 2.0 - arrived.arrival_t, abs=0.3)
+
+
+@pytest.mark.parametrize("up_t", [13.0, 15.0, 18.0])
+def test_a_served_customer_walking_out_does_not_take_the_next_ones_face(up_t: float) -> None:
+    """The first customer, served, turns at 10 s and walks out from 10.5 s; the next,
+    in the same dark coat, walks up from the queue with her eyes on her phone (never
+    seen by her face until she looks up at the counter at ``up_t``). The first walked
+    off unseen while someone walked in the zones, and the face at the counter is in
+    her clothes, within her reach: but she was served and is leaving, not waiting, so
+    the face opens the next customer's own visit (review of the eleventh session's
+    rule)."""
+    from engine_scenes import OUTSIDE_AT
+
+    staff_at = still(STAFF_AT)
+    one = Actor(1, walk(SERVICE_AT, OUTSIDE_AT, 10.5, 13.0), looks(INTO_LENS, (10.0, 99.0, None)),
+                end_t=13.0, clothes=BLACK)
+    two_at = walk(FAR_QUEUE_AT, SERVICE_AT, 11.0, 12.5)
+    two = Actor(3, two_at, looks(INTO_LENS, (0.0, up_t, None)), start_t=9.0, end_t=up_t + 16.0,
+                clothes=BLACK)
+    staff = Actor(2, staff_at, looks(AWAY, (1.0, 2.5, at_actor(staff_at, still(SERVICE_AT))),
+                                     (up_t + 2.0, up_t + 4.0, at_actor(staff_at, two_at))),
+                  clothes=NAVY)
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0)
+    out = play(engine, [one, two, staff], up_t + 16.0)
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2
+    first, second = arrivals
+    ack = [a for a in out.of("customer_acknowledged") if a.visit_id == second.visit_id]
+    assert len(ack) == 1
+    left = {e.visit_id: e for e in out.of("customer_left")}
+    assert left[first.visit_id].outcome.value == "acknowledged"

@@ -253,3 +253,45 @@ def test_clothes_rank_alike_before_unknown_and_not_by_distance_within_alike() ->
     early.note_look(navy)  # one frame: too few to compare
     assert clothes_verdict(navy, early)[0] is None
     assert look_rank(clothes_verdict(navy, early)[1]) == look_rank(unknown_d)
+
+
+@pytest.mark.parametrize("first_d, last_d, winner", [
+    (0.16, 0.22, "last"),  # both alike: the customer lost last, not the nearer signature
+    (0.24, None, "first"),  # alike before "cannot tell", though lost earlier
+    (None, 0.30, "last"),  # two "cannot tell": the customer lost last
+])
+def test_equal_evidence_ranks_clothes_by_band_then_the_customer_lost_last(
+        first_d: float | None, last_d: float | None, winner: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two lost customers each "where she was heading" for one new face: which visit
+    the face continues (``VisitBook._adopt``), with the evidence given."""
+    from engine_scenes import make_engine
+
+    from frontdesk.engine.places import LOOK_UNKNOWN, TIER_WALKED
+    from frontdesk.engine.tracks import TrackState
+    from frontdesk.engine.visits import Visit, VisitBook
+
+    book = make_engine().visits
+    lost = {}
+    for name, track_id, lost_t in (("first", 1, 5.0), ("last", 2, 6.0)):
+        visit = Visit(name, TrackState(track_id, 0.0), "counter-1", 0.0, lost_t)
+        visit.unseen_since_t = lost_t
+        book.open[track_id] = lost[name] = visit
+    face = TrackState(3, 8.0)
+    face.born_x, face.born_y, face.x, face.y = 0.5, 0.5, 0.5, 0.5
+    new = Visit("new", face, "counter-1", 8.0, 8.0)
+    book.open[3] = face.visit = new
+    looks = {"first": first_d, "last": last_d}
+
+    def continues(self: VisitBook, visit: Visit, ts: TrackState, walked: bool, aspect: float
+                  ) -> tuple[int, float, float] | None:
+        if visit.visit_id not in looks:
+            return None  # the new face's own visit
+        d = looks[visit.visit_id]
+        return TIER_WALKED, LOOK_UNKNOWN if d is None else d, 0.0
+
+    monkeypatch.setattr(VisitBook, "_continues", continues)
+    assert book._adopt(new, 0.5625) is lost[winner]
+    loser = lost["first" if winner == "last" else "last"]
+    assert face.visit is lost[winner] and lost[winner].unseen_since_t is None
+    assert loser.unseen_since_t is not None  # still held, for a face of her own
