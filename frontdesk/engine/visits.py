@@ -311,6 +311,27 @@ class VisitBook:
             if self.zones.counters[here].in_service(ts.x, ts.y) and ts.face_seen:
                 visit.arrival_t = t
 
+    def describe(self) -> list[dict[str, object]]:
+        """The open visits as plain rows, for diagnostics (``python -m
+        frontdesk.sim.replay``): who is held unseen, where, and on what evidence."""
+        rows: list[dict[str, object]] = []
+        for visit in self.open.values():
+            ts = visit.track
+            held = visit.held_face
+            rows.append({
+                "visit": visit.visit_id, "track": ts.track_id, "counter": visit.counter_id,
+                "confirmed": visit.confirmed, "arrival_t": visit.arrival_t,
+                "ack_t": visit.ack_t, "x": round(ts.x, 3), "y": round(ts.y, 3),
+                "seen": ts.fresh, "unseen_since_t": visit.unseen_since_t,
+                "held": None if held is None else tuple(round(v, 3) for v in held),
+                "occupied": self._presence.get(visit.visit_id),
+                "hidden": visit.visit_id in self._hidden, "walked_off": visit.walked_off,
+                "present_t": visit.present_t if visit.present_t > -math.inf else None,
+                "walking_t": visit.walking_t if visit.walking_t > -math.inf else None,
+                "signatures": len(visit.held_looks),
+            })
+        return rows
+
     def _open(self, ts: TrackState, counter_id: str, t: float) -> Visit:
         first_seen_t = ts.first_seen_t if ts.visits_closed == 0 else t
         visit = Visit(self.factory.new_id(), ts, counter_id, first_seen_t, t)
@@ -944,6 +965,12 @@ class VisitBook:
                            and counters[visit.counter_id].in_service(ts.born_x, ts.born_y)
                            else found)
                           for visit, found in candidates]
+        if candidates and log.isEnabledFor(logging.DEBUG):
+            log.debug("track %d (born %.3f, %.3f) may continue: %s", ts.track_id, ts.born_x,
+                      ts.born_y, "; ".join(
+                          f"{visit.visit_id} tier {tier} clothes {look_d:.2f} (rank "
+                          f"{look_rank(look_d)}) lost {visit.unseen_since_t} d2 {d2:.5f}"
+                          for visit, (tier, look_d, d2) in candidates))
         best: Visit | None = None
         best_key = (math.inf, math.inf, math.inf, math.inf)
         for visit, (tier, look_d, d2) in candidates:
