@@ -313,7 +313,7 @@ class VisitBook:
 
     def describe(self) -> list[dict[str, object]]:
         """The open visits as plain rows, for diagnostics (``python -m
-        frontdesk.sim.replay``): who is held unseen, where, and on what evidence."""
+        frontdesk.sim.trace``): who is held unseen, where, and on what evidence."""
         rows: list[dict[str, object]] = []
         for visit in self.open.values():
             ts = visit.track
@@ -604,10 +604,11 @@ class VisitBook:
         someone who walked into it (:attr:`Visit.not_hers`)."""
         held = visit.held_face
         d2 = cls._born_distance2(visit, ts, aspect)
-        if (held is None or ts.track_id in visit.not_hers or d2 is None
-                or clothes_unlike(visit.held_looks, ts)):
+        if held is None or ts.track_id in visit.not_hers or d2 is None:
             return False
-        return d2 <= place_radius(held) ** 2
+        # The clothes last: up to LOOK_SNAPSHOTS signatures compared, for every followed
+        # track on every frame, where the place alone rules out nearly all of them.
+        return d2 <= place_radius(held) ** 2 and not clothes_unlike(visit.held_looks, ts)
 
     def _step_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
         """A customer whose face is gone in the zones: held while her place is occupied."""
@@ -931,7 +932,7 @@ class VisitBook:
         place in her clothes; it is in her colourful clothes in her counter's
         zones, within her reach (she walked there with her face hidden); her place
         emptied while someone walked in the zones and the face appeared where she
-        was heading, or, once she has arrived, in her clothes within her reach;
+        was heading, or, while she waits, in her clothes within her reach;
         it appeared in her place while the place stayed occupied (nobody else can
         have come); it stands where she was last measured; it
         appeared within her reach where she was heading though her place still
