@@ -125,6 +125,10 @@ class Actor:
         return self.start_t <= t <= self.end_t
 
 
+NAVY_BGR, RED_BGR = (90, 30, 20), (40, 40, 200)
+"""Two clothes colours whose signatures are clearly different (BGR)."""
+
+
 def clothes_signature(*colours: tuple[int, int, int]) -> np.ndarray:
     """The signature perception measures of a chest in these colours (BGR), side by
     side (one: a solid colour)."""

@@ -15,6 +15,8 @@ from engine_scenes import (
     AWAY,
     HEIGHT,
     INTO_LENS,
+    NAVY_BGR,
+    RED_BGR,
     SERVICE_AT,
     STAFF_AT,
     WIDTH,
@@ -137,7 +139,7 @@ def test_a_newcomer_walking_into_an_emptied_place_does_not_take_the_visit() -> N
 
 FAR_QUEUE_AT = (1.3, 0.0, 3.0)
 """A queue place farther aside, a fifth of the frame from the service spot."""
-RED, NAVY = clothes_signature((40, 40, 200)), clothes_signature((90, 30, 20))
+RED, NAVY = clothes_signature(RED_BGR), clothes_signature(NAVY_BGR)
 BLACK = clothes_signature((35, 35, 38))
 """A dark coat: alike signatures prove little (not "colourful")."""
 QUEUE_AT = (0.9, 0.0, 3.0)

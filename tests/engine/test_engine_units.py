@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_scenes import NAVY_BGR as NAVY
+from engine_scenes import RED_BGR as RED
 from engine_scenes import clothes_signature
 
 from frontdesk.config import CounterConfig
@@ -179,9 +181,6 @@ def test_overlapping_zones_neither_reset_nor_decide_a_role() -> None:
     assert role.update(1.0, both, 1.0) and role.role is Role.CUSTOMER
     fresh = RoleState()
     assert not fresh.update(0.0, both, 0.0) and fresh.likely is None
-
-
-NAVY, RED = (90, 30, 20), (40, 40, 200)
 
 
 def test_a_track_keeps_a_signature_every_look_window() -> None:
