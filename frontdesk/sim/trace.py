@@ -1,15 +1,16 @@
-"""Replay a stretch of a run through the engine and print what it holds: for finding
-why a visit split, was swapped or was noticed leaving late.
+"""Trace a stretch of a run through the engine and print what it holds: for finding
+why a visit split, was swapped or was noticed leaving late. (Not
+:mod:`frontdesk.replay`, which plays observations to ``frontdesk run``.)
 
 ::
 
-    python -m frontdesk.sim.replay RUN --start 18140 --end 18190
-    python -m frontdesk.sim.replay RUN --start 18140 --end 18190 --every 0.5 --candidates
+    python -m frontdesk.sim.trace RUN --start 18140 --end 18190
+    python -m frontdesk.sim.trace RUN --start 18140 --end 18190 --every 0.5 --candidates
 
 ``RUN`` is a folder of ``frontdesk simulate`` (or of ``frontdesk eval --video ...
 --save-observations`` with its truth and config). The engine starts ``--warmup``
 seconds before ``--start`` (60 by default: enough for the visits open at ``--start``
-to have opened; a replay from a later start is not always the whole run's engine,
+to have opened; a trace from a later start is not always the whole run's engine,
 so confirm what it shows with ``frontdesk eval RUN --details F``). Every ``--every``
 seconds it prints the frame's time, the faces seen, where the truth's people are
 (their samples, when the truth has them), and each open visit: its track, arrival,
@@ -30,7 +31,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["main", "replay"]
+__all__ = ["main", "trace"]
 
 
 def _truth_people(truth_path: Path) -> list[dict[str, Any]]:
@@ -68,8 +69,8 @@ def _visit_line(row: dict[str, Any]) -> str:
     return line
 
 
-def replay(run_dir: str | Path, start: float, end: float, every: float = 1.0,
-           warmup: float = 60.0, out: TextIO | None = None) -> int:
+def trace(run_dir: str | Path, start: float, end: float, every: float = 1.0,
+          warmup: float = 60.0, out: TextIO | None = None) -> int:
     """Feed the run's observations from ``start - warmup`` to ``end`` to a fresh engine
     and print its open visits every ``every`` seconds from ``start``; the number of
     frames fed (printed to ``out``, standard output by default)."""
@@ -105,7 +106,7 @@ def replay(run_dir: str | Path, start: float, end: float, every: float = 1.0,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m frontdesk.sim.replay",
+    parser = argparse.ArgumentParser(prog="python -m frontdesk.sim.trace",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("run", help="run folder (observations.jsonl, config.yaml, truth.json)")
     parser.add_argument("--start", type=float, required=True, help="first time printed, s")
@@ -128,9 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     from frontdesk.errors import FrontdeskError
 
     try:
-        replay(args.run, args.start, args.end, args.every, args.warmup)
+        trace(args.run, args.start, args.end, args.every, args.warmup)
     except FrontdeskError as exc:
-        print(f"replay: {exc}", file=sys.stderr)
+        print(f"trace: {exc}", file=sys.stderr)
         return 2
     return 0
 

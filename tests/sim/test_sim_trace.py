@@ -1,4 +1,4 @@
-"""``python -m frontdesk.sim.replay``: a stretch of a run through the engine, printed."""
+"""``python -m frontdesk.sim.trace``: a stretch of a run through the engine, printed."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 
 from frontdesk.cli import main as cli
-from frontdesk.sim.replay import main
+from frontdesk.sim.trace import main
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("replay") / "run"
+    out = tmp_path_factory.mktemp("trace") / "run"
     assert cli(["-q", "simulate", "--seed", "8", "--visits", "6", "--noise", "realistic",
                 "--out", str(out)]) == 0
     return out
 
 
-def test_a_replay_prints_the_visit_the_truth_has_and_its_events(
+def test_a_trace_prints_the_visit_the_truth_has_and_its_events(
         run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     truth = json.loads((run / "truth.json").read_text())
@@ -40,7 +40,7 @@ def test_a_replay_prints_the_visit_the_truth_has_and_its_events(
     assert times and all(abs(t - first["arrival_t"]) <= 0.5 for t in times)
 
 
-def test_a_replay_with_candidates_prints_the_engines_choices(
+def test_a_trace_with_candidates_prints_the_engines_choices(
         run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     truth = json.loads((run / "truth.json").read_text())
@@ -52,15 +52,15 @@ def test_a_replay_with_candidates_prints_the_engines_choices(
     assert any("may continue" in line and "tier" in line for line in lines)
 
 
-def test_a_replay_refuses_a_window_that_ends_before_it_starts(
+def test_a_trace_refuses_a_window_that_ends_before_it_starts(
         run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main([str(run), "--start", "20", "--end", "10"])
     assert "--end must not be before --start" in capsys.readouterr().err
 
 
-def test_a_replay_of_a_missing_folder_says_so(tmp_path: Path,
+def test_a_trace_of_a_missing_folder_says_so(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path / "nowhere"), "--start", "0", "--end", "1"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("replay: ") and "Traceback" not in err
+    assert err.startswith("trace: ") and "Traceback" not in err
