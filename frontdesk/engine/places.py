@@ -106,6 +106,11 @@ WALK_EVIDENCE_S = 1.0
 cells a walker fills vary from frame to frame, and a customer lost while she stepped
 up is known lost only when her track is dropped, about this long after."""
 
+STAND_GAP_S = 0.5
+"""A faceless person standing still who is missed for at most this long (the group
+of cells broken by the grid's misses, or merged with someone walking past) still
+stands there; found elsewhere for longer, they moved."""
+
 WALK_HOLD_S = 3.0
 """An arrived customer whose place emptied while someone unseen walked in the counter's
 zones is kept, silently, this much longer than ``presence_leave_s`` for her face

@@ -95,6 +95,7 @@ from frontdesk.engine.places import (
     REACQUIRE_RADIUS_NORM,
     REACQUIRE_STAY_FRACTION,
     SAME_DEPTH_RATIO,
+    STAND_GAP_S,
     TIER_CLOTHES,
     TIER_NEAR,
     TIER_PLACE,
@@ -189,9 +190,10 @@ class Visit:
         arrived: the latest frame a faceless person stood where she can have walked."""
         self.standing_at: tuple[float, float, float, float] | None = None
         """While walked off, not arrived: the face (x, y, width) a faceless person in
-        her counter's service zone who can be her would have, and when last found ..."""
-        self.standing_since: tuple[float, float, float] | None = None
-        """... and where (x, y) and since when that person has stood still."""
+        her counter's zones who can be her would have, and when last found ..."""
+        self.standing_since: tuple[float, float, float, float] | None = None
+        """... and where (x, y) and since when that person has stood still, and when
+        last found there."""
         self.past_looks: list[Contact] = []
         self.ack_t: float | None = None
         self.ack_by: AckSource | None = None
@@ -275,7 +277,7 @@ class VisitBook:
         its customer zones that nobody seen or held explains: someone walking there
         with their face hidden."""
         self._faceless: dict[str, list[tuple[float, float, float, int]]] = {}
-        """This frame's faceless people in each counter's service zone (face x, y,
+        """This frame's faceless people in each counter's customer zones (face x, y,
         width, and size in cells: :func:`faceless_people`), for the counters with a
         customer walked off before arriving."""
         self._zone_cells = CellMasks()
@@ -496,7 +498,7 @@ class VisitBook:
             people = faceless_people(grid, loose & ~known, known, aspect, least)
             for counter_id in waiting:
                 counter = self.zones.counters[counter_id]
-                self._faceless[counter_id] = [p for p in people if counter.in_service(*p[:2])]
+                self._faceless[counter_id] = [p for p in people if counter.in_customer_zone(*p[:2])]
 
     def _newly_occupied(self, t: float, grid: OccupancyGrid) -> np.ndarray:
         """The cells occupied now and on none of the grids of :data:`MOVED_SINCE_S` ago:
@@ -750,13 +752,14 @@ class VisitBook:
         return dist > 0 and (vx * dx + vy * dy) / (speed * dist) >= MIN_HEADING_COS
 
     def _stands_faceless(self, visit: Visit, t: float) -> bool:
-        """Whether a faceless person stands in the service zone of the counter the
-        walked-off, not yet arrived customer of ``visit`` was heading for, who can be
-        her: first found within her reach, where she was heading, soon after her
-        place emptied (:data:`WALK_HOLD_S` plus :data:`REACH_S` of walking), then found
-        again where she stood with no gap longer than the walking hold. A customer
-        who walked up with her eyes on her phone and waits at the counter before she
-        looks up keeps her visit; someone who comes later, or elsewhere, does not."""
+        """Whether a faceless person stands in the service or approach zone of the
+        counter the walked-off, not yet arrived customer of ``visit`` was heading
+        for, who can be her: first found within her reach, where she was heading,
+        soon after her place emptied (:data:`WALK_HOLD_S` plus :data:`REACH_S` of
+        walking), then found again where she stood with no gap longer than the
+        walking hold. A customer who walked up with her eyes on her phone and waits
+        at the counter, or stops in the queue, before she looks up keeps her visit;
+        someone who comes later, or elsewhere, does not."""
         held, grid = visit.held_face, self.occupancy
         people = self._faceless.get(visit.counter_id)
         if held is None or grid is None or not people:
@@ -778,15 +781,39 @@ class VisitBook:
                      if math.hypot(p[0] - sx, (p[1] - sy) * self.aspect) <= radius]
         if not found:
             return False
+        still = visit.standing_since
+        if still is not None and t - still[3] > STAND_GAP_S:
+            still = None  # not found where she stood for longer than a gap: moved
+        # Where she stands: a group of cells shifts as other bodies touch it, or is
+        # missed for a frame; a speck elsewhere for a moment is not her moving.
+        near = [p for p in found
+                if still is not None and self._stood_at(visit, grid, still, p)]
         rx, ry = (visit.standing_at[:2] if visit.standing_at is not None
                   else lost_at(visit.held_path, held))
-        x, y, w = min(found, key=lambda p: math.hypot(p[0] - rx, (p[1] - ry) * self.aspect))
+        x, y, w = min(near or found,
+                      key=lambda p: math.hypot(p[0] - rx, (p[1] - ry) * self.aspect))
         visit.standing_at = (x, y, w, t)
-        still = visit.standing_since
-        if still is None or math.hypot(x - still[0], (y - still[1]) * self.aspect) > \
-                place_radius((x, y, w)):
-            visit.standing_since = (x, y, t)
+        if still is None:
+            visit.standing_since = (x, y, t, t)  # she moved: standing since now
+        elif near:
+            visit.standing_since = (*still[:3], t)
         return True
+
+    def _stood_at(self, visit: Visit, grid: OccupancyGrid,
+                  since: tuple[float, float, float, float],
+                  face: tuple[float, float, float]) -> bool:
+        """Whether a faceless person found at ``face`` still stands where one stood
+        still since ``since`` (x, y, since when, last found there): in the service
+        zone, within her place; in the approach zone, as near as a face must stay to
+        arrive by standing still (``still_radius_norm``) plus a grid cell (a group
+        of cells moves by one as the grid misses a cell or another body touches it).
+        Someone walking slowly far off, out of the shop with their back turned,
+        moves farther in the seconds an arrival takes."""
+        if self.zones.counters[visit.counter_id].in_service(since[0], since[1]):
+            radius = place_radius(face)
+        else:
+            radius = self.cfg.still_radius_norm + 1.0 / grid.cols
+        return math.hypot(face[0] - since[0], (face[1] - since[1]) * self.aspect) <= radius
 
     def _stood_long_enough(self, visit: Visit, t: float) -> bool:
         """Whether the faceless person who can be her has stood still at the counter for
@@ -813,19 +840,24 @@ class VisitBook:
         return False
 
     def _hold_at_counter(self, visit: Visit, t: float) -> None:
-        """She stands at the counter, faceless: held there by her place, as a customer
-        who looked down at her phone after arriving is, and arrived when that place
-        became occupied (as a face first seen in the service zone does). Her wait
-        counts and her alerts fire while her face is hidden; her face, when it comes
-        back there, continues the visit."""
-        assert visit.standing_at is not None
+        """She stands at the counter or in the queue, faceless: held there by her
+        place, as a customer who looked down at her phone after arriving is, and
+        arrived when that place became occupied at the counter (as a face first seen
+        in the service zone does), when she stopped in the queue (as a face there
+        does by standing still). Her wait counts and her alerts fire while her face
+        is hidden; her face, when it comes back there, continues the visit."""
+        assert visit.standing_at is not None and visit.standing_since is not None
         x, y, w, _ = visit.standing_at
+        stood_t = visit.standing_since[2]
         visit.walked_off = False
         visit.held_face = (x, y, w)
         visit.held_path = [(t, x, y)]
         visit.present_t = visit.last_in_zone_t = t
         visit.heading = (0.0, 0.0)
-        visit.arrival_t = self._occupied_since((x, y, w), t)
+        if self.zones.counters[visit.counter_id].in_service(x, y):
+            visit.arrival_t = self._occupied_since((x, y, w), t)
+        else:  # in the approach zone: arrived when she stopped, as a face there does
+            visit.arrival_t = stood_t
         visit.first_seen_t = min(visit.first_seen_t, visit.arrival_t)
         visit.standing_at = visit.standing_since = None
 

@@ -647,3 +647,49 @@ def test_a_served_customer_walking_out_does_not_take_the_next_ones_face(up_t: fl
     assert len(ack) == 1
     left = {e.visit_id: e for e in out.of("customer_left")}
     assert left[first.visit_id].outcome.value == "acknowledged"
+
+
+QUEUE_STOP_AT = (1.1, 0.0, 3.0)
+"""A queue place in the approach zone, farther than the service spot."""
+
+
+def test_a_customer_who_stops_in_the_queue_on_her_phone_keeps_her_visit() -> None:
+    """Seed 104 at 5498 s: she walks into the approach zone, looks down at her phone
+    while still walking and stops in the queue 0.4 m on, where she stands faceless for
+    20 s. She never arrived while her face was seen, and her place emptied as she walked
+    on: only someone standing faceless where she was heading can be her. In the
+    approach zone that is a wait too (arrival by standing still, dated from when she
+    stopped): her alert fires while her face is hidden, and her face, when she looks
+    up, continues the visit."""
+    staff_at = still(STAFF_AT)
+    her_at = walk((2.3, 0.0, 3.0), QUEUE_STOP_AT, 0.0, 2.8)  # 0.43 m/s, stops at 2.8 s
+    up_t = 2.3 + 21.0
+    her = Actor(1, her_at, looks(INTO_LENS, (2.3, up_t, None)), end_t=40.0, clothes=NAVY)
+    staff = Actor(2, staff_at, looks(AWAY, (up_t + 2.0, up_t + 4.0, at_actor(staff_at, her_at))),
+                  clothes=BLACK)
+    engine = make_engine(alert_after_s=10.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = play(engine, [her, staff], 40.0)
+    arrived = out.one("customer_arrived")
+    # When she stopped, found standing once her track was dropped (the tracker's grace
+    # after her face was lost): up to a second late when she stops just after.
+    assert 2.8 <= arrived.arrival_t <= 2.8 + 0.7
+    waiting = out.one("customer_waiting")  # due 10 s after, while her face is hidden
+    assert waiting.visit_id == arrived.visit_id
+    assert waiting.t == pytest.approx(arrived.arrival_t + 10.0, abs=0.3)
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == arrived.visit_id
+    assert ack.latency_s == pytest.approx(up_t + 2.0 - arrived.arrival_t, abs=0.3)
+
+
+def test_a_passer_by_dawdling_across_the_queue_on_her_phone_does_not_arrive() -> None:
+    """A passer-by looks down at her phone as she crosses the approach zone and dawdles
+    on across it (0.25 m/s, 3 m from the camera: 0.04 of the frame a second) and out of
+    view: never as still as a face must stand to arrive there. No arrival."""
+    staff_at = still(STAFF_AT)
+    passer = Actor(1, walk((1.2, 0.0, 3.0), (3.2, 0.0, 3.0), 0.0, 8.0),
+                   looks(INTO_LENS, (1.0, 99.0, None)), end_t=8.0, clothes=NAVY)
+    staff = Actor(2, staff_at, lambda t: AWAY, clothes=BLACK)
+    engine = make_engine(alert_after_s=10.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = play(engine, [passer, staff], 30.0)
+    assert out.of("customer_arrived") == []
+

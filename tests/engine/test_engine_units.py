@@ -294,3 +294,40 @@ def test_equal_evidence_ranks_clothes_by_band_then_the_customer_lost_last(
     loser = lost["first" if winner == "last" else "last"]
     assert face.visit is lost[winner] and lost[winner].unseen_since_t is None
     assert loser.unseen_since_t is not None  # still held, for a face of her own
+
+
+def test_a_faceless_stand_is_kept_through_a_speck_and_restarts_after_a_gap() -> None:
+    """The clock of a faceless person standing where a walked-off customer may have
+    stopped (``VisitBook._stands_faceless``), in the approach zone: a speck elsewhere
+    for a frame or two (the group broken by the grid's misses, seed 104 at 5500 s)
+    does not restart it; nobody found there for longer than ``STAND_GAP_S`` does
+    (seed 102 at 739 s: someone walking across stopped the clock's restart, and
+    whoever stood there later arrived a passer-by at once)."""
+    from engine_scenes import make_engine
+
+    from frontdesk.engine.places import STAND_GAP_S
+    from frontdesk.engine.tracks import TrackState
+    from frontdesk.engine.visits import Visit
+    from frontdesk.types import OccupancyGrid
+
+    engine = make_engine(arrival_still_s=3.0)
+    book = engine.visits
+    book.occupancy = OccupancyGrid(np.zeros((27, 48), dtype=bool))
+    visit = Visit("v1", TrackState(1, 0.0), "counter-1", 0.0, 0.0)
+    visit.held_face, visit.held_path = (0.80, 0.5, 0.03), [(0.0, 0.80, 0.5)]
+    visit.unseen_since_t = visit.present_t = 0.0
+    visit.walked_off, visit.heading = True, (-0.1, 0.0)  # walking left, toward the counter
+    stand, speck = (0.78, 0.5, 0.03, 60), (0.70, 0.5, 0.01, 5)
+
+    def frame(t: float, *people: tuple[float, float, float, int]) -> bool:
+        book._faceless = {"counter-1": list(people)}
+        return book._stands_faceless(visit, t)
+
+    assert frame(0.5, stand) and frame(0.9, stand)
+    assert visit.standing_since is not None and visit.standing_since[2] == 0.5
+    assert frame(1.0, speck) and frame(1.1, speck)  # the stand missed, a speck elsewhere
+    assert frame(1.2, stand, speck)
+    assert visit.standing_since[2] == 0.5  # still standing since 0.5 s
+    assert not frame(1.3)  # nobody ...
+    assert frame(1.2 + STAND_GAP_S + 0.1, stand)  # ... for longer than a gap: anew
+    assert visit.standing_since[2] == pytest.approx(1.2 + STAND_GAP_S + 0.1)
