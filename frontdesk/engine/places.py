@@ -106,6 +106,14 @@ WALK_EVIDENCE_S = 1.0
 cells a walker fills vary from frame to frame, and a customer lost while she stepped
 up is known lost only when her track is dropped, about this long after."""
 
+MAYBE_BACK_FOR_S = 3.0
+"""A new face whose role is not fixed yet holds the unseen customer it may be for at
+most this long after it appeared (a role is fixed in about ``role_hysteresis_s``
+once the face is in a zone) ..."""
+MAYBE_BACK_HOLD_S = 0.5
+"""... and she is held while it was seen this recently (frames of the new face's
+visit and of hers are stepped in no fixed order)."""
+
 STAND_GAP_S = 0.5
 """A faceless person standing still who is missed for at most this long (the group
 of cells broken by the grid's misses, or merged with someone walking past) still

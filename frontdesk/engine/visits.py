@@ -79,6 +79,8 @@ from frontdesk.engine.events import AckSource, Event, EventType, Outcome
 from frontdesk.engine.places import (
     FACELESS_MIN_PLACE,
     FOLLOW_BELOW_FRACTION,
+    MAYBE_BACK_FOR_S,
+    MAYBE_BACK_HOLD_S,
     MIN_HEADING_COS,
     MIN_LOOK_FRAMES,
     MIN_WALK_SPEED,
@@ -142,7 +144,7 @@ class Visit:
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
                  "held_face", "held_path", "present_t", "held_looks", "walked_off", "heading",
-                 "others_at_loss", "not_hers",
+                 "others_at_loss", "not_hers", "maybe_back_t",
                  "walking_t", "standing_at", "standing_since", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
                  "outcome", "context")
@@ -194,6 +196,12 @@ class Visit:
         self.standing_since: tuple[float, float, float, float] | None = None
         """... and where (x, y) and since when that person has stood still, and when
         last found there."""
+        self.maybe_back_t = -math.inf
+        """While unseen: the latest frame a new face, its role not fixed yet, could
+        have continued her visit by other evidence than her clothes (those it takes
+        only once it is known a customer, :meth:`VisitBook._adopt`): she is not
+        closed while that face is decided (its body, explaining her place's cells,
+        empties her place as she looks up)."""
         self.past_looks: list[Contact] = []
         self.ack_t: float | None = None
         self.ack_by: AckSource | None = None
@@ -634,7 +642,7 @@ class VisitBook:
                         > self.cfg.presence_leave_s + WALK_HOLD_S
                         or t - visit.unseen_since_t > self.cfg.presence_max_s)
             if gone:
-                return self.close(visit, t, wall_time, visit.last_in_zone_t)
+                return self._close_unseen(visit, t, wall_time)
             return []
         occupied = self._presence.get(visit.visit_id)
         if occupied is None:  # nothing to go by: wait a while for her face
@@ -645,7 +653,7 @@ class VisitBook:
                 visit.present_t = t
                 return []
             if t - visit.present_t > self.cfg.visit_hold_s:
-                return self.close(visit, t, wall_time, visit.last_in_zone_t)
+                return self._close_unseen(visit, t, wall_time)
             return []  # no alerts for a customer out of sight
         out_of_zones_s = 0.0
         if occupied:
@@ -658,7 +666,7 @@ class VisitBook:
             if visit.arrival_t is None:
                 self._arrive_unseen(visit, t)
         if out_of_zones_s > max(self.cfg.visit_hold_s, self.grace_s):
-            return self.close(visit, t, wall_time, visit.last_in_zone_t)
+            return self._close_unseen(visit, t, wall_time)
         if (t - visit.present_t > self.cfg.presence_leave_s
                 or t - visit.unseen_since_t > self.cfg.presence_max_s):
             if (t - visit.unseen_since_t <= self.cfg.presence_max_s
@@ -667,13 +675,21 @@ class VisitBook:
                 # the queue): she may look up at the counter a few steps on.
                 self._walk_off(visit)
                 return []
-            return self.close(visit, t, wall_time, visit.last_in_zone_t)
+            return self._close_unseen(visit, t, wall_time)
         if not occupied:
             return []
         events = self._report(visit, t, wall_time)
         if out_of_zones_s <= self.grace_s:  # no alerts while she is outside the zones
             events += self._alerts(visit, t, wall_time)
         return events
+
+    def _close_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
+        """Close the visit of an unseen customer who has gone, unless a new face that
+        may be hers is being decided (:attr:`Visit.maybe_back_t`): its body explains
+        her place's cells, so her place empties as she looks up."""
+        if t - visit.maybe_back_t <= MAYBE_BACK_HOLD_S:
+            return []
+        return self.close(visit, t, wall_time, visit.last_in_zone_t)
 
     def _walk_off(self, visit: Visit) -> None:
         """Her place emptied: she walked on. Her heading is where her followed place
@@ -1008,6 +1024,8 @@ class VisitBook:
         best_key = (math.inf, math.inf, math.inf, math.inf)
         for visit, (tier, look_d, d2) in candidates:
             if clothes_only and tier > TIER_CLOTHES:
+                if ts.last_seen_t - ts.first_seen_t <= MAYBE_BACK_FOR_S:
+                    visit.maybe_back_t = ts.last_seen_t
                 continue
             key = (tier, look_rank(look_d), -(visit.unseen_since_t or 0.0), d2)
             if key < best_key:
@@ -1035,6 +1053,7 @@ class VisitBook:
         best.walked_off = False
         best.walking_t = -math.inf
         best.standing_at = best.standing_since = None
+        best.maybe_back_t = -math.inf
         self.open.pop(old.track_id, None)
         self.open[ts.track_id] = best
         ts.visit = best

@@ -693,3 +693,25 @@ def test_a_passer_by_dawdling_across_the_queue_on_her_phone_does_not_arrive() ->
     out = play(engine, [passer, staff], 30.0)
     assert out.of("customer_arrived") == []
 
+
+@pytest.mark.parametrize("start_x, depth, lost_t", [
+    (0.8, 1.3, 1.5), (0.6, 1.3, 1.2), (0.8, 2.0, 1.5)])
+def test_her_face_back_beside_her_place_is_hers_while_its_role_is_decided(
+        start_x: float, depth: float, lost_t: float) -> None:
+    """Seed 104 at 14293 s: she walks briskly up to the counter looking aside, so her
+    face is lost a step or two before she stops, and her place is held where it was
+    lost. When she looks at the counter 5 s later, her face appears beyond that place:
+    only where she was heading says it is hers, and that is taken once the face's
+    role is fixed. Meanwhile its body explains her place's cells and her place
+    empties: she is not closed while the face is decided. One visit, acknowledged."""
+    staff_at = still(STAFF_AT)
+    her_at = walk((start_x, 0.0, depth), (0.1, 0.0, depth), 0.0, 2.0)
+    up_t = 7.0
+    her = Actor(1, her_at, looks(INTO_LENS, (lost_t, up_t, None)), end_t=30.0, clothes=NAVY)
+    staff = Actor(2, staff_at, looks(AWAY, (up_t + 3.0, up_t + 5.0, at_actor(staff_at, her_at))),
+                  clothes=BLACK)
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = play(engine, [her, staff], 20.0)
+    arrived = out.one("customer_arrived")
+    assert out.one("customer_acknowledged").visit_id == arrived.visit_id
+    assert out.of("customer_left") == []
