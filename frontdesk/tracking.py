@@ -100,6 +100,27 @@ track when a face looking down shrinks its box past :data:`MAX_SIZE_RATIO`; the 
 tracks then share her one face. Two people standing one behind the other are both
 seen on some frame, and a person revealed where a departing one stood is seen
 alone: neither alternates."""
+STILL_JUMP_FACE_WIDTHS = 1.0
+"""Largest move, in widths of the tracked face, between a track that has stood still for
+:data:`STILL_AFTER_S` and a face seen again within a frame or two. A standing person's
+face centre wanders by detector jitter (about 0.1 of a width per axis at 15 px, 2 px
+of noise) and by a head's nod; it cannot cross two widths in a frame. The walker's
+:data:`MAX_JUMP_FACE_WIDTHS` let such a track, its own face missed once, take the
+face of the next in a queue (0.04 of the frame away, faces 0.015 wide). The gate widens
+with the time unseen as a person starting to walk would move
+(:data:`START_ACCEL_FACE_WIDTHS_S2`), up to :data:`MAX_JUMP_FACE_WIDTHS`."""
+START_ACCEL_FACE_WIDTHS_S2 = 17.0
+"""How fast a standing person can get under way, in face widths per second squared
+(2.5 m/s per second over a 15 cm face): in the time ``g`` since the track was last seen they
+move at most half of this times ``g`` squared (0.15 of a width over two frames at 15 fps, the
+whole walker's gate after 0.5 s)."""
+STILL_RADIUS_FACES = 0.5
+"""A track stands still while each face of it lies within this many face widths of the
+running mean of its centre; a face farther off restarts the count."""
+STILL_AFTER_S = 1.0
+"""How long a track must have stood still before the still gate applies."""
+_STILL_SMOOTHING = 0.2
+"""Weight of a new face in the running mean of a still track's centre."""
 SIZE_GATE_AFTER_S = 0.3
 """The size gate applies only to a track unseen for at least this long. Shorter
 gaps are detector dropouts, where the jump gate already keeps strangers out and
@@ -180,6 +201,10 @@ class _TrackRecord:
     """When ``body_log_width`` was last updated."""
     by_body: bool = False
     """The latest detection was a body without a face."""
+    still_xy: tuple[float, float] | None = None
+    """Running mean of the face centre (point units) while it stands still."""
+    still_since_t: float = math.inf
+    """Since when its faces lie within :data:`STILL_RADIUS_FACES` of ``still_xy``."""
 
 
 @dataclass
@@ -231,18 +256,19 @@ class PersonTracker:
     def _object_columns(self, obj: object) -> tuple[float, ...]:
         """(measured log width, seconds unseen, offset x, offset y in body widths, log body
         width or NaN, 1.0 when last seen by the body alone, seconds since the body was
-        measured) of a norfair object, for the size gates, body-only candidates and the
-        kind penalty."""
+        measured, 1.0 when standing still) of a norfair object, for the size gates,
+        body-only candidates, the kind penalty and the still gate."""
         rec = self._records.get(id(obj))
         if rec is None:
             est = float(obj.estimate.ravel()[2])  # type: ignore[attr-defined]
-            return est, 0.0, 0.0, 0.0, math.nan, 0.0, math.inf
+            return est, 0.0, 0.0, 0.0, math.nan, 0.0, math.inf, 0.0
         ox, oy = rec.offset_bw if rec.offset_bw is not None else (0.0, 0.0)
         body = math.nan
         if rec.body_log_width is not None and self._now - rec.body_seen_t <= BODY_SIZE_MEMORY_S:
             body = rec.body_log_width
+        still = not rec.by_body and rec.still_since_t <= rec.last_seen_t - STILL_AFTER_S
         return (rec.log_width, self._now - rec.last_seen_t, ox, oy, body,
-                1.0 if rec.by_body else 0.0, self._now - rec.body_seen_t)
+                1.0 if rec.by_body else 0.0, self._now - rec.body_seen_t, 1.0 if still else 0.0)
 
     def reset(self) -> None:
         """Forget every track (e.g. after the camera went offline). Ids keep counting up."""
@@ -385,6 +411,7 @@ class PersonTracker:
             self._records[key] = rec
         if face is not None:
             rec.log_width += _WIDTH_SMOOTHING * (person.log_width - rec.log_width)
+            _follow_stillness(rec, u / obs.width * _SCALE, v / obs.width * _SCALE, obs.t)
             rec.head_position_m = face.head_position_m
             if body is not None and body.width_px > 0:
                 hx, hy = body_head_point(body)
@@ -411,6 +438,18 @@ class PersonTracker:
     def _drop(self, obj: object) -> None:
         self._records.pop(id(obj), None)
         self._tracker.tracked_objects = [o for o in self._tracker.tracked_objects if o is not obj]
+
+
+def _follow_stillness(rec: _TrackRecord, x: float, y: float, t: float) -> None:
+    """Fold a face centre (point units) into the track's stillness (see
+    :data:`STILL_JUMP_FACE_WIDTHS`)."""
+    radius = STILL_RADIUS_FACES * math.exp(rec.log_width / _SCALE) * _SCALE
+    if rec.still_xy is None or math.hypot(x - rec.still_xy[0], y - rec.still_xy[1]) > radius:
+        rec.still_xy, rec.still_since_t = (x, y), t
+        return
+    k = _STILL_SMOOTHING
+    rec.still_xy = (rec.still_xy[0] + k * (x - rec.still_xy[0]),
+                    rec.still_xy[1] + k * (y - rec.still_xy[1]))
 
 
 def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
@@ -448,6 +487,10 @@ def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
     a track last seen by its face, within the face's gates, was seen more recently.
     Without bodies every track is a face track and every candidate a face: nothing
     changes.
+
+    The still gate (objects' eleventh column, 1.0 for a track standing still): a face
+    farther than :data:`STILL_JUMP_FACE_WIDTHS` widths, plus what a person starting to
+    walk covers in the time the track has been unseen, is refused.
     """
     cand_xy = np.broadcast_to(candidates[:, None, :2], (len(candidates), len(objects), 2))
     if candidates.shape[1] >= 5 and objects.shape[1] >= 7:
@@ -467,7 +510,14 @@ def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
     # toward the camera while unseen comes back larger (rendered footage showed a
     # customer lost for 0.7 s on her way to the counter returning 1.6x wider).
     shrink = (ref_log_width[None, :] - candidates[:, None, 2]) / _SCALE
-    gated = (dist > MAX_JUMP_FACE_WIDTHS * width[None, :]) | (
+    jump = np.full(len(objects), MAX_JUMP_FACE_WIDTHS)
+    if objects.shape[1] >= 11:
+        gap = objects[:, 4]
+        still_jump = STILL_JUMP_FACE_WIDTHS + 0.5 * START_ACCEL_FACE_WIDTHS_S2 * gap * gap
+        jump = np.where(objects[:, 10] > 0.5, np.minimum(jump, still_jump), jump)
+    walker_gated = dist > MAX_JUMP_FACE_WIDTHS * width[None, :]
+    still_gated = ~body[:, None] & (dist > jump[None, :] * width[None, :])
+    gated = walker_gated | still_gated | (
         held[None, :] & ~body[:, None] & (shrink > _MAX_LOG_SIZE_RATIO))
     if candidates.shape[1] >= 6 and objects.shape[1] >= 9:
         # Bodies only where a body is all there is to go by: a body-only candidate, or

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from frontdesk.config import TrackingConfig
-from frontdesk.tracking import MAX_SIZE_RATIO, SIZE_GATE_AFTER_S, PersonTracker, person_distance
+from frontdesk.tracking import (
+    MAX_JUMP_FACE_WIDTHS,
+    MAX_SIZE_RATIO,
+    SIZE_GATE_AFTER_S,
+    STILL_AFTER_S,
+    STILL_JUMP_FACE_WIDTHS,
+    PersonTracker,
+    person_distance,
+)
 from frontdesk.types import Face, FrameObservation, TrackedFace
 
 W, H = 1280, 720
@@ -113,6 +121,66 @@ def test_a_missed_near_face_does_not_take_a_small_far_face_appearing_beside_it()
     assert out[2].face is not None
     back = {tr.track_id: tr for tr in tracker.update(obs(0.2, (602, 300), index=2))}
     assert back[1].face is not None and back[1].center_norm[0] == pytest.approx(602 / W)
+
+
+def _queue(still_s: float, second_face_at: float, gap_frames: int = 1,
+           walking_px_per_frame: float = 0.0) -> dict[int, TrackedFace]:
+    """Two 20 px faces at 15 fps, 48 px apart (2.4 widths, the next in a queue): the
+    first (moving by ``walking_px_per_frame``) for ``still_s``; then, for
+    ``gap_frames``, the first's face is missed and the second is found only at
+    ``second_face_at`` (pixels)."""
+    tracker = PersonTracker(TrackingConfig(min_hits=1, grace_s=1.0, max_distance_norm=0.15))
+    n = round(still_s * 15)
+    first = 600.0
+    for i in range(n):
+        first = 600.0 + walking_px_per_frame * i
+        tracker.update(FrameObservation(index=i, t=i / 15, width=W, height=H, faces=[
+            face_at(first, 300, 20.0)]))
+    out: dict[int, TrackedFace] = {}
+    for k in range(gap_frames):
+        i = n + k
+        out = {tr.track_id: tr for tr in tracker.update(FrameObservation(
+            index=i, t=i / 15, width=W, height=H,
+            faces=[face_at(second_face_at, 300, 20.0)] if k == gap_frames - 1 else []))}
+    return out
+
+
+def test_a_standing_track_missing_its_face_does_not_take_the_next_in_the_queue() -> None:
+    """Seed 103 at 9975 s: a queue's track, its own face missed for a frame, took the
+    face of the person beside it 2 widths off, and every visit behind shifted by one."""
+    out = _queue(still_s=2.0, second_face_at=640.0)  # 2.0 widths off
+    assert out[1].face is None  # held, not moved onto the neighbour
+    assert any(tr.face is not None for tid, tr in out.items() if tid != 1)
+
+
+def test_a_track_just_born_or_walking_still_takes_a_face_two_widths_on() -> None:
+    """The still gate waits for STILL_AFTER_S of standing and leaves walkers alone."""
+    young = _queue(still_s=STILL_AFTER_S / 2, second_face_at=640.0)
+    assert list(young) == [1] and young[1].face is not None
+    walker = _queue(still_s=2.0, second_face_at=600 + 8 * 29 + 40.0,
+                    walking_px_per_frame=8.0)  # 0.4 widths a frame, then 2 on
+    assert list(walker) == [1] and walker[1].face is not None
+
+
+def test_a_standing_track_lost_for_longer_lets_her_start_walking() -> None:
+    """The gate widens with the time unseen: after half a second she may have set off."""
+    out = _queue(still_s=2.0, second_face_at=640.0, gap_frames=8)
+    assert list(out) == [1] and out[1].face is not None
+
+
+def test_person_distance_still_gate_grows_with_the_time_unseen() -> None:
+    log_w = np.log(0.02) * 1000  # a face 20 units wide
+    tail = [0.0, 0.0, np.nan, 0.0, np.inf]
+    cand = np.array([[100.0 + 20 * (STILL_JUMP_FACE_WIDTHS + 0.3), 100.0, log_w]])
+
+    def still(unseen: float, standing: float) -> np.ndarray:
+        return np.array([[100.0, 100.0, log_w, log_w, unseen, *tail, standing]])
+
+    assert person_distance(cand, still(1 / 15, 1.0))[0, 0] > 1e6
+    assert person_distance(cand, still(1 / 15, 0.0))[0, 0] < 1e6
+    assert person_distance(cand, still(0.5, 1.0))[0, 0] < 1e6
+    beyond = np.array([[100.0 + 20 * (MAX_JUMP_FACE_WIDTHS + 0.1), 100.0, log_w]])
+    assert person_distance(beyond, still(5.0, 1.0))[0, 0] > 1e6  # never past the walker's
 
 
 def test_person_distance_gates_on_the_tracked_face_width() -> None:
