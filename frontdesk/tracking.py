@@ -121,6 +121,14 @@ STILL_AFTER_S = 1.0
 """How long a track must have stood still before the still gate applies."""
 _STILL_SMOOTHING = 0.2
 """Weight of a new face in the running mean of a still track's centre."""
+STRANGER_SIZE_RATIO = MAX_SIZE_RATIO ** 2
+"""A face narrower than the track by more than this factor (2.56) *and* farther than
+:data:`STILL_JUMP_FACE_WIDTHS` from it is someone else, even through a dropout of a
+frame: a newcomer far behind, appearing beside a customer walking up whose own face
+was missed (seed 104 at 20669.8 s: a face a quarter of hers, 2.2 widths off, inside
+the jump gate). Either alone is not enough: a far face's width alone varies that much
+from frame to frame at its own place (the size gate through any gap split seed 103's
+visits 1 -> 6), and a face two widths on is a walker's step."""
 SIZE_GATE_AFTER_S = 0.3
 """The size gate applies only to a track unseen for at least this long. Shorter
 gaps are detector dropouts, where the jump gate already keeps strangers out and
@@ -490,7 +498,9 @@ def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
 
     The still gate (objects' eleventh column, 1.0 for a track standing still): a face
     farther than :data:`STILL_JUMP_FACE_WIDTHS` widths, plus what a person starting to
-    walk covers in the time the track has been unseen, is refused.
+    walk covers in the time the track has been unseen, is refused. At any time, a face
+    both narrower by :data:`STRANGER_SIZE_RATIO` and farther than
+    :data:`STILL_JUMP_FACE_WIDTHS` widths is refused.
     """
     cand_xy = np.broadcast_to(candidates[:, None, :2], (len(candidates), len(objects), 2))
     if candidates.shape[1] >= 5 and objects.shape[1] >= 7:
@@ -517,7 +527,9 @@ def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
         jump = np.where(objects[:, 10] > 0.5, np.minimum(jump, still_jump), jump)
     walker_gated = dist > MAX_JUMP_FACE_WIDTHS * width[None, :]
     still_gated = ~body[:, None] & (dist > jump[None, :] * width[None, :])
-    gated = walker_gated | still_gated | (
+    stranger = (~body[:, None] & (shrink > _MAX_LOG_STRANGER_RATIO)
+                & (dist > STILL_JUMP_FACE_WIDTHS * width[None, :]))
+    gated = walker_gated | still_gated | stranger | (
         held[None, :] & ~body[:, None] & (shrink > _MAX_LOG_SIZE_RATIO))
     if candidates.shape[1] >= 6 and objects.shape[1] >= 9:
         # Bodies only where a body is all there is to go by: a body-only candidate, or
@@ -583,6 +595,7 @@ def _candidate_row(c: object) -> np.ndarray:
 
 _FAR = 1e9
 _MAX_LOG_SIZE_RATIO = math.log(MAX_SIZE_RATIO)
+_MAX_LOG_STRANGER_RATIO = math.log(STRANGER_SIZE_RATIO)
 _MAX_LOG_BODY_RATIO = math.log(MAX_BODY_SIZE_RATIO)
 
 

@@ -183,6 +183,35 @@ def test_person_distance_still_gate_grows_with_the_time_unseen() -> None:
     assert person_distance(beyond, still(5.0, 1.0))[0, 0] > 1e6  # never past the walker's
 
 
+def _walker_then(size_px: float, offset_px: float) -> dict[int, TrackedFace]:
+    """A 60 px face walking 10 px a frame at 15 fps for 1 s, missed for one frame, then
+    a face of ``size_px`` ``offset_px`` beyond where she would be."""
+    tracker = PersonTracker(TrackingConfig(min_hits=1, grace_s=1.0, max_distance_norm=0.15))
+    for i in range(15):
+        tracker.update(FrameObservation(index=i, t=i / 15, width=W, height=H,
+                                        faces=[face_at(300 + 10 * i, 300, 60.0)]))
+    tracker.update(FrameObservation(index=15, t=1.0, width=W, height=H, faces=[]))
+    there = 300 + 10 * 16 + offset_px
+    return {tr.track_id: tr for tr in tracker.update(FrameObservation(
+        index=16, t=16 / 15, width=W, height=H, faces=[face_at(there, 300, size_px)]))}
+
+
+def test_a_walking_track_missing_its_face_does_not_take_a_far_smaller_face_beside_it() -> None:
+    """Seed 104 at 20669.8 s: a customer walking up (a face 0.05 of the frame), missed
+    for one frame, took a newcomer's face a quarter her width 2.2 widths off."""
+    out = _walker_then(size_px=14.0, offset_px=130.0)
+    assert out[1].face is None  # held, not moved onto the newcomer
+    assert any(tr.face is not None for tid, tr in out.items() if tid != 1)
+
+
+def test_a_track_takes_its_own_face_back_however_small_its_box_at_its_place() -> None:
+    """A far face's width is noisy: much smaller, but where she is, it is hers."""
+    out = _walker_then(size_px=14.0, offset_px=20.0)
+    assert list(out) == [1] and out[1].face is not None
+    same_size = _walker_then(size_px=60.0, offset_px=130.0)
+    assert list(same_size) == [1] and same_size[1].face is not None
+
+
 def test_person_distance_gates_on_the_tracked_face_width() -> None:
     objects = np.array([[100.0, 100.0, np.log(0.05) * 1000]])  # a face 0.05 of the width
     size = np.log(0.05) * 1000
