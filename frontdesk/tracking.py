@@ -25,6 +25,12 @@ walking toward the camera while unseen come back larger): a customer turned
 away at 2.4 m (40 px) must not hand the held track to a passer-by's 21 px face
 appearing beside it at 4.6 m within the grace. Points carry the face width's
 logarithm as a third coordinate so the Kalman filter keeps a size estimate for the jump gate.
+Two more gates keep a queue apart. A track that has stood still for
+:data:`STILL_AFTER_S` takes no face farther than :data:`STILL_JUMP_FACE_WIDTHS` plus
+what a person getting under way covers while it is unseen (the walker's 2.5 widths
+let a queue's track, its face missed once, take the neighbour's). And a face both
+much narrower (:data:`STRANGER_SIZE_RATIO`) and off the track's place is a stranger,
+even through one missed frame.
 Everything is scaled by ``_SCALE`` so norfair's Kalman defaults (tuned for
 pixels) stay sensible.
 A held track reports its last *measured* centre and head position, not the
@@ -75,7 +81,9 @@ from frontdesk.types import BodyBox, Face, FrameObservation, TrackedFace
 
 __all__ = ["PersonTracker", "person_distance",
            "MAX_JUMP_FACE_WIDTHS", "MAX_SIZE_RATIO", "SIZE_GATE_AFTER_S", "MAX_BODY_SIZE_RATIO",
-           "BODY_SIZE_MEMORY_S", "BIRTH_MAX_OVERLAP"]
+           "BODY_SIZE_MEMORY_S", "BIRTH_MAX_OVERLAP", "STILL_JUMP_FACE_WIDTHS",
+           "START_ACCEL_FACE_WIDTHS_S2", "STILL_RADIUS_FACES", "STILL_AFTER_S",
+           "STRANGER_SIZE_RATIO"]
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +121,7 @@ START_ACCEL_FACE_WIDTHS_S2 = 17.0
 """How fast a standing person can get under way, in face widths per second squared
 (2.5 m/s per second over a 15 cm face): in the time ``g`` since the track was last seen they
 move at most half of this times ``g`` squared (0.15 of a width over two frames at 15 fps, the
-whole walker's gate after 0.5 s)."""
+whole walker's gate after 0.42 s)."""
 STILL_RADIUS_FACES = 0.5
 """A track stands still while each face of it lies within this many face widths of the
 running mean of its centre; a face farther off restarts the count."""
