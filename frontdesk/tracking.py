@@ -112,9 +112,10 @@ STILL_JUMP_FACE_WIDTHS = 1.0
 """Largest move, in widths of the tracked face, between a track that has stood still for
 :data:`STILL_AFTER_S` and a face seen again within a frame or two. A standing person's
 face centre wanders by detector jitter (about 0.1 of a width per axis at 15 px, 2 px
-of noise) and by a head's nod; it cannot cross two widths in a frame. The walker's
-:data:`MAX_JUMP_FACE_WIDTHS` let such a track, its own face missed once, take the
-face of the next in a queue (0.04 of the frame away, faces 0.015 wide). The gate widens
+of noise) and by a head's nod; it cannot cross a width and more in a frame. The
+walker's :data:`MAX_JUMP_FACE_WIDTHS` let such a track, its own face missed once,
+take the face of the next in a queue seen along it (seed 103 at 9975 s: 0.032 of the
+frame away, faces 0.025 wide, 1.3 widths). The gate widens
 with the time unseen as a person starting to walk would move
 (:data:`START_ACCEL_FACE_WIDTHS_S2`), up to :data:`MAX_JUMP_FACE_WIDTHS`."""
 START_ACCEL_FACE_WIDTHS_S2 = 17.0
