@@ -1020,12 +1020,14 @@ class VisitBook:
                           f"{visit.visit_id} tier {tier} clothes {look_d:.2f} (rank "
                           f"{look_rank(look_d)}) lost {visit.unseen_since_t} d2 {d2:.5f}"
                           for visit, (tier, look_d, d2) in candidates))
+        if clothes_only and ts.last_seen_t - ts.first_seen_t <= MAYBE_BACK_FOR_S:
+            for visit, (tier, _, _) in candidates:
+                if tier > TIER_CLOTHES:  # hers by other evidence, taken once its role is fixed
+                    visit.maybe_back_t = ts.last_seen_t
         best: Visit | None = None
         best_key = (math.inf, math.inf, math.inf, math.inf)
         for visit, (tier, look_d, d2) in candidates:
             if clothes_only and tier > TIER_CLOTHES:
-                if ts.last_seen_t - ts.first_seen_t <= MAYBE_BACK_FOR_S:
-                    visit.maybe_back_t = ts.last_seen_t
                 continue
             key = (tier, look_rank(look_d), -(visit.unseen_since_t or 0.0), d2)
             if key < best_key:
