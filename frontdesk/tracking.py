@@ -529,16 +529,15 @@ def person_distance(candidates: np.ndarray, objects: np.ndarray) -> np.ndarray:
     # toward the camera while unseen comes back larger (rendered footage showed a
     # customer lost for 0.7 s on her way to the counter returning 1.6x wider).
     shrink = (ref_log_width[None, :] - candidates[:, None, 2]) / _SCALE
-    jump = np.full(len(objects), MAX_JUMP_FACE_WIDTHS)
+    face_jump = np.full(len(objects), MAX_JUMP_FACE_WIDTHS)  # the still gate: faces only
     if objects.shape[1] >= 11:
         gap = objects[:, 4]
         still_jump = STILL_JUMP_FACE_WIDTHS + 0.5 * START_ACCEL_FACE_WIDTHS_S2 * gap * gap
-        jump = np.where(objects[:, 10] > 0.5, np.minimum(jump, still_jump), jump)
-    walker_gated = dist > MAX_JUMP_FACE_WIDTHS * width[None, :]
-    still_gated = ~body[:, None] & (dist > jump[None, :] * width[None, :])
+        face_jump = np.where(objects[:, 10] > 0.5, np.minimum(face_jump, still_jump), face_jump)
+    jump = np.where(body[:, None], MAX_JUMP_FACE_WIDTHS, face_jump[None, :])
     stranger = (~body[:, None] & (shrink > _MAX_LOG_STRANGER_RATIO)
                 & (dist > STILL_JUMP_FACE_WIDTHS * width[None, :]))
-    gated = walker_gated | still_gated | stranger | (
+    gated = (dist > jump * width[None, :]) | stranger | (
         held[None, :] & ~body[:, None] & (shrink > _MAX_LOG_SIZE_RATIO))
     if candidates.shape[1] >= 6 and objects.shape[1] >= 9:
         # Bodies only where a body is all there is to go by: a body-only candidate, or
