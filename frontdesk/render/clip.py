@@ -28,18 +28,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 
 from frontdesk.config import Config
 from frontdesk.errors import FrontdeskError
-from frontdesk.render.scene_file import RenderScene, load_render_scene
+from frontdesk.render.scene_file import RenderScene, load_render_scene, render_scene_from_dict
 from frontdesk.sim.render import DetectorModel
 from frontdesk.sim.runs import camera_config, config_yaml, sim_config
 from frontdesk.sim.truth import Truth, compute_truth
 
 __all__ = [
     "render_scene_file",
+    "render_scene_data",
     "ClipFiles",
     "RenderResult",
     "clip_files",
@@ -168,6 +170,13 @@ def render_scene_file(scene: str | os.PathLike[str], out: str | os.PathLike[str]
     """:func:`render_clip` of the scene file ``scene`` (a plain function of paths: it
     can run in another process, as the tests' prefetching does)."""
     return render_clip(load_render_scene(scene), out)
+
+
+def render_scene_data(data: dict[str, Any], name: str, out: str | os.PathLike[str]
+                      ) -> RenderResult:
+    """:func:`render_clip` of a parsed scene file ``data`` (``name`` for its messages):
+    like :func:`render_scene_file`, a plain function of picklable arguments."""
+    return render_clip(render_scene_from_dict(data, name), out)
 
 
 def render_clip(rs: RenderScene, out: str | os.PathLike[str], config: Config | None = None,

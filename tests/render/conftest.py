@@ -18,62 +18,55 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import multiprocessing
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from render_helpers import SCENE_FILES, SCENES_DIR, SceneRun
+from render_helpers import SCENE_FILES, SCENES_DIR, RenderAhead, SceneRun
 
 PREFETCH = 2
-"""Scenes rendered ahead, in a process of their own, while this one perceives the
-current scene (with at least two cores): rendering is about 60 % of the suite's
-time, and the two overlap."""
+"""Scenes rendered ahead (:class:`~render_helpers.RenderAhead`) while this process
+perceives the current one: rendering is about 60 % of the suite's time, and the two
+overlap on two cores."""
 
 
 @pytest.fixture(scope="session")
-def e2e_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], SceneRun]]:
+def render_ahead() -> Iterator[RenderAhead]:
+    """The session's one :class:`RenderAhead` (the end-to-end scenes, the fairness
+    matrix and the gated clips queue their renders on it)."""
+    ahead = RenderAhead()
+    yield ahead
+    ahead.close()
+
+
+@pytest.fixture(scope="session")
+def e2e_results(tmp_path_factory: pytest.TempPathFactory, render_ahead: RenderAhead
+                ) -> Callable[[str], SceneRun]:
     """``run(name)``: the end-to-end result of ``tests/scenes/NAME.yaml`` (cached per
-    session). The next :data:`PREFETCH` scenes in file order are rendered meanwhile in
-    a spawned process (the tests run in that order), so that rendering and perception
-    share the two cores; the results are the same as rendering inline (the renderer
-    is seeded by the scene)."""
+    session). The next :data:`PREFETCH` scenes in file order are rendered meanwhile
+    (:class:`RenderAhead`; the tests run in that order)."""
     from frontdesk.render.clip import render_scene_file
     from frontdesk.render.scene_file import load_render_scene
 
     out = tmp_path_factory.mktemp("rendered")
     cache: dict[str, SceneRun] = {}
     names = [f.stem for f in SCENE_FILES]
-    pool = (ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            if (os.cpu_count() or 1) >= 2 else None)
-    rendering: dict[str, Future[Any]] = {}
-
-    def prefetch(after: str) -> None:
-        if pool is None or after not in names:
-            return
-        i = names.index(after)
-        for name in names[i + 1:i + 1 + PREFETCH]:
-            if name not in cache and name not in rendering:
-                # a function of the package, not of this conftest: the spawned process
-                # imports it by its module's name, and "conftest" is ambiguous there
-                rendering[name] = pool.submit(render_scene_file, SCENES_DIR / f"{name}.yaml",
-                                              out / f"{name}.mp4")
 
     def run(name: str) -> SceneRun:
         if name not in cache:
-            future = rendering.pop(name, None)
-            prefetch(name)
-            rendered = future.result() if future is not None else None
+            rendered = render_ahead.take(name)
+            i = names.index(name)
+            for after in names[i + 1:i + 1 + PREFETCH]:
+                if after not in cache:
+                    render_ahead.submit(after, render_scene_file, SCENES_DIR / f"{after}.yaml",
+                                        out / f"{after}.mp4")
             rs = load_render_scene(SCENES_DIR / f"{name}.yaml")
             cache[name] = run_render_scene(rs, name, out, rendered)
         return cache[name]
 
-    yield run
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+    return run
 
 
 @pytest.fixture(scope="session")
@@ -93,18 +86,28 @@ def greeting_clips(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
 
 
 @pytest.fixture(scope="session")
-def scene_dict_results(tmp_path_factory: pytest.TempPathFactory
-                       ) -> Callable[[str, dict[str, Any]], SceneRun]:
-    """``run(name, data)``: the end-to-end result of a scene given as a parsed scene file
-    (cached per session by ``name``)."""
+def scene_dict_results(tmp_path_factory: pytest.TempPathFactory, render_ahead: RenderAhead
+                       ) -> Callable[..., SceneRun]:
+    """``run(name, data, upcoming=())``: the end-to-end result of a scene given as a
+    parsed scene file (cached per session by ``name``); ``upcoming``, the (name, data)
+    of scenes the next tests will ask for, are rendered meanwhile
+    (:class:`RenderAhead`)."""
+    from frontdesk.render.clip import render_scene_data
     from frontdesk.render.scene_file import render_scene_from_dict
 
     out = tmp_path_factory.mktemp("rendered-variants")
     cache: dict[str, SceneRun] = {}
 
-    def run(name: str, data: dict[str, Any]) -> SceneRun:
+    def run(name: str, data: dict[str, Any],
+            upcoming: Sequence[tuple[str, dict[str, Any]]] = ()) -> SceneRun:
         if name not in cache:
-            cache[name] = run_render_scene(render_scene_from_dict(data, name), name, out)
+            rendered = render_ahead.take(f"dict:{name}")
+            for after, after_data in upcoming[:PREFETCH]:
+                if after not in cache:
+                    render_ahead.submit(f"dict:{after}", render_scene_data, after_data, after,
+                                        out / f"{after}.mp4")
+            cache[name] = run_render_scene(render_scene_from_dict(data, name), name, out,
+                                           rendered)
         return cache[name]
 
     return run

@@ -3,12 +3,16 @@ import them whatever order pytest loads the suite's conftest files in)."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCENES_DIR", "SCENE_FILES", "LATENCY_TOLERANCE_S", "SceneRun", "tiny_scene",
-           "end_to_end_failures"]
+__all__ = ["SCENES_DIR", "SCENE_FILES", "LATENCY_TOLERANCE_S", "SceneRun", "RenderAhead",
+           "tiny_scene", "end_to_end_failures"]
 
 SCENES_DIR = Path(__file__).resolve().parents[1] / "scenes"
 SCENE_FILES = sorted(SCENES_DIR.glob("*.yaml"))
@@ -29,6 +33,34 @@ class SceneRun:
     frames: int
     render_s: float
     perception_s: float
+
+
+class RenderAhead:
+    """Clips rendered ahead in one spawned process while this process perceives
+    others (with at least two cores; with one, nothing is rendered ahead and
+    :meth:`take` gives None). Results are the same as rendering inline: the
+    renderer is seeded by the scene."""
+
+    def __init__(self) -> None:
+        self.pool = (ProcessPoolExecutor(max_workers=1,
+                                         mp_context=multiprocessing.get_context("spawn"))
+                     if (os.cpu_count() or 1) >= 2 else None)
+        self.pending: dict[str, Future[Any]] = {}
+
+    def submit(self, key: str, render: Callable[..., Any], *args: Any) -> None:
+        """Render ``render(*args)`` ahead under ``key`` (a function of the package, not
+        of a conftest: the spawned process imports it by its module's name)."""
+        if self.pool is not None and key not in self.pending:
+            self.pending[key] = self.pool.submit(render, *args)
+
+    def take(self, key: str) -> Any:
+        """The result rendered ahead under ``key`` (waiting for it), or None."""
+        future = self.pending.pop(key, None)
+        return None if future is None else future.result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def tiny_scene(duration_s: float = 6.0, size: tuple[int, int] = (640, 360)) -> dict[str, Any]:

@@ -17,11 +17,12 @@ off and on; the engine's visits are scored against the truth. Three clips:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
+from render_helpers import RenderAhead
 
+from frontdesk.render.clip import RenderResult
 from frontdesk.types import FrameObservation
 
 EMPTY_S = 60.0
@@ -86,45 +87,53 @@ class GatedRun:
 
 
 @pytest.fixture(scope="module", params=sorted(VARIANTS))
-def late_runs(request: pytest.FixtureRequest,
-              tmp_path_factory: pytest.TempPathFactory) -> dict[bool, GatedRun]:
-    return _gated_runs(request.param, tmp_path_factory)
+def late_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              render_ahead: RenderAhead) -> dict[bool, GatedRun]:
+    return _gated_runs(request.param, tmp_path_factory, render_ahead)
 
 
 @pytest.fixture(scope="module", params=["dim_dark", "plain"])
-def empty_runs(request: pytest.FixtureRequest,
-               tmp_path_factory: pytest.TempPathFactory) -> dict[bool, GatedRun]:
+def empty_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               render_ahead: RenderAhead) -> dict[bool, GatedRun]:
     """The clips whose quiet stretch is an empty counter."""
-    return _gated_runs(request.param, tmp_path_factory)
+    return _gated_runs(request.param, tmp_path_factory, render_ahead)
 
 
 @pytest.fixture(scope="module")
-def staff_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, GatedRun]:
-    return _gated_runs("staff_ack", tmp_path_factory)
+def staff_runs(tmp_path_factory: pytest.TempPathFactory,
+               render_ahead: RenderAhead) -> dict[bool, GatedRun]:
+    return _gated_runs("staff_ack", tmp_path_factory, render_ahead)
 
 
 _RUNS: dict[str, dict[bool, GatedRun]] = {}
 
 
-def _gated_runs(variant: str, tmp_path_factory: pytest.TempPathFactory) -> dict[bool, GatedRun]:
-    """The clip of ``variant`` perceived gating off and on (once per test session)."""
+def _gated_runs(variant: str, tmp_path_factory: pytest.TempPathFactory,
+                ahead: RenderAhead) -> dict[bool, GatedRun]:
+    """The clip of ``variant`` perceived gating off and on (once per test session); the
+    first call has the other clips rendered meanwhile."""
+    from frontdesk.render.clip import render_scene_data
+
     if variant not in _RUNS:
-        _RUNS[variant] = _perceive_both(variant, tmp_path_factory)
+        out = tmp_path_factory.mktemp("gated")
+        for other in sorted(VARIANTS):
+            if other != variant and other not in _RUNS:
+                ahead.submit(f"gated:{other}", render_scene_data, late_customer_scene(other),
+                             other, out / f"{other}.mp4")
+        rendered = ahead.take(f"gated:{variant}")
+        if rendered is None:
+            rendered = render_scene_data(late_customer_scene(variant), variant,
+                                         out / f"{variant}.mp4")
+        _RUNS[variant] = _perceive_both(variant, rendered)
     return _RUNS[variant]
 
 
-def _perceive_both(variant: str,
-                   tmp_path_factory: pytest.TempPathFactory) -> dict[bool, GatedRun]:
+def _perceive_both(variant: str, rendered: RenderResult) -> dict[bool, GatedRun]:
     from frontdesk.capture import open_source
     from frontdesk.config import load_config
     from frontdesk.pipeline import FramePipeline
-    from frontdesk.render.clip import render_clip
     from frontdesk.render.evaluate import evaluate_observations
-    from frontdesk.render.scene_file import render_scene_from_dict
 
-    out: Path = tmp_path_factory.mktemp("gated")
-    rendered = render_clip(render_scene_from_dict(late_customer_scene(variant), variant),
-                           out / f"{variant}.mp4")
     config = load_config(rendered.files.config)
     runs = {}
     for on in (False, True):
