@@ -36,7 +36,8 @@ import numpy as np
 __all__ = ["Frame", "Picture", "grey_from_luma", "video_to_full_range_lut", "Face", "BodyBox",
            "OccupancyGrid", "FrameObservation", "TrackedFace", "CameraStatus", "signature_to_hex",
            "signature_from_hex", "signature_distance",
-           "signature_colour_share", "SIGNATURE_HUE_BINS", "SIGNATURE_GREY_BINS"]
+           "signature_colour_share", "signature_excess", "SIGNATURE_HUE_BINS",
+           "SIGNATURE_GREY_BINS"]
 
 
 class CameraStatus:
@@ -530,6 +531,27 @@ def signature_from_hex(text: str) -> np.ndarray:
     q = np.frombuffer(bytes.fromhex(text), dtype=np.uint8).astype(np.float32)
     total = float(q.sum())
     return q / total if total > 0 else q
+
+
+def signature_excess(mixed: np.ndarray, part: np.ndarray, share: float) -> float:
+    """How much of the colours of ``part`` the signature ``mixed`` cannot hold if
+    ``share`` of it were ``part`` (and the rest anything else): the least share of
+    ``part`` to leave out so that ``share`` times the rest fits under ``mixed`` in
+    every bin. 0: ``mixed`` may be ``part`` seen through a gap, such as a chest half
+    hidden by a nearer person's coat; 1: no colour of ``part`` is in ``mixed`` (also
+    for an empty ``part``, which nothing shows).
+
+    Raises:
+        ValueError: ``share`` not in (0, 1].
+    """
+    if not 0.0 < share <= 1.0:
+        raise ValueError(f"share must be in (0, 1], not {share}")
+    part = np.asarray(part, dtype=np.float64)
+    total = float(part.sum())
+    if total <= 0.0:
+        return 1.0
+    over = np.maximum(part - np.asarray(mixed, dtype=np.float64) / share, 0.0)
+    return float(over.sum()) / total
 
 
 def signature_distance(a: np.ndarray, b: np.ndarray) -> float:

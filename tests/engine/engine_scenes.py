@@ -120,9 +120,16 @@ class Actor:
     """Whether perception meshed this face (else gaze from the detector's keypoints)."""
     clothes: np.ndarray | None = None
     """The colour signature perception measures under this face (None: none)."""
+    clothes_from: tuple[float, np.ndarray] | None = None
+    """From this time on, this signature instead (someone in front of her chest left)."""
 
     def present(self, t: float) -> bool:
         return self.start_t <= t <= self.end_t
+
+    def clothes_at(self, t: float) -> np.ndarray | None:
+        if self.clothes_from is not None and t >= self.clothes_from[0]:
+            return self.clothes_from[1]
+        return self.clothes
 
 
 NAVY_BGR, RED_BGR = (90, 30, 20), (40, 40, 200)
@@ -236,7 +243,7 @@ def observation(actors: list[Actor], t: float, index: int) -> FrameObservation:
         g = a.gaze(t) if a.present(t) else None
         if g is not None:
             f = face(a.at(t), g)
-            f.appearance = a.clothes
+            f.appearance = a.clothes_at(t)
             faces.append(f)
     return FrameObservation(index=index, t=t, width=WIDTH, height=HEIGHT, faces=faces,
                             wall_time=1_700_000_000.0 + t)

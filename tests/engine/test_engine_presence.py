@@ -149,13 +149,15 @@ service spot, outside the staff member's gaze cone toward it."""
 
 def queue_advance(first: np.ndarray | None, second: np.ndarray | None,
                   hidden_s: float = 2.0, down_t: float = 9.0,
-                  walk_s: tuple[float, float] = (10.5, 12.0), first_end_t: float = 11.0) -> Run:
+                  walk_s: tuple[float, float] = (10.5, 12.0), first_end_t: float = 11.0,
+                  second_own: np.ndarray | None = None) -> Run:
     """The first customer is served and leaves with her back to the camera at
     ``first_end_t``;
     the second, queueing with her eyes on her phone from ``down_t``, walks up into the
     first one's place over ``walk_s`` and looks up ``hidden_s`` after she
     stands there; staff look at her 2 s later. Her place and the first one's
-    stay occupied all along."""
+    stay occupied all along. ``second_own``: the second's signature once she walks
+    up (``second`` is then what perception measured of her in the queue)."""
     from engine_scenes import walk
 
     staff_at = still(STAFF_AT)
@@ -164,7 +166,8 @@ def queue_advance(first: np.ndarray | None, second: np.ndarray | None,
     up_t = walk_s[1] + hidden_s
     two_at = walk(QUEUE_AT, SERVICE_AT, *walk_s)
     two = Actor(3, two_at, looks(INTO_LENS, (down_t, up_t, None)), end_t=up_t + 16.0,
-                clothes=second)
+                clothes=second,
+                clothes_from=None if second_own is None else (walk_s[0], second_own))
     staff = Actor(2, staff_at, looks(AWAY, (1.0, 2.5, at_actor(staff_at, still(SERVICE_AT))),
                                      (up_t + 2.0, up_t + 4.0, at_actor(staff_at, two_at))),
                   clothes=NAVY)
@@ -184,6 +187,37 @@ def test_a_queueing_customer_who_walks_up_unseen_keeps_her_own_visit_by_her_clot
     assert len(ack) == 1 and ack[0].latency_s == pytest.approx(16.0, abs=0.3)
     left = [e for e in out.of("customer_left") if e.visit_id != second.visit_id]
     assert len(left) == 1 and left[0].outcome.value == "acknowledged"
+
+
+def test_her_clothes_half_hidden_by_a_coat_in_the_queue_do_not_rule_her_out() -> None:
+    """Seed 104's customer-39: in the queue the first customer's navy coat filled half
+    of her chest box on every frame (wider than perception's estimate of the body in
+    front), so each signature of hers was half navy, half her red; at the counter her
+    chest is all red, "clearly different" (Hellinger 0.54) from every one of them.
+    Her queue signatures can hold her red at a quarter (``could_hold``): not unlike.
+    Her face continues her visit."""
+    from frontdesk.engine.places import LOOK_DIFFERENT
+    from frontdesk.types import signature_distance
+
+    half = clothes_signature(NAVY_BGR, RED_BGR)
+    assert signature_distance(half, RED) >= LOOK_DIFFERENT  # the veto she met before
+    out = queue_advance(NAVY, half, second_own=RED)
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2  # no third visit: her face continued her own
+    second = arrivals[1]
+    assert second.arrival_t == pytest.approx(0.0, abs=0.2)  # stood still in the queue
+    ack = [a for a in out.of("customer_acknowledged") if a.visit_id == second.visit_id]
+    assert len(ack) == 1 and ack[0].latency_s == pytest.approx(16.0, abs=0.3)
+
+
+def test_clothes_her_queue_signatures_cannot_hold_still_rule_a_face_out() -> None:
+    """The guard: half navy, half red in the queue, and the face at the counter in
+    green, a colour none of her signatures holds: someone else, a visit of her own
+    (the first customer, in navy, is ruled out by her clothes too)."""
+    green = clothes_signature((40, 160, 40))
+    half = clothes_signature(NAVY_BGR, RED_BGR)
+    out = queue_advance(NAVY, half, second_own=green)
+    assert len(out.of("customer_arrived")) == 3
 
 
 def test_without_clothes_her_walk_toward_the_counter_keeps_her_visit() -> None:

@@ -203,7 +203,10 @@ def test_clothes_are_unlike_only_when_unlike_every_signature_she_showed() -> Non
     """Seeds 103 and 104: a queueing customer's signature as she was lost was half
     her own clothes, half those of someone in front of her whose face perception
     did not see; at the counter her own clothes were "clearly different" from it.
-    They were not from what she showed before that person stood there."""
+    They were not from what she showed before that person stood there; nor, when
+    every signature of hers was such a mixture, from one that can hold her colours
+    at a quarter (``could_hold``), when mixtures are asked for (taking a face as
+    hers; not keeping a lost customer held)."""
     from frontdesk.engine.places import LOOK_DIFFERENT, MIN_LOOK_FRAMES, clothes_unlike
     from frontdesk.engine.tracks import TrackState
     from frontdesk.types import signature_distance
@@ -215,12 +218,38 @@ def test_clothes_are_unlike_only_when_unlike_every_signature_she_showed() -> Non
     for _ in range(MIN_LOOK_FRAMES):
         at_counter.note_look(navy)
     assert clothes_unlike([mixed], at_counter)  # the signature as she was lost, alone
+    assert not clothes_unlike([mixed], at_counter, mixtures=True)  # half of it can be hers
     assert not clothes_unlike([navy, mixed], at_counter)  # and before
     assert clothes_unlike([red, red], at_counter)  # someone else's, all along
+    assert clothes_unlike([red, red], at_counter, mixtures=True)
     assert not clothes_unlike([], at_counter)  # nothing to compare
     early = TrackState(3, 0.0)
     early.note_look(red)
     assert not clothes_unlike([navy], early)  # too few frames to say
+
+
+def test_a_mixture_holds_a_look_at_a_quarter_with_a_little_slack() -> None:
+    """``could_hold``: her own colours at least ``PART_SHARE`` of a signature, at most
+    ``PART_SLACK`` of them missing; measured on the boundary both ways."""
+    from frontdesk.engine.places import PART_SHARE, PART_SLACK, could_hold
+    from frontdesk.types import signature_excess
+
+    navy, red = clothes_signature(NAVY), clothes_signature(RED)
+    black = clothes_signature((35, 35, 38))
+
+    def mix(a: np.ndarray, b: np.ndarray, share_b: float) -> np.ndarray:
+        return (1.0 - share_b) * a + share_b * b
+
+    assert could_hold(mix(navy, red, PART_SHARE + 0.05), red)  # a third of it hers
+    assert not could_hold(mix(navy, red, PART_SHARE * (1.0 - PART_SLACK) - 0.05), red)
+    assert signature_excess(mix(navy, red, 0.1), red, PART_SHARE) == pytest.approx(0.6)
+    assert not could_hold(navy, red) and could_hold(red, red)
+    # A black coat at a quarter fits under a signature a fifth black, not a tenth.
+    assert could_hold(mix(red, black, 0.2), black)
+    assert not could_hold(mix(red, black, 0.1), black)
+    assert signature_excess(navy, np.zeros_like(navy), PART_SHARE) == 1.0  # nothing shown
+    with pytest.raises(ValueError, match="share"):
+        signature_excess(navy, red, 0.0)
 
 
 def test_clothes_rank_alike_before_unknown_and_not_by_distance_within_alike() -> None:

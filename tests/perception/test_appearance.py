@@ -91,6 +91,33 @@ def test_same_clothes_under_other_light_are_the_same_and_two_people_differ(
     assert signature_distance(a, h) >= LOOK_DIFFERENT
 
 
+def test_a_chest_half_behind_a_coat_can_hold_her_clothes_and_not_another_persons(
+        astronaut_bgr: np.ndarray, hopper_bgr: np.ndarray,
+        perceive: Callable[[np.ndarray], list[Face]]) -> None:
+    """A nearer person's green coat over half of Grace Hopper's chest, the face in front
+    not found (nothing left out): her signature is "clearly different" from her own
+    chest's, but it can hold her navy at a quarter (the engine's ``could_hold``), and
+    not the astronaut's orange suit. (The other way
+    round it cannot tell: the astronaut's chest is a fifth black, enough to hold
+    Hopper's dark uniform at that share; dark clothes are where clothes tell least.)"""
+    from frontdesk.engine.places import could_hold
+
+    astro = _one_face(perceive, astronaut_bgr)
+    hopper = _one_face(perceive, hopper_bgr)
+    own = torso_signature(hopper_bgr, hopper.bbox)
+    suit = torso_signature(astronaut_bgr, astro.bbox)
+    assert own is not None and suit is not None
+    covered = hopper_bgr.copy()
+    height, width = covered.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in torso_box(hopper.bbox))
+    covered[max(y0, 0):min(y1, height), max(x0, 0):min((x0 + x1) // 2, width)] = (40, 150, 40)
+    mixed = torso_signature(covered, hopper.bbox)
+    assert mixed is not None
+    assert signature_distance(mixed, own) >= LOOK_DIFFERENT
+    assert could_hold(mixed, own)
+    assert not could_hold(mixed, suit)
+
+
 def test_a_chest_mostly_out_of_the_frame_has_no_signature(astronaut_bgr: np.ndarray) -> None:
     height = astronaut_bgr.shape[0]
     face_at_bottom = (200.0, height - 60.0, 300.0, height - 10.0)
