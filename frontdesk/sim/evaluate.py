@@ -185,11 +185,26 @@ class EngineRun:
     end_t: float
 
 
+def visit_samples(span: tuple[float, float], track_ids: set[int],
+                  positions: dict[int, list[tuple[float, float, float]]]
+                  ) -> list[tuple[float, float, float]]:
+    """A visit's image positions ``(t, x, y)``: those sampled of the tracks its events
+    name (``track_ids``; a face that continued her visit brings its own track),
+    within its ``span``, in time order. ``positions``: by track id."""
+    t0, t1 = span
+    return sorted(sample for tid in track_ids for sample in positions.get(tid, [])
+                  if t0 - _POSITION_EVERY_S <= sample[0] <= t1 + _POSITION_EVERY_S)
+
+
 def run_engine(config: Config, observations: Iterable[FrameObservation]) -> EngineRun:
     """Feed every observation to a fresh engine, close it at the end, collect visits.
 
-    Image positions of each visit's track are sampled every 0.25 s from the
-    engine's track view, for matching.
+    Image positions of every measured track are sampled every 0.25 s from the
+    engine's track view, for matching; a visit's samples are those of the tracks its
+    events name, within its span. (Not only while its visit is confirmed: a face
+    glimpsed for a second, its visit never confirmed, would have no place, and one
+    with no place is a candidate of every true visit at that time, a "split" of a
+    customer across the frame.)
     """
     from frontdesk.pipeline import FramePipeline
 
@@ -197,7 +212,7 @@ def run_engine(config: Config, observations: Iterable[FrameObservation]) -> Engi
     pipeline = FramePipeline(config, perceive=False, id_factory=lambda: f"e{next(ids):06d}")
     engine = pipeline.require_engine()
     events: list[Event] = []
-    positions: dict[str, list[tuple[float, float, float]]] = {}
+    positions: dict[int, list[tuple[float, float, float]]] = {}  # by track id
     next_sample_t = -math.inf
     last_t, last_wall, frames = 0.0, None, 0
     for obs in observations:
@@ -206,11 +221,12 @@ def run_engine(config: Config, observations: Iterable[FrameObservation]) -> Engi
         if obs.t + 1e-9 >= next_sample_t:
             next_sample_t = obs.t + _POSITION_EVERY_S
             for view in engine.tracks_view():
-                if view.visit_id is not None and view.measured:
-                    positions.setdefault(view.visit_id, []).append(
+                if view.measured:
+                    positions.setdefault(view.track_id, []).append(
                         (obs.t, view.center_norm[0], view.center_norm[1]))
     events += engine.finish(last_t, last_wall)
     visits: dict[str, EngineVisit] = {}
+    track_ids: dict[str, set[int]] = {}
     for ev in events:
         if ev.visit_id is None:
             continue
@@ -218,8 +234,10 @@ def run_engine(config: Config, observations: Iterable[FrameObservation]) -> Engi
         if v is None:
             v = visits[ev.visit_id] = EngineVisit(ev.visit_id, ev.counter_id)
         v.take(ev)
+        if ev.track_id is not None:
+            track_ids.setdefault(ev.visit_id, set()).add(ev.track_id)
     for vid, v in visits.items():
-        v.samples = positions.get(vid, [])
+        v.samples = visit_samples(v.span, track_ids.get(vid, set()), positions)
     ordered = sorted(visits.values(), key=lambda v: v.span[0])
     return EngineRun(visits=ordered, events=events, frames=frames, end_t=last_t)
 

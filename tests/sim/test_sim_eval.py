@@ -122,6 +122,34 @@ def test_engine_on_the_tiny_scene_is_exact_to_a_frame() -> None:
     assert s["outcome_agreement"] == 1.0
 
 
+def test_a_visit_has_the_samples_of_every_track_it_had_within_its_span() -> None:
+    """Seed 105 at 1618 s: a face glimpsed for a second in the approach zone, its visit
+    confirmed only as its face was lost, had no sample (they were taken only while a
+    visit showed in the track view), so no place; a visit with no place is a
+    candidate of every true visit at its time, and it was counted a "split" of the
+    customer at the counter 0.25 of the frame away. Now a visit has the samples of
+    its tracks, confirmed or not; the glimpse is unmatched and no split."""
+    from frontdesk.sim.evaluate import visit_samples
+
+    positions = {4: [(1618.3, 0.60, 0.43), (1618.9, 0.62, 0.44), (1625.0, 0.1, 0.1)],
+                 9: [(1617.0, 0.87, 0.43)]}
+    samples = visit_samples((1618.27, 1619.33), {4}, positions)
+    assert samples == [(1618.3, 0.60, 0.43), (1618.9, 0.62, 0.44)]  # not after its span
+    # a face that continued the visit brings its own track's samples, in time order
+    assert [t for t, _, _ in visit_samples((1616.0, 1619.33), {4, 9}, positions)] == [
+        1617.0, 1618.3, 1618.9]
+    assert visit_samples((0.0, 1.0), {4}, positions) == []
+    glimpse = EngineVisit("glimpse", "c", first_seen_t=18.27, left_t=19.33, samples=[
+        (18.3, 0.60, 0.43), (18.9, 0.62, 0.44)])
+    at_counter = _tv("a", 10, 40, 12, 30, x=0.87)
+    at_counter.samples = [(10.0 + 0.5 * i, 0.87, 0.5) for i in range(61)]  # every 0.5 s
+    s = _score([at_counter], [_ev("1", 10, 40, 12, 30, x=0.87), glimpse])
+    assert (s["visits_split"], s["engine_visits_unmatched"]) == (0, 1)
+    glimpse.samples = []  # as before: no place
+    s = _score([at_counter], [_ev("1", 10, 40, 12, 30, x=0.87), glimpse])
+    assert s["visits_split"] == 1
+
+
 def test_simulate_and_eval_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
     assert main(["-q", "simulate", "--seed", "7", "--visits", "8", "--noise", "none",
