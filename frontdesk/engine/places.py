@@ -231,31 +231,27 @@ def lost_at(held_path: list[tuple[float, float, float]], held: tuple[float, floa
     return (held_path[0][1], held_path[0][2]) if held_path else held[:2]
 
 
-def clothes_unlike(held: list[np.ndarray], ts: TrackState, *, mixtures: bool = False
-                   ) -> bool:
+def clothes_unlike(held: list[np.ndarray], ts: TrackState) -> bool:
     """Whether the clothes of track ``ts`` are clearly unlike every signature in
     ``held`` (a lost customer's, over her visit): a customer queueing behind someone
     whose face perception does not see (looking down at her phone) has that
-    person's clothes mixed into her signature for a while, not all along.
-
-    ``mixtures``: also not unlike a signature that could hold the track's colours
-    were only :data:`PART_SHARE` of it hers (:func:`could_hold`): one queueing behind
-    a coat wider than perception's estimate of it has that coat in *every*
-    signature. For taking a face as hers with other evidence; not for keeping a lost
-    customer held while such a face is about (a face that fits her only as part of a
-    mixture is not reason enough)."""
+    person's clothes mixed into her signature for a while, not all along."""
     look = ts.look
     if not held or look is None or ts.look_n < MIN_LOOK_FRAMES:
         return False
-    return all(signature_distance(h, look) >= LOOK_DIFFERENT
-               and not (mixtures and could_hold(h, look)) for h in held)
+    return all(signature_distance(h, look) >= LOOK_DIFFERENT for h in held)
 
 
 def could_hold(mixed: np.ndarray, look: np.ndarray) -> bool:
     """Whether the signature ``mixed`` may be the clothes ``look`` with someone else's in
     front of them: at most :data:`PART_SLACK` of the colours of ``look`` are missing
-    from it, were only :data:`PART_SHARE` of it hers. The person whose clothes fill
-    the rest passes too: this tells a stranger from her, not her neighbour."""
+    from it, were only :data:`PART_SHARE` of it hers. One queueing behind a coat wider
+    than perception's estimate of it has that coat in *every* signature, so a face
+    :func:`clothes_unlike` all of them is still not someone else when one of them
+    could hold its colours. For taking a face as hers with other evidence; not for
+    keeping a lost customer held while such a face is about (a face that fits her only
+    as part of a mixture is not reason enough). The person whose clothes fill the rest
+    passes too: this tells a stranger from her, not her neighbour."""
     return signature_excess(mixed, look, PART_SHARE) <= PART_SLACK
 
 

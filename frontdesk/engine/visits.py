@@ -113,6 +113,7 @@ from frontdesk.engine.places import (
     clothes_unlike,
     clothes_verdict,
     colourful,
+    could_hold,
     faceless_people,
     follow_place,
     heading,
@@ -619,8 +620,7 @@ class VisitBook:
             return False
         # The clothes last: up to LOOK_SNAPSHOTS signatures compared, for every followed
         # track on every frame, where the place alone rules out nearly all of them.
-        return (d2 <= place_radius(held) ** 2
-                and not clothes_unlike(visit.held_looks, ts))
+        return d2 <= place_radius(held) ** 2 and not clothes_unlike(visit.held_looks, ts)
 
     def _step_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
         """A customer whose face is gone in the zones: held while her place is occupied."""
@@ -925,13 +925,13 @@ class VisitBook:
         if old.last_face_t < old.last_seen_t:
             return None  # lost while seen by the body alone: walked away, not turned away
         same, look_d = clothes_verdict(visit.held_look, ts)
-        if same is False:
-            if clothes_unlike(visit.held_looks, ts, mixtures=True):
+        if same is False and clothes_unlike(visit.held_looks, ts):
+            assert ts.look is not None  # compared, so measured
+            if not any(could_hold(h, ts.look) for h in visit.held_looks):
                 return None  # other clothes than ever she showed: someone else, wherever she stood
-            if clothes_unlike(visit.held_looks, ts):
-                # Unlike every signature of hers, but one could hold its colours with
-                # someone else's in front of her: the clothes cannot tell.
-                same, look_d = None, LOOK_UNKNOWN
+            # Unlike every signature of hers, but one could hold its colours with
+            # someone else's in front of her: the clothes cannot tell.
+            same, look_d = None, LOOK_UNKNOWN
         placement = ts.placement
         in_counter = placement is not None and placement.customer_counter == visit.counter_id
         if visit.walked_off:

@@ -205,9 +205,14 @@ def test_clothes_are_unlike_only_when_unlike_every_signature_she_showed() -> Non
     did not see; at the counter her own clothes were "clearly different" from it.
     They were not from what she showed before that person stood there; nor, when
     every signature of hers was such a mixture, from one that can hold her colours
-    at a quarter (``could_hold``), when mixtures are asked for (taking a face as
-    hers; not keeping a lost customer held)."""
-    from frontdesk.engine.places import LOOK_DIFFERENT, MIN_LOOK_FRAMES, clothes_unlike
+    at a quarter (``could_hold``, which adoption asks besides; keeping a lost customer
+    held does not)."""
+    from frontdesk.engine.places import (
+        LOOK_DIFFERENT,
+        MIN_LOOK_FRAMES,
+        clothes_unlike,
+        could_hold,
+    )
     from frontdesk.engine.tracks import TrackState
     from frontdesk.types import signature_distance
 
@@ -218,10 +223,10 @@ def test_clothes_are_unlike_only_when_unlike_every_signature_she_showed() -> Non
     for _ in range(MIN_LOOK_FRAMES):
         at_counter.note_look(navy)
     assert clothes_unlike([mixed], at_counter)  # the signature as she was lost, alone
-    assert not clothes_unlike([mixed], at_counter, mixtures=True)  # half of it can be hers
+    assert could_hold(mixed, navy)  # ... but half of it can be hers
     assert not clothes_unlike([navy, mixed], at_counter)  # and before
     assert clothes_unlike([red, red], at_counter)  # someone else's, all along
-    assert clothes_unlike([red, red], at_counter, mixtures=True)
+    assert not any(could_hold(h, navy) for h in (red, red))
     assert not clothes_unlike([], at_counter)  # nothing to compare
     early = TrackState(3, 0.0)
     early.note_look(red)
