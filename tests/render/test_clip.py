@@ -84,6 +84,27 @@ def test_rendering_is_repeatable_and_the_seed_changes_the_noise() -> None:
     assert np.abs(a.astype(int) - c.astype(int)).mean() < 3
 
 
+def test_a_frame_that_shows_what_the_one_before_showed_is_the_frame_drawn_alone() -> None:
+    # Both people stand still from 0.9 s to 3 s (the staff member looks at the till),
+    # while a green box crosses the picture between 1.5 s and 2.5 s.
+    data = tiny_scene()
+    data["render"]["occluders"] = [{
+        "size": [0.25, 0.25, 0.5], "colour": [20, 200, 20],
+        "path": [{"t": 1.5, "at": [0.0, -0.9, 1.3]}, {"t": 2.5, "at": [0.0, 1.2, 1.3]}]}]
+    rs = render_scene_from_dict(data)
+    in_turn = SceneRenderer(rs)
+    frames = [in_turn.frame(i) for i in range(50)]
+    assert in_turn.repeated >= 10  # the still stretches before and after the box
+    for i in (14, 20, 22, 23, 26, 30, 38, 40, 44, 45, 46, 49):
+        assert np.array_equal(frames[i], SceneRenderer(rs).frame(i)), f"frame {i}"
+
+    def green_left_edge(frame: np.ndarray) -> int:
+        f = frame.astype(int)
+        return int(np.nonzero((f[..., 1] > f[..., 0] + 60) & (f[..., 1] > f[..., 2] + 60))[1].min())
+
+    assert green_left_edge(frames[26]) < green_left_edge(frames[30])  # the box moved on
+
+
 def test_an_occluder_hides_the_face_behind_it() -> None:
     data = tiny_scene()
     data["render"]["occluders"] = [{
