@@ -82,6 +82,7 @@ __all__ = [
     "TRUTH_FORMAT",
     "TRUTH_VERSION",
     "STILL_SPEED_M_S",
+    "Glimpse",
     "TruthVisit",
     "Truth",
     "compute_truth",
@@ -92,9 +93,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TRUTH_FORMAT = "frontdesk-truth"
-TRUTH_VERSION = 3
+TRUTH_VERSION = 4
 """2 added the staff context of each wait (``context``, ``context_shares``); 3 added
-the physical departure (``gone_t``)."""
+the physical departure (``gone_t``); 4 the glimpses (``glimpses``)."""
 CONTEXT_STEP_S = 0.1
 """The staff context of a wait is judged on this grid (the engine's frames are 0.067 s)."""
 STILL_SPEED_M_S = 0.02
@@ -168,6 +169,37 @@ class TruthVisit:
 
 
 @dataclass
+class Glimpse:
+    """A customer seen in a counter's zones too briefly to make a visit (for at most
+    ``role_hysteresis_s`` + :data:`FLEETING_MARGIN_S` at a stretch): no visit in the
+    truth, but a real person there, whom the engine may take for a customer
+    (docs/simulator.md, "Evaluation"). ``first_seen_t`` and ``left_t`` are the first
+    and last time seen in the zones; ``samples`` as :class:`TruthVisit`'s."""
+
+    person: str
+    counter_id: str
+    first_seen_t: float
+    left_t: float
+    samples: list[tuple[float, float, float]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"person": self.person, "counter_id": self.counter_id,
+                "first_seen_t": round(self.first_seen_t, 4), "left_t": round(self.left_t, 4),
+                "samples": [[round(t, 3), round(x, 4), round(y, 4)]
+                            for t, x, y in self.samples]}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Glimpse:
+        try:
+            return cls(person=str(d["person"]), counter_id=str(d["counter_id"]),
+                       first_seen_t=float(d["first_seen_t"]), left_t=float(d["left_t"]),
+                       samples=[(float(t), float(x), float(y))
+                                for t, x, y in d.get("samples", [])])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed truth glimpse: {exc!r}") from None
+
+
+@dataclass
 class Truth:
     """A truth file: the visits of one recording plus how they were judged."""
 
@@ -176,6 +208,7 @@ class Truth:
     engine: dict[str, float]
     source: dict[str, Any] = field(default_factory=dict)
     counters: list[str] = field(default_factory=list)
+    glimpses: list[Glimpse] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -186,6 +219,7 @@ class Truth:
             "engine": self.engine,
             "source": self.source,
             "visits": [v.to_json() for v in self.visits],
+            "glimpses": [g.to_json() for g in self.glimpses],
         }
 
     @classmethod
@@ -197,9 +231,10 @@ class Truth:
             raise ValueError(f"truth file version {d.get('version')} is newer than this "
                              f"frontdesk understands ({TRUTH_VERSION})")
         visits = [TruthVisit.from_json(v) for v in d.get("visits", [])]
+        glimpses = [Glimpse.from_json(g) for g in d.get("glimpses", [])]
         return cls(visits=visits, duration_s=float(d.get("duration_s", 0.0)),
                    engine=dict(d.get("engine", {})), source=dict(d.get("source", {})),
-                   counters=list(d.get("counters", [])))
+                   counters=list(d.get("counters", [])), glimpses=glimpses)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
@@ -535,6 +570,7 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
     margin_s = 2.0 / fps
     rule = ContextRule(ecfg.looking_down_deg)
     visits: list[TruthVisit] = []
+    glimpses: list[Glimpse] = []
     for person in sorted(scene.customers, key=lambda p: p.path.start_t):
         t = _grid(person.path.start_t, min(person.path.end_t, scene.duration_s), step_s)
         if len(t) < 2:
@@ -545,6 +581,12 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
         if longest < config.engine.role_hysteresis_s + FLEETING_MARGIN_S:
             log.debug("%s is seen in the zones for %.2f s: too brief for a visit", person.id,
                       longest)
+            if longest >= 0.0:
+                shown = np.flatnonzero(seen)
+                glimpses.append(Glimpse(
+                    person=person.id, counter_id=counter.id, first_seen_t=float(t[shown[0]]),
+                    left_t=float(t[shown[-1]]),
+                    samples=_samples(view, t, scene.layout.image_size, seen)))
             continue
         first_seen_t = float(t[np.flatnonzero(view.seen)[0]])
         left_t = float(t[np.flatnonzero(seen)[-1]])
@@ -589,4 +631,4 @@ def compute_truth(scene: Scene, config: Config, fps: float, step_s: float = 0.00
         "grace_s": config.tracking.grace_s,
     }
     return Truth(visits=visits, duration_s=scene.duration_s, engine=engine,
-                 source=dict(scene.meta), counters=[counter.id])
+                 source=dict(scene.meta), counters=[counter.id], glimpses=glimpses)

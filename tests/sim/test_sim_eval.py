@@ -12,7 +12,7 @@ from frontdesk.sim.evaluate import EngineRun, EngineVisit, match_visits, run_eng
 from frontdesk.sim.render import NOISE_PRESETS, render_frames
 from frontdesk.sim.runs import sim_config
 from frontdesk.sim.script import load_scene
-from frontdesk.sim.truth import Truth, TruthVisit, compute_truth
+from frontdesk.sim.truth import Glimpse, Truth, TruthVisit, compute_truth
 
 TINY = Path(__file__).parent / "scenes" / "counter_tiny.yaml"
 FRAME_S = 1.0 / 15.0
@@ -242,6 +242,48 @@ def test_a_split_visit_is_counted_and_a_stranger_is_not() -> None:
     left_over = [r for r in split["details"] if r["truth"] is None]
     assert [(r["engine"]["visit_id"], r.get("split_of")) for r in left_over] == [
         ("1", "a"), ("ghost", None)]  # the longer half is matched
+
+
+def test_a_glimpsed_passer_by_beside_a_customer_is_no_split_of_hers() -> None:
+    """A passer-by seen in the zones for about a second, just in front of a waiting
+    customer in the picture: the truth counts no visit of hers (too brief), the engine
+    may. Her engine visit is a candidate of the customer's true visit (same time,
+    0.03 away) but the glimpse's (0.002 away, the same second): it is hers, unmatched,
+    and no split. The customer's own visit cut in two beside the same glimpse is
+    still one."""
+    tvs = [_tv("a", 10, 40, 13, 16, x=0.59)]
+    tvs[0].samples = [(10 + 0.5 * k, 0.59, 0.5) for k in range(61)]  # every 0.5 s
+    ghost_samples = [(t, 0.592, 0.5) for t in (11.0, 11.5, 12.0)]
+    glimpses = [Glimpse("passer", "c", 10.9, 12.0, ghost_samples)]
+    passer = _ev("p", 10.9, 12.0, x=0.592)
+    truth = Truth(visits=tvs, duration_s=100.0, engine={"grace_s": 1.0}, glimpses=glimpses)
+    s = score(truth, EngineRun(visits=[_ev("1", 10, 40, 13, 16, x=0.59), passer], events=[],
+                               frames=0, end_t=100.0))
+    assert (s["visits_matched"], s["engine_visits_unmatched"]) == (1, 1)
+    assert (s["visits_split"], s["engine_visits_glimpsed"]) == (0, 1)
+    (left_over,) = [r for r in s["details"] if r["truth"] is None]
+    assert left_over.get("split_of") is None and left_over["glimpse_of"] == "passer"
+    # Without the glimpse (a truth of before), the same visit is scored a split.
+    s = _score(tvs, [_ev("1", 10, 40, 13, 16, x=0.59), passer])
+    assert (s["visits_split"], s["engine_visits_glimpsed"]) == (1, 0)
+    # Her own visit re-dated by a second track at her place: nearer her than the
+    # glimpse, a split though the glimpse is there at the same time.
+    s = score(truth, EngineRun(visits=[_ev("1", 10, 40, 13, 16, x=0.59),
+                                       _ev("1b", 11, 12, x=0.5899)],
+                               events=[], frames=0, end_t=100.0))
+    assert (s["visits_split"], s["engine_visits_glimpsed"]) == (1, 0)
+
+
+def test_glimpses_are_kept_in_the_truth_file(tmp_path: Path) -> None:
+    truth = Truth(visits=[], duration_s=5.0, engine={}, glimpses=[
+        Glimpse("customer-3", "c", 1.25, 2.4, [(1.25, 0.5, 0.41), (1.75, 0.52, 0.41)])])
+    truth.save(tmp_path / "t.json")
+    back = Truth.load(tmp_path / "t.json")
+    assert back.glimpses == truth.glimpses
+    data = json.loads((tmp_path / "t.json").read_text())
+    data["glimpses"][0].pop("left_t")
+    with pytest.raises(ValueError, match="glimpse"):
+        Truth.from_json(data)
 
 
 def test_departure_delay_is_the_left_event_after_the_body_left() -> None:

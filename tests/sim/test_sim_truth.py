@@ -65,8 +65,16 @@ def test_a_glimpse_shorter_than_the_role_hysteresis_is_no_visit() -> None:
     dave = scene.person("dave")
     dave.path = type(dave.path)([w if w.t != 17.5 else type(w)(15.9, w.position)
                                  for w in dave.path.waypoints])
-    names = [v.person for v in compute_truth(scene, sim_config(), fps=15).visits]
-    assert names == ["carol", "bob"]
+    truth = compute_truth(scene, sim_config(), fps=15)
+    assert [v.person for v in truth.visits] == ["carol", "bob"]
+    # ... but a glimpse: seen in the zones from 15.0 until he turns away at 15.9, where.
+    (glimpse,) = truth.glimpses
+    assert glimpse.person == "dave" and glimpse.counter_id == truth.counters[0]
+    assert (glimpse.first_seen_t, glimpse.left_t) == pytest.approx((15.0, 15.9), abs=0.006)
+    assert [s[0] for s in glimpse.samples] == pytest.approx([15.0, 15.5], abs=0.006)
+    s = sample_person(scene, dave, np.array([15.0]), DetectorModel())
+    w, h = scene.layout.image_size
+    assert glimpse.samples[0][1:] == pytest.approx((s.u[0] / w, s.v[0] / h), abs=1e-4)
 
 
 def test_passer_by_never_arrives(truth: Truth) -> None:
@@ -86,6 +94,7 @@ def test_truth_file_round_trip(truth: Truth, tmp_path: Path) -> None:
     assert back.engine == truth.engine
     assert back.duration_s == pytest.approx(34.0)
     assert all(len(v.samples) > 0 for v in back.visits)
+    assert back.glimpses == truth.glimpses == []  # everyone here stays long enough
 
 
 def test_truth_file_rejects_other_formats(tmp_path: Path) -> None:
