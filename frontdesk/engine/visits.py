@@ -125,7 +125,7 @@ from frontdesk.engine.places import (
     stands_in_place,
 )
 from frontdesk.engine.stillness import StillDetector
-from frontdesk.engine.tracks import TrackState
+from frontdesk.engine.tracks import MOVING_FACE_S, TrackState
 from frontdesk.engine.zones import Role, ZoneMap
 from frontdesk.geometry import person_box_norm
 from frontdesk.types import OccupancyGrid
@@ -146,6 +146,7 @@ class Visit:
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
                  "held_face", "held_path", "present_t", "held_looks", "walked_off", "heading",
+                 "moving_when_lost",
                  "others_at_loss", "not_hers", "maybe_back_t",
                  "walking_t", "standing_at", "standing_since", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
@@ -187,7 +188,12 @@ class Visit:
         wears her clothes, may continue the visit."""
         self.heading: tuple[float, float] = (0.0, 0.0)
         """While unseen: how fast and which way her face moved as she was lost
-        (frame widths a second, x and y)."""
+        (frame widths a second, x and y), over the tracker's last 1.5 s of it."""
+        self.moving_when_lost = False
+        """While unseen: whether her face was still moving over the last
+        :data:`~frontdesk.engine.tracks.MOVING_FACE_S` before she was lost (a step up
+        in the queue that ended before she looked down moves the 1.5 s heading, but
+        she was standing)."""
         self.walking_t = -math.inf
         """While walked off: the latest frame someone unexplained walked in her
         counter's zones (she, with her face hidden, until a face says otherwise); not
@@ -255,6 +261,21 @@ class Visit:
             return None
         return any(look.target_id == contact.observer_id and look.overlaps(contact, now_t)
                    for look in self.looks())
+
+
+def _last_heading(faces: list[tuple[float, float, float, float]], aspect: float
+                  ) -> tuple[float, float]:
+    """How the face moved over the last :data:`MOVING_FACE_S` of its sightings
+    (``(t, x, y, width)``), or over all of them when they span less, at least 0.3 s;
+    else not at all (frame widths a second, x and y)."""
+    if len(faces) < 2:
+        return (0.0, 0.0)
+    last_t = faces[-1][0]
+    start = next((i for i in range(len(faces) - 1, -1, -1)
+                  if last_t - faces[i][0] >= MOVING_FACE_S - 1e-9), 0)
+    if last_t - faces[start][0] < 0.3:
+        return (0.0, 0.0)
+    return heading(faces[start], faces[-1], aspect)
 
 
 class VisitBook:
@@ -381,10 +402,11 @@ class VisitBook:
         visit.walked_off = False
         visit.walking_t = -math.inf
         visit.standing_at = visit.standing_since = None
-        faces = track.recent_faces
+        faces = list(track.recent_faces)
         visit.heading = (heading(faces[0], faces[-1], self.aspect)
                          if len(faces) >= 2 and faces[-1][0] - faces[0][0] >= 0.3
                          else (0.0, 0.0))
+        visit.moving_when_lost = math.hypot(*_last_heading(faces, self.aspect)) >= MIN_WALK_SPEED
 
     def weigh_presence(self, tracks: list[TrackState], t: float) -> None:
         """Decide, once per frame, which unseen customers' places are still occupied.
@@ -736,12 +758,14 @@ class VisitBook:
         return image_d2(lost_x, lost_y, x, y, self.aspect) <= reach ** 2
 
     def _on_her_way(self, visit: Visit) -> bool:
-        """Whether the unseen customer of ``visit`` was lost walking: her face moving as
-        she was lost, or her place followed a place's width since."""
+        """Whether the unseen customer of ``visit`` was lost walking: her face still
+        moving as she was lost (:attr:`Visit.moving_when_lost`), her place emptied as
+        she walked on, or her place followed a place's width since."""
         held = visit.held_face
         if visit.unseen_since_t is None or held is None:
             return False
-        if math.hypot(*visit.heading) >= MIN_WALK_SPEED:
+        if visit.moving_when_lost or (visit.walked_off
+                                      and math.hypot(*visit.heading) >= MIN_WALK_SPEED):
             return True
         x, y = lost_at(visit.held_path, held)
         return image_d2(x, y, held[0], held[1], self.aspect) >= place_radius(held) ** 2

@@ -302,6 +302,32 @@ def test_a_customer_looking_up_in_her_place_keeps_her_visit_when_the_queue_walks
     assert [e.visit_id for e in out.of("customer_left")] == [arrivals[1].visit_id]
 
 
+def test_a_customer_who_stepped_up_in_the_queue_then_looked_down_was_not_lost_walking(
+        ) -> None:
+    """Seed 105's customer-443 stepped up in the queue and looked down 0.4 s after
+    she stopped. Her face had moved over the tracker's last 1.5 s of it, so she
+    seemed lost walking, "on her way", and the face of the customer at the counter,
+    looking up in her own place 4 s later, was given to her (someone on her way can
+    have walked into a place at the counter). She was standing when lost: here she
+    looks down half a second after she stops. The face at the counter is the
+    counter's customer's. (Alike clothes, so that only the places can tell.)"""
+    staff_at = still(STAFF_AT)
+    one = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (10.0, 12.0, None)), end_t=25.0,
+                clothes=RED)
+    two_at = walk(FAR_QUEUE_AT, QUEUE_AT, 8.0, 9.0)
+    two = Actor(3, two_at, looks(INTO_LENS, (9.5, 30.0, None)), end_t=30.0, clothes=RED)
+    staff = Actor(2, staff_at, looks(AWAY, (15.0, 17.0, at_actor(staff_at, still(SERVICE_AT)))),
+                  clothes=NAVY)
+    out = play(make_engine(alert_after_s=60.0, escalate_after_s=120.0), [one, two, staff], 20.0)
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2  # the returning face opened no third visit
+    first = min(arrivals, key=lambda a: a.arrival_t)
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == first.visit_id
+    assert ack.latency_s == pytest.approx(15.0 - first.arrival_t, abs=0.3)
+    assert not out.of("customer_left")  # the one in the queue is still held, unseen
+
+
 def test_alike_clothes_leave_it_to_who_walked_in() -> None:
     """Two customers in the same colour: the clothes cannot tell. The first one's
     place stayed occupied (the second walked into it), so it cannot tell either; the
