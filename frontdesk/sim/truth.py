@@ -170,11 +170,12 @@ class TruthVisit:
 
 @dataclass
 class Glimpse:
-    """A customer seen in a counter's zones too briefly to make a visit (for at most
-    ``role_hysteresis_s`` + :data:`FLEETING_MARGIN_S` at a stretch): no visit in the
-    truth, but a real person there, whom the engine may take for a customer
+    """A customer seen in a counter's zones, but never for as long as
+    ``role_hysteresis_s`` + :data:`FLEETING_MARGIN_S` at a stretch, so with no visit
+    there in the truth: a real person there, whom the engine may take for a customer
     (docs/simulator.md, "Evaluation"). ``first_seen_t`` and ``left_t`` are the first
-    and last time seen in the zones; ``samples`` as :class:`TruthVisit`'s."""
+    and last time seen in the zones (across all of the brief stretches); ``samples``
+    as :class:`TruthVisit`'s."""
 
     person: str
     counter_id: str
