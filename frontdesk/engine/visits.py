@@ -140,6 +140,13 @@ width (when wider than ``still_radius_norm``): a detector box's edges jitter in
 proportion to its size, a face centre's do not."""
 
 
+MOVING_FACES = 0.5
+"""A face that moved at least this many of its widths over its last
+:data:`~frontdesk.engine.tracks.MOVING_FACE_S` was still moving when lost: a walk at
+0.5 m/s moves a 15 cm face about 1.3 of its widths in 0.4 s, a slow step half of
+one; seed 105's customer-443, who had stopped 0.4 s before, moved a tenth of one."""
+
+
 class Visit:
     """One customer's visit to one counter."""
 
@@ -190,10 +197,10 @@ class Visit:
         """While unseen: how fast and which way her face moved as she was lost
         (frame widths a second, x and y), over the tracker's last 1.5 s of it."""
         self.moving_when_lost = False
-        """While unseen: whether her face was still moving over the last
-        :data:`~frontdesk.engine.tracks.MOVING_FACE_S` before she was lost (a step up
-        in the queue that ended before she looked down moves the 1.5 s heading, but
-        she was standing)."""
+        """While unseen: whether her face was still moving over its last sightings
+        (:func:`_moving_when_lost`) when she was lost: a step up in the queue that
+        ended before she looked down moves the 1.5 s heading, but she was standing.
+        Cleared when she is found standing at the counter."""
         self.walking_t = -math.inf
         """While walked off: the latest frame someone unexplained walked in her
         counter's zones (she, with her face hidden, until a face says otherwise); not
@@ -263,19 +270,29 @@ class Visit:
                    for look in self.looks())
 
 
-def _last_heading(faces: list[tuple[float, float, float, float]], aspect: float
-                  ) -> tuple[float, float]:
-    """How the face moved over the last :data:`MOVING_FACE_S` of its sightings
-    (``(t, x, y, width)``), or over all of them when they span less, at least 0.3 s;
-    else not at all (frame widths a second, x and y)."""
+def _moving_when_lost(faces: list[tuple[float, float, float, float]], aspect: float) -> bool:
+    """Whether the face was still moving as it was lost: over its sightings of the last
+    :data:`MOVING_FACE_S` (``(t, x, y, width)``; all of them when they span less, at
+    least 0.3 s), the least-squares line through its positions moves at least
+    :data:`MOVING_FACES` of its median width. A line, not the two ends, and in face
+    widths, not frame widths: 2 px of detector jitter on a 40 px face is a twentieth
+    of it, and a single box at each end would make a standing face "move" once in
+    five at 640 px."""
     if len(faces) < 2:
-        return (0.0, 0.0)
+        return False
     last_t = faces[-1][0]
     start = next((i for i in range(len(faces) - 1, -1, -1)
                   if last_t - faces[i][0] >= MOVING_FACE_S - 1e-9), 0)
-    if last_t - faces[start][0] < 0.3:
-        return (0.0, 0.0)
-    return heading(faces[start], faces[-1], aspect)
+    window = np.asarray(faces[start:], dtype=np.float64)
+    span = last_t - window[0, 0]
+    if span < 0.3:
+        return False
+    t = window[:, 0] - window[:, 0].mean()
+    denom = float(t @ t)
+    vx = float(t @ (window[:, 1] - window[:, 1].mean())) / denom
+    vy = float(t @ (window[:, 2] - window[:, 2].mean())) / denom * aspect
+    width = float(np.median(window[:, 3]))
+    return width > 0 and math.hypot(vx, vy) * span >= MOVING_FACES * width
 
 
 class VisitBook:
@@ -406,7 +423,7 @@ class VisitBook:
         visit.heading = (heading(faces[0], faces[-1], self.aspect)
                          if len(faces) >= 2 and faces[-1][0] - faces[0][0] >= 0.3
                          else (0.0, 0.0))
-        visit.moving_when_lost = math.hypot(*_last_heading(faces, self.aspect)) >= MIN_WALK_SPEED
+        visit.moving_when_lost = _moving_when_lost(faces, self.aspect)
 
     def weigh_presence(self, tracks: list[TrackState], t: float) -> None:
         """Decide, once per frame, which unseen customers' places are still occupied.
@@ -759,8 +776,9 @@ class VisitBook:
 
     def _on_her_way(self, visit: Visit) -> bool:
         """Whether the unseen customer of ``visit`` was lost walking: her face still
-        moving as she was lost (:attr:`Visit.moving_when_lost`), her place emptied as
-        she walked on, or her place followed a place's width since."""
+        moving as she was lost (:attr:`Visit.moving_when_lost`), her place emptied
+        with a heading (her followed place's, or her face's over its last 1.5 s), or
+        her place followed a place's width since."""
         held = visit.held_face
         if visit.unseen_since_t is None or held is None:
             return False
@@ -896,6 +914,7 @@ class VisitBook:
         visit.held_path = [(t, x, y)]
         visit.present_t = visit.last_in_zone_t = t
         visit.heading = (0.0, 0.0)
+        visit.moving_when_lost = False
         if self.zones.counters[visit.counter_id].in_service(x, y):
             visit.arrival_t = self._occupied_since((x, y, w), t)
         else:  # in the approach zone: arrived when she stopped, as a face there does

@@ -524,18 +524,23 @@ def _glimpsed(glimpses: list[Glimpse], tvs: list[TruthVisit], evs: list[EngineVi
     """The left-over engine visits (among ``split_of``'s) that a glimpse explains better
     than the true visit they would split, and whose glimpse (its person): the engine
     visit is a candidate of the glimpse at a lower cost, with a known place, *and*
-    nearer in the picture than the true visit when that place is known too. A glimpse
-    is a real person the truth does not count (seen in the zones too briefly), so
-    such a visit is someone else's, not the true visit's counted twice; it stays an
-    unmatched engine visit (and a false alert or acknowledgement if it has one)."""
+    nearer in the picture than the true visit when that place is known too (without
+    it, the cost decides); each glimpse explains one engine visit at most (the
+    cheapest). A glimpse is a real person the truth does not count (seen in the zones
+    too briefly), so such a visit is someone else's, not the true visit's counted
+    twice; it stays an unmatched engine visit (and a false alert or acknowledgement
+    if it has one). It cannot tell a passer-by from the customer's own second track
+    when the engine places her face nearer the passer-by than the truth's point
+    between her eyes (a systematic offset of the face box)."""
     out: dict[int, str] = {}
     if not glimpses or not split_of:
         return out
     left = sorted(split_of)
     glimpse_costs = candidate_costs(glimpses, [evs[j] for j in left], slack, max_distance_norm)
+    used: set[int] = set()  # one person, one engine visit
     for (gi, k), cost in sorted(glimpse_costs.items(), key=lambda kv: kv[1]):
         ej = left[k]
-        if ej in out:
+        if ej in out or gi in used:
             continue
         d_glimpse = _distance(glimpses[gi], evs[ej])
         d_true = _distance(tvs[split_of[ej]], evs[ej])
@@ -543,6 +548,7 @@ def _glimpsed(glimpses: list[Glimpse], tvs: list[TruthVisit], evs: list[EngineVi
             continue
         if cost < costs[(split_of[ej], ej)] and (d_true is None or d_glimpse < d_true):
             out[ej] = glimpses[gi].person
+            used.add(gi)
     return out
 
 

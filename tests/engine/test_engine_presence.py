@@ -328,6 +328,27 @@ def test_a_customer_who_stepped_up_in_the_queue_then_looked_down_was_not_lost_wa
     assert not out.of("customer_left")  # the one in the queue is still held, unseen
 
 
+def test_a_customer_held_standing_at_the_counter_is_on_her_way_no_longer() -> None:
+    """A walks up to the counter with her eyes on her phone (lost walking) and is held
+    standing there, faceless. B stands beside her at the counter, looks down for 4 s
+    and looks up in her own place; staff then look at B. A was lost walking, but she
+    stands now: the face in B's place is B's, not A's walked into it. (Alike
+    clothes, so that only the places can tell.)"""
+    beside_at = (-0.2, 0.0, 2.0)  # in the service zone, beside SERVICE_AT
+    a = Actor(1, walk(FAR_APPROACH_AT, SERVICE_AT, 0.5, 5.0),
+              looks(INTO_LENS, (2.5, 40.0, None)), end_t=40.0, clothes=RED)
+    b = Actor(3, still(beside_at), looks(INTO_LENS, (10.0, 14.0, None)), end_t=40.0, clothes=RED)
+    staff_at = still(STAFF_AT)
+    staff = Actor(2, staff_at, looks(AWAY, (16.0, 18.0, at_actor(staff_at, still(beside_at)))),
+                  clothes=NAVY)
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = play(engine, [a, b, staff], 22.0)
+    b_visit = min(out.of("customer_arrived"), key=lambda e: e.t).visit_id  # seen from 0 s
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == b_visit
+    assert ack.latency_s == pytest.approx(16.0, abs=0.3)
+
+
 def test_alike_clothes_leave_it_to_who_walked_in() -> None:
     """Two customers in the same colour: the clothes cannot tell. The first one's
     place stayed occupied (the second walked into it), so it cannot tell either; the

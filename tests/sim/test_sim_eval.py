@@ -266,6 +266,12 @@ def test_a_glimpsed_passer_by_beside_a_customer_is_no_split_of_hers() -> None:
     # Without the glimpse (a truth of before), the same visit is scored a split.
     s = _score(tvs, [_ev("1", 10, 40, 13, 16, x=0.59), passer])
     assert (s["visits_split"], s["engine_visits_glimpsed"]) == (1, 0)
+    # One glimpse explains one engine visit: with a second track beside the passer-by's
+    # visit at the same time (both nearer the glimpse), the other is still a split.
+    s = score(truth, EngineRun(visits=[_ev("1", 10, 40, 13, 16, x=0.59), passer,
+                                       _ev("1c", 11, 12, x=0.5915)],
+                               events=[], frames=0, end_t=100.0))
+    assert (s["visits_split"], s["engine_visits_glimpsed"]) == (1, 1)
     # Her own visit re-dated by a second track at her place: nearer her than the
     # glimpse, a split though the glimpse is there at the same time.
     s = score(truth, EngineRun(visits=[_ev("1", 10, 40, 13, 16, x=0.59),
