@@ -25,8 +25,12 @@ system-deps:
 demo: $(STAMP)
 	$(VENV)/bin/frontdesk demo
 
+# Test files run in parallel, each file's tests on one worker (their session fixtures,
+# such as the rendered scenes, are made once): TEST_WORKERS=0 runs them in turn.
+TEST_WORKERS ?= auto
+
 test: $(STAMP) system-deps
-	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/frontdesk bench perception --json
