@@ -162,37 +162,40 @@ class SceneRenderer:
         """Frame ``i`` (time ``i / fps``), BGR uint8 at the scene's size."""
         t = float(self.times[i])
         cam_pos = self.layout.camera.position_array
-        items: list[tuple[float, int, object]] = []
+        # (distance, order, what, where): the last is everything the frame draws of it.
+        items: list[tuple[float, int, _Track | Occluder, tuple[object, ...]]] = []
         for n, tr in enumerate(self._tracks):
             pose = tr.poses[i]
             if pose is not None:
-                items.append((float(tr.depth[i]), n, tr))
+                items.append((float(tr.depth[i]), n, tr, _pose_state(tr.person_id, pose)))
         for n, occ in enumerate(self.rs.settings.occluders):
             if occ.path.present(np.array([t]))[0]:
                 # Order a box by its point nearest the camera: a box is bigger than a head.
                 c = occ.path.position(np.array([t]))[0]
                 half = np.asarray(occ.size) / 2.0
                 nearest = np.clip(cam_pos, c - half, c + half)
-                items.append((float(np.linalg.norm(nearest - cam_pos)), 1000 + n, occ))
+                items.append((float(np.linalg.norm(nearest - cam_pos)), 1000 + n, occ,
+                              (n, c.tobytes())))
         items.sort(key=lambda it: (-it[0], it[1]))
-        shown = tuple(_drawn_state(item, i, t) for _, _, item in items)
+        shown = tuple(state for _, _, _, state in items)
         if self._drawn is not None and self._drawn[0] == shown:
             self.repeated += 1
-            return self._finish(self._drawn[1].copy(), i)
+            return self._finish(self._drawn[1], i)
         canvas = self.backdrop.image.copy()
-        for _, _, item in items:
+        for _, _, item, _ in items:
             if isinstance(item, _Track):
                 pose = item.poses[i]
                 assert pose is not None
                 _, box = self.drawer.draw(canvas, item.look, pose)
                 self._hide_behind_counter(canvas, box, float(pose.head_cam[2]) - 0.15)
             else:
-                assert isinstance(item, Occluder)
                 self._draw_occluder(canvas, item, t)
-        self._drawn = (shown, canvas.copy())
+        self._drawn = (shown, canvas)
         return self._finish(canvas, i)
 
     def _finish(self, canvas: np.ndarray, i: int) -> np.ndarray:
+        """The camera on a drawing: a new array; ``canvas`` is not written (it may be
+        the drawing the next frame reuses)."""
         if self._lut is not None:
             canvas = cv2.LUT(canvas, self._lut)
         canvas = cv2.GaussianBlur(canvas, (3, 3), 0.6)
@@ -212,16 +215,10 @@ class SceneRenderer:
             yield self.frame(i)
 
 
-def _drawn_state(item: object, i: int, t: float) -> tuple[object, ...]:
-    """Everything frame ``i`` draws of one person or occluder: equal states draw equal
-    pixels."""
-    if isinstance(item, _Track):
-        pose = item.poses[i]
-        assert pose is not None
-        return (item.person_id, pose.head_cam.tobytes(), pose.rotation.tobytes(),
-                pose.eye_deg, pose.head_world.tobytes(), pose.body_heading_deg)
-    assert isinstance(item, Occluder)
-    return (id(item), item.path.position(np.array([t]))[0].tobytes())
+def _pose_state(person_id: str, pose: PersonPose) -> tuple[object, ...]:
+    """Everything a frame draws of one person: equal states draw equal pixels."""
+    return (person_id, pose.head_cam.tobytes(), pose.rotation.tobytes(), pose.eye_deg,
+            pose.head_world.tobytes(), pose.body_heading_deg)
 
 
 def _lighting_lut(light: Lighting) -> np.ndarray | None:
