@@ -542,11 +542,13 @@ def _glimpsed(glimpses: list[Glimpse], tvs: list[TruthVisit], evs: list[EngineVi
         ej = left[k]
         if ej in out or gi in used:
             continue
+        if cost >= costs[(split_of[ej], ej)]:
+            continue
         d_glimpse = _distance(glimpses[gi], evs[ej])
-        d_true = _distance(tvs[split_of[ej]], evs[ej])
         if d_glimpse is None:
             continue
-        if cost < costs[(split_of[ej], ej)] and (d_true is None or d_glimpse < d_true):
+        d_true = _distance(tvs[split_of[ej]], evs[ej])
+        if d_true is None or d_glimpse < d_true:
             out[ej] = glimpses[gi].person
             used.add(gi)
     return out
