@@ -145,6 +145,10 @@ MOVING_FACES = 0.5
 :data:`~frontdesk.engine.tracks.MOVING_FACE_S` was still moving when lost: a walk at
 0.5 m/s moves a 15 cm face about 1.3 of its widths in 0.4 s, a slow step half of
 one; seed 105's customer-443, who had stopped 0.4 s before, moved a tenth of one."""
+PLACE_MOVING_S = 1.0
+"""An unseen customer's place is walking when, followed over the occupied cells, it
+moved :data:`MOVING_FACES` of her face width over this long (a followed place moves by
+cells, not by a detector's boxes: over 0.4 s a slow walk is a cell or less)."""
 
 
 class Visit:
@@ -152,7 +156,8 @@ class Visit:
 
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
-                 "held_face", "held_path", "present_t", "held_looks", "walked_off", "heading",
+                 "held_face", "held_path", "place_moves", "place_walked_t",
+                 "present_t", "held_looks", "walked_off", "heading",
                  "moving_when_lost",
                  "others_at_loss", "not_hers", "maybe_back_t",
                  "walking_t", "standing_at", "standing_since", "ack_t",
@@ -176,6 +181,11 @@ class Visit:
         she was lost, then followed over the occupied cells."""
         self.held_path: list[tuple[float, float, float]] = []
         """While unseen: (t, x, y) of her place, one sample a second."""
+        self.place_moves: deque[tuple[float, float, float, float]] = deque()
+        """While unseen: (t, x, y, width) of her place on every grid of the last
+        :data:`PLACE_MOVING_S` (:meth:`VisitBook.walking_unseen`) ..."""
+        self.place_walked_t = -math.inf
+        """... and the latest frame it was walking."""
         self.others_at_loss: dict[str, tuple[float, float, float]] = {}
         """While unseen: where the other customers stood when she was lost (visit id:
         steady face, or place for one held unseen), to tell who walked into her
@@ -270,9 +280,11 @@ class Visit:
                    for look in self.looks())
 
 
-def _moving_when_lost(faces: list[tuple[float, float, float, float]], aspect: float) -> bool:
+def _moving_when_lost(faces: list[tuple[float, float, float, float]], aspect: float,
+                      window_s: float = MOVING_FACE_S) -> bool:
     """Whether the face was still moving as it was lost: over its sightings of the last
-    :data:`MOVING_FACE_S` (``(t, x, y, width)``; all of them when they span less, at
+    ``window_s`` (:data:`MOVING_FACE_S` unless told; ``(t, x, y, width)``; all of them
+    when they span less, at
     least 0.3 s), the least-squares line through its positions moves at least
     :data:`MOVING_FACES` of its median width. A line, not the two ends, and in face
     widths, not frame widths: 2 px of detector jitter on a 40 px face is a twentieth
@@ -282,7 +294,7 @@ def _moving_when_lost(faces: list[tuple[float, float, float, float]], aspect: fl
         return False
     last_t = faces[-1][0]
     start = next((i for i in range(len(faces) - 1, -1, -1)
-                  if last_t - faces[i][0] >= MOVING_FACE_S - 1e-9), 0)
+                  if last_t - faces[i][0] >= window_s - 1e-9), 0)
     window = np.asarray(faces[start:], dtype=np.float64)
     span = last_t - window[0, 0]
     if span < 0.3:
@@ -293,6 +305,43 @@ def _moving_when_lost(faces: list[tuple[float, float, float, float]], aspect: fl
     vy = float(t @ (window[:, 2] - window[:, 2].mean())) / denom * aspect
     width = float(np.median(window[:, 3]))
     return width > 0 and math.hypot(vx, vy) * span >= MOVING_FACES * width
+
+
+def _continue_stand(visit: Visit, still: StillDetector) -> float | None:
+    """Her stand goes on under her returning face: the stand she began before her face
+    was lost is replayed (the positions her detector kept from before the returning
+    face was first seen, her place's while her face was hidden included), then the
+    positions the returning face's track measured (``still``, the new visit's
+    detector), so a customer who stood in the queue, hidden behind someone nearer or
+    looking down, arrived when she stopped there, not when her face came back. A
+    face first seen elsewhere (half her face width, :data:`MOVING_FACES`, from where
+    her detector last measured her, over :data:`MOVING_FACE_S`: she moved while
+    hidden) starts a stand of its own, from its own positions only; one that
+    walks on from where she stood restarts it. Returns her arrival, once the stand
+    has lasted long enough (the first sample that says so, as on a live frame; None:
+    not yet); her detector is then the replayed one. Her face's absence is taken for
+    a stand: nothing says otherwise, and the face is back where she stood."""
+    old, face = visit.still, visit.held_face
+    if old is None or face is None or not old.samples or not still.samples:
+        visit.still = still
+        return None
+    back_t, x, y = still.samples[0]
+    before = [p for p in old.samples if p[0] < back_t]  # her place's, since, are not her
+    if not before:
+        visit.still = still
+        return None
+    last_t = before[-1][0]
+    sx, sy = np.asarray([p[1:] for p in before if p[0] >= last_t - MOVING_FACE_S]).mean(axis=0)
+    if math.hypot(x - sx, y - sy) > MOVING_FACES * face[2]:
+        visit.still = still  # back elsewhere: a stand of its own, from the face's samples
+        return None
+    merged = StillDetector(old.still_s, old.radius)
+    visit.still = merged
+    for t, x, y in [*before, *still.samples]:
+        arrival_t = merged.update(t, x, y)
+        if arrival_t is not None:
+            return arrival_t  # decided, as on a live frame (she may have stepped on since)
+    return None
 
 
 class VisitBook:
@@ -400,6 +449,8 @@ class VisitBook:
         visit.held_face = visit.track.steady_face()
         visit.present_t = visit.unseen_since_t
         visit.held_path = []
+        visit.place_moves.clear()
+        visit.place_walked_t = -math.inf
         if visit.held_face is not None:
             visit.held_path.append((visit.unseen_since_t, *visit.held_face[:2]))
         visit.others_at_loss = {}
@@ -504,6 +555,10 @@ class VisitBook:
             claimed[cells] = True
             if occupied:
                 bodies[body_cells(grid, visit.held_face or face, aspect)] = True
+            moves = visit.place_moves
+            moves.append((t, *(visit.held_face or face)))
+            while moves[0][0] < t - PLACE_MOVING_S:
+                moves.popleft()
         seen_cells = np.zeros(grid.cells.shape, dtype=bool)
         for _, box in seen:
             seen_cells[box] = True
@@ -720,9 +775,25 @@ class VisitBook:
         if not occupied:
             return []
         events = self._report(visit, t, wall_time)
-        if out_of_zones_s <= self.grace_s:  # no alerts while she is outside the zones
+        if self.walking_unseen(visit):
+            visit.place_walked_t = t
+        if out_of_zones_s <= self.grace_s and t - visit.place_walked_t > PLACE_MOVING_S:
+            # No alerts while she is outside the zones, nor while her place walks and
+            # until it has stood still as long again (a place walking away slows down
+            # in the image as it shrinks toward the entrance).
             events += self._alerts(visit, t, wall_time)
         return events
+
+    def walking_unseen(self, visit: Visit) -> bool:
+        """Whether the place of an unseen customer is on the move: followed over the
+        occupied cells, the least-squares line through its positions of the last
+        :data:`PLACE_MOVING_S` moves at least :data:`MOVING_FACES` of her face width.
+        She is walking with her face hidden, not waiting: up to the counter (she
+        stands there in a moment, and her wait's alerts come then) or out of the
+        shop (a buzz for her would call staff to nobody)."""
+        moves = visit.place_moves
+        return (len(moves) >= 2 and moves[-1][0] - moves[0][0] >= PLACE_MOVING_S / 2
+                and _moving_when_lost(list(moves), self.aspect, window_s=PLACE_MOVING_S))
 
     def _close_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
         """Close the visit of an unseen customer who has gone, unless a new face that
@@ -915,6 +986,8 @@ class VisitBook:
         visit.present_t = visit.last_in_zone_t = t
         visit.heading = (0.0, 0.0)
         visit.moving_when_lost = False
+        visit.place_moves.clear()  # found standing: her place has not walked since
+        visit.place_walked_t = -math.inf
         if self.zones.counters[visit.counter_id].in_service(x, y):
             visit.arrival_t = self._occupied_since((x, y, w), t)
         else:  # in the approach zone: arrived when she stopped, as a face there does
@@ -1092,7 +1165,7 @@ class VisitBook:
         if best.arrival_t is None and new.arrival_t is not None:
             best.arrival_t = new.arrival_t  # she arrived while her face was hidden
         if best.arrival_t is None and new.still is not None:
-            best.still = new.still
+            best.arrival_t = _continue_stand(best, new.still)
         old = best.track
         log.debug("track %d continues visit %s of track %d (evidence tier %d)", ts.track_id,
                   best.visit_id, old.track_id, best_key[0])
@@ -1101,6 +1174,8 @@ class VisitBook:
         best.unseen_since_t = None
         best.held_face = None
         best.held_path = []
+        best.place_moves.clear()
+        best.place_walked_t = -math.inf
         best.held_looks = []
         best.walked_off = False
         best.walking_t = -math.inf

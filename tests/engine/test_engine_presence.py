@@ -16,6 +16,7 @@ from engine_scenes import (
     HEIGHT,
     INTO_LENS,
     NAVY_BGR,
+    OUTSIDE_AT,
     RED_BGR,
     SERVICE_AT,
     STAFF_AT,
@@ -796,3 +797,53 @@ def test_her_face_back_beside_her_place_is_hers_while_its_role_is_decided(
     arrived = out.one("customer_arrived")
     assert out.one("customer_acknowledged").visit_id == arrived.visit_id
     assert out.of("customer_left") == []
+
+
+def leaving_faceless(walk_away: bool, alert_after_s: float = 10.0) -> Run:
+    """A customer arrives at the counter, looks down at 5 s and, from 7 s, either walks
+    away with her back to the camera (from 2 m to 5 m from it and across the approach
+    zone over 5 s, her body shrinking as it goes) or stands there; her body is on the
+    grid until 12 s. Her alert is due at ``alert_after_s``."""
+    at = walk(SERVICE_AT, (2.0, 0.0, 5.0), 7.0, 12.0) if walk_away else still(SERVICE_AT)
+    customer = Actor(1, at, looks(INTO_LENS, (5.0, 99.0, None)), end_t=12.0)
+    staff = Actor(2, still(STAFF_AT), looks(AWAY))
+    return play(make_engine(alert_after_s=alert_after_s, escalate_after_s=120.0),
+                [customer, staff], 16.0)
+
+
+def test_a_customer_walking_out_faceless_is_not_called_for() -> None:
+    """Her place, followed over the grid, walks: she is not waiting but leaving, and a
+    buzz for her would send staff to nobody. One who stands there faceless is."""
+    gone = leaving_faceless(walk_away=True)
+    assert gone.of("customer_waiting") == []
+    left = gone.one("customer_left")
+    assert left.outcome.value == "abandoned"
+    stays = leaving_faceless(walk_away=False)
+    assert stays.one("customer_waiting").t == pytest.approx(10.0, abs=0.2)
+
+
+def test_a_wait_due_before_she_walked_out_faceless_is_still_called_for() -> None:
+    """Only a walking place silences alerts: one due while she stood, face hidden, fires."""
+    gone = leaving_faceless(walk_away=True, alert_after_s=6.0)
+    assert gone.one("customer_waiting").t == pytest.approx(6.0, abs=0.2)
+
+
+def test_a_customer_hidden_as_she_stands_in_the_queue_arrived_when_she_stopped() -> None:
+    """She walks into the queue and stops at 2 s; at 3.5 s, before standing still has
+    lasted ``arrival_still_s`` (3 s), her face is lost, and her place tells nothing:
+    the man queueing beside her, a little nearer the camera, covers most of it on the
+    grid. At 8 s her face is back where she stood. She stood there all along: she
+    arrived at 2 s, not 3 s after her face came back."""
+    her_at = FAR_QUEUE_AT
+    his_at = (1.32, 0.0, 2.6)  # 1.4 of her face widths to her right, 15 % nearer
+    her = Actor(1, walk(OUTSIDE_AT, her_at, 0.0, 2.0), looks(INTO_LENS, (3.5, 8.0, None)),
+                end_t=20.0, clothes=RED)
+    him = Actor(3, still(his_at), looks(INTO_LENS), end_t=20.0, clothes=NAVY)
+    staff = Actor(2, still(STAFF_AT), looks(AWAY))
+    out = play(make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0),
+               [her, him, staff], 20.0)
+    arrivals = out.of("customer_arrived")
+    assert len(arrivals) == 2  # his and hers: her face continued her visit
+    mine = max(arrivals, key=lambda e: e.t)  # he stood still from the start
+    assert mine.arrival_t == pytest.approx(2.0, abs=0.3)
+    assert mine.t < 9.5  # known once her face is taken for hers, not 3 s later

@@ -392,3 +392,35 @@ def test_a_face_is_moving_when_lost_only_if_its_last_sightings_move_half_its_wid
     assert not _moving_when_lost(_face_track(xs, [0.5] * n, face_px / w), h / w)
     # Too few sightings to tell (less than 0.3 s): standing.
     assert not _moving_when_lost(_face_track(xs[:4], [0.5] * 4, face_px / w), h / w)
+
+
+def test_a_stand_goes_on_under_the_face_that_comes_back_where_she_stood() -> None:
+    """She walked into the queue and stopped at 2 s; her face was lost at 3.5 s (hidden
+    behind someone nearer, her place telling nothing) before standing still had lasted
+    3 s. The face that comes back at 8 s where she stood continues her stand: she
+    arrived at 2 s, even if the queue moves up before the face is taken for hers.
+    One that comes back more than half her face width from there starts a stand
+    of its own."""
+    from frontdesk.engine.tracks import TrackState
+    from frontdesk.engine.visits import Visit, _continue_stand
+
+    def stand_then(x_back: float, step_on_t: float = 99.0) -> tuple[Visit, StillDetector]:
+        visit = Visit("v1", TrackState(1, 0.0), "counter-1", 0.0, 0.0)
+        visit.held_face = (0.7, 0.3, 0.03)  # her place when lost
+        visit.still = StillDetector(3.0, 0.01)
+        for i in range(int(3.5 * 15)):  # walks in at 0.1 frame widths a second, stops at 2 s
+            t = i / 15
+            assert visit.still.update(t, 0.5 + 0.1 * min(t, 2.0), 0.3) is None
+        back = StillDetector(3.0, 0.01)
+        for i in range(15):  # one second of the returning face, standing (or stepping on)
+            t = 8.0 + i / 15
+            back.update(t, x_back + 0.1 * max(0.0, t - step_on_t), 0.3)
+        return visit, back
+
+    visit, back = stand_then(0.7)
+    assert _continue_stand(visit, back) == pytest.approx(2.0, abs=0.1)
+    visit, back = stand_then(0.7, step_on_t=8.5)  # back, then the queue moves up
+    assert _continue_stand(visit, back) == pytest.approx(2.0, abs=0.1)
+    visit, back = stand_then(0.72)  # two thirds of her face width away: she moved
+    assert _continue_stand(visit, back) is None
+    assert visit.still is back  # the face's own stand, from its own positions
