@@ -308,36 +308,26 @@ def _moving_when_lost(faces: list[tuple[float, float, float, float]], aspect: fl
 
 
 def _continue_stand(visit: Visit, still: StillDetector) -> float | None:
-    """Her stand goes on under her returning face: the stand she began before her face
-    was lost is replayed (the positions her detector kept from before the returning
-    face was first seen, her place's while her face was hidden included), then the
-    positions the returning face's track measured (``still``, the new visit's
-    detector), so a customer who stood in the queue, hidden behind someone nearer or
-    looking down, arrived when she stopped there, not when her face came back. A
-    face first seen elsewhere (half her face width, :data:`MOVING_FACES`, from where
-    her detector last measured her, over :data:`MOVING_FACE_S`: she moved while
-    hidden) starts a stand of its own, from its own positions only; one that
-    walks on from where she stood restarts it. Returns her arrival, once the stand
-    has lasted long enough (the first sample that says so, as on a live frame; None:
-    not yet); her detector is then the replayed one. Her face's absence is taken for
-    a stand: nothing says otherwise, and the face is back where she stood."""
-    old, face = visit.still, visit.held_face
-    if old is None or face is None or not old.samples or not still.samples:
+    """Her stand goes on under her returning face: her stand-still detector is replayed
+    with her face's positions from before she was lost, then the returning face's
+    (``still``, the new visit's detector). A customer who stood in the queue, hidden
+    behind someone nearer or looking down, and comes back where she stood arrived
+    when she stopped there, not when her face came back; one lost in the last steps
+    of her walk, back where the walk was taking her, arrived when the walk, carried
+    on, reaches where she stands (the detector's extrapolation); one back elsewhere
+    after more than the detector's history (2 s), when her face came back, as
+    before. Her place's positions (fed while she was hidden, not arrived) are not
+    her face's and are left out. Returns her arrival, once the stand has lasted long
+    enough (the first sample that says so, as on a live frame; None: not yet); her
+    detector is then the replayed one."""
+    old, lost_t = visit.still, visit.unseen_since_t
+    seen = [] if old is None or lost_t is None else [p for p in old.samples if p[0] <= lost_t]
+    if old is None or not seen or not still.samples:
         visit.still = still
-        return None
-    back_t, x, y = still.samples[0]
-    before = [p for p in old.samples if p[0] < back_t]  # her place's, since, are not her
-    if not before:
-        visit.still = still
-        return None
-    last_t = before[-1][0]
-    sx, sy = np.asarray([p[1:] for p in before if p[0] >= last_t - MOVING_FACE_S]).mean(axis=0)
-    if math.hypot(x - sx, y - sy) > MOVING_FACES * face[2]:
-        visit.still = still  # back elsewhere: a stand of its own, from the face's samples
         return None
     merged = StillDetector(old.still_s, old.radius)
     visit.still = merged
-    for t, x, y in [*before, *still.samples]:
+    for t, x, y in [*seen, *still.samples]:
         arrival_t = merged.update(t, x, y)
         if arrival_t is not None:
             return arrival_t  # decided, as on a live frame (she may have stepped on since)

@@ -399,18 +399,19 @@ def test_a_stand_goes_on_under_the_face_that_comes_back_where_she_stood() -> Non
     behind someone nearer, her place telling nothing) before standing still had lasted
     3 s. The face that comes back at 8 s where she stood continues her stand: she
     arrived at 2 s, even if the queue moves up before the face is taken for hers.
-    One that comes back more than half her face width from there starts a stand
-    of its own."""
+    One that comes back elsewhere, 4.5 s later, stands from when it came back."""
     from frontdesk.engine.tracks import TrackState
     from frontdesk.engine.visits import Visit, _continue_stand
 
     def stand_then(x_back: float, step_on_t: float = 99.0) -> tuple[Visit, StillDetector]:
         visit = Visit("v1", TrackState(1, 0.0), "counter-1", 0.0, 0.0)
-        visit.held_face = (0.7, 0.3, 0.03)  # her place when lost
         visit.still = StillDetector(3.0, 0.01)
         for i in range(int(3.5 * 15)):  # walks in at 0.1 frame widths a second, stops at 2 s
             t = i / 15
             assert visit.still.update(t, 0.5 + 0.1 * min(t, 2.0), 0.3) is None
+        visit.unseen_since_t = t
+        for i in range(10):  # her place, fed while she was hidden: not her face
+            visit.still.update(4.0 + i / 5, 0.9, 0.3)
         back = StillDetector(3.0, 0.01)
         for i in range(15):  # one second of the returning face, standing (or stepping on)
             t = 8.0 + i / 15
@@ -421,6 +422,38 @@ def test_a_stand_goes_on_under_the_face_that_comes_back_where_she_stood() -> Non
     assert _continue_stand(visit, back) == pytest.approx(2.0, abs=0.1)
     visit, back = stand_then(0.7, step_on_t=8.5)  # back, then the queue moves up
     assert _continue_stand(visit, back) == pytest.approx(2.0, abs=0.1)
-    visit, back = stand_then(0.72)  # two thirds of her face width away: she moved
+    visit, back = stand_then(0.72)  # she moved while hidden
     assert _continue_stand(visit, back) is None
-    assert visit.still is back  # the face's own stand, from its own positions
+    assert visit.still is not None
+    arrival = next(a for i in range(15, 60)
+                   if (a := visit.still.update(8.0 + i / 15, 0.72, 0.3)) is not None)
+    assert arrival == pytest.approx(8.0, abs=0.1)
+
+
+def test_a_walk_lost_in_its_last_steps_stops_where_it_was_taking_her() -> None:
+    """Lost walking at 0.1 frame widths a second, 0.3 s before she stopped, she is back
+    0.7 s later standing where the walk was taking her: she stopped when the walk,
+    carried on, reached that place, not when her face came back. A walk whose line
+    reaches the place only after the face is seen standing there stopped by then."""
+    from frontdesk.engine.tracks import TrackState
+    from frontdesk.engine.visits import Visit, _continue_stand
+
+    def lost_walking(speed: float, stop_x: float) -> float | None:
+        visit = Visit("v1", TrackState(1, 0.0), "counter-1", 0.0, 0.0)
+        visit.still = StillDetector(3.0, 0.01)
+        for i in range(46):  # walking until 3.0 s
+            visit.still.update(i / 15, 0.5 + speed * i / 15, 0.3)
+        visit.unseen_since_t = 3.0
+        back = StillDetector(3.0, 0.01)
+        for i in range(15):
+            back.update(4.0 + i / 15, stop_x, 0.3)
+        arrival = _continue_stand(visit, back)
+        for i in range(15, 60):
+            if arrival is not None:
+                break
+            assert visit.still is not None
+            arrival = visit.still.update(4.0 + i / 15, stop_x, 0.3)
+        return arrival
+
+    assert lost_walking(0.1, 0.83) == pytest.approx(3.3, abs=0.1)
+    assert lost_walking(0.02, 0.83) == pytest.approx(4.0, abs=0.01)  # the line is too slow
