@@ -208,7 +208,7 @@ class Visit:
         (frame widths a second, x and y), over the tracker's last 1.5 s of it."""
         self.moving_when_lost = False
         """While unseen: whether her face was still moving over its last sightings
-        (:func:`_moving_when_lost`) when she was lost: a step up in the queue that
+        (:func:`_still_moving`) when she was lost: a step up in the queue that
         ended before she looked down moves the 1.5 s heading, but she was standing.
         Cleared when she is found standing at the counter."""
         self.walking_t = -math.inf
@@ -280,16 +280,15 @@ class Visit:
                    for look in self.looks())
 
 
-def _moving_when_lost(faces: list[tuple[float, float, float, float]], aspect: float,
-                      window_s: float = MOVING_FACE_S) -> bool:
-    """Whether the face was still moving as it was lost: over its sightings of the last
-    ``window_s`` (:data:`MOVING_FACE_S` unless told; ``(t, x, y, width)``; all of them
-    when they span less, at
-    least 0.3 s), the least-squares line through its positions moves at least
-    :data:`MOVING_FACES` of its median width. A line, not the two ends, and in face
-    widths, not frame widths: 2 px of detector jitter on a 40 px face is a twentieth
-    of it, and a single box at each end would make a standing face "move" once in
-    five at 640 px."""
+def _still_moving(faces: list[tuple[float, float, float, float]], aspect: float,
+                  window_s: float = MOVING_FACE_S) -> bool:
+    """Whether a face (or an unseen customer's place) was still moving at its last
+    position: over its positions ``(t, x, y, width)`` of the last ``window_s``
+    (:data:`MOVING_FACE_S` unless told; all of them when they span less, at least
+    0.3 s), the least-squares line through them moves at least :data:`MOVING_FACES`
+    of its median width. A line, not the two ends, and in face widths, not frame
+    widths: 2 px of detector jitter on a 40 px face is a twentieth of it, and a
+    single box at each end would make a standing face "move" once in five at 640 px."""
     if len(faces) < 2:
         return False
     last_t = faces[-1][0]
@@ -464,7 +463,7 @@ class VisitBook:
         visit.heading = (heading(faces[0], faces[-1], self.aspect)
                          if len(faces) >= 2 and faces[-1][0] - faces[0][0] >= 0.3
                          else (0.0, 0.0))
-        visit.moving_when_lost = _moving_when_lost(faces, self.aspect)
+        visit.moving_when_lost = _still_moving(faces, self.aspect)
 
     def weigh_presence(self, tracks: list[TrackState], t: float) -> None:
         """Decide, once per frame, which unseen customers' places are still occupied.
@@ -783,7 +782,7 @@ class VisitBook:
         shop (a buzz for her would call staff to nobody)."""
         moves = visit.place_moves
         return (len(moves) >= 2 and moves[-1][0] - moves[0][0] >= PLACE_MOVING_S / 2
-                and _moving_when_lost(list(moves), self.aspect, window_s=PLACE_MOVING_S))
+                and _still_moving(list(moves), self.aspect, window_s=PLACE_MOVING_S))
 
     def _close_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
         """Close the visit of an unseen customer who has gone, unless a new face that

@@ -373,7 +373,7 @@ def _face_track(xs: list[float], ys: list[float], width: float, fps: float = 15.
 
 
 def test_a_face_is_moving_when_lost_only_if_its_last_sightings_move_half_its_width() -> None:
-    from frontdesk.engine.visits import _moving_when_lost
+    from frontdesk.engine.visits import _still_moving
 
     rng = np.random.default_rng(7)
     w, h, face_px = 640, 480, 20  # a small face in a small frame: jitter counts most
@@ -381,17 +381,17 @@ def test_a_face_is_moving_when_lost_only_if_its_last_sightings_move_half_its_wid
     for _ in range(200):  # standing, 2 px of jitter on each axis
         xs = list(0.5 + rng.normal(0.0, 2.0, n) / w)
         ys = list(0.5 + rng.normal(0.0, 2.0, n) / h)
-        assert not _moving_when_lost(_face_track(xs, ys, face_px / w), h / w)
+        assert not _still_moving(_face_track(xs, ys, face_px / w), h / w)
     # Walking at 1.3 face widths in 0.4 s (0.5 m/s for a 15 cm face), to the last sighting.
     step = 1.3 * face_px / w / 6
     xs = [0.3 + step * i for i in range(n)]
-    assert _moving_when_lost(_face_track(xs, [0.5] * n, face_px / w), h / w)
+    assert _still_moving(_face_track(xs, [0.5] * n, face_px / w), h / w)
     # The same walk ending 0.4 s before the last sighting (seed 105's customer-443): the
     # whole 1.5 s moved, the last 0.4 s did not.
     xs = [0.3 + step * min(i, n - 7) for i in range(n)]
-    assert not _moving_when_lost(_face_track(xs, [0.5] * n, face_px / w), h / w)
+    assert not _still_moving(_face_track(xs, [0.5] * n, face_px / w), h / w)
     # Too few sightings to tell (less than 0.3 s): standing.
-    assert not _moving_when_lost(_face_track(xs[:4], [0.5] * 4, face_px / w), h / w)
+    assert not _still_moving(_face_track(xs[:4], [0.5] * 4, face_px / w), h / w)
 
 
 def test_a_stand_goes_on_under_the_face_that_comes_back_where_she_stood() -> None:
