@@ -156,7 +156,7 @@ class Visit:
 
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
-                 "held_face", "held_path", "place_moves", "place_walked_t",
+                 "held_face", "held_path", "place_moves", "place_walked_t", "place_heading",
                  "present_t", "held_looks", "walked_off", "heading",
                  "moving_when_lost",
                  "others_at_loss", "not_hers", "maybe_back_t",
@@ -185,7 +185,10 @@ class Visit:
         """While unseen: (t, x, y, width) of her place on every grid of the last
         :data:`PLACE_MOVING_S` (:meth:`VisitBook.walking_unseen`) ..."""
         self.place_walked_t = -math.inf
-        """... and the latest frame it was walking."""
+        """... the latest frame it was walking ..."""
+        self.place_heading = (0.0, 0.0)
+        """... and its velocity then, first to last of those positions (frame widths a
+        second, y scaled by the aspect)."""
         self.others_at_loss: dict[str, tuple[float, float, float]] = {}
         """While unseen: where the other customers stood when she was lost (visit id:
         steady face, or place for one held unseen), to tell who walked into her
@@ -223,10 +226,9 @@ class Visit:
         last found there."""
         self.maybe_back_t = -math.inf
         """While unseen: the latest frame a new face, its role not fixed yet, could
-        have continued her visit by other evidence than her clothes (those it takes
-        only once it is known a customer, :meth:`VisitBook._adopt`): she is not
-        closed while that face is decided (its body, explaining her place's cells,
-        empties her place as she looks up)."""
+        have continued her visit (:meth:`VisitBook._maybe_back`): she is not closed
+        while that face is decided (its body, explaining her place's cells, empties
+        her place as she looks up)."""
         self.past_looks: list[Contact] = []
         self.ack_t: float | None = None
         self.ack_by: AckSource | None = None
@@ -304,6 +306,14 @@ def _still_moving(faces: list[tuple[float, float, float, float]], aspect: float,
     vy = float(t @ (window[:, 2] - window[:, 2].mean())) / denom * aspect
     width = float(np.median(window[:, 3]))
     return width > 0 and math.hypot(vx, vy) * span >= MOVING_FACES * width
+
+
+def _walked(ts: TrackState, aspect: float) -> bool:
+    """Whether the new face ``ts`` has moved on from where it was first seen (more than
+    :data:`REACQUIRE_STAY_FRACTION` of :data:`REACQUIRE_RADIUS_NORM`)."""
+    assert ts.born_x is not None
+    stay = REACQUIRE_RADIUS_NORM * REACQUIRE_STAY_FRACTION
+    return image_d2(ts.born_x, ts.born_y, ts.x, ts.y, aspect) > stay ** 2
 
 
 def _continue_stand(visit: Visit, still: StillDetector) -> float | None:
@@ -440,6 +450,7 @@ class VisitBook:
         visit.held_path = []
         visit.place_moves.clear()
         visit.place_walked_t = -math.inf
+        visit.place_heading = (0.0, 0.0)
         if visit.held_face is not None:
             visit.held_path.append((visit.unseen_since_t, *visit.held_face[:2]))
         visit.others_at_loss = {}
@@ -755,7 +766,7 @@ class VisitBook:
         if (t - visit.present_t > self.cfg.presence_leave_s
                 or t - visit.unseen_since_t > self.cfg.presence_max_s):
             if (t - visit.unseen_since_t <= self.cfg.presence_max_s
-                    and (visit.arrival_t is None or self._someone_walking(visit, t) is not None)):
+                    and (visit.arrival_t is None or self._walks_on(visit, t))):
                 # On her way with her face hidden (eyes on her phone, walking up from
                 # the queue): she may look up at the counter a few steps on.
                 self._walk_off(visit)
@@ -766,6 +777,8 @@ class VisitBook:
         events = self._report(visit, t, wall_time)
         if self.walking_unseen(visit):
             visit.place_walked_t = t
+            moves = visit.place_moves
+            visit.place_heading = heading(moves[0], moves[-1], self.aspect)
         if out_of_zones_s <= self.grace_s and t - visit.place_walked_t > PLACE_MOVING_S:
             # No alerts while she is outside the zones, nor while her place walks and
             # until it has stood still as long again (a place walking away slows down
@@ -784,13 +797,59 @@ class VisitBook:
         return (len(moves) >= 2 and moves[-1][0] - moves[0][0] >= PLACE_MOVING_S / 2
                 and _still_moving(list(moves), self.aspect, window_s=PLACE_MOVING_S))
 
+    def _walks_on(self, visit: Visit, t: float) -> bool:
+        """Whether an arrived customer whose place emptied may have walked on in the
+        zones, to be held for her face: someone walked unseen in the zones, or, while
+        she waits, her own place was walking up to her counter as it emptied (up from
+        the queue, eyes on her phone: her body now in cells the served customer's held
+        place explains, so nobody seems to walk)."""
+        return (self._someone_walking(visit, t) is not None
+                or visit.waiting() and self._place_walked_up(visit))
+
+    def _place_walked_up(self, visit: Visit) -> bool:
+        """Whether the followed place of an unseen customer lost outside her counter's
+        service zone was walking into it when it emptied: its heading then,
+        extrapolated up to :data:`REACH_S`, enters the zone. (One lost at the counter
+        whose place walks is walking away from it.)"""
+        held = visit.held_face
+        if held is None or visit.present_t - visit.place_walked_t > PLACE_MOVING_S:
+            return False
+        counter = self.zones.counters[visit.counter_id]
+        if counter.in_service(*lost_at(visit.held_path, held)):
+            return False
+        vx, vy = visit.place_heading
+        return any(counter.in_service(held[0] + vx * s, held[1] + vy * s / self.aspect)
+                   for s in np.arange(0.25, REACH_S + 1e-9, 0.25))
+
     def _close_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
         """Close the visit of an unseen customer who has gone, unless a new face that
         may be hers is being decided (:attr:`Visit.maybe_back_t`): its body explains
         her place's cells, so her place empties as she looks up."""
-        if t - visit.maybe_back_t <= MAYBE_BACK_HOLD_S:
+        if t - visit.maybe_back_t <= MAYBE_BACK_HOLD_S or self._maybe_back(visit):
             return []
         return self.close(visit, t, wall_time, visit.last_in_zone_t)
+
+    def _maybe_back(self, visit: Visit) -> bool:
+        """Whether a new face not yet taken as anyone's (its visit unconfirmed: a
+        customer's, or likely one's), seen for at most :data:`MAYBE_BACK_FOR_S`, may
+        continue the visit of the unseen customer (:meth:`_continues`, any evidence):
+        it is taken once its role is fixed, in her clothes at once. Asked when she
+        is about to be closed, from the face's first frame on (stepped before the
+        face's own visit, she would be closed on it: the next customer looks up at
+        the counter as her place, walking up from the queue, empties); remembered
+        in :attr:`Visit.maybe_back_t`."""
+        for other in self.open.values():
+            ts = other.track
+            role = ts.role.role
+            if (other is visit or other.confirmed or other.unseen_since_t is not None
+                    or ts.visits_closed or ts.born_x is None
+                    or role is Role.STAFF or role is None and ts.role.likely is not Role.CUSTOMER
+                    or ts.last_seen_t - ts.first_seen_t > MAYBE_BACK_FOR_S):
+                continue
+            if self._continues(visit, ts, _walked(ts, self.aspect), self.aspect) is not None:
+                visit.maybe_back_t = ts.last_seen_t
+                return True
+        return False
 
     def _walk_off(self, visit: Visit) -> None:
         """Her place emptied: she walked on. Her heading is where her followed place
@@ -977,6 +1036,7 @@ class VisitBook:
         visit.moving_when_lost = False
         visit.place_moves.clear()  # found standing: her place has not walked since
         visit.place_walked_t = -math.inf
+        visit.place_heading = (0.0, 0.0)
         if self.zones.counters[visit.counter_id].in_service(x, y):
             visit.arrival_t = self._occupied_since((x, y, w), t)
         else:  # in the approach zone: arrived when she stopped, as a face there does
@@ -1112,8 +1172,7 @@ class VisitBook:
         ts = new.track
         if ts.visits_closed or ts.born_x is None:  # a track's first visit only
             return None
-        stay = REACQUIRE_RADIUS_NORM * REACQUIRE_STAY_FRACTION
-        walked = image_d2(ts.born_x, ts.born_y, ts.x, ts.y, aspect) > stay ** 2
+        walked = _walked(ts, aspect)
         candidates = [(visit, found) for visit in self.open.values()
                       if (found := self._continues(visit, ts, walked, aspect)) is not None]
         if any(found[0] not in PLACE_TIERS and self._on_her_way(visit)
@@ -1132,10 +1191,6 @@ class VisitBook:
                           f"{visit.visit_id} tier {tier} clothes {look_d:.2f} (rank "
                           f"{look_rank(look_d)}) lost {visit.unseen_since_t} d2 {d2:.5f}"
                           for visit, (tier, look_d, d2) in candidates))
-        if clothes_only and ts.last_seen_t - ts.first_seen_t <= MAYBE_BACK_FOR_S:
-            for visit, (tier, _, _) in candidates:
-                if tier > TIER_CLOTHES:  # hers by other evidence, taken once its role is fixed
-                    visit.maybe_back_t = ts.last_seen_t
         best: Visit | None = None
         best_key = (math.inf, math.inf, math.inf, math.inf)
         for visit, (tier, look_d, d2) in candidates:
@@ -1165,6 +1220,7 @@ class VisitBook:
         best.held_path = []
         best.place_moves.clear()
         best.place_walked_t = -math.inf
+        best.place_heading = (0.0, 0.0)
         best.held_looks = []
         best.walked_off = False
         best.walking_t = -math.inf

@@ -176,17 +176,25 @@ def queue_advance(first: np.ndarray | None, second: np.ndarray | None,
     return play(engine, [one, two, staff], up_t + 16.0)
 
 
-def test_a_queueing_customer_who_walks_up_unseen_keeps_her_own_visit_by_her_clothes() -> None:
-    """Her face comes back in the first customer's place, about her size: place and
-    size say it is the first customer; her clothes say it is her."""
-    out = queue_advance(RED, NAVY)
+def the_second_kept_her_wait(out: Run, latency_s: float) -> str:
+    """Two visits, no third: the second customer's face continued her own visit, her
+    arrival from her stand in the queue (at 0 s) and her acknowledgement ``latency_s``
+    after it. Her visit id."""
     arrivals = out.of("customer_arrived")
     assert len(arrivals) == 2  # no third visit: her face continued her own
     second = arrivals[1]  # the first customer arrives at once, the second by standing still
     assert second.arrival_t == pytest.approx(0.0, abs=0.2)  # stood still in the queue
     ack = [a for a in out.of("customer_acknowledged") if a.visit_id == second.visit_id]
-    assert len(ack) == 1 and ack[0].latency_s == pytest.approx(16.0, abs=0.3)
-    left = [e for e in out.of("customer_left") if e.visit_id != second.visit_id]
+    assert len(ack) == 1 and ack[0].latency_s == pytest.approx(latency_s, abs=0.3)
+    return second.visit_id
+
+
+def test_a_queueing_customer_who_walks_up_unseen_keeps_her_own_visit_by_her_clothes() -> None:
+    """Her face comes back in the first customer's place, about her size: place and
+    size say it is the first customer; her clothes say it is her."""
+    out = queue_advance(RED, NAVY)
+    second_id = the_second_kept_her_wait(out, 16.0)
+    left = [e for e in out.of("customer_left") if e.visit_id != second_id]
     assert len(left) == 1 and left[0].outcome.value == "acknowledged"
 
 
@@ -203,12 +211,7 @@ def test_her_clothes_half_hidden_by_a_coat_in_the_queue_do_not_rule_her_out() ->
     half = clothes_signature(NAVY_BGR, RED_BGR)
     assert signature_distance(half, RED) >= LOOK_DIFFERENT  # the veto she met before
     out = queue_advance(NAVY, half, second_own=RED)
-    arrivals = out.of("customer_arrived")
-    assert len(arrivals) == 2  # no third visit: her face continued her own
-    second = arrivals[1]
-    assert second.arrival_t == pytest.approx(0.0, abs=0.2)  # stood still in the queue
-    ack = [a for a in out.of("customer_acknowledged") if a.visit_id == second.visit_id]
-    assert len(ack) == 1 and ack[0].latency_s == pytest.approx(16.0, abs=0.3)
+    the_second_kept_her_wait(out, 16.0)
 
 
 def test_clothes_her_queue_signatures_cannot_hold_still_rule_a_face_out() -> None:
@@ -360,6 +363,49 @@ def test_alike_clothes_leave_it_to_who_walked_in() -> None:
     assert len(arrivals) == 2
     ack = [a for a in out.of("customer_acknowledged") if a.visit_id == arrivals[1].visit_id]
     assert len(ack) == 1 and ack[0].latency_s == pytest.approx(16.0, abs=0.3)
+
+
+def test_the_next_customer_walking_into_the_served_ones_place_as_she_leaves_keeps_her_visit(
+        ) -> None:
+    """Seed 106's customer-318: the served customer (in red) has her back to the camera
+    and leaves as the next (in navy), eyes on her phone, walks up from the queue and
+    stands where she stood. The walker's body ends in cells the served customer's
+    held place explains, so nobody is seen walking; her own place, followed as it
+    walked, then empties. It walked: she walked on, and is held for her face, which
+    comes back at the counter 2 s later and continues her visit, with her wait from
+    the queue (before, she was closed as gone and her face began a visit of its
+    own)."""
+    out = queue_advance(RED, NAVY, hidden_s=2.0, first_end_t=12.0)
+    second_id = the_second_kept_her_wait(out, 16.0)
+    left = [e for e in out.of("customer_left") if e.visit_id != second_id]
+    assert len(left) == 1 and left[0].outcome.value == "acknowledged"
+
+
+def test_a_face_looking_up_as_her_hold_runs_out_is_hers_from_its_first_frame() -> None:
+    """The same walk up, but the grid misses her while she walks (clothes the colour
+    of the wall): her queue place empties at 10.5 s with nothing to say she walked,
+    and she is kept ``presence_leave_s`` only. She looks up at the counter 0.8 s
+    later, in the last frames of that hold: the new face, its role not fixed yet,
+    may be hers and holds her until it is (before, she was closed on its first frame
+    and her face began a visit of its own, a wait counted from the counter)."""
+    staff_at = still(STAFF_AT)
+    one = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (10.0, 99.0, None)), end_t=11.2,
+                clothes=RED)
+    two_at = walk(QUEUE_AT, SERVICE_AT, 10.5, 11.2)
+    up_t = 11.3
+    two = Actor(3, two_at, looks(INTO_LENS, (9.0, up_t, None)), end_t=30.0, clothes=NAVY)
+    staff = Actor(2, staff_at, looks(AWAY, (1.0, 2.5, at_actor(staff_at, still(SERVICE_AT))),
+                                     (up_t + 2.0, up_t + 4.0, at_actor(staff_at, two_at))),
+                  clothes=NAVY)
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0)
+    out = Run()
+    for i, t in enumerate(frame_times(0.0, 20.0, 15.0)):
+        obs = observation([one, two, staff], t, i)
+        walking = 10.5 <= t < 11.2
+        obs.occupancy = grid(*(body_of(p.at(t)) for p in (one, two, staff)
+                               if p.present(t) and not (p is two and walking)))
+        out.events += engine.update(obs)
+    the_second_kept_her_wait(out, up_t + 2.0)
 
 
 def test_a_customer_near_the_camera_who_walks_up_unseen_is_within_her_reach() -> None:
