@@ -247,6 +247,15 @@ class Visit:
         last of :attr:`held_looks`; None when too few frames measured it)."""
         return self.held_looks[-1] if self.held_looks else None
 
+    def hold_place(self, t: float, face: tuple[float, float, float] | None) -> None:
+        """Hold her place at ``face`` (None: no place) from ``t``: its path starts there
+        and it has not walked since."""
+        self.held_face = face
+        self.held_path = [] if face is None else [(t, face[0], face[1])]
+        self.place_moves.clear()
+        self.place_walked_t = -math.inf
+        self.place_heading = (0.0, 0.0)
+
     @property
     def track_id(self) -> int:
         return self.track.track_id
@@ -445,14 +454,8 @@ class VisitBook:
         appears where they stood continues their visit instead of starting one.
         """
         visit.unseen_since_t = visit.track.last_seen_t
-        visit.held_face = visit.track.steady_face()
+        visit.hold_place(visit.unseen_since_t, visit.track.steady_face())
         visit.present_t = visit.unseen_since_t
-        visit.held_path = []
-        visit.place_moves.clear()
-        visit.place_walked_t = -math.inf
-        visit.place_heading = (0.0, 0.0)
-        if visit.held_face is not None:
-            visit.held_path.append((visit.unseen_since_t, *visit.held_face[:2]))
         visit.others_at_loss = {}
         visit.not_hers = set()
         for other in self.open.values():
@@ -825,26 +828,28 @@ class VisitBook:
         """Close the visit of an unseen customer who has gone, unless a new face that
         may be hers is being decided (:attr:`Visit.maybe_back_t`): its body explains
         her place's cells, so her place empties as she looks up."""
-        if t - visit.maybe_back_t <= MAYBE_BACK_HOLD_S or self._maybe_back(visit):
+        if t - visit.maybe_back_t <= MAYBE_BACK_HOLD_S or self._maybe_back(visit, t):
             return []
         return self.close(visit, t, wall_time, visit.last_in_zone_t)
 
-    def _maybe_back(self, visit: Visit) -> bool:
+    def _maybe_back(self, visit: Visit, t: float) -> bool:
         """Whether a new face not yet taken as anyone's (its visit unconfirmed: a
-        customer's, or likely one's), seen for at most :data:`MAYBE_BACK_FOR_S`, may
-        continue the visit of the unseen customer (:meth:`_continues`, any evidence):
-        it is taken once its role is fixed, in her clothes at once. Asked when she
-        is about to be closed, from the face's first frame on (stepped before the
-        face's own visit, she would be closed on it: the next customer looks up at
-        the counter as her place, walking up from the queue, empties); remembered
-        in :attr:`Visit.maybe_back_t`."""
+        customer's, or likely one's), seen for at most :data:`MAYBE_BACK_FOR_S` and
+        within the last :data:`MAYBE_BACK_HOLD_S`, may continue the visit of the
+        unseen customer (:meth:`_continues`, any evidence): it is taken once its
+        role is fixed, in her clothes once five frames of them are measured. Asked
+        when she is about to be closed, from the face's first frame on (stepped
+        before the face's own visit, she would be closed on it: the next customer
+        looks up at the counter as her place, walking up from the queue, empties);
+        remembered in :attr:`Visit.maybe_back_t`."""
         for other in self.open.values():
             ts = other.track
             role = ts.role.role
             if (other is visit or other.confirmed or other.unseen_since_t is not None
                     or ts.visits_closed or ts.born_x is None
                     or role is Role.STAFF or role is None and ts.role.likely is not Role.CUSTOMER
-                    or ts.last_seen_t - ts.first_seen_t > MAYBE_BACK_FOR_S):
+                    or ts.last_seen_t - ts.first_seen_t > MAYBE_BACK_FOR_S
+                    or t - ts.last_seen_t > MAYBE_BACK_HOLD_S):
                 continue
             if self._continues(visit, ts, _walked(ts, self.aspect), self.aspect) is not None:
                 visit.maybe_back_t = ts.last_seen_t
@@ -1029,14 +1034,10 @@ class VisitBook:
         x, y, w, _ = visit.standing_at
         stood_t = visit.standing_since[2]
         visit.walked_off = False
-        visit.held_face = (x, y, w)
-        visit.held_path = [(t, x, y)]
+        visit.hold_place(t, (x, y, w))  # found standing: her place has not walked since
         visit.present_t = visit.last_in_zone_t = t
         visit.heading = (0.0, 0.0)
         visit.moving_when_lost = False
-        visit.place_moves.clear()  # found standing: her place has not walked since
-        visit.place_walked_t = -math.inf
-        visit.place_heading = (0.0, 0.0)
         if self.zones.counters[visit.counter_id].in_service(x, y):
             visit.arrival_t = self._occupied_since((x, y, w), t)
         else:  # in the approach zone: arrived when she stopped, as a face there does
@@ -1216,11 +1217,7 @@ class VisitBook:
         best.past_looks = best.looks()
         best.track = ts
         best.unseen_since_t = None
-        best.held_face = None
-        best.held_path = []
-        best.place_moves.clear()
-        best.place_walked_t = -math.inf
-        best.place_heading = (0.0, 0.0)
+        best.hold_place(ts.last_seen_t, None)
         best.held_looks = []
         best.walked_off = False
         best.walking_t = -math.inf

@@ -381,18 +381,35 @@ def test_the_next_customer_walking_into_the_served_ones_place_as_she_leaves_keep
     assert len(left) == 1 and left[0].outcome.value == "acknowledged"
 
 
+def test_a_waiting_customer_walking_away_from_the_counter_is_not_held_as_walking_up() -> None:
+    """The guard: she waits at the counter, looks down at 5 s and walks away from 7 s
+    (toward the door, 2 m aside and 3 m farther from the camera); the grid loses her
+    at 8.3 s, behind a shelf, with her place still in the service zone and walking.
+    Lost at the counter, her place walks away from it, not up to it: she is seen to
+    leave within 2 s, not kept ``WALK_HOLD_S`` more for a face."""
+    at = walk(SERVICE_AT, (2.0, 0.0, 5.0), 7.0, 12.0)
+    her = Actor(1, at, looks(INTO_LENS, (5.0, 99.0, None)), end_t=8.3)
+    staff = Actor(2, still(STAFF_AT), looks(AWAY))
+    out = play(make_engine(alert_after_s=60.0, escalate_after_s=120.0), [her, staff], 16.0)
+    left = out.one("customer_left")
+    assert left.left_t == pytest.approx(8.3, abs=0.1)
+    assert left.t - 8.3 <= 2.0
+
+
 def test_a_face_looking_up_as_her_hold_runs_out_is_hers_from_its_first_frame() -> None:
-    """The same walk up, but the grid misses her while she walks (clothes the colour
-    of the wall): her queue place empties at 10.5 s with nothing to say she walked,
-    and she is kept ``presence_leave_s`` only. She looks up at the counter 0.8 s
-    later, in the last frames of that hold: the new face, its role not fixed yet,
-    may be hers and holds her until it is (before, she was closed on its first frame
-    and her face began a visit of its own, a wait counted from the counter)."""
+    """Seed 106's customer-318 again, as it happened there: the grid misses her while
+    she walks (clothes the colour of the wall), so her queue place empties at 10.5 s
+    with nothing to say she walked, and she is kept ``presence_leave_s`` only. She
+    looks up at the counter at 11.45 s; the tracker reports her face from its second
+    frame, the frame her hold runs out, and her visit, older, is stepped before the
+    face's. The face may be hers: she is held until it is decided (before, she was
+    closed on that frame and her face began a visit of its own, a wait counted from
+    the counter)."""
     staff_at = still(STAFF_AT)
     one = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (10.0, 99.0, None)), end_t=11.2,
                 clothes=RED)
     two_at = walk(QUEUE_AT, SERVICE_AT, 10.5, 11.2)
-    up_t = 11.3
+    up_t = 11.45
     two = Actor(3, two_at, looks(INTO_LENS, (9.0, up_t, None)), end_t=30.0, clothes=NAVY)
     staff = Actor(2, staff_at, looks(AWAY, (1.0, 2.5, at_actor(staff_at, still(SERVICE_AT))),
                                      (up_t + 2.0, up_t + 4.0, at_actor(staff_at, two_at))),
