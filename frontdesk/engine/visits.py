@@ -418,6 +418,23 @@ class VisitBook:
             if self.zones.counters[here].in_service(ts.x, ts.y) and ts.face_seen:
                 visit.arrival_t = t
 
+    def hold_state(self, visit: Visit) -> str | None:
+        """What keeps the visit of a customer held unseen open on this frame (None:
+        her face is followed): ``walked off`` (arrived, her place emptied while someone
+        walked: kept for her face), ``on her way`` (the same, not arrived yet),
+        ``occupied`` (her place is), ``emptying`` (it is not, for less than
+        ``presence_leave_s`` yet), ``hidden`` (someone nearer covers it) or
+        ``no grid`` (nothing to go by: ``visit_hold_s``). For diagnostics
+        (``frontdesk eval``'s late departures)."""
+        if visit.unseen_since_t is None:
+            return None
+        if visit.walked_off:
+            return "walked off" if visit.arrival_t is not None else "on her way"
+        occupied = self._presence.get(visit.visit_id)
+        if occupied is None:
+            return "hidden" if visit.visit_id in self._hidden else "no grid"
+        return "occupied" if occupied else "emptying"
+
     def describe(self) -> list[dict[str, object]]:
         """The open visits as plain rows, for diagnostics (``python -m
         frontdesk.sim.trace``): who is held unseen, where, and on what evidence."""
@@ -435,7 +452,7 @@ class VisitBook:
                 "hidden": visit.visit_id in self._hidden, "walked_off": visit.walked_off,
                 "present_t": visit.present_t if visit.present_t > -math.inf else None,
                 "walking_t": visit.walking_t if visit.walking_t > -math.inf else None,
-                "signatures": len(visit.held_looks),
+                "signatures": len(visit.held_looks), "hold": self.hold_state(visit),
             })
         return rows
 

@@ -66,7 +66,12 @@ Figures
   while she was still there), ``count``, ``over_2_s`` (later than
   :data:`DEPARTURE_NOTICED_S`) and ``unnoticed``: visits the engine still held open
   at the end (closed as interrupted) though she had left more than 2 s before it;
-  their delay counts as the end minus ``gone_t``, a lower bound. Customers still in
+  their delay counts as the end minus ``gone_t``, a lower bound; and
+  ``over_2_s_held_by``: how many of the late ones each state held open longest
+  between ``gone_t`` and the event (``VisitBook.hold_state``: ``walked off``,
+  ``occupied``, ``emptying``, ``hidden``, ``no grid``, ``on her way``; ``seen``: a
+  face followed as hers), each late visit's seconds by state in its details row
+  (``late_departure_held_by``). Customers still in
   the zones when the recording ends, or gone less than 2 s before it while the engine
   held them, are left out; so are truths without ``gone_t`` (before version 3,
   labelled footage).
@@ -80,6 +85,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,6 +138,9 @@ class EngineVisit:
     last_event_t: float = 0.0
     context: str | None = None
     samples: list[tuple[float, float, float]] = field(default_factory=list)
+    holds: list[tuple[float, str]] = field(default_factory=list)
+    """``(t, state)`` from each frame its state changed: ``seen`` while its face is
+    followed, else what held it open unseen (``VisitBook.hold_state``)."""
 
     @property
     def latency_s(self) -> float | None:
@@ -217,11 +226,18 @@ def run_engine(config: Config, observations: Iterable[FrameObservation]) -> Engi
     engine = pipeline.require_engine()
     events: list[Event] = []
     positions: dict[int, list[tuple[float, float, float]]] = {}  # by track id
+    holds: dict[str, list[tuple[float, str]]] = {}  # by visit id
     next_sample_t = -math.inf
     last_t, last_wall, frames = 0.0, None, 0
+    book = engine.visits
     for obs in observations:
         events += pipeline.update(obs)
         last_t, last_wall, frames = obs.t, obs.wall_time, frames + 1
+        for visit in book.open.values():
+            state = book.hold_state(visit) or "seen"
+            changes = holds.setdefault(visit.visit_id, [])
+            if not changes or changes[-1][1] != state:
+                changes.append((obs.t, state))
         if obs.t + 1e-9 >= next_sample_t:
             next_sample_t = obs.t + _POSITION_EVERY_S
             for view in engine.tracks_view():
@@ -242,6 +258,7 @@ def run_engine(config: Config, observations: Iterable[FrameObservation]) -> Engi
             track_ids.setdefault(ev.visit_id, set()).add(ev.track_id)
     for vid, v in visits.items():
         v.samples = visit_samples(v.span, track_ids.get(vid, set()), positions)
+        v.holds = holds.get(vid, [])
     ordered = sorted(visits.values(), key=lambda v: v.span[0])
     return EngineRun(visits=ordered, events=events, frames=frames, end_t=last_t)
 
@@ -499,8 +516,10 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
                 and tv.arrival_t is not None:
             row["latency_error_s"] = round(_latency_error(tv, evs[j]), 4)
         delay = None if j is None else departure_delay(tv, evs[j], truth.duration_s)
-        if delay is not None:
+        if delay is not None and j is not None:
             row["departure_delay_s"] = round(delay, 4)
+            if delay > DEPARTURE_NOTICED_S + 1e-9:
+                row["late_departure_held_by"] = late_held_by(tv, evs[j], truth.duration_s)
         details.append(row)
     for ej, e in enumerate(evs):
         if ej not in matched_e:
@@ -572,12 +591,36 @@ def departure_delay(tv: TruthVisit, ev: EngineVisit, duration_s: float) -> float
     return ev.left_event_t - tv.gone_t
 
 
-def _signed_spread(values: list[float], unnoticed: int) -> dict[str, Any]:
+def late_held_by(tv: TruthVisit, ev: EngineVisit, duration_s: float) -> dict[str, float]:
+    """Why a departure was noticed late: the seconds, from the truth's ``gone_t`` to
+    the engine's ``customer_left`` event (the end, for one never noticed), that each
+    state held the engine visit open (:attr:`EngineVisit.holds`; ``seen``: a face was
+    followed as hers, her own beyond the counter's areas or someone else's)."""
+    assert tv.gone_t is not None
+    end = ev.left_event_t if ev.left_event_t is not None else duration_s
+    out: dict[str, float] = {}
+    holds = ev.holds
+    for k, (t, state) in enumerate(holds):
+        t_next = holds[k + 1][0] if k + 1 < len(holds) else end
+        spent = min(t_next, end) - max(t, tv.gone_t)
+        if spent > 0:
+            out[state] = round(out.get(state, 0.0) + spent, 3)
+    return out
+
+
+def _signed_spread(values: list[float], unnoticed: int,
+                   held_by: list[dict[str, float]] | None = None) -> dict[str, Any]:
     """p50, p95, min and max of signed values, their count, how many exceed
-    :data:`DEPARTURE_NOTICED_S`, and how many were not noticed before the end."""
-    return {**_percentiles(values, signed=True), "count": len(values),
-            "over_2_s": sum(v > DEPARTURE_NOTICED_S + 1e-9 for v in values),
-            "unnoticed": unnoticed}
+    :data:`DEPARTURE_NOTICED_S`, and how many were not noticed before the end;
+    ``held_by`` (the late ones' :func:`late_held_by`): how many of those each state
+    held longest (``over_2_s_held_by``)."""
+    out: dict[str, Any] = {**_percentiles(values, signed=True), "count": len(values),
+           "over_2_s": sum(v > DEPARTURE_NOTICED_S + 1e-9 for v in values),
+           "unnoticed": unnoticed}
+    if held_by is not None:
+        most = Counter(max(h, key=h.__getitem__) for h in held_by if h)
+        out["over_2_s_held_by"] = dict(sorted(most.items()))
+    return out
 
 
 def _departure_figures(pairs: list[tuple[TruthVisit, EngineVisit]],
@@ -587,13 +630,16 @@ def _departure_figures(pairs: list[tuple[TruthVisit, EngineVisit]],
     (``departure_delay_passed_by_s``)."""
     arrived: list[float] = []
     passed: list[float] = []
+    late: list[dict[str, float]] = []
     unnoticed = [0, 0]
     for tv, ev in pairs:
         delay = departure_delay(tv, ev, duration_s)
         if delay is not None:  # an interrupted visit with a delay was never noticed
             (arrived if tv.arrival_t is not None else passed).append(delay)
             unnoticed[tv.arrival_t is None] += int(ev.outcome == "interrupted")
-    return {"departure_delay_s": _signed_spread(arrived, unnoticed[0]),
+            if tv.arrival_t is not None and delay > DEPARTURE_NOTICED_S + 1e-9:
+                late.append(late_held_by(tv, ev, duration_s))
+    return {"departure_delay_s": _signed_spread(arrived, unnoticed[0], late),
             "departure_delay_passed_by_s": _signed_spread(passed, unnoticed[1])}
 
 

@@ -121,6 +121,25 @@ def test_an_unseen_customer_whose_place_empties_has_left_within_two_seconds() ->
     assert len(r.of("customer_arrived")) == 1
 
 
+def test_what_holds_an_unseen_visit_open_is_told_frame_by_frame() -> None:
+    """``VisitBook.hold_state`` (for ``frontdesk eval``'s late departures): her face is
+    followed until 5 s; held by her occupied place until 12 s; then her place is
+    empty, for ``presence_leave_s``, until the visit closes."""
+    engine = make_engine(alert_after_s=10.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    people = actors()
+    states: dict[float, str | None] = {}
+    for i, t in enumerate(frame_times(0.0, 14.0, 15.0)):
+        obs = observation(people, t, i)
+        obs.occupancy = grid(body_of(STAFF_AT), *([body_of(SERVICE_AT)] if t <= 12.0 else []))
+        engine.update(obs)
+        mine = [v for v in engine.visits.open.values() if v.track.track_id == 1]
+        states[round(t, 2)] = engine.visits.hold_state(mine[0]) if mine else "closed"
+    assert states[3.0] is None  # seen
+    assert states[8.0] == "occupied" and states[11.93] == "occupied"
+    assert states[12.53] == "emptying"
+    assert states[13.93] == "closed"
+
+
 def test_a_newcomer_walking_into_an_emptied_place_does_not_take_the_visit() -> None:
     """Her place empties for 3 s before someone else's face appears there: a new visit."""
     people = actors()

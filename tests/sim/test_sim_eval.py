@@ -310,19 +310,28 @@ def test_departure_delay_is_the_left_event_after_the_body_left() -> None:
             "acknowledged", "acknowledged", "passed_by", "acknowledged", "interrupted",
             "interrupted", "interrupted"), strict=True):
         ev.left_event_t, ev.outcome = left_event, outcome
+    # What held b's and f's visits open unseen (EngineVisit.holds, from run_engine).
+    evs[1].holds = [(10.0, "seen"), (39.0, "occupied"), (41.8, "emptying")]
+    evs[5].holds = [(70.0, "seen"), (91.0, "walked off")]
     s = _score(tvs, evs)
     assert s["visits_matched"] == 7
     # a 1.5 s, b 3.0 s, d -1.0 s (closed while she was still there), f held open to the
     # end, 8 s after she left (unnoticed); e is still there at the end, g left 1.5 s
     # before it (too soon to tell); c passed by.
     assert s["departure_delay_s"] == {"p50": 2.25, "p95": pytest.approx(7.25), "min": -1.0,
-                                      "max": 8.0, "count": 4, "over_2_s": 2, "unnoticed": 1}
+                                      "max": 8.0, "count": 4, "over_2_s": 2, "unnoticed": 1,
+                                      "over_2_s_held_by": {"occupied": 1, "walked off": 1}}
     assert s["departure_delay_passed_by_s"]["count"] == 1
     assert s["departure_delay_passed_by_s"]["max"] == 1.0
     delays = {r["truth"]["visit"]: r.get("departure_delay_s") for r in s["details"]}
     assert delays == {"a": 1.5, "b": 3.0, "c": 1.0, "d": -1.0, "e": None, "f": 8.0, "g": None}
     engine_rows = {r["engine"]["visit_id"]: r["engine"]["left_event_t"] for r in s["details"]}
     assert engine_rows["2"] == 43.0
+    # Why the two were late, from her gone_t to the event (f: to the end): the states
+    # that held each visit open, and for how long.
+    held = {r["truth"]["visit"]: r.get("late_departure_held_by") for r in s["details"]}
+    assert held == {"a": None, "b": {"occupied": 1.8, "emptying": 1.2}, "c": None, "d": None,
+                    "e": None, "f": {"walked off": 8.0}, "g": None}
     # A truth without gone_t (before version 3, labelled footage) gives no figure.
     for tv in tvs:
         tv.gone_t = None
@@ -349,5 +358,11 @@ def test_departure_delay_on_the_tiny_scene_is_the_customer_left_event() -> None:
     assert left[0].t == pytest.approx(bob.left_t + cfg.engine.visit_hold_s, abs=2 * FRAME_S)
     # 14.0 + 10 s - 20.07 (gone when he passed the approach area's far end, x = -5)
     assert row["departure_delay_s"] == pytest.approx(3.93, abs=0.1)
+    # No grid here: his visit was held open, unseen, by visit_hold_s alone.
+    assert list(row["late_departure_held_by"]) == ["no grid"]
+    assert row["late_departure_held_by"]["no grid"] == pytest.approx(
+        row["departure_delay_s"], abs=2 * FRAME_S)
+    late = s["departure_delay_s"]
+    assert late["over_2_s"] >= 1 and late["over_2_s_held_by"] == {"no grid": late["over_2_s"]}
     assert s["departure_delay_s"]["count"] == 2  # bob and carol (dave passed by)
     assert s["departure_delay_passed_by_s"]["count"] == 1
