@@ -518,7 +518,7 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
         delay = None if j is None else departure_delay(tv, evs[j], truth.duration_s)
         if delay is not None and j is not None:
             row["departure_delay_s"] = round(delay, 4)
-            if delay > DEPARTURE_NOTICED_S + 1e-9:
+            if _late(delay):
                 row["late_departure_held_by"] = late_held_by(tv, evs[j], truth.duration_s)
         details.append(row)
     for ej, e in enumerate(evs):
@@ -535,6 +535,13 @@ def score(truth: Truth, run: EngineRun, time_slack_s: float | None = None,
 
 DEPARTURE_NOTICED_S = 2.0
 """A person who really leaves is seen to leave within this (issue 14)."""
+
+
+def _late(seconds: float) -> bool:
+    """Whether ``seconds`` after her body left are more than
+    :data:`DEPARTURE_NOTICED_S`: a departure noticed that long after is late, and a
+    visit still open when the recording ends that long after was not noticed."""
+    return seconds > DEPARTURE_NOTICED_S + 1e-9
 
 
 def _glimpsed(glimpses: list[Glimpse], tvs: list[TruthVisit], evs: list[EngineVisit],
@@ -586,7 +593,7 @@ def departure_delay(tv: TruthVisit, ev: EngineVisit, duration_s: float) -> float
         return None
     if tv.gone_t >= duration_s - 1e-6:
         return None
-    if ev.outcome == "interrupted" and duration_s - tv.gone_t <= DEPARTURE_NOTICED_S + 1e-9:
+    if ev.outcome == "interrupted" and not _late(duration_s - tv.gone_t):
         return None
     return ev.left_event_t - tv.gone_t
 
@@ -615,7 +622,7 @@ def _signed_spread(values: list[float], unnoticed: int,
     ``held_by`` (the late ones' :func:`late_held_by`): how many of those each state
     held longest (``over_2_s_held_by``)."""
     out: dict[str, Any] = {**_percentiles(values, signed=True), "count": len(values),
-           "over_2_s": sum(v > DEPARTURE_NOTICED_S + 1e-9 for v in values),
+           "over_2_s": sum(_late(v) for v in values),
            "unnoticed": unnoticed}
     if held_by is not None:
         most = Counter(max(h, key=h.__getitem__) for h in held_by if h)
@@ -637,7 +644,7 @@ def _departure_figures(pairs: list[tuple[TruthVisit, EngineVisit]],
         if delay is not None:  # an interrupted visit with a delay was never noticed
             (arrived if tv.arrival_t is not None else passed).append(delay)
             unnoticed[tv.arrival_t is None] += int(ev.outcome == "interrupted")
-            if tv.arrival_t is not None and delay > DEPARTURE_NOTICED_S + 1e-9:
+            if tv.arrival_t is not None and _late(delay):
                 late.append(late_held_by(tv, ev, duration_s))
     return {"departure_delay_s": _signed_spread(arrived, unnoticed[0], late),
             "departure_delay_passed_by_s": _signed_spread(passed, unnoticed[1])}
