@@ -929,3 +929,42 @@ def test_a_customer_hidden_as_she_stands_in_the_queue_arrived_when_she_stopped()
     mine = max(arrivals, key=lambda e: e.t)  # he stood still from the start
     assert mine.arrival_t == pytest.approx(2.0, abs=0.3)
     assert mine.t < 9.5  # known once her face is taken for hers, not 3 s later
+
+
+ABOVE_HEADS_M = 0.25
+"""Heads this far below the camera (the simulator's camera: 1.9 m up, heads 1.65 m)."""
+
+
+def walking_out_while_someone_walks(straight: bool) -> tuple[Run, float]:
+    """A served customer turns her back at 10 s and walks out from 10.5 s, her head
+    :data:`ABOVE_HEADS_M` below the camera: straight away from it (``straight``: from
+    2 m to 5 m, along its line of sight, her body shrinking up the picture where it
+    stood) or across the approach zone and out; the grid loses her at 13 s (the door).
+    From 11 s someone whose face the camera never sees walks along the approach zone.
+    Returns the run and when the grid lost her."""
+    staff_at = still(STAFF_AT)
+    end_t = 13.0
+    start = (0.05, ABOVE_HEADS_M, SERVICE_AT[2])  # in front of the camera's centre
+    to = (start[0], ABOVE_HEADS_M, 5.0) if straight else (2.2, ABOVE_HEADS_M, 2.6)
+    her_at = walk(start, to, 10.5, 14.0)
+    her = Actor(1, her_at, looks(INTO_LENS, (10.0, 99.0, None)), end_t=end_t, clothes=BLACK)
+    other = Actor(3, walk((2.6, ABOVE_HEADS_M, 3.0), (1.3, ABOVE_HEADS_M, 3.0), 11.0, 16.0),
+                  lambda t: None, start_t=11.0, end_t=16.0, clothes=RED)
+    staff = Actor(2, staff_at, looks(AWAY, (2.0, 4.0, at_actor(staff_at, her_at))), clothes=NAVY)
+    out = play(make_engine(alert_after_s=60.0, escalate_after_s=120.0), [her, other, staff], 24.0)
+    return out, end_t
+
+
+def test_a_served_customer_walking_out_along_the_line_of_sight_is_seen_to_leave() -> None:
+    """Her place, followed over the grid, walked up the picture (away from the camera)
+    as it emptied, and never toward the counter since she was lost: she walked out,
+    and someone else walking unseen in the zones does not hold her ``WALK_HOLD_S``
+    more (she is seen to leave within 2 s of the grid losing her). Walking out across
+    the picture, she is still held while someone walks (she may be walking on to the
+    counter with her face hidden): the rule reads only a walk away from the camera."""
+    straight, end_t = walking_out_while_someone_walks(straight=True)
+    left = straight.one("customer_left")
+    assert left.outcome.value == "acknowledged"
+    assert left.t - end_t <= 2.0
+    across, _ = walking_out_while_someone_walks(straight=False)
+    assert across.one("customer_left").t - end_t > 2.0
