@@ -157,7 +157,6 @@ class Visit:
     __slots__ = ("visit_id", "track", "counter_id", "first_seen_t", "confirmed", "arrival_t",
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
                  "held_face", "held_path", "place_moves", "place_walked_t", "place_heading",
-                 "place_low_y",
                  "present_t", "held_looks", "walked_off", "heading",
                  "moving_when_lost",
                  "others_at_loss", "not_hers", "maybe_back_t",
@@ -190,9 +189,6 @@ class Visit:
         self.place_heading = (0.0, 0.0)
         """... and its velocity then, first to last of those positions (frame widths a
         second, y scaled by the aspect)."""
-        self.place_low_y = -math.inf
-        """While unseen: the lowest point (largest y) her place reached since she was
-        lost (:meth:`VisitBook._walked_out`)."""
         self.others_at_loss: dict[str, tuple[float, float, float]] = {}
         """While unseen: where the other customers stood when she was lost (visit id:
         steady face, or place for one held unseen), to tell who walked into her
@@ -259,7 +255,6 @@ class Visit:
         self.place_moves.clear()
         self.place_walked_t = -math.inf
         self.place_heading = (0.0, 0.0)
-        self.place_low_y = -math.inf if face is None else face[1]
 
     @property
     def track_id(self) -> int:
@@ -574,7 +569,6 @@ class VisitBook:
             self._presence[visit.visit_id] = occupied
             if occupied and share < FOLLOW_BELOW_FRACTION:
                 visit.held_face = follow_place(grid, ~others, face, aspect)
-                visit.place_low_y = max(visit.place_low_y, visit.held_face[1])
                 if visit.present_t >= visit.held_path[-1][0] + 1.0:
                     visit.held_path.append((visit.present_t, *visit.held_face[:2]))
                 cells = place_cells(grid, visit.held_face, aspect)
@@ -789,9 +783,6 @@ class VisitBook:
                 self._arrive_unseen(visit, t)
         if out_of_zones_s > max(self.cfg.visit_hold_s, self.grace_s):
             return self._close_unseen(visit, t, wall_time)
-        if not occupied and visit.arrival_t is not None and self._walked_out(visit):
-            # Walked out, away from the camera: gone on the first empty frame.
-            return self._close_unseen(visit, t, wall_time)
         if (t - visit.present_t > self.cfg.presence_leave_s
                 or t - visit.unseen_since_t > self.cfg.presence_max_s):
             if (t - visit.unseen_since_t <= self.cfg.presence_max_s
@@ -834,29 +825,6 @@ class VisitBook:
         place explains, so nobody seems to walk)."""
         return (self._someone_walking(visit, t) is not None
                 or visit.waiting() and self._place_walked_up(visit))
-
-    def _walked_out(self, visit: Visit) -> bool:
-        """Whether an arrived customer whose place just emptied walked out along the
-        camera's line of sight: her followed place was walking (:data:`PLACE_MOVING_S`)
-        up the picture (within 45 degrees of straight up: away from a camera above
-        heads) when it emptied, and never went down it by :data:`MOVING_FACES` of her
-        face width since she was lost. She is closed on that first empty frame,
-        without ``presence_leave_s`` and without the walk-on hold (:data:`WALK_HOLD_S`,
-        for a walk up to the counter, which goes down the picture): on the simulator,
-        waiting even 0.5 s gave back nearly every gain, as people walking out behind
-        her drag or refill the place; a 60-degree cone split two waiting customers
-        who stepped aside. A place that went down the picture first had followed someone
-        walking up to the counter, and may have jumped onto someone walking out (seed
-        104's customer-157 was split without this guard) (docs/performance.md,
-        "Walking out along the line of sight")."""
-        held = visit.held_face
-        if held is None or visit.present_t - visit.place_walked_t > PLACE_MOVING_S:
-            return False
-        vx, vy = visit.place_heading
-        if not (vy < 0 and abs(vy) >= abs(vx)):
-            return False
-        lost_y = visit.held_path[0][2] if visit.held_path else held[1]
-        return (visit.place_low_y - lost_y) * self.aspect <= MOVING_FACES * held[2]
 
     def _place_walked_up(self, visit: Visit) -> bool:
         """Whether the followed place of an unseen customer lost outside her counter's
