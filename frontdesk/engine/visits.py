@@ -1177,7 +1177,10 @@ class VisitBook:
         seems held. Clothes clearly unlike hers rule a face out. When the face
         appears at the counter and another candidate was lost on her way
         (:meth:`_on_her_way`), "her place stayed occupied" proves nothing (the
-        walker's body may be what occupied it): those tiers come last, and the
+        walker's body may be what occupied it): those tiers come last; so do
+        they, for a candidate whose clothes are not alike the face's, when
+        another in the face's clothes has her own place hidden by someone nearer
+        (she can have walked in unseen); and the
         face, given to someone else, is no longer "maybe hers" for the customers
         it was taken from (:attr:`Visit.not_hers`).
         Between equals: clothes alike before clothes that cannot tell (not the
@@ -1193,13 +1196,19 @@ class VisitBook:
         walked = _walked(ts, aspect)
         candidates = [(visit, found) for visit in self.open.values()
                       if (found := self._continues(visit, ts, walked, aspect)) is not None]
-        if any(found[0] not in PLACE_TIERS and self._on_her_way(visit)
-               for visit, found in candidates):
+        on_way = any(found[0] not in PLACE_TIERS and self._on_her_way(visit)
+                     for visit, found in candidates)
+        hidden_alike = any(found[0] not in PLACE_TIERS and visit.visit_id in self._hidden
+                           and look_rank(found[1]) == 0 for visit, found in candidates)
+        if on_way or hidden_alike:
             # Someone lost on her way can have walked into a counter place that stayed
-            # occupied (the next customer stepping up as the one served leaves).
+            # occupied (the next customer stepping up as the one served leaves); so can
+            # one in the face's clothes whose own place someone nearer hides (lost
+            # standing in the queue, she walked up unseen behind the one leaving).
             counters = self.zones.counters
             candidates = [(visit, (TIER_PLACE_WALKED_INTO, *found[1:])
                            if found[0] in PLACE_TIERS
+                           and (on_way or look_rank(found[1]) > 0)
                            and counters[visit.counter_id].in_service(ts.born_x, ts.born_y)
                            else found)
                           for visit, found in candidates]

@@ -929,3 +929,41 @@ def test_a_customer_hidden_as_she_stands_in_the_queue_arrived_when_she_stopped()
     mine = max(arrivals, key=lambda e: e.t)  # he stood still from the start
     assert mine.arrival_t == pytest.approx(2.0, abs=0.3)
     assert mine.t < 9.5  # known once her face is taken for hers, not 3 s later
+
+
+def test_the_next_customer_hidden_in_the_queue_who_walks_into_the_served_ones_place_keeps_her_visit(
+        ) -> None:
+    """Fresh seed 107's customer-456: she queues behind a shorter man nearer the camera
+    (his body covers her place: hidden, not gone), looks down at her phone, and walks
+    up unseen into the place of the customer at the counter as he leaves with his
+    back to the camera. Her face comes back there, in his place, which her body kept
+    occupied; his clothes (a bluer red than hers) are too near hers to rule him out,
+    so his place's evidence outranked hers (within her reach, where a customer
+    standing in the queue heads) and her acknowledgement went to his visit. She is in
+    the face's clothes and her own place is hidden: she can have walked in, so his
+    place's occupancy proves nothing (``TIER_PLACE_WALKED_INTO``), and her face
+    continues her visit, with her wait from the queue."""
+    from engine_scenes import walk
+
+    staff_at = still(STAFF_AT)
+    one = Actor(1, walk(SERVICE_AT, (-0.2, 0.0, 4.5), 10.5, 13.5),
+                looks(INTO_LENS, (10.0, 99.0, None)), end_t=12.5,
+                clothes=clothes_signature((90, 60, 200)))
+    up_t = 12.6
+    two_at = walk(QUEUE_AT, SERVICE_AT, 10.5, 12.0)
+    two = Actor(3, two_at, looks(INTO_LENS, (9.0, up_t, None)), end_t=up_t + 16.0,
+                clothes=RED)
+    # in front of her, his head 0.2 m lower: his body covers her place, not her face
+    nearer = (QUEUE_AT[0] * 2.2 / QUEUE_AT[2], 0.2, 2.2)
+    three = Actor(4, still(nearer), looks(AWAY), end_t=up_t + 16.0, clothes=BLACK)
+    staff = Actor(2, staff_at, looks(AWAY, (up_t + 2.0, up_t + 4.0, at_actor(staff_at, two_at))),
+                  clothes=BLACK)
+    out = play(make_engine(alert_after_s=60.0, escalate_after_s=120.0),
+               [one, two, three, staff], up_t + 16.0)
+    first = out.of("customer_arrived")[0]  # the served customer, at the counter from 0 s
+    acks = out.of("customer_acknowledged")
+    assert all(a.visit_id != first.visit_id for a in acks)  # her face is not his
+    face = max(acks, key=lambda a: a.track_id)  # the staff's look at her face at the counter
+    assert face.t == pytest.approx(up_t + 2.0, abs=0.6)
+    assert face.latency_s == pytest.approx(up_t + 2.0, abs=0.3)  # her wait, from the queue
+    assert len(out.of("customer_arrived")) == 3  # her face opened no visit of its own
