@@ -943,8 +943,6 @@ def test_the_next_customer_hidden_in_the_queue_who_walks_into_the_served_ones_pl
     the face's clothes and her own place is hidden: she can have walked in, so his
     place's occupancy proves nothing (``TIER_PLACE_WALKED_INTO``), and her face
     continues her visit, with her wait from the queue."""
-    from engine_scenes import walk
-
     staff_at = still(STAFF_AT)
     one = Actor(1, walk(SERVICE_AT, (-0.2, 0.0, 4.5), 10.5, 13.5),
                 looks(INTO_LENS, (10.0, 99.0, None)), end_t=12.5,
