@@ -1162,6 +1162,13 @@ class VisitBook:
             return TIER_REACHED, look_d, 0.0
         return None
 
+    def _vacated(self, visit: Visit) -> bool:
+        """Whether the place of the unseen customer of ``visit`` does not show her on
+        this frame: it is not occupied (emptying), or mostly someone else's (hidden
+        by someone nearer, or telling nothing). Not a place she walked off from (it
+        is weighed no more, :meth:`weigh_presence`)."""
+        return visit.visit_id in self._presence and self._presence[visit.visit_id] is not True
+
     def _adopt(self, new: Visit, aspect: float, clothes_only: bool = False) -> Visit | None:
         """The unseen visit the face of a new visit continues, if any.
 
@@ -1177,10 +1184,11 @@ class VisitBook:
         seems held. Clothes clearly unlike hers rule a face out. When the face
         appears at the counter and another candidate was lost on her way
         (:meth:`_on_her_way`), "her place stayed occupied" proves nothing (the
-        walker's body may be what occupied it): those tiers come last; so do
+        walker's body may be what occupied it): those tiers come last, unless
+        their clothes are more like the face's than every such walker's; so do
         they, for a candidate whose clothes are not alike the face's, when
         another in the face's clothes has her own place hidden by someone nearer
-        (she can have walked in unseen); and the
+        or emptying (:meth:`_vacated`: she can have walked in unseen); and the
         face, given to someone else, is no longer "maybe hers" for the customers
         it was taken from (:attr:`Visit.not_hers`).
         Between equals: clothes alike before clothes that cannot tell (not the
@@ -1196,19 +1204,25 @@ class VisitBook:
         walked = _walked(ts, aspect)
         candidates = [(visit, found) for visit in self.open.values()
                       if (found := self._continues(visit, ts, walked, aspect)) is not None]
-        on_way = any(found[0] not in PLACE_TIERS and self._on_her_way(visit)
-                     for visit, found in candidates)
-        hidden_alike = any(found[0] not in PLACE_TIERS and visit.visit_id in self._hidden
-                           and look_rank(found[1]) == 0 for visit, found in candidates)
-        if on_way or hidden_alike:
+        # The clothes rank (look_rank: 0 alike) of the likeliest candidate lost on her
+        # way, if any.
+        on_way = min((look_rank(found[1]) for visit, found in candidates
+                      if found[0] not in PLACE_TIERS and self._on_her_way(visit)),
+                     default=None)
+        vacated_alike = any(found[0] not in PLACE_TIERS and look_rank(found[1]) == 0
+                            and self._vacated(visit) for visit, found in candidates)
+        if on_way is not None or vacated_alike:
             # Someone lost on her way can have walked into a counter place that stayed
-            # occupied (the next customer stepping up as the one served leaves); so can
-            # one in the face's clothes whose own place someone nearer hides (lost
-            # standing in the queue, she walked up unseen behind the one leaving).
+            # occupied (the next customer stepping up as the one served leaves), unless
+            # her clothes are less like the face's than those of the customer the place
+            # holds; so can one in the face's clothes whose own place no longer shows
+            # her (lost standing in the queue, she walked up unseen behind the one
+            # leaving, her place hidden by someone nearer or emptying behind her).
             counters = self.zones.counters
             candidates = [(visit, (TIER_PLACE_WALKED_INTO, *found[1:])
                            if found[0] in PLACE_TIERS
-                           and (on_way or look_rank(found[1]) > 0)
+                           and ((on_way is not None and on_way <= look_rank(found[1]))
+                                or (vacated_alike and look_rank(found[1]) > 0))
                            and counters[visit.counter_id].in_service(ts.born_x, ts.born_y)
                            else found)
                           for visit, found in candidates]

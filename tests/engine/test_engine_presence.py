@@ -965,3 +965,54 @@ def test_the_next_customer_hidden_in_the_queue_who_walks_into_the_served_ones_pl
     assert face.t == pytest.approx(up_t + 2.0, abs=0.6)
     assert face.latency_s == pytest.approx(up_t + 2.0, abs=0.3)  # her wait, from the queue
     assert len(out.of("customer_arrived")) == 3  # her face opened no visit of its own
+
+
+@pytest.mark.parametrize("up_t", [14.5, 15.5])
+def test_a_customer_looking_up_in_her_place_keeps_her_visit_when_one_who_left_walked_off_toward_it(
+        up_t: float) -> None:
+    """Fresh seed 108's customer-216: she waits at the counter with her eyes on her
+    phone, her place occupied all along; a customer from the queue, in navy with a
+    band of red, gives up and walks out unseen while someone nobody sees by the face
+    walks behind the counter, so the leaver's place empties with a heading toward the
+    counter. The face coming back in the first one's place, in her red, was given to
+    the leaver (her place "proves nothing" once someone lost on her way can have
+    walked into it), and her acknowledgement with it. The leaver's clothes cannot
+    tell; the waiting customer's are the face's: her place keeps its evidence."""
+    staff_at = still(STAFF_AT)
+    one = Actor(1, still(SERVICE_AT), looks(INTO_LENS, (5.0, up_t, None)), end_t=35.0,
+                clothes=RED)
+    two = Actor(3, walk(QUEUE_AT, (1.5, 0.0, 3.0), 10.0, 12.0),
+                looks(INTO_LENS, (9.0, 99.0, None)),
+                end_t=12.0, clothes=clothes_signature(NAVY_BGR, NAVY_BGR, RED_BGR))
+    behind = Actor(5, walk((0.8, 0.0, 3.5), (-0.2, 0.0, 3.5), 11.0, 16.0), lambda t: None,
+                   start_t=11.0, end_t=16.0, clothes=BLACK)
+    look = at_actor(staff_at, still(SERVICE_AT))
+    staff = Actor(2, staff_at, looks(AWAY, (up_t + 2.0, up_t + 4.0, look)), clothes=BLACK)
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0)
+    out = play(engine, [one, two, behind, staff], 35.0)
+    first, second = out.of("customer_arrived")
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == first.visit_id
+    assert ack.latency_s == pytest.approx(up_t + 2.0, abs=0.3)  # her wait, from 0 s
+    left = out.one("customer_left")
+    assert left.visit_id == second.visit_id and left.outcome.value == "abandoned"
+
+
+@pytest.mark.parametrize("first_end_t", [11.0, 11.5])
+def test_the_next_customer_whose_queue_place_empties_as_she_looks_up_at_the_counter_keeps_her_visit(
+        first_end_t: float) -> None:
+    """Fresh seed 107's customer-319: she waits in the queue with her eyes on her
+    phone, then walks up briskly (in a second) as the served customer, his back to
+    the camera, leaves; she looks up in her last step, in his place, which her body
+    kept occupied. She was lost standing, her place never followed her, and it is
+    emptying as her face appears: nothing said she walked, so his place outranked
+    her reach and her face went to his visit (hers closed as abandoned, his held on
+    past his departure). Her place no longer shows her and the face wears her
+    clothes (his, a bluer red, cannot tell): his place proves nothing, and her face
+    continues her visit, with her wait from the queue; he is seen to leave."""
+    out = queue_advance(clothes_signature((90, 60, 200)), RED, walk_s=(10.5, 11.5),
+                        hidden_s=-0.3, first_end_t=first_end_t)
+    second_id = the_second_kept_her_wait(out, 13.2)
+    left = [e for e in out.of("customer_left") if e.visit_id != second_id]
+    assert len(left) == 1 and left[0].outcome.value == "acknowledged"
+    assert left[0].t - first_end_t < 2.0 + 1.0  # seen to leave: the place's emptying, then 1 s
