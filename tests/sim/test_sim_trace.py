@@ -7,16 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from frontdesk.cli import main as cli
 from frontdesk.sim.trace import main
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("trace") / "run"
-    assert cli(["-q", "simulate", "--seed", "8", "--visits", "6", "--noise", "realistic",
-                "--out", str(out)]) == 0
-    return out
 
 
 def test_a_trace_prints_the_visit_the_truth_has_and_its_events(
