@@ -6,7 +6,8 @@ engine change scored differently, and which engine visits left unmatched came or
     python -m frontdesk.sim.compare BEFORE.jsonl AFTER.jsonl
 
 A row is keyed by its true visit (``truth.visit``), or, for an engine visit no true
-visit matched, by when the engine first saw it (``engine.first_seen_t``). The engine's
+visit matched, by when the engine first saw it (``engine.first_seen_t``; two first
+seen on one frame are told apart by their order in the file, ``#2``). The engine's
 visit and track ids are left out of the comparison: they count up over the run, so
 one visit more or less early on renumbers every later one, and a plain ``diff`` of
 the two files then shows every row. What is printed for each row that differs: the
@@ -52,6 +53,10 @@ def load_details(path: str | Path) -> dict[Key, dict[str, Any]]:
                 key: Key = ("truth", str(truth.get("visit")))
             elif isinstance(engine, dict):
                 key = ("engine", f"{engine.get('first_seen_t')}")
+                n = 2
+                while key in rows:  # another left-over visit first seen on that frame
+                    key = ("engine", f"{engine.get('first_seen_t')}#{n}")
+                    n += 1
             else:
                 raise ValueError(f"{path}, line {number}: a row with neither truth nor engine")
             rows[key] = row
@@ -67,14 +72,17 @@ def differences(before: dict[Key, dict[str, Any]], after: dict[Key, dict[str, An
                                                                         sort_keys=True)]
 
 
-def _order(key: Key) -> tuple[int, float | str]:
+def _order(key: Key) -> tuple[int, float, str]:
+    """True visits by id, then left-over engine visits by when they were first seen
+    (a key without a time last)."""
     kind, value = key
-    if kind == "engine":
-        try:
-            return 1, float(value)
-        except ValueError:
-            return 1, value
-    return 0, value
+    if kind == "truth":
+        return 0, 0.0, value
+    first_seen, _, _ = value.partition("#")
+    try:
+        return 1, float(first_seen), value
+    except ValueError:
+        return 1, float("inf"), value
 
 
 def _brief(row: dict[str, Any] | None) -> str:

@@ -74,6 +74,23 @@ def test_renumbered_engine_visits_are_the_same_rows(tmp_path: Path) -> None:
     assert [(key, old) for key, old, _ in found] == [(("engine", "1.5"), None)]
 
 
+def test_left_over_visits_first_seen_on_one_frame_are_both_kept(tmp_path: Path) -> None:
+    """Two engine visits no true visit matched, first seen on the same frame, and one
+    without a time: three rows, none lost, and ordered without error."""
+    def left_over(visit_id: str, first_seen_t: float | None, alert: bool) -> str:
+        return json.dumps({"truth": None, "engine": {"visit_id": visit_id,
+                                                     "first_seen_t": first_seen_t,
+                                                     "alert": alert}})
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text("\n".join([left_over("e1", 2.0, False), left_over("e2", 2.0, False),
+                            left_over("e3", None, False)]) + "\n")
+    b.write_text("\n".join([left_over("e1", 2.0, False), left_over("e2", 2.0, True),
+                            left_over("e3", None, True)]) + "\n")
+    assert len(load_details(a)) == 3
+    found = differences(load_details(a), load_details(b))
+    assert [key for key, _, _ in found] == [("engine", "2.0#2"), ("engine", "None")]
+
+
 def test_a_file_that_is_not_details_is_refused_with_its_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.jsonl"
