@@ -1190,7 +1190,10 @@ class VisitBook:
         another in the face's clothes has her own place hidden by someone nearer
         or emptying (:meth:`_vacated`: she can have walked in unseen); and the
         face, given to someone else, is no longer "maybe hers" for the customers
-        it was taken from (:attr:`Visit.not_hers`).
+        it was taken from (:attr:`Visit.not_hers`). A candidate lost on her way
+        whose place still seems held (her own walking body, followed) ranks with
+        those who walked off (both rest on where she was heading) when her clothes
+        are more like the face's than every walked-off one's.
         Between equals: clothes alike before clothes that cannot tell (not the
         closer of two alike signatures: one person's own varies that much,
         :func:`~frontdesk.engine.places.look_rank`), then the customer lost last (two
@@ -1225,6 +1228,16 @@ class VisitBook:
                                 or (vacated_alike and look_rank(found[1]) > 0))
                            and counters[visit.counter_id].in_service(ts.born_x, ts.born_y)
                            else found)
+                          for visit, found in candidates]
+        walker_rank = min((look_rank(found[1]) for _, found in candidates
+                           if found[0] == TIER_WALKED), default=None)
+        if walker_rank is not None:
+            # Where she was heading is the same evidence whether her place emptied
+            # (walked off) or still follows her walking body (lost on her way): the
+            # clothes tell two such walkers apart.
+            candidates = [(visit, (TIER_WALKED, *found[1:]))
+                          if found[0] == TIER_REACHED and look_rank(found[1]) < walker_rank
+                          and self._on_her_way(visit) else (visit, found)
                           for visit, found in candidates]
         if candidates and log.isEnabledFor(logging.DEBUG):
             log.debug("track %d (born %.3f, %.3f) may continue: %s", ts.track_id, ts.born_x,

@@ -1016,3 +1016,35 @@ def test_the_next_customer_whose_queue_place_empties_as_she_looks_up_at_the_coun
     left = [e for e in out.of("customer_left") if e.visit_id != second_id]
     assert len(left) == 1 and left[0].outcome.value == "acknowledged"
     assert left[0].t - first_end_t < 2.0 + 1.0  # seen to leave: the place's emptying, then 1 s
+
+
+@pytest.mark.parametrize("a_walk", [(8.0, 9.5), (8.0, 10.0), (8.5, 10.5)])
+def test_a_customer_walking_up_faceless_keeps_her_visit_when_one_behind_her_walked_off(
+        a_walk: tuple[float, float]) -> None:
+    """Fresh seed 112's customer-165 (and 111's 81 and 293): she walks up from the
+    queue to the counter in red, her face lost on the way, her place following her
+    walking body; behind her, a customer in a bluer red (the clothes cannot tell)
+    with her eyes on her phone steps up into the queue place she left, while a third
+    customer walks into the place behind. The face at the counter was given to the
+    one behind (her place "emptied as someone walked", where she was heading) before
+    the one lost on her way (her place "still held"): both rest on where each was
+    heading, and the face wears the red of the one who walked up. Her clothes decide:
+    her visit keeps its acknowledgement, and the other's face, back in the queue,
+    continues her own."""
+    far = (1.3, 0.0, 3.6)
+    staff_at = still(STAFF_AT)
+    a_at = walk(QUEUE_AT, SERVICE_AT, *a_walk)
+    one = Actor(1, a_at, looks(INTO_LENS, (9.0, 11.5, None)), end_t=30.0, clothes=RED)
+    two = Actor(3, walk(far, QUEUE_AT, 8.0, 9.5), looks(INTO_LENS, (4.0, 13.0, None)),
+                end_t=30.0, clothes=clothes_signature((90, 60, 200)))
+    three = Actor(4, walk((2.2, 0.0, 3.6), far, 7.0, 9.8), lambda t: INTO_LENS, start_t=7.0,
+                  end_t=30.0, clothes=NAVY)
+    staff = Actor(2, staff_at, looks(AWAY, (13.5, 15.5, at_actor(staff_at, a_at))),
+                  clothes=BLACK)
+    out = play(make_engine(alert_after_s=60.0, escalate_after_s=120.0),
+               [one, two, three, staff], 30.0)
+    first, second, third = out.of("customer_arrived")  # no fourth: nobody split
+    assert third.arrival_t == pytest.approx(9.8, abs=0.3)  # the one who walked in behind
+    ack = out.one("customer_acknowledged")
+    assert ack.visit_id == first.visit_id
+    assert ack.latency_s == pytest.approx(13.5, abs=0.3)  # her wait, from 0 s
