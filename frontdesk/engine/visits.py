@@ -1207,11 +1207,12 @@ class VisitBook:
         walked = _walked(ts, aspect)
         candidates = [(visit, found) for visit in self.open.values()
                       if (found := self._continues(visit, ts, walked, aspect)) is not None]
-        # The clothes rank (look_rank: 0 alike) of the likeliest candidate lost on her
-        # way, if any.
+        # The candidates lost on their way (not held by a place), and the clothes rank
+        # (look_rank: 0 alike) of the likeliest of them, if any.
+        walking = {visit.visit_id for visit, found in candidates
+                   if found[0] not in PLACE_TIERS and self._on_her_way(visit)}
         on_way = min((look_rank(found[1]) for visit, found in candidates
-                      if found[0] not in PLACE_TIERS and self._on_her_way(visit)),
-                     default=None)
+                      if visit.visit_id in walking), default=None)
         vacated_alike = any(found[0] not in PLACE_TIERS and look_rank(found[1]) == 0
                             and self._vacated(visit) for visit, found in candidates)
         if on_way is not None or vacated_alike:
@@ -1237,7 +1238,7 @@ class VisitBook:
             # clothes tell two such walkers apart.
             candidates = [(visit, (TIER_WALKED, *found[1:]))
                           if found[0] == TIER_REACHED and look_rank(found[1]) < walker_rank
-                          and self._on_her_way(visit) else (visit, found)
+                          and visit.visit_id in walking else (visit, found)
                           for visit, found in candidates]
         if candidates and log.isEnabledFor(logging.DEBUG):
             log.debug("track %d (born %.3f, %.3f) may continue: %s", ts.track_id, ts.born_x,
