@@ -755,7 +755,6 @@ class VisitBook:
                     # person who can be her has stood still, her wait's alerts fire.
                     visit.walking_t = t
                     if self._stood_long_enough(visit, t) and not self._standing_shared(visit, t):
-                        visit.last_in_zone_t = t
                         return self._alerts(visit, t, wall_time)
                 walked_t = self._someone_walking(visit, t)
                 if walked_t is not None:
