@@ -13,8 +13,9 @@ one visit more or less early on renumbers every later one, and a plain ``diff`` 
 the two files then shows every row. What is printed for each row that differs: the
 person, the engine's arrival, acknowledgement, departure, outcome and alert, the
 latency error, the departure delay and, for a left-over visit, the true visit it
-splits. The exit status is 0 whether or not rows differ (2 for a file that cannot
-be read).
+splits; then every field the two rows differ in by name (``differs in:
+engine.context``), since the brief lines may show none of them. The exit status
+is 0 whether or not rows differ (2 for a file that cannot be read).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["load_details", "differences", "main"]
+__all__ = ["load_details", "differences", "changed_fields", "main"]
 
 _IDS = ("visit_id", "track_id")
 """Engine fields left out of the comparison (they count up over the run)."""
@@ -70,6 +71,24 @@ def differences(before: dict[Key, dict[str, Any]], after: dict[Key, dict[str, An
     return [(k, before.get(k), after.get(k)) for k in keys
             if json.dumps(before.get(k), sort_keys=True) != json.dumps(after.get(k),
                                                                         sort_keys=True)]
+
+
+def changed_fields(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str]:
+    """The fields two rows differ in, by name (``engine.left_t``; a side's whole name,
+    ``engine``, when one row has it and the other not), sorted: what the brief lines
+    may not show (the context, the moment a departure was told)."""
+    if old is None or new is None:
+        return []
+    out = []
+    for field in sorted(set(old) | set(new)):
+        a, b = old.get(field), new.get(field)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += [f"{field}.{k}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        else:
+            out.append(field)
+    return out
 
 
 def _order(key: Key) -> tuple[int, float, str]:
@@ -121,6 +140,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     found = differences(before, after)
     for (kind, value), old, new in found:
         print(f"{kind} {value}\n  before: {_brief(old)}\n  after:  {_brief(new)}", file=out)
+        fields = changed_fields(old, new)
+        if fields:
+            print(f"  differs in: {', '.join(fields)}", file=out)
     print(f"{len(found)} of {len(set(before) | set(after))} rows differ", file=out)
     return 0
 

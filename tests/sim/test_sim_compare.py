@@ -98,3 +98,25 @@ def test_a_file_that_is_not_details_is_refused_with_its_line(
     assert main([str(bad), str(bad)]) == 2
     err = capsys.readouterr().err
     assert "line 1" in err and "Traceback" not in err
+
+
+def test_a_row_that_differs_only_where_the_brief_does_not_look_names_the_fields(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two rows alike in everything the brief lines print (arrival, acknowledgement,
+    departure, outcome, alert) but the engine's context and when it told the
+    departure: the row is listed, and says what differs."""
+    row = {"truth": {"visit": "v00003", "person": "customer-3"},
+           "engine": {"visit_id": "e000004", "arrival_t": 5.0, "ack_t": 9.0, "left_t": 20.0,
+                      "left_event_t": 21.0, "outcome": "acknowledged", "alert": False,
+                      "context": "looking_down"}}
+    other = json.loads(json.dumps(row))
+    other["engine"]["context"], other["engine"]["left_event_t"] = "talking", 24.0
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps(row) + "\n")
+    b.write_text(json.dumps(other) + "\n")
+    capsys.readouterr()
+    assert main([str(a), str(b)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split(":", 1)[1].strip() == lines[2].split(":", 1)[1].strip()  # alike
+    assert lines[3] == "  differs in: engine.context, engine.left_event_t"
+    assert lines[4] == "1 of 1 rows differ"
