@@ -609,7 +609,7 @@ class VisitBook:
             if rows.size:
                 self._walker[counter_id] = ((cols.mean() + 0.5) / grid.cols,
                                             (rows.mean() + 0.5) / grid.rows)
-        waiting_visits = [v for v in lost if v.walked_off and _may_stand(v)]
+        waiting_visits = [v for v in lost if v.walked_off and v.arrival_t is None]
         waiting = {v.counter_id for v in waiting_visits}
         if waiting:
             # The tracker's held tracks (a face missed this frame) are people known
@@ -750,12 +750,6 @@ class VisitBook:
                         and t - visit.walking_t > self.cfg.presence_leave_s + WALK_HOLD_S
                         or t - visit.unseen_since_t > self.cfg.presence_max_s)
             else:  # arrived: a few seconds, silently, and while someone walks unseen
-                if visit.waiting() and self._stands_faceless(visit, t):
-                    # Waiting where she walked to, eyes on her phone: once the faceless
-                    # person who can be her has stood still, her wait's alerts fire.
-                    visit.walking_t = t
-                    if self._stood_long_enough(visit, t) and not self._standing_shared(visit, t):
-                        return self._alerts(visit, t, wall_time)
                 walked_t = self._someone_walking(visit, t)
                 if walked_t is not None:
                     visit.walking_t = max(visit.walking_t, walked_t)
@@ -962,13 +956,12 @@ class VisitBook:
 
     def _stands_faceless(self, visit: Visit, t: float) -> bool:
         """Whether a faceless person stands in the service or approach zone of the
-        counter the walked-off customer of ``visit`` (not yet arrived, or arrived and
-        waiting: :func:`_may_stand`) was heading for, who can be her: first found
-        within her reach, where she was heading, soon after her place emptied
-        (:data:`WALK_HOLD_S` plus :data:`REACH_S` of walking), then found again where
-        she stood with no gap longer than the walking hold. A customer who walked up
-        with her eyes on her phone and waits at the counter, or stops in the queue,
-        before she looks up keeps her visit, and one who waits there has her alerts;
+        counter the walked-off, not yet arrived customer of ``visit`` was heading
+        for, who can be her: first found within her reach, where she was heading,
+        soon after her place emptied (:data:`WALK_HOLD_S` plus :data:`REACH_S` of
+        walking), then found again where she stood with no gap longer than the
+        walking hold. A customer who walked up with her eyes on her phone and waits
+        at the counter, or stops in the queue, before she looks up keeps her visit;
         someone who comes later, or elsewhere, does not."""
         held, grid = visit.held_face, self.occupancy
         people = self._faceless.get(visit.counter_id)
@@ -1032,18 +1025,17 @@ class VisitBook:
         return since is not None and t - since[2] >= self.cfg.arrival_still_s
 
     def _standing_shared(self, visit: Visit, t: float) -> bool:
-        """Whether another walked-off customer looked for among the faceless
-        (:func:`_may_stand`) is kept by the same faceless person: one person is one
-        customer, and which of them she is only her face can tell (it continues the
-        one it is; the other closes), so neither arrives unseen, nor has her alerts,
-        meanwhile."""
+        """Whether another walked-off customer, not arrived, is kept by the same faceless
+        person: one person is one customer, and which of them she is only her face
+        can tell (it continues the one it is; the other closes as passed by), so
+        neither arrives unseen meanwhile."""
         assert visit.standing_at is not None
         x, y, w, _ = visit.standing_at
         radius = place_radius((x, y, w))
         hold_s = self.cfg.presence_leave_s + WALK_HOLD_S
         for other in self.open.values():
             at = other.standing_at
-            if (other is visit or not other.walked_off or not _may_stand(other)
+            if (other is visit or not other.walked_off or other.arrival_t is not None
                     or at is None or t - at[3] > hold_s):
                 continue
             if math.hypot(at[0] - x, (at[1] - y) * self.aspect) <= radius:
@@ -1451,14 +1443,6 @@ class VisitBook:
         visit.ack_t = t
         visit.ack_by = AckSource.BUTTON
         return self._report(visit, t, wall_time)
-
-
-def _may_stand(visit: Visit) -> bool:
-    """Whether a walked-off customer is looked for among the faceless people standing
-    in her counter's zones (:meth:`VisitBook._stands_faceless`): one not arrived yet
-    (found standing, she arrives unseen), or one arrived and still waiting (her
-    alerts fire while she stands there)."""
-    return visit.arrival_t is None or visit.waiting()
 
 
 def _outcome(visit: Visit, interrupted: bool) -> Outcome:
