@@ -1063,16 +1063,8 @@ def queue_then_counter(alert_after_s: float, up_t: float) -> Run:
     her = Actor(1, her_at, looks(INTO_LENS, (5.0, up_t, None)), end_t=up_t + 8.0)
     staff_at = still(STAFF_AT)
     staff = Actor(2, staff_at, looks(AWAY, (up_t + 1.0, up_t + 5.0, at_actor(staff_at, her_at))))
-    engine = make_engine(alert_after_s=alert_after_s, escalate_after_s=120.0, visit_hold_s=10.0)
-    out = Run()
-    for i, t in enumerate(frame_times(0.0, up_t + 10.0, 15.0)):
-        obs = observation([her, staff], t, i)
-        boxes = [body_of(STAFF_AT)]
-        if her.present(t):
-            boxes.append(body_of(her_at(t)))
-        obs.occupancy = grid(*boxes)
-        out.events += engine.update(obs)
-    return out
+    return play(make_engine(alert_after_s=alert_after_s, escalate_after_s=120.0,
+                            visit_hold_s=10.0), [her, staff], up_t + 10.0)
 
 
 def test_a_waiting_customer_walking_up_faceless_is_called_for_when_her_wait_comes_due() -> None:
@@ -1090,4 +1082,3 @@ def test_a_waiting_customer_walking_up_faceless_is_called_for_when_her_wait_come
     assert waiting.t == pytest.approx(arrived.arrival_t + 9.5, abs=0.2)  # on her way up
     ack = out.one("customer_acknowledged")
     assert ack.visit_id == arrived.visit_id
-
