@@ -220,6 +220,7 @@ class Engine:
                               self.frame_s, occupancy, aspect)
         for visit in list(self.visits.open.values()):
             events += self.visits.step(visit, t, wall_time)
+        events += self.visits.settle(t, wall_time)
         events += self._update_counters(t, wall_time)
         return events
 
@@ -497,6 +498,7 @@ class Engine:
         for visit in list(self.visits.open.values()):
             events += self.visits.close(visit, t, wall_time, visit.last_in_zone_t,
                                         interrupted=True)
+        events += self.visits.settle(t, wall_time, flush=True)
         for ts in list(self._tracks.values()):
             self._end_runs(ts)
         self._tracks.clear()

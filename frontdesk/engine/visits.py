@@ -145,6 +145,11 @@ MOVING_FACES = 0.5
 :data:`~frontdesk.engine.tracks.MOVING_FACE_S` was still moving when lost: a walk at
 0.5 m/s moves a 15 cm face about 1.3 of its widths in 0.4 s, a slow step half of
 one; seed 105's customer-443, who had stopped 0.4 s before, moved a tenth of one."""
+PASSING_HOLD_S = MAYBE_BACK_FOR_S
+"""A visit closed unseen before she arrived is reported gone this long after (a
+passer-by's departure waits for nothing): a new face that appeared as her place
+emptied may be hers come back, and is taken once its role is fixed
+(:meth:`VisitBook.settle`)."""
 PLACE_MOVING_S = 1.0
 """An unseen customer's place is walking when, followed over the occupied cells, it
 moved :data:`MOVING_FACES` of her face width over this long (a followed place moves by
@@ -158,7 +163,7 @@ class Visit:
                  "arrival_reported", "still", "last_in_zone_t", "unseen_since_t", "past_looks",
                  "held_face", "held_path", "place_moves", "place_walked_t", "place_heading",
                  "present_t", "held_looks", "walked_off", "heading",
-                 "moving_when_lost",
+                 "moving_when_lost", "continued",
                  "others_at_loss", "not_hers", "maybe_back_t",
                  "walking_t", "standing_at", "standing_since", "ack_t",
                  "ack_by", "ack_contact", "ack_reported", "alerted", "escalated", "left_t",
@@ -229,6 +234,8 @@ class Visit:
         have continued her visit (:meth:`VisitBook._maybe_back`): she is not closed
         while that face is decided (its body, explaining her place's cells, empties
         her place as she looks up)."""
+        self.continued = False
+        """Whether a later track continues the visit (the customer's face was lost)."""
         self.past_looks: list[Contact] = []
         self.ack_t: float | None = None
         self.ack_by: AckSource | None = None
@@ -387,6 +394,9 @@ class VisitBook:
         customer walked off before arriving."""
         self._zone_cells = CellMasks()
         self._weighed: OccupancyGrid | None = None
+        self.passing: list[tuple[Visit, float]] = []
+        """Visits closed unseen before they arrived whose departure is not reported
+        yet, with when they closed (:meth:`settle`)."""
         self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()
         """The last :data:`ONSET_LOOKBACK_S` of grids: (t, occupied cells, cells
         explained by the people seen or held then), for :meth:`_walked_in_at`."""
@@ -1271,6 +1281,7 @@ class VisitBook:
         log.debug("track %d continues visit %s of track %d (evidence tier %d)", ts.track_id,
                   best.visit_id, old.track_id, best_key[0])
         best.past_looks = best.looks()
+        best.continued = True
         best.track = ts
         best.unseen_since_t = None
         best.hold_place(ts.last_seen_t, None)
@@ -1415,12 +1426,80 @@ class VisitBook:
         events = self._report(visit, t, wall_time)
         visit.left_t = left_t
         visit.outcome = _outcome(visit, interrupted)
-        waited_s = left_t - visit.arrival_t if visit.arrival_t is not None else None
-        events.append(self.factory.visit_event(EventType.CUSTOMER_LEFT, visit, t, wall_time,
-                                               outcome=visit.outcome, waited_s=waited_s))
         self._forget(visit)
         visit.track.visits_closed += 1
+        if visit.outcome is Outcome.PASSED_BY and visit.unseen_since_t is not None:
+            # Lost with her face hidden before she arrived, nothing reported yet: her
+            # face may come back as a new track a few steps on (settle).
+            self.passing.append((visit, t))
+            return events
+        return events + [self._left_event(visit, t, wall_time)]
+
+    def _left_event(self, visit: Visit, t: float, wall_time: float | None) -> Event:
+        assert visit.left_t is not None
+        waited_s = visit.left_t - visit.arrival_t if visit.arrival_t is not None else None
+        return self.factory.visit_event(EventType.CUSTOMER_LEFT, visit, t, wall_time,
+                                        outcome=visit.outcome, waited_s=waited_s)
+
+    def settle(self, t: float, wall_time: float | None, flush: bool = False) -> list[Event]:
+        """Once per frame, after every open visit stepped: the visits closed unseen
+        before they arrived (:attr:`passing`) that a new face continues are folded
+        into its visit; the others are reported gone once no new face can be theirs
+        any more (``flush``: now, at shutdown)."""
+        events: list[Event] = []
+        kept: list[tuple[Visit, float]] = []
+        for visit, closed_t in self.passing:
+            back = None if flush else self._passer_back(visit)
+            if back is not None:
+                self._fold(visit, back)
+            elif flush or t - closed_t > PASSING_HOLD_S:
+                events.append(self._left_event(visit, t, wall_time))
+            else:
+                kept.append((visit, closed_t))
+        self.passing = kept
         return events
+
+    def _passer_back(self, visit: Visit) -> Visit | None:
+        """The open visit whose face continues one closed unseen before she arrived,
+        if any: a customer's (confirmed) face, its visit seen all along (not itself a
+        lost customer's continued), in her counter's zones, first seen after she was
+        lost and at most ``presence_leave_s`` after her place last showed her (its
+        body emptied her place: a new person's face seconds later is far more often
+        a new person, passers-by come in streams), where she can have walked, in
+        her clothes (someone else walking through her place empties it too); the
+        first seen of several."""
+        assert visit.unseen_since_t is not None and visit.left_t is not None
+        left_t, leave_s = visit.left_t, self.cfg.presence_leave_s
+        found: Visit | None = None
+        for other in self.open.values():
+            ts = other.track
+            if (not other.confirmed or other.unseen_since_t is not None
+                    or other.continued or other.first_seen_t < visit.unseen_since_t
+                    or other.counter_id != visit.counter_id
+                    or ts.visits_closed or ts.born_x is None or ts.born_y is None
+                    or not visit.unseen_since_t <= ts.first_seen_t <= left_t + leave_s
+                    or not self._reaches(visit, ts.born_x, ts.born_y, ts.first_seen_t)):
+                continue
+            same, look_d = clothes_verdict(visit.held_look, ts)
+            log.debug("visit %s, closed before arriving, may be visit %s: clothes %.2f",
+                      visit.visit_id, other.visit_id, look_d)
+            if not same:
+                continue
+            if found is None or ts.first_seen_t < found.track.first_seen_t:
+                found = other
+        return found
+
+    @staticmethod
+    def _fold(gone: Visit, into: Visit) -> None:
+        """The visit ``gone`` (closed unseen before she arrived, nothing reported) was
+        the same customer's as ``into``: she was first seen then, and her looks and
+        any acknowledgement on her way are this visit's."""
+        log.debug("visit %s (closed unseen before arriving) continues as visit %s",
+                  gone.visit_id, into.visit_id)
+        into.first_seen_t = min(into.first_seen_t, gone.first_seen_t)
+        into.past_looks = gone.looks() + into.past_looks
+        if into.ack_t is None and gone.ack_t is not None:
+            into.ack_t, into.ack_by, into.ack_contact = gone.ack_t, gone.ack_by, gone.ack_contact
 
     def _forget(self, visit: Visit) -> None:
         self.open.pop(visit.track_id, None)

@@ -35,6 +35,7 @@ from engine_scenes import (
 )
 
 from frontdesk.engine import Engine
+from frontdesk.engine.visits import PASSING_HOLD_S
 from frontdesk.geometry import person_box_norm
 from frontdesk.types import OccupancyGrid
 
@@ -561,6 +562,41 @@ def test_without_anyone_standing_at_the_counter_her_visit_closes_as_before() -> 
     assert len({e.visit_id for e in out.events if e.visit_id}) == 2
 
 
+@pytest.mark.parametrize("others_clothes", [False, True])
+def test_a_face_back_as_her_place_empties_continues_a_visit_closed_before_she_arrived(
+        others_clothes: bool) -> None:
+    """She walks from the back of the shop (3.5 m out) up to the counter (1 m), her
+    eyes on her phone from 1.5 s, and looks up at 4 s as she reaches it: her face is
+    back twice as wide as it was lost, in the service zone, as her place, followed
+    up the approach, empties (her new face's body explains it). The face's role is
+    fixed before her place's visit walks off, so nothing took it; that visit then
+    closed as passed by (before: a passed-by visit and a second one, first seen at
+    4 s; seed 110's customer-17). Closed unseen before she arrived, nothing
+    reported, it is folded into her face's visit: one visit, first seen at 0 s. In
+    other clothes than hers, the face is someone else's (someone walking through
+    her place empties it too): two visits, as before."""
+    from engine_scenes import walk
+
+    staff_at = still(STAFF_AT)
+    her_at = walk((1.6, 0.0, 3.5), (0.2, 0.0, 1.0), 0.5, 5.0)
+    her = Actor(1, her_at, looks(INTO_LENS, (1.5, 4.0, None)), end_t=30.0, clothes=NAVY,
+                clothes_from=(4.0, RED) if others_clothes else None)
+    staff = Actor(2, staff_at, looks(AWAY, (12.0, 14.0, at_actor(staff_at, her_at))))
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0, visit_hold_s=10.0)
+    out = play(engine, [her, staff], 30.0)
+    out.events += engine.finish(30.0)
+    if others_clothes:
+        passed = [e for e in out.of("customer_left") if e.outcome.value == "passed_by"]
+        assert len(passed) == 1 and passed[0].first_seen_t == pytest.approx(0.0)
+        assert out.one("customer_arrived").first_seen_t == pytest.approx(4.0)
+        return
+    assert len({e.visit_id for e in out.events if e.visit_id}) == 1
+    left = out.one("customer_left")
+    assert left.outcome.value == "interrupted" and left.first_seen_t == pytest.approx(0.0)
+    assert left.arrival_t == pytest.approx(4.33, abs=0.2)  # as she stepped into the service zone
+    assert out.one("customer_acknowledged").latency_s == pytest.approx(12.0 - 4.33, abs=0.3)
+
+
 def test_someone_who_stands_at_the_counter_later_does_not_keep_a_passers_visit() -> None:
     """She walks out of view at 3 s; someone else, face hidden, walks up from 9 s and
     stands at the counter from 12 s, too late to be her (more than WALK_HOLD_S +
@@ -613,7 +649,9 @@ def test_a_waiting_customer_whose_face_is_missed_now_and_then_keeps_no_passers_v
     assert arrived.arrival_t == pytest.approx(0.0, abs=0.2)
     left = out.one("customer_left")
     assert left.visit_id != arrived.visit_id and left.outcome.value == "passed_by"
-    assert left.t <= 14.0  # visit_hold_s after her place emptied, as before
+    # Closed visit_hold_s after her place emptied, as before; reported once no new
+    # face can be hers come back.
+    assert left.t <= 14.0 + PASSING_HOLD_S
     ack = out.one("customer_acknowledged")
     assert ack.visit_id == arrived.visit_id
     assert ack.latency_s == pytest.approx(22.0, abs=0.3)
@@ -662,7 +700,7 @@ def test_one_faceless_person_at_the_counter_is_one_customer_however_many_walked_
                    end_t=40.0)
     staff = Actor(2, staff_at, looks(AWAY, (22.0, 40.0, at_actor(staff_at, second_at))))
     engine = make_engine(alert_after_s=10.0, escalate_after_s=120.0, visit_hold_s=10.0)
-    out = play(engine, [first, second, staff], 30.0)
+    out = play(engine, [first, second, staff], 32.0)  # the passer-by reported by 31.1 s
     arrived = out.one("customer_arrived")
     assert out.one("customer_waiting").visit_id == arrived.visit_id
     ack = out.one("customer_acknowledged")
