@@ -1169,10 +1169,35 @@ class VisitBook:
                  ) -> tuple[int, float, float] | None:
         """The weakest evidence: the face appeared, within her reach, where a customer
         still held by her place was heading (the place may be held by someone else's
-        body: a customer walking up from the queue drags her place along)."""
-        if in_counter and self._within_reach(visit, ts) and self._walked_toward(visit, ts):
+        body: a customer walking up from the queue drags her place along); or, while
+        she waits, within her reach in her clothes, walking up to her counter
+        (:meth:`_steps_up`: her place hidden by the customer leaving it)."""
+        if in_counter and self._within_reach(visit, ts) and (
+                self._walked_toward(visit, ts)
+                or visit.waiting() and look_rank(look_d) == 0 and self._steps_up(visit, ts)):
             return TIER_REACHED, look_d, 0.0
         return None
+
+    def _steps_up(self, visit: Visit, ts: TrackState) -> bool:
+        """Whether the new face ``ts`` walks up to the counter of ``visit``, lost
+        outside its service zone at most :data:`REACH_S` before it appeared (she
+        looked down as she set off from the queue, and up on her way): over its
+        sightings so far it moves at walking speed, and its heading, from where it
+        is now, enters the service zone within :data:`REACH_S`."""
+        held, faces = visit.held_face, ts.recent_faces
+        if (held is None or visit.unseen_since_t is None
+                or ts.first_seen_t - visit.unseen_since_t > REACH_S
+                or len(faces) < 2 or faces[-1][0] - faces[0][0] < 0.3):
+            return False
+        counter = self.zones.counters[visit.counter_id]
+        if counter.in_service(*lost_at(visit.held_path, held)):
+            return False
+        vx, vy = heading(faces[0], faces[-1], self.aspect)
+        if math.hypot(vx, vy) < MIN_WALK_SPEED:
+            return False
+        _, x, y, _ = faces[-1]
+        return any(counter.in_service(x + vx * s, y + vy * s / self.aspect)
+                   for s in np.arange(0.25, REACH_S + 1e-9, 0.25))
 
     def _vacated(self, visit: Visit) -> bool:
         """Whether the place of the unseen customer of ``visit`` does not show her on

@@ -1120,3 +1120,64 @@ def test_a_waiting_customer_walking_up_faceless_is_called_for_when_her_wait_come
     assert waiting.t == pytest.approx(arrived.arrival_t + 9.5, abs=0.2)  # on her way up
     ack = out.one("customer_acknowledged")
     assert ack.visit_id == arrived.visit_id
+
+
+def _face_at(p: tuple[float, ...]) -> tuple[float, float, float]:
+    """The normalised (x, y, width) of a 16 cm face at ``p``."""
+    u, v = project(p)
+    return u / WIDTH, v / HEIGHT, 0.16 * 640.0 / p[2] / WIDTH
+
+
+@pytest.mark.parametrize("toward_counter, lost_t", [(True, 7.5), (False, 7.5), (True, 3.0)])
+def test_a_face_walking_up_to_her_counter_in_her_clothes_may_continue_a_waiting_customer(
+        toward_counter: bool, lost_t: float) -> None:
+    """Fresh seed 116's customer-356: she waited in the queue (arrived, unacknowledged),
+    eyes down, and walked up to the counter as the served customer left; her face came
+    back on her way, in the approach zone, three of its widths from her place, which
+    the leaving customer's body hid. Her place did not empty (not walked off), she
+    was standing when lost (no heading), and her dark clothes are not colourful: no
+    rule took the face, which opened a second visit. A face in her clothes, within
+    her reach, walking toward her counter's service zone soon after she looked down
+    (7.5 s), may be her. One walking away from the counter (into the shop) may not,
+    nor one first seen more than REACH_S after she was lost (3 s: she would have
+    reached the counter; seed 101's 373 took 372's visit so). The rule, not a scene: on the
+    engine's hand-placed scenes her place follows her body, and the place rules
+    take her face first."""
+    from frontdesk.engine.places import TIER_REACHED
+    from frontdesk.engine.tracks import TrackState
+    from frontdesk.engine.visits import Visit
+    from frontdesk.engine.zones import Placement
+
+    engine = make_engine(alert_after_s=60.0, escalate_after_s=120.0)
+    book, aspect = engine.visits, HEIGHT / WIDTH
+    book.aspect = aspect
+    dark = clothes_signature((45, 45, 45))
+    lost = TrackState(1, 0.0)
+    lost.last_seen_t = lost.last_face_t = lost_t
+    visit = Visit("v1", lost, "counter-1", 0.0, 0.0)
+    visit.confirmed, visit.arrival_t = True, 1.0
+    visit.unseen_since_t = lost_t
+    queue_at = (1.6, 0.0, 3.0)  # in the approach zone, 3 m out
+    visit.hold_place(lost_t, _face_at(queue_at))
+    visit.held_looks = [dark]
+    book.open[1] = visit
+    visit.present_t = 9.15  # hidden by the leaving customer, not emptied
+    # A face from 9.15 s, 0.4 s of it, on her way from her place to the counter (2.5 s
+    # from 8 s), or as far from her place the other way, into the shop.
+    way = walk(queue_at, SERVICE_AT if toward_counter else (2.9, 0.0, 3.0), 8.0, 10.5)
+    new = TrackState(4, 9.15)
+    for t in (9.15, 9.28, 9.42, 9.55):
+        x, y, w = _face_at(way(t))
+        if new.born_x is None:
+            new.born_x, new.born_y, new.born_width_norm = x, y, w
+        new.recent_faces.append((t, x, y, w))
+        new.x, new.y, new.last_seen_t = x, y, t
+    new.look, new.look_n = dark, 6
+    counters = book.zones.counters["counter-1"]
+    assert counters.in_customer_zone(new.x, new.y) and not counters.in_service(new.x, new.y)
+    new.placement = Placement(None, None, "counter-1")
+    found = book._continues(visit, new, True, aspect)
+    if toward_counter and lost_t == 7.5:
+        assert found is not None and found[0] == TIER_REACHED
+    else:
+        assert found is None
