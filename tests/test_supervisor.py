@@ -97,14 +97,19 @@ def _rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return con.execute(sql, params).fetchall()
 
 
-def _open_visit(db: Path, counter_id: str) -> str | None:
+def _open_visits(db: Path, counter_id: str) -> list[str]:
+    """The counter's arrived visits not closed yet, as stored."""
     try:
         rows = _rows(db, "SELECT visit_id FROM visits JOIN counters USING (counter_key) "
                      "WHERE counter_id = ? AND outcome IS NULL AND arrival_wall IS NOT NULL",
                      counter_id)
     except sqlite3.Error:
-        return None
-    return rows[0][0] if rows else None
+        return []
+    return [row[0] for row in rows]
+
+
+def _open_visit(db: Path, counter_id: str) -> str | None:
+    return next(iter(_open_visits(db, counter_id)), None)
 
 
 def _assert_each_visit_closed_once(db: Path) -> None:
@@ -200,8 +205,9 @@ def test_killed_worker_is_restarted_the_other_keeps_running_and_sigterm_stops_al
               20, "right to keep going")
         n_left = len(_states(recorder, "left-1"))
         wait_for(lambda: len(_states(recorder, "left-1")) > n_left + 2, 20, "left to publish")
-        open_at_stop = wait_for(lambda: _open_visit(db, "right-1"), 30, "an open visit on right")
+        wait_for(lambda: _open_visit(db, "right-1"), 30, "an open visit on right")
     finally:
+        open_at_stop = _open_visits(db, "right-1")  # every visit open as the stop is sent
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(40)
     text = log.read_text()
@@ -217,8 +223,12 @@ def test_killed_worker_is_restarted_the_other_keeps_running_and_sigterm_stops_al
         db, "SELECT payload FROM events WHERE type = 'customer_left' AND visit_id = ?",
         killed_visit)]
     assert details == [LEFT_OPEN_DETAIL]
-    (outcome,) = _rows(db, "SELECT outcome FROM visits WHERE visit_id = ?", open_at_stop)[0]
-    assert outcome == "interrupted"
+    # The worker replays 12 s a second: a visit may end in its own time while the
+    # stop reaches it (one did, under the full suite's load); the others it closes
+    # as interrupted, none is left open.
+    outcomes = [_rows(db, "SELECT outcome FROM visits WHERE visit_id = ?", visit_id)[0][0]
+                for visit_id in open_at_stop]
+    assert "interrupted" in outcomes and None not in outcomes, outcomes
     _assert_each_visit_closed_once(db)
     for cid in CAMERAS:  # graceful stop: each worker said goodbye itself
         assert recorder.on(f"frontdesk/{SITE}/{cid}/availability")[-1].payload == b"offline"
