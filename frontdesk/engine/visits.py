@@ -849,8 +849,15 @@ class VisitBook:
         counter = self.zones.counters[visit.counter_id]
         if counter.in_service(*lost_at(visit.held_path, held)):
             return False
-        vx, vy = visit.place_heading
-        return any(counter.in_service(held[0] + vx * s, held[1] + vy * s / self.aspect)
+        return self._enters_service(visit.counter_id, held[0], held[1], visit.place_heading)
+
+    def _enters_service(self, counter_id: str, x: float, y: float,
+                        velocity: tuple[float, float]) -> bool:
+        """Whether walking on from ``x, y`` at ``velocity`` (frame widths a second, y
+        scaled by the aspect) enters the counter's service zone within :data:`REACH_S`."""
+        counter = self.zones.counters[counter_id]
+        vx, vy = velocity
+        return any(counter.in_service(x + vx * s, y + vy * s / self.aspect)
                    for s in np.arange(0.25, REACH_S + 1e-9, 0.25))
 
     def _close_unseen(self, visit: Visit, t: float, wall_time: float | None) -> list[Event]:
@@ -1189,15 +1196,13 @@ class VisitBook:
                 or ts.first_seen_t - visit.unseen_since_t > REACH_S
                 or len(faces) < 2 or faces[-1][0] - faces[0][0] < 0.3):
             return False
-        counter = self.zones.counters[visit.counter_id]
-        if counter.in_service(*lost_at(visit.held_path, held)):
+        if self.zones.counters[visit.counter_id].in_service(*lost_at(visit.held_path, held)):
             return False
-        vx, vy = heading(faces[0], faces[-1], self.aspect)
-        if math.hypot(vx, vy) < MIN_WALK_SPEED:
+        velocity = heading(faces[0], faces[-1], self.aspect)
+        if math.hypot(*velocity) < MIN_WALK_SPEED:
             return False
         _, x, y, _ = faces[-1]
-        return any(counter.in_service(x + vx * s, y + vy * s / self.aspect)
-                   for s in np.arange(0.25, REACH_S + 1e-9, 0.25))
+        return self._enters_service(visit.counter_id, x, y, velocity)
 
     def _vacated(self, visit: Visit) -> bool:
         """Whether the place of the unseen customer of ``visit`` does not show her on
